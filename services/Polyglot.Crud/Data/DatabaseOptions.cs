@@ -1,0 +1,18 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Polyglot.Crud.Data;
+
+public enum DatabaseProvider
+{
+    Sqlite,
+    Postgres,
+}
+
+public sealed class DatabaseOptions
+{
+    public const string Section = "Database";
+
+    /// <summary>SQLite (the default: a file, zero setup) or PostgreSQL. The connection string is ConnectionStrings:db.</summary>
+    [EnumDataType(typeof(DatabaseProvider))]
+    public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+}

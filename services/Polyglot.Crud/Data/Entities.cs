@@ -1,0 +1,38 @@
+namespace Polyglot.Crud.Data;
+
+public sealed class Board
+{
+    public Guid Id { get; set; }
+    public required string Name { get; set; }
+    public string Description { get; set; } = "";
+    /// <summary>Optimistic concurrency token: starts at 1, grows by one per change.</summary>
+    public long Version { get; set; } = 1;
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+public sealed class Column
+{
+    public Guid Id { get; set; }
+    public Guid BoardId { get; set; }
+    public required string Name { get; set; }
+    /// <summary>0-based and dense within the board; kept so under the board's row lock.</summary>
+    public int Index { get; set; }
+    public long Version { get; set; } = 1;
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+public sealed class Card
+{
+    public Guid Id { get; set; }
+    public Guid BoardId { get; set; }
+    public Guid ColumnId { get; set; }
+    public required string Title { get; set; }
+    public string Description { get; set; } = "";
+    /// <summary>0-based and dense within the column; kept so under the column's row lock.</summary>
+    public int Index { get; set; }
+    public long Version { get; set; } = 1;
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}

@@ -1,0 +1,82 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Polyglot.Contracts.Events;
+using Polyglot.Crud.Data;
+using Polyglot.Crud.Grpc;
+using Polyglot.Crud.Outbox;
+
+namespace Polyglot.Crud.Extensions;
+
+internal static class Extensions
+{
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.AddDatabase();
+        builder.AddBus();
+
+        builder.Services.AddGrpc(options => options.Interceptors.Add<ConcurrencyInterceptor>());
+        builder.Services.AddGrpcReflection();
+        // grpc.health.v1 reports the same checks as /health: database and bus.
+        builder.Services.AddGrpcHealthChecks();
+    }
+
+    private static void AddDatabase(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        var provider = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>()?.Provider ?? DatabaseProvider.Sqlite;
+        var connectionString = builder.Configuration.GetConnectionString("db")
+            ?? throw new InvalidOperationException("ConnectionStrings:db is not set.");
+
+        builder.Services.AddSingleton<OutboxSignal>();
+        if (provider == DatabaseProvider.Postgres)
+        {
+            builder.Services.AddDbContext<BoardsDbContext, PostgresBoardsDbContext>((services, options) => options
+                .UseNpgsql(connectionString)
+                .AddInterceptors(services.GetRequiredService<OutboxSignal>()));
+        }
+        else
+        {
+            builder.Services.AddDbContext<BoardsDbContext, SqliteBoardsDbContext>((services, options) => options
+                .UseSqlite(connectionString)
+                .AddInterceptors(services.GetRequiredService<OutboxSignal>()));
+        }
+        builder.Services.AddHealthChecks().AddDbContextCheck<BoardsDbContext>("db");
+    }
+
+    private static void AddBus(this IHostApplicationBuilder builder)
+    {
+        var bus = builder.Configuration.GetConnectionString("bus")
+            ?? throw new InvalidOperationException("ConnectionStrings:bus is not set (an amqp:// URI).");
+
+        builder.Services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddMassTransit(x => x.UsingRabbitMq((_, rabbit) =>
+        {
+            rabbit.Host(new Uri(bus));
+            rabbit.Message<IntegrationEventEnvelope>(m => m.SetEntityName(IntegrationEventEnvelope.ExchangeName));
+        }));
+        builder.Services.AddHostedService<OutboxRelay>();
+    }
+
+    /// <summary>Applies the provider's generated migrations before the service takes traffic.</summary>
+    public static async Task MigrateDatabaseAsync(this WebApplication app)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BoardsDbContext>();
+        await db.Database.MigrateAsync();
+        if (db.Database.IsSqlite())
+        {
+            // WAL lets the relay and readers run beside the one writer SQLite allows.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+        }
+    }
+
+    public static void MapGrpcServices(this WebApplication app)
+    {
+        app.MapGrpcService<BoardsService>();
+        app.MapGrpcService<ColumnsService>();
+        app.MapGrpcService<CardsService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+    }
+}

@@ -1,0 +1,99 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.EntityFrameworkCore;
+using Polyglot.Contracts.Events.V1;
+using Polyglot.Crud.Data;
+using V1 = Polyglot.Contracts.Boards.V1;
+
+namespace Polyglot.Crud.Grpc;
+
+public sealed class BoardsService(BoardsDbContext db) : V1.Boards.BoardsBase
+{
+    public override async Task<V1.Board> CreateBoard(V1.CreateBoardRequest request, ServerCallContext context)
+    {
+        var validate = new RequestValidator();
+        var name = validate.RequiredText("name", request.Name);
+        var description = validate.OptionalText("description", request.Description);
+        validate.ThrowIfInvalid();
+
+        var now = db.Now();
+        var board = new Board { Id = Guid.CreateVersion7(now), Name = name, Description = description, CreatedAt = now, UpdatedAt = now };
+        db.Boards.Add(board);
+        var reply = board.ToProto();
+        db.Raise(new IntegrationEvent { BoardId = reply.Id, BoardCreated = new BoardCreated { Board = reply } });
+        await db.SaveChangesAsync(context.CancellationToken);
+        return reply;
+    }
+
+    public override async Task<V1.Board> GetBoard(V1.GetBoardRequest request, ServerCallContext context)
+    {
+        var validate = new RequestValidator();
+        var id = validate.Id("id", request.Id);
+        validate.ThrowIfInvalid();
+
+        var board = await db.Boards.AsNoTracking().SingleOrDefaultAsync(b => b.Id == id, context.CancellationToken)
+            ?? throw Errors.NotFound("Board", id);
+        return board.ToProto();
+    }
+
+    public override async Task<V1.ListBoardsResponse> ListBoards(V1.ListBoardsRequest request, ServerCallContext context)
+    {
+        var validate = new RequestValidator();
+        var pageSize = validate.PageSize(request.PageSize);
+        var after = validate.PageTokenKey<Guid>(request.PageToken);
+        validate.ThrowIfInvalid();
+
+        // Version 7 UUIDs sort by creation time, so id order is creation order and a page
+        // boundary never shifts when boards are added or deleted meanwhile.
+        var query = db.Boards.AsNoTracking();
+        if (after is { } last)
+        {
+            query = query.Where(b => b.Id.CompareTo(last) > 0);
+        }
+        var page = await query.OrderBy(b => b.Id).Take(pageSize + 1).ToListAsync(context.CancellationToken);
+
+        var response = new V1.ListBoardsResponse();
+        response.Boards.AddRange(page.Take(pageSize).Select(b => b.ToProto()));
+        if (page.Count > pageSize)
+        {
+            response.NextPageToken = RequestValidator.PageToken(page[pageSize - 1].Id);
+        }
+        return response;
+    }
+
+    public override async Task<V1.Board> UpdateBoard(V1.UpdateBoardRequest request, ServerCallContext context)
+    {
+        var validate = new RequestValidator();
+        var id = validate.Id("id", request.Id);
+        var version = validate.Version(request.Version);
+        var name = validate.RequiredText("name", request.Name);
+        var description = validate.OptionalText("description", request.Description);
+        validate.ThrowIfInvalid();
+
+        var board = await db.Boards.FindAsync([id], context.CancellationToken) ?? throw Errors.NotFound("Board", id);
+        Errors.ExpectVersion("Board", id, version, board.Version);
+        board.Name = name;
+        board.Description = description;
+        board.Version++;
+        board.UpdatedAt = db.Now();
+        var reply = board.ToProto();
+        db.Raise(new IntegrationEvent { BoardId = reply.Id, BoardUpdated = new BoardUpdated { Board = reply } });
+        await db.SaveChangesAsync(context.CancellationToken);
+        return reply;
+    }
+
+    public override async Task<Empty> DeleteBoard(V1.DeleteBoardRequest request, ServerCallContext context)
+    {
+        var validate = new RequestValidator();
+        var id = validate.Id("id", request.Id);
+        var version = validate.Version(request.Version);
+        validate.ThrowIfInvalid();
+
+        var board = await db.Boards.FindAsync([id], context.CancellationToken) ?? throw Errors.NotFound("Board", id);
+        Errors.ExpectVersion("Board", id, version, board.Version);
+        db.Boards.Remove(board); // the database cascades to its columns and cards
+        db.Raise(new IntegrationEvent { BoardId = board.Id.ToString(), BoardDeleted = new BoardDeleted { BoardId = board.Id.ToString() } });
+        await db.SaveChangesAsync(context.CancellationToken);
+        return new Empty();
+    }
+}

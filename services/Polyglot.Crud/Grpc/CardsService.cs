@@ -1,0 +1,194 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.EntityFrameworkCore;
+using Polyglot.Contracts.Events.V1;
+using Polyglot.Crud.Data;
+using V1 = Polyglot.Contracts.Boards.V1;
+
+namespace Polyglot.Crud.Grpc;
+
+public sealed class CardsService(BoardsDbContext db) : V1.Cards.CardsBase
+{
+    public override async Task<V1.Card> CreateCard(V1.CreateCardRequest request, ServerCallContext context)
+    {
+        var validate = new RequestValidator();
+        var columnId = validate.Id("column_id", request.ColumnId);
+        var title = validate.RequiredText("title", request.Title);
+        var description = validate.OptionalText("description", request.Description);
+        validate.ThrowIfInvalid();
+
+        var ct = context.CancellationToken;
+        return await db.InTransactionAsync(async () =>
+        {
+            if (!await db.LockColumnAsync(columnId, ct))
+            {
+                throw Errors.NotFound("Column", columnId);
+            }
+            var boardId = await db.Columns.Where(c => c.Id == columnId).Select(c => c.BoardId).SingleAsync(ct);
+            var now = db.Now();
+            var card = new Card
+            {
+                Id = Guid.CreateVersion7(now),
+                BoardId = boardId,
+                ColumnId = columnId,
+                Title = title,
+                Description = description,
+                Index = await db.Cards.CountAsync(c => c.ColumnId == columnId, ct),
+                CreatedAt = now,
+                UpdatedAt = now,
+            };
+            db.Cards.Add(card);
+            var reply = card.ToProto();
+            db.Raise(new IntegrationEvent { BoardId = reply.BoardId, CardCreated = new CardCreated { Card = reply } });
+            await db.SaveChangesAsync(ct);
+            return reply;
+        }, ct);
+    }
+
+    public override async Task<V1.Card> GetCard(V1.GetCardRequest request, ServerCallContext context)
+    {
+        var validate = new RequestValidator();
+        var id = validate.Id("id", request.Id);
+        validate.ThrowIfInvalid();
+
+        var card = await db.Cards.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, context.CancellationToken)
+            ?? throw Errors.NotFound("Card", id);
+        return card.ToProto();
+    }
+
+    public override async Task<V1.ListCardsResponse> ListCards(V1.ListCardsRequest request, ServerCallContext context)
+    {
+        var validate = new RequestValidator();
+        var columnId = validate.Id("column_id", request.ColumnId);
+        var pageSize = validate.PageSize(request.PageSize);
+        var after = validate.PageTokenKey<int>(request.PageToken) ?? -1;
+        validate.ThrowIfInvalid();
+
+        var ct = context.CancellationToken;
+        if (!await db.Columns.AnyAsync(c => c.Id == columnId, ct))
+        {
+            throw Errors.NotFound("Column", columnId);
+        }
+        var page = await db.Cards.AsNoTracking()
+            .Where(c => c.ColumnId == columnId && c.Index > after)
+            .OrderBy(c => c.Index)
+            .Take(pageSize + 1)
+            .ToListAsync(ct);
+
+        var response = new V1.ListCardsResponse();
+        response.Cards.AddRange(page.Take(pageSize).Select(c => c.ToProto()));
+        if (page.Count > pageSize)
+        {
+            response.NextPageToken = RequestValidator.PageToken(page[pageSize - 1].Index);
+        }
+        return response;
+    }
+
+    public override async Task<V1.Card> UpdateCard(V1.UpdateCardRequest request, ServerCallContext context)
+    {
+        var validate = new RequestValidator();
+        var id = validate.Id("id", request.Id);
+        var version = validate.Version(request.Version);
+        var title = validate.RequiredText("title", request.Title);
+        var description = validate.OptionalText("description", request.Description);
+        validate.ThrowIfInvalid();
+
+        var card = await db.Cards.FindAsync([id], context.CancellationToken) ?? throw Errors.NotFound("Card", id);
+        Errors.ExpectVersion("Card", id, version, card.Version);
+        card.Title = title;
+        card.Description = description;
+        card.Version++;
+        card.UpdatedAt = db.Now();
+        var reply = card.ToProto();
+        db.Raise(new IntegrationEvent { BoardId = reply.BoardId, CardUpdated = new CardUpdated { Card = reply } });
+        await db.SaveChangesAsync(context.CancellationToken);
+        return reply;
+    }
+
+    public override async Task<V1.Card> MoveCard(V1.MoveCardRequest request, ServerCallContext context)
+    {
+        var validate = new RequestValidator();
+        var id = validate.Id("id", request.Id);
+        var version = validate.Version(request.Version);
+        var toColumnId = validate.Id("column_id", request.ColumnId);
+        var toIndex = validate.Index(request.Index);
+        validate.ThrowIfInvalid();
+
+        var ct = context.CancellationToken;
+        var fromColumnId = await db.Cards.Where(c => c.Id == id).Select(c => (Guid?)c.ColumnId).SingleOrDefaultAsync(ct)
+            ?? throw Errors.NotFound("Card", id);
+        return await db.InTransactionAsync(async () =>
+        {
+            // Both columns' orders change: lock them in id order so two opposite moves cannot deadlock.
+            foreach (var columnId in new[] { fromColumnId, toColumnId }.Distinct().Order())
+            {
+                if (!await db.LockColumnAsync(columnId, ct))
+                {
+                    throw Errors.NotFound("Column", columnId);
+                }
+            }
+            // Read again under the locks. A card moved elsewhere meanwhile has a new version,
+            // so the version check below also catches a stale fromColumnId.
+            var card = await db.Cards.FindAsync([id], ct) ?? throw Errors.NotFound("Card", id);
+            Errors.ExpectVersion("Card", id, version, card.Version);
+            var toBoardId = await db.Columns.Where(c => c.Id == toColumnId).Select(c => c.BoardId).SingleAsync(ct);
+            if (toBoardId != card.BoardId)
+            {
+                throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                    $"Column {toColumnId} is on another board; cards move only within their board."));
+            }
+
+            var fromIndex = card.Index;
+            await db.Cards
+                .Where(c => c.ColumnId == fromColumnId && c.Index > fromIndex)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.Index, c => c.Index - 1), ct);
+            var othersInTarget = await db.Cards.CountAsync(c => c.ColumnId == toColumnId && c.Id != id, ct);
+            toIndex = Math.Min(toIndex, othersInTarget);
+            await db.Cards
+                .Where(c => c.ColumnId == toColumnId && c.Id != id && c.Index >= toIndex)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.Index, c => c.Index + 1), ct);
+
+            card.ColumnId = toColumnId;
+            card.Index = toIndex;
+            card.Version++;
+            card.UpdatedAt = db.Now();
+            var reply = card.ToProto();
+            db.Raise(new IntegrationEvent
+            {
+                BoardId = reply.BoardId,
+                CardMoved = new CardMoved { Card = reply, FromColumnId = fromColumnId.ToString(), FromIndex = fromIndex },
+            });
+            await db.SaveChangesAsync(ct);
+            return reply;
+        }, ct);
+    }
+
+    public override async Task<Empty> DeleteCard(V1.DeleteCardRequest request, ServerCallContext context)
+    {
+        var validate = new RequestValidator();
+        var id = validate.Id("id", request.Id);
+        var version = validate.Version(request.Version);
+        validate.ThrowIfInvalid();
+
+        var ct = context.CancellationToken;
+        var columnId = await db.Cards.Where(c => c.Id == id).Select(c => (Guid?)c.ColumnId).SingleOrDefaultAsync(ct)
+            ?? throw Errors.NotFound("Card", id);
+        return await db.InTransactionAsync(async () =>
+        {
+            await db.LockColumnAsync(columnId, ct);
+            var card = await db.Cards.FindAsync([id], ct) ?? throw Errors.NotFound("Card", id);
+            Errors.ExpectVersion("Card", id, version, card.Version);
+            db.Cards.Remove(card);
+            await db.Cards
+                .Where(c => c.ColumnId == card.ColumnId && c.Index > card.Index)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.Index, c => c.Index - 1), ct);
+            db.Raise(new IntegrationEvent
+            {
+                BoardId = card.BoardId.ToString(),
+                CardDeleted = new CardDeleted { CardId = id.ToString(), ColumnId = card.ColumnId.ToString(), Index = card.Index },
+            });
+            await db.SaveChangesAsync(ct);
+            return new Empty();
+        }, ct);
+    }
+}

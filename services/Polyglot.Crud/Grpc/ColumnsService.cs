@@ -1,0 +1,131 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.EntityFrameworkCore;
+using Polyglot.Contracts.Events.V1;
+using Polyglot.Crud.Data;
+using V1 = Polyglot.Contracts.Boards.V1;
+
+namespace Polyglot.Crud.Grpc;
+
+public sealed class ColumnsService(BoardsDbContext db) : V1.Columns.ColumnsBase
+{
+    public override async Task<V1.Column> CreateColumn(V1.CreateColumnRequest request, ServerCallContext context)
+    {
+        var validate = new RequestValidator();
+        var boardId = validate.Id("board_id", request.BoardId);
+        var name = validate.RequiredText("name", request.Name);
+        validate.ThrowIfInvalid();
+
+        var ct = context.CancellationToken;
+        return await db.InTransactionAsync(async () =>
+        {
+            if (!await db.LockBoardAsync(boardId, ct))
+            {
+                throw Errors.NotFound("Board", boardId);
+            }
+            var now = db.Now();
+            var column = new Column
+            {
+                Id = Guid.CreateVersion7(now),
+                BoardId = boardId,
+                Name = name,
+                Index = await db.Columns.CountAsync(c => c.BoardId == boardId, ct),
+                CreatedAt = now,
+                UpdatedAt = now,
+            };
+            db.Columns.Add(column);
+            var reply = column.ToProto();
+            db.Raise(new IntegrationEvent { BoardId = reply.BoardId, ColumnCreated = new ColumnCreated { Column = reply } });
+            await db.SaveChangesAsync(ct);
+            return reply;
+        }, ct);
+    }
+
+    public override async Task<V1.Column> GetColumn(V1.GetColumnRequest request, ServerCallContext context)
+    {
+        var validate = new RequestValidator();
+        var id = validate.Id("id", request.Id);
+        validate.ThrowIfInvalid();
+
+        var column = await db.Columns.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, context.CancellationToken)
+            ?? throw Errors.NotFound("Column", id);
+        return column.ToProto();
+    }
+
+    public override async Task<V1.ListColumnsResponse> ListColumns(V1.ListColumnsRequest request, ServerCallContext context)
+    {
+        var validate = new RequestValidator();
+        var boardId = validate.Id("board_id", request.BoardId);
+        var pageSize = validate.PageSize(request.PageSize);
+        var after = validate.PageTokenKey<int>(request.PageToken) ?? -1;
+        validate.ThrowIfInvalid();
+
+        var ct = context.CancellationToken;
+        if (!await db.Boards.AnyAsync(b => b.Id == boardId, ct))
+        {
+            throw Errors.NotFound("Board", boardId);
+        }
+        var page = await db.Columns.AsNoTracking()
+            .Where(c => c.BoardId == boardId && c.Index > after)
+            .OrderBy(c => c.Index)
+            .Take(pageSize + 1)
+            .ToListAsync(ct);
+
+        var response = new V1.ListColumnsResponse();
+        response.Columns.AddRange(page.Take(pageSize).Select(c => c.ToProto()));
+        if (page.Count > pageSize)
+        {
+            response.NextPageToken = RequestValidator.PageToken(page[pageSize - 1].Index);
+        }
+        return response;
+    }
+
+    public override async Task<V1.Column> UpdateColumn(V1.UpdateColumnRequest request, ServerCallContext context)
+    {
+        var validate = new RequestValidator();
+        var id = validate.Id("id", request.Id);
+        var version = validate.Version(request.Version);
+        var name = validate.RequiredText("name", request.Name);
+        validate.ThrowIfInvalid();
+
+        var column = await db.Columns.FindAsync([id], context.CancellationToken) ?? throw Errors.NotFound("Column", id);
+        Errors.ExpectVersion("Column", id, version, column.Version);
+        column.Name = name;
+        column.Version++;
+        column.UpdatedAt = db.Now();
+        var reply = column.ToProto();
+        db.Raise(new IntegrationEvent { BoardId = reply.BoardId, ColumnUpdated = new ColumnUpdated { Column = reply } });
+        await db.SaveChangesAsync(context.CancellationToken);
+        return reply;
+    }
+
+    public override async Task<Empty> DeleteColumn(V1.DeleteColumnRequest request, ServerCallContext context)
+    {
+        var validate = new RequestValidator();
+        var id = validate.Id("id", request.Id);
+        var version = validate.Version(request.Version);
+        validate.ThrowIfInvalid();
+
+        var ct = context.CancellationToken;
+        var boardId = await db.Columns.Where(c => c.Id == id).Select(c => (Guid?)c.BoardId).SingleOrDefaultAsync(ct)
+            ?? throw Errors.NotFound("Column", id);
+        return await db.InTransactionAsync(async () =>
+        {
+            await db.LockBoardAsync(boardId, ct);
+            // Read again under the lock: the index may have moved since.
+            var column = await db.Columns.FindAsync([id], ct) ?? throw Errors.NotFound("Column", id);
+            Errors.ExpectVersion("Column", id, version, column.Version);
+            db.Columns.Remove(column); // the database cascades to its cards
+            await db.Columns
+                .Where(c => c.BoardId == boardId && c.Index > column.Index)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.Index, c => c.Index - 1), ct);
+            db.Raise(new IntegrationEvent
+            {
+                BoardId = boardId.ToString(),
+                ColumnDeleted = new ColumnDeleted { ColumnId = id.ToString(), Index = column.Index },
+            });
+            await db.SaveChangesAsync(ct);
+            return new Empty();
+        }, ct);
+    }
+}

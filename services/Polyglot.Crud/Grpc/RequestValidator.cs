@@ -1,0 +1,122 @@
+using System.Buffers.Text;
+using System.Globalization;
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using Polyglot.Crud.Data;
+
+namespace Polyglot.Crud.Grpc;
+
+/// <summary>
+/// Collects every problem with a request, then fails once with INVALID_ARGUMENT and a
+/// google.rpc.BadRequest listing one violation per field, so a client can show them all.
+/// </summary>
+internal sealed class RequestValidator
+{
+    public const int DefaultPageSize = 20;
+    public const int MaxPageSize = 100;
+
+    private readonly BadRequest _badRequest = new();
+
+    public Guid Id(string field, string value)
+    {
+        if (Guid.TryParseExact(value, "D", out var id))
+        {
+            return id;
+        }
+        Violation(field, value.Length == 0 ? "is required" : "must be a UUID such as 0190a5c4-2b7e-7c3e-9d1a-4f0e8b6a2c11");
+        return Guid.Empty;
+    }
+
+    public string RequiredText(string field, string value, int maxLength = Limits.NameLength)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            Violation(field, "is required");
+        }
+        return OptionalText(field, value, maxLength);
+    }
+
+    public string OptionalText(string field, string value, int maxLength = Limits.DescriptionLength)
+    {
+        if (value.Length > maxLength)
+        {
+            Violation(field, $"must be at most {maxLength} characters");
+        }
+        else if (value.Any(c => char.IsControl(c) && c is not '\n' and not '\r' and not '\t'))
+        {
+            Violation(field, "must not contain control characters");
+        }
+        return value.Trim();
+    }
+
+    public long Version(long value, string field = "version")
+    {
+        if (value < 1)
+        {
+            Violation(field, "is required: the version you read (1 or more)");
+        }
+        return value;
+    }
+
+    public int Index(int value, string field = "index")
+    {
+        if (value < 0)
+        {
+            Violation(field, "must be 0 or more");
+        }
+        return value;
+    }
+
+    public int PageSize(int value)
+    {
+        if (value < 0)
+        {
+            Violation("page_size", "must be 0 or more");
+        }
+        return value == 0 ? DefaultPageSize : Math.Min(value, MaxPageSize);
+    }
+
+    /// <summary>Page tokens are opaque to clients: the last key of the previous page, base64url.</summary>
+    public static string PageToken<TKey>(TKey lastKey) where TKey : IFormattable =>
+        Base64Url.EncodeToString(System.Text.Encoding.UTF8.GetBytes(lastKey.ToString(null, CultureInfo.InvariantCulture)));
+
+    public TKey? PageTokenKey<TKey>(string token) where TKey : struct, IParsable<TKey>
+    {
+        if (token.Length == 0)
+        {
+            return null;
+        }
+        try
+        {
+            var text = System.Text.Encoding.UTF8.GetString(Base64Url.DecodeFromChars(token));
+            if (TKey.TryParse(text, CultureInfo.InvariantCulture, out var key))
+            {
+                return key;
+            }
+        }
+        catch (FormatException)
+        {
+        }
+        Violation("page_token", "is not a token this service issued");
+        return null;
+    }
+
+    public void ThrowIfInvalid()
+    {
+        if (_badRequest.FieldViolations.Count == 0)
+        {
+            return;
+        }
+        var fields = string.Join(", ", _badRequest.FieldViolations.Select(v => v.Field).Distinct());
+        throw new Google.Rpc.Status
+        {
+            Code = (int)Code.InvalidArgument,
+            Message = $"Invalid request: {fields}.",
+            Details = { Any.Pack(_badRequest) },
+        }.ToRpcException();
+    }
+
+    private void Violation(string field, string description) =>
+        _badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = field, Description = description });
+}
