@@ -13,6 +13,3 @@ app.MapGrpcServices();
 app.MapDefaultEndpoints();
 
 app.Run();
-
-/// <summary>Entry point; public so tests can host the service with WebApplicationFactory-style hosting.</summary>
-public partial class Program;

@@ -1,0 +1,72 @@
+using System.Diagnostics;
+
+namespace Polyglot.AppHost.Provisioning;
+
+/// <summary>
+/// A private PostgreSQL cluster run from the OS packages: its own data directory and port,
+/// loopback TCP only, no Unix socket, trust authentication (reachable only from this machine).
+/// As root it runs as the <c>postgres</c> user, because initdb and postgres refuse root.
+/// </summary>
+public sealed record LocalPostgres(string DataDirectory, int Port)
+{
+    public const string Database = "polyglot";
+
+    private static readonly bool IsRoot = System.Environment.UserName == "root";
+
+    /// <summary>The directory holding initdb and postgres, or null when PostgreSQL is not installed.</summary>
+    public static string? BinDirectory { get; } = FindBinDirectory();
+
+    public static bool IsInstalled => BinDirectory is not null;
+
+    public string ConnectionString => $"Host=127.0.0.1;Port={Port};Username=postgres;Database={Database}";
+
+    /// <summary>The command that runs the server in the foreground.</summary>
+    public (string Command, string[] Args) ServerCommand => AsServiceUser(
+        Path.Combine(BinDirectory!, "postgres"),
+        "-D", DataDirectory, "-p", Port.ToString(), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=");
+
+    /// <summary>Creates the cluster on first use (about a second); later starts reuse it.</summary>
+    public void Prepare()
+    {
+        if (File.Exists(Path.Combine(DataDirectory, "PG_VERSION")))
+        {
+            return;
+        }
+        Directory.CreateDirectory(DataDirectory);
+        if (IsRoot)
+        {
+            Run("chown", "postgres:postgres", DataDirectory);
+        }
+        var (command, args) = AsServiceUser(
+            Path.Combine(BinDirectory!, "initdb"), "-D", DataDirectory, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-sync");
+        Run(command, args);
+    }
+
+    private static (string, string[]) AsServiceUser(string command, params string[] args) =>
+        IsRoot ? ("runuser", ["-u", "postgres", "--", command, .. args]) : (command, args);
+
+    private static void Run(string command, params string[] args)
+    {
+        using var process = Process.Start(new ProcessStartInfo(command, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{command} {string.Join(' ', args)} failed ({process.ExitCode}): {error}{output.Result}");
+        }
+    }
+
+    private static string? FindBinDirectory()
+    {
+        // Debian keeps the server out of PATH, under /usr/lib/postgresql/<major>/bin.
+        var debian = (Directory.Exists("/usr/lib/postgresql") ? Directory.GetDirectories("/usr/lib/postgresql") : [])
+            .Select(d => Path.Combine(d, "bin"))
+            .Where(d => File.Exists(Path.Combine(d, "postgres")))
+            .OrderByDescending(d => int.TryParse(Path.GetFileName(Path.GetDirectoryName(d)), out var major) ? major : 0);
+        var onPath = (System.Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Where(d => File.Exists(Path.Combine(d, "postgres")) && File.Exists(Path.Combine(d, "initdb")));
+        return debian.Concat(onPath).FirstOrDefault();
+    }
+}

@@ -1,0 +1,52 @@
+using MassTransit;
+using Polyglot.Contracts.Events;
+using Polyglot.Realtime.Bus;
+using Polyglot.Realtime.Grpc;
+using Polyglot.Realtime.Hub;
+
+namespace Polyglot.Realtime.Extensions;
+
+internal static class Extensions
+{
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<HubOptions>().BindConfiguration(HubOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<ChannelHub>();
+        builder.AddBus();
+
+        builder.Services.AddGrpc();
+        builder.Services.AddGrpcReflection();
+        builder.Services.AddGrpcHealthChecks();
+    }
+
+    private static void AddBus(this IHostApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString("bus")
+            ?? throw new InvalidOperationException("ConnectionStrings:bus is not set (an amqp:// URI).");
+        builder.Services.AddOptions<BusOptions>().BindConfiguration(BusOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        var options = builder.Configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new BusOptions();
+
+        builder.Services.AddMassTransit(x =>
+        {
+            x.AddConsumer<IntegrationEventConsumer>();
+            x.UsingRabbitMq((context, rabbit) =>
+            {
+                rabbit.Host(new Uri(connectionString));
+                rabbit.Message<IntegrationEventEnvelope>(m => m.SetEntityName(IntegrationEventEnvelope.ExchangeName));
+                rabbit.ReceiveEndpoint(options.QueueName, endpoint =>
+                {
+                    endpoint.PrefetchCount = options.PrefetchCount;
+                    endpoint.ConcurrentMessageLimit = 1; // the hub needs positions in order
+                    endpoint.ConfigureConsumer<IntegrationEventConsumer>(context);
+                });
+            });
+        });
+    }
+
+    public static void MapGrpcServices(this WebApplication app)
+    {
+        app.MapGrpcService<RealtimeService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+    }
+}

@@ -1,0 +1,64 @@
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using Polyglot.Contracts.Realtime.V1;
+using Polyglot.Realtime.Hub;
+
+namespace Polyglot.Realtime.Grpc;
+
+/// <summary>The gRPC transport: one server stream per subscription.</summary>
+public sealed class RealtimeService(ChannelHub hub) : Contracts.Realtime.V1.Realtime.RealtimeBase
+{
+    public override async Task Subscribe(SubscribeRequest request, IServerStreamWriter<SubscribeResponse> responseStream, ServerCallContext context)
+    {
+        if (!HubChannel.TryParse(request.Channel, out var channel))
+        {
+            throw InvalidChannel();
+        }
+
+        Subscription subscription;
+        try
+        {
+            subscription = hub.Subscribe(channel.Value, request.HasAfterPosition ? request.AfterPosition : null);
+        }
+        catch (HistoryUnavailableException ex)
+        {
+            throw new RpcException(new global::Grpc.Core.Status(StatusCode.OutOfRange, ex.Message));
+        }
+
+        using (subscription)
+        {
+            await responseStream.WriteAsync(new SubscribeResponse
+            {
+                Subscribed = new Subscribed { Channel = channel.Value.Name, Position = subscription.StartPosition },
+            });
+            try
+            {
+                await foreach (var hubEvent in subscription.Events.ReadAllAsync(context.CancellationToken))
+                {
+                    await responseStream.WriteAsync(new SubscribeResponse { Event = hubEvent.Event });
+                }
+            }
+            catch (SlowConsumerException ex)
+            {
+                throw new RpcException(new global::Grpc.Core.Status(StatusCode.ResourceExhausted, ex.Message));
+            }
+        }
+    }
+
+    private static RpcException InvalidChannel() => new Google.Rpc.Status
+    {
+        Code = (int)Code.InvalidArgument,
+        Message = "Invalid request: channel.",
+        Details =
+        {
+            Any.Pack(new BadRequest
+            {
+                FieldViolations =
+                {
+                    new BadRequest.Types.FieldViolation { Field = "channel", Description = "must be \"all\" or \"board:{board id}\"" },
+                },
+            }),
+        },
+    }.ToRpcException();
+}

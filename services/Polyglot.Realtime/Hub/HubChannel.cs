@@ -1,0 +1,31 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Polyglot.Realtime.Hub;
+
+/// <summary>A channel name: <c>board:{uuid}</c> for one board's events, or <c>all</c> for every event.</summary>
+public readonly record struct HubChannel(string Name)
+{
+    public const string BoardPrefix = "board:";
+    public static readonly HubChannel All = new("all");
+
+    public static HubChannel ForBoard(Guid boardId) => new(BoardPrefix + boardId.ToString());
+
+    /// <summary>Accepts the canonical forms only, so one channel never has two names.</summary>
+    public static bool TryParse(string? name, [NotNullWhen(true)] out HubChannel? channel)
+    {
+        channel = null;
+        if (name == All.Name)
+        {
+            channel = All;
+        }
+        else if (name is not null
+            && name.StartsWith(BoardPrefix, StringComparison.Ordinal)
+            && Guid.TryParseExact(name.AsSpan(BoardPrefix.Length), "D", out var boardId))
+        {
+            channel = ForBoard(boardId);
+        }
+        return channel is not null;
+    }
+
+    public override string ToString() => Name;
+}

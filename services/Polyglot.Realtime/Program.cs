@@ -1,0 +1,13 @@
+using Polyglot.Realtime.Extensions;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddApplicationServices();
+
+var app = builder.Build();
+
+app.MapGrpcServices();
+app.MapDefaultEndpoints();
+
+app.Run();
