@@ -27,7 +27,12 @@ public abstract class BoardsDbContext(DbContextOptions options, TimeProvider clo
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<OutboxCursor> OutboxCursors => Set<OutboxCursor>();
 
-    public DateTimeOffset Now() => clock.GetUtcNow();
+    /// <summary>Now, to the microsecond: what PostgreSQL stores, so a reply equals a later read.</summary>
+    public DateTimeOffset Now()
+    {
+        var now = clock.GetUtcNow();
+        return now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond));
+    }
 
     /// <summary>Queues an event for the next save; it commits with the change or not at all.</summary>
     public void Raise(IntegrationEvent integrationEvent) => _raised.Add(integrationEvent);

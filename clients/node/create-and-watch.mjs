@@ -1,0 +1,51 @@
+// Subscribes to a board's channel on realtime, creates a card on crud, and prints the event
+// that comes back over the stream, with the time from the create call to its arrival.
+// Usage: node create-and-watch.mjs [crud-grpc-address] [realtime-grpc-address]
+import { fileURLToPath } from "node:url";
+import grpc from "@grpc/grpc-js";
+import protoLoader from "@grpc/proto-loader";
+
+const crudAddress = process.argv[2] ?? "localhost:5101";
+const realtimeAddress = process.argv[3] ?? "localhost:5201";
+const protos = fileURLToPath(new URL("../../contracts/protos", import.meta.url));
+
+const definition = protoLoader.loadSync(["boards/v1/boards.proto", "realtime/v1/realtime.proto"], {
+  includeDirs: [protos],
+  longs: String,
+  defaults: true,
+  oneofs: true,
+});
+const { boards, realtime } = grpc.loadPackageDefinition(definition).polyglot;
+const insecure = grpc.credentials.createInsecure();
+const boardsClient = new boards.v1.Boards(crudAddress, insecure);
+const columnsClient = new boards.v1.Columns(crudAddress, insecure);
+const cardsClient = new boards.v1.Cards(crudAddress, insecure);
+const realtimeClient = new realtime.v1.Realtime(realtimeAddress, insecure);
+
+const call = (client, method, request) =>
+  new Promise((resolve, reject) => client[method](request, (error, reply) => (error ? reject(error) : resolve(reply))));
+
+const board = await call(boardsClient, "createBoard", { name: "Node demo" });
+const column = await call(columnsClient, "createColumn", { boardId: board.id, name: "To do" });
+
+const stream = realtimeClient.subscribe({ channel: `board:${board.id}` });
+let createdAt;
+stream.on("data", async (message) => {
+  if (message.message === "subscribed") {
+    createdAt = process.hrtime.bigint();
+    const card = await call(cardsClient, "createCard", { columnId: column.id, title: "Hello from Node" });
+    console.log(`created card ${card.id} "${card.title}"`);
+  } else if (message.event.payload === "cardCreated") {
+    const elapsedMs = Number(process.hrtime.bigint() - createdAt) / 1e6;
+    const { card } = message.event.cardCreated;
+    console.log(`received cardCreated at position ${message.event.position}: "${card.title}" (${elapsedMs.toFixed(1)} ms after the create call)`);
+    stream.cancel();
+  }
+});
+stream.on("error", (error) => {
+  if (error.code !== grpc.status.CANCELLED) {
+    console.error(error.message);
+    process.exitCode = 1;
+  }
+});
+stream.on("close", () => [boardsClient, columnsClient, cardsClient, realtimeClient].forEach((c) => c.close()));

@@ -1,0 +1,70 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Polyglot.Crud.Data;
+using Polyglot.Crud.Grpc;
+using Polyglot.Testing;
+using V1 = Polyglot.Contracts.Boards.V1;
+
+namespace Polyglot.Crud.Tests;
+
+/// <summary>
+/// crud on Kestrel over a database of its own and the shared test RabbitMQ; one per test
+/// class. Derived fixtures pick the provider.
+/// </summary>
+public abstract class CrudFixture : IAsyncLifetime
+{
+    private ServiceHost<BoardsService>? _host;
+
+    public ServiceHost<BoardsService> Host => _host ?? throw new InvalidOperationException("Not started.");
+    public V1.Boards.BoardsClient Boards { get; private set; } = null!;
+    public V1.Columns.ColumnsClient Columns { get; private set; } = null!;
+    public V1.Cards.CardsClient Cards { get; private set; } = null!;
+
+    protected abstract Task<(DatabaseProvider Provider, string ConnectionString)> DatabaseAsync();
+
+    public async Task InitializeAsync()
+    {
+        var (provider, connectionString) = await DatabaseAsync();
+        var bus = await LocalServer.RabbitMQAsync();
+        _host = new ServiceHost<BoardsService>(new Dictionary<string, string?>
+        {
+            ["Database:Provider"] = provider.ToString(),
+            ["ConnectionStrings:db"] = connectionString,
+            ["ConnectionStrings:bus"] = bus.ConnectionString,
+        });
+        var channel = Host.CreateGrpcChannel();
+        Boards = new V1.Boards.BoardsClient(channel);
+        Columns = new V1.Columns.ColumnsClient(channel);
+        Cards = new V1.Cards.CardsClient(channel);
+    }
+
+    /// <summary>Reads the database directly, as the assertions' source of truth.</summary>
+    public async Task<T> QueryAsync<T>(Func<BoardsDbContext, Task<T>> query)
+    {
+        await using var scope = Host.Services.CreateAsyncScope();
+        return await query(scope.ServiceProvider.GetRequiredService<BoardsDbContext>());
+    }
+
+    public Task<List<Outbox.OutboxMessage>> OutboxForBoardAsync(string boardId) =>
+        QueryAsync(db => db.Outbox.AsNoTracking().Where(m => m.BoardId == Guid.Parse(boardId)).OrderBy(m => m.Position).ToListAsync());
+
+    public async Task DisposeAsync()
+    {
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+        }
+    }
+}
+
+public sealed class SqliteCrudFixture : CrudFixture
+{
+    protected override Task<(DatabaseProvider, string)> DatabaseAsync() =>
+        Task.FromResult((DatabaseProvider.Sqlite, $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-test-{Guid.NewGuid():N}.db")}"));
+}
+
+public sealed class PostgresCrudFixture : CrudFixture
+{
+    protected override async Task<(DatabaseProvider, string)> DatabaseAsync() =>
+        (DatabaseProvider.Postgres, await LocalServer.NewPostgresDatabaseAsync());
+}
