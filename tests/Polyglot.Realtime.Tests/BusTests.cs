@@ -1,0 +1,119 @@
+using Google.Rpc;
+using Grpc.Core;
+using Polyglot.Contracts.Boards.V1;
+using Polyglot.Contracts.Events.V1;
+using Polyglot.Contracts.Realtime.V1;
+using Polyglot.Crud.Data;
+using Polyglot.Crud.Grpc;
+using Polyglot.Realtime.Grpc;
+using Polyglot.Testing;
+
+namespace Polyglot.Realtime.Tests;
+
+/// <summary>crud and realtime as separate hosts on one real RabbitMQ: events cross the bus into the streams.</summary>
+public sealed class BusFixture : IAsyncLifetime
+{
+    public ServiceHost<BoardsService> Crud { get; private set; } = null!;
+    public ServiceHost<RealtimeService> Realtime { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var bus = await LocalServer.RabbitMQAsync();
+        Crud = new ServiceHost<BoardsService>(new Dictionary<string, string?>
+        {
+            ["Database:Provider"] = nameof(DatabaseProvider.Sqlite),
+            ["ConnectionStrings:db"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-test-{Guid.NewGuid():N}.db")}",
+            ["ConnectionStrings:bus"] = bus.ConnectionString,
+        });
+        Realtime = new ServiceHost<RealtimeService>(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:bus"] = bus.ConnectionString,
+            ["Bus:QueueName"] = $"realtime-test-{Guid.NewGuid():N}",
+        });
+        // The queue exists once realtime's bus is up: until then RabbitMQ would drop events.
+        using var http = new HttpClient { BaseAddress = Realtime.HttpAddress };
+        await Wait.UntilAsync(async () => (await http.GetAsync("/health")).IsSuccessStatusCode, TimeSpan.FromSeconds(30), "realtime to be healthy");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Realtime.DisposeAsync();
+        await Crud.DisposeAsync();
+    }
+}
+
+public sealed class BusTests(BusFixture fixture) : IClassFixture<BusFixture>
+{
+    private readonly Contracts.Realtime.V1.Realtime.RealtimeClient _realtime = new(fixture.Realtime.CreateGrpcChannel());
+    private readonly Boards.BoardsClient _boards = new(fixture.Crud.CreateGrpcChannel());
+    private readonly Columns.ColumnsClient _columns = new(fixture.Crud.CreateGrpcChannel());
+    private readonly Cards.CardsClient _cards = new(fixture.Crud.CreateGrpcChannel());
+
+    [Fact]
+    public async Task ChangesOnCrudReachAFirehoseSubscriberInPositionOrder()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        using var stream = _realtime.Subscribe(new SubscribeRequest { Channel = "all" }, cancellationToken: timeout.Token);
+        Assert.True(await stream.ResponseStream.MoveNext(timeout.Token));
+        Assert.Equal(SubscribeResponse.MessageOneofCase.Subscribed, stream.ResponseStream.Current.MessageCase);
+
+        var board = await _boards.CreateBoardAsync(new CreateBoardRequest { Name = "Over the bus" });
+        var column = await _columns.CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = "To do" });
+        var card = await _cards.CreateCardAsync(new CreateCardRequest { ColumnId = column.Id, Title = "Travelled" });
+
+        var events = await ReadEventsAsync(stream.ResponseStream, 3, timeout.Token);
+        Assert.Equal(
+            [IntegrationEvent.PayloadOneofCase.BoardCreated, IntegrationEvent.PayloadOneofCase.ColumnCreated, IntegrationEvent.PayloadOneofCase.CardCreated],
+            events.Select(e => e.PayloadCase));
+        Assert.Equal(card, events[2].CardCreated.Card);
+        Assert.True(events[0].Position < events[1].Position && events[1].Position < events[2].Position);
+    }
+
+    [Fact]
+    public async Task ABoardSubscriberGetsThatBoardOnly()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        var mine = await _boards.CreateBoardAsync(new CreateBoardRequest { Name = "Mine" });
+        var other = await _boards.CreateBoardAsync(new CreateBoardRequest { Name = "Other" });
+        using var stream = _realtime.Subscribe(new SubscribeRequest { Channel = $"board:{mine.Id}" }, cancellationToken: timeout.Token);
+        Assert.True(await stream.ResponseStream.MoveNext(timeout.Token));
+
+        await _boards.UpdateBoardAsync(new UpdateBoardRequest { Id = other.Id, Version = 1, Name = "Other 2" });
+        await _boards.UpdateBoardAsync(new UpdateBoardRequest { Id = mine.Id, Version = 1, Name = "Mine 2" });
+
+        // Mine's BoardCreated may still have been on its way when the stream opened; other's
+        // update commits before mine's, so a misrouted event would arrive before "Mine 2".
+        var received = new List<IntegrationEvent>();
+        while (received.LastOrDefault()?.PayloadCase != IntegrationEvent.PayloadOneofCase.BoardUpdated)
+        {
+            received.AddRange(await ReadEventsAsync(stream.ResponseStream, 1, timeout.Token));
+        }
+        Assert.All(received, e => Assert.Equal(mine.Id, e.BoardId));
+        Assert.Equal("Mine 2", received[^1].BoardUpdated.Board.Name);
+    }
+
+    [Theory]
+    [InlineData("board:42")]
+    [InlineData("boards")]
+    [InlineData("")]
+    public async Task AMalformedChannelIsInvalidArgument(string channel)
+    {
+        using var stream = _realtime.Subscribe(new SubscribeRequest { Channel = channel });
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => stream.ResponseStream.MoveNext());
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Equal("channel", Assert.Single(error.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
+    }
+
+    private static async Task<List<IntegrationEvent>> ReadEventsAsync(IAsyncStreamReader<SubscribeResponse> stream, int count, CancellationToken ct)
+    {
+        var events = new List<IntegrationEvent>();
+        while (events.Count < count && await stream.MoveNext(ct))
+        {
+            Assert.Equal(SubscribeResponse.MessageOneofCase.Event, stream.Current.MessageCase);
+            events.Add(stream.Current.Event);
+        }
+        return events;
+    }
+}
