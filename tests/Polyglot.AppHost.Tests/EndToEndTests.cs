@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using Grpc.Core;
+using Polyglot.Contracts.Boards.V1;
+using Polyglot.Contracts.Events.V1;
+using Polyglot.Contracts.Realtime.V1;
+
+namespace Polyglot.AppHost.Tests;
+
+[Collection(AppCollection.Name)]
+public sealed class EndToEndTests(AppFixture fixture)
+{
+    [Fact]
+    public async Task ACardCreatedOnCrudArrivesOnARealtimeStreamWithItsPosition()
+    {
+        var crud = fixture.GrpcChannel("crud");
+        var board = await new Boards.BoardsClient(crud).CreateBoardAsync(new CreateBoardRequest { Name = "End to end" });
+        var column = await new Columns.ColumnsClient(crud).CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = "To do" });
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        using var stream = new Contracts.Realtime.V1.Realtime.RealtimeClient(fixture.GrpcChannel("realtime"))
+            .Subscribe(new SubscribeRequest { Channel = $"board:{board.Id}" }, cancellationToken: timeout.Token);
+        Assert.True(await stream.ResponseStream.MoveNext(timeout.Token));
+        Assert.Equal(SubscribeResponse.MessageOneofCase.Subscribed, stream.ResponseStream.Current.MessageCase);
+
+        var card = await new Cards.CardsClient(crud).CreateCardAsync(new CreateCardRequest { ColumnId = column.Id, Title = "Across the split" });
+
+        // Within the 5 s timeout; the board's earlier events may arrive first.
+        IntegrationEvent received;
+        do
+        {
+            Assert.True(await stream.ResponseStream.MoveNext(timeout.Token));
+            received = stream.ResponseStream.Current.Event;
+        }
+        while (received.PayloadCase != IntegrationEvent.PayloadOneofCase.CardCreated);
+        Assert.Equal(card, received.CardCreated.Card);
+        Assert.True(received.Position > 0);
+    }
+
+    [Theory]
+    [InlineData("crud")]
+    [InlineData("realtime")]
+    public async Task EveryServiceAnswersGrpcHealthAndReflection(string resource)
+    {
+        var channel = fixture.GrpcChannel(resource);
+
+        var health = await new Grpc.Health.V1.Health.HealthClient(channel).CheckAsync(new Grpc.Health.V1.HealthCheckRequest());
+        using var reflection = new Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(channel).ServerReflectionInfo();
+        await reflection.RequestStream.WriteAsync(new Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = "" });
+        Assert.True(await reflection.ResponseStream.MoveNext());
+        var services = reflection.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name);
+
+        Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+        Assert.Contains(resource == "crud" ? "polyglot.boards.v1.Cards" : "polyglot.realtime.v1.Realtime", services);
+        Assert.Contains("grpc.health.v1.Health", services);
+    }
+}
