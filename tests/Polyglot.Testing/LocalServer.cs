@@ -7,8 +7,11 @@ namespace Polyglot.Testing;
 /// The real servers the tests use: a private RabbitMQ node and a private PostgreSQL cluster,
 /// started from the OS packages exactly as the app host's executable mode does (same
 /// <see cref="LocalRabbitMQ"/> and <see cref="LocalPostgres"/>), once per test process, in a
-/// temporary directory, and killed when the process exits. Not installed means the test fails
-/// loudly: .ci/run installs both.
+/// temporary directory. They stop when the test process exits, however it exits: the test
+/// runner kills its test host without running exit handlers, so each server runs under a small
+/// shell that holds the other end of a pipe and stops the server when the pipe closes. (The
+/// parent-death signal would be neater; this sandbox's kernel ignores it.) Not installed means
+/// the test fails loudly: .ci/run installs both.
 /// </summary>
 public sealed class LocalServer
 {
@@ -22,7 +25,6 @@ public sealed class LocalServer
         _process = process;
         ConnectionString = connectionString;
         DataDirectory = dataDirectory;
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop();
     }
 
     public string ConnectionString { get; }
@@ -84,9 +86,11 @@ public sealed class LocalServer
 
     private static LocalServer Start(string command, string[] args, IReadOnlyDictionary<string, string> environment, string connectionString, string dataDirectory)
     {
-        var startInfo = new ProcessStartInfo(command, args)
+        const string StopWhenStdinCloses = "\"$@\" & server=$!; cat > /dev/null; kill -TERM $server; wait $server";
+        var startInfo = new ProcessStartInfo("sh", ["-c", StopWhenStdinCloses, "sh", command, .. args])
         {
             WorkingDirectory = dataDirectory,
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
@@ -121,17 +125,6 @@ public sealed class LocalServer
             {
                 await Task.Delay(200);
             }
-        }
-    }
-
-    private void Stop()
-    {
-        try
-        {
-            _process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
         }
     }
 }

@@ -5,7 +5,9 @@ namespace Polyglot.AppHost.Provisioning;
 /// <summary>
 /// A private PostgreSQL cluster run from the OS packages: its own data directory and port,
 /// loopback TCP only, no Unix socket, trust authentication (reachable only from this machine).
-/// As root it runs as the <c>postgres</c> user, because initdb and postgres refuse root.
+/// As root it runs as the <c>postgres</c> user, because initdb and postgres refuse root; util-linux's
+/// setpriv (on every Debian/Ubuntu) switches user without leaving a process in between, so a
+/// SIGTERM reaches the server itself.
 /// </summary>
 public sealed record LocalPostgres(string DataDirectory, int Port)
 {
@@ -43,7 +45,7 @@ public sealed record LocalPostgres(string DataDirectory, int Port)
     }
 
     private static (string, string[]) AsServiceUser(string command, params string[] args) =>
-        IsRoot ? ("runuser", ["-u", "postgres", "--", command, .. args]) : (command, args);
+        IsRoot ? ("setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", "--", command, .. args]) : (command, args);
 
     private static void Run(string command, params string[] args)
     {

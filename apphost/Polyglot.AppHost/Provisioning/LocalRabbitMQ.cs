@@ -36,6 +36,10 @@ public sealed record LocalRabbitMQ(string DataDirectory, int Port)
     public IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string>
     {
         ["HOME"] = DataDirectory, // where Erlang keeps the node's cookie
+        // With these two the script execs the Erlang VM instead of waiting on it from a shell,
+        // so a SIGTERM reaches the broker itself, which then stops cleanly.
+        ["RABBITMQ_ALLOW_INPUT"] = "true",
+        ["RABBITMQ_SERVER_START_ARGS"] = "-noinput",
         ["RABBITMQ_NODENAME"] = NodeName,
         ["RABBITMQ_NODE_PORT"] = Port.ToString(),
         ["RABBITMQ_DIST_PORT"] = DistributionPort.ToString(),
