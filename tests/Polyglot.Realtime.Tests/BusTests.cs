@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using Google.Rpc;
 using Grpc.Core;
 using Polyglot.Contracts.Boards.V1;
@@ -90,6 +92,40 @@ public sealed class BusTests(BusFixture fixture) : IClassFixture<BusFixture>
         }
         Assert.All(received, e => Assert.Equal(mine.Id, e.BoardId));
         Assert.Equal("Mine 2", received[^1].BoardUpdated.Board.Name);
+    }
+
+    [Fact]
+    public async Task OneTraceFollowsARequestThroughCrudTheBusAndRealtime()
+    {
+        using var source = new ActivitySource("Polyglot.Tests");
+        var consumers = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name is "Polyglot.Tests" or "MassTransit",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = a =>
+            {
+                if (a.Kind == ActivityKind.Consumer)
+                {
+                    consumers.Enqueue(a);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        ActivityTraceId traceId;
+        using (var request = source.StartActivity("client request")!)
+        {
+            traceId = request.TraceId;
+            await _boards.CreateBoardAsync(new CreateBoardRequest { Name = "Traced" });
+        }
+
+        // realtime's consume span is in the client's trace: crud's request span, the outbox row's
+        // saved trace context, the relay's publish and the bus headers all carried it.
+        await Wait.UntilAsync(
+            () => Task.FromResult(consumers.Any(a => a.TraceId == traceId && a.Source.Name == "MassTransit")),
+            TimeSpan.FromSeconds(10),
+            "realtime's consumer span in the request's trace");
     }
 
     [Theory]
