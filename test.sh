@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs every test against real servers: each test run starts its own private RabbitMQ and
+# PostgreSQL from the OS packages (installed first when missing). Arguments go to dotnet test.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+scripts/ensure-os-packages rabbitmq-server postgresql
+dotnet tool restore >/dev/null
+dotnet test Polyglot.sln "$@"
