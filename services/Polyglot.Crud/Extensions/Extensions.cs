@@ -39,7 +39,7 @@ internal static class Extensions
         {
             builder.Services.AddDbContext<BoardsDbContext, SqliteBoardsDbContext>((services, options) => options
                 .UseSqlite(connectionString)
-                .AddInterceptors(services.GetRequiredService<OutboxSignal>()));
+                .AddInterceptors(services.GetRequiredService<OutboxSignal>(), new SqliteBusyTimeout()));
         }
         builder.Services.AddHealthChecks().AddDbContextCheck<BoardsDbContext>("db");
     }
