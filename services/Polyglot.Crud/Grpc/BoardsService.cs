@@ -50,15 +50,8 @@ public sealed class BoardsService(BoardsDbContext db) : V1.Boards.BoardsBase
         {
             query = query.Where(b => b.Id.CompareTo(last) > 0);
         }
-        var page = await query.OrderBy(b => b.Id).Take(pageSize + 1).ToListAsync(context.CancellationToken);
-
-        var response = new V1.ListBoardsResponse();
-        response.Boards.AddRange(page.Take(pageSize).Select(b => b.ToProto()));
-        if (page.Count > pageSize)
-        {
-            response.NextPageToken = RequestValidator.PageToken(page[pageSize - 1].Id);
-        }
-        return response;
+        var (boards, next) = await query.OrderBy(b => b.Id).ReadPageAsync(pageSize, b => b.Id, context.CancellationToken);
+        return new V1.ListBoardsResponse { Boards = { boards.Select(b => b.ToProto()) }, NextPageToken = next };
     }
 
     public override async Task<V1.Board> UpdateBoard(V1.UpdateBoardRequest request, ServerCallContext context)

@@ -69,19 +69,11 @@ public sealed class CardsService(BoardsDbContext db) : V1.Cards.CardsBase
         {
             throw Errors.NotFound("Column", columnId);
         }
-        var page = await db.Cards.AsNoTracking()
+        var (cards, next) = await db.Cards.AsNoTracking()
             .Where(c => c.ColumnId == columnId && c.Index > after)
             .OrderBy(c => c.Index)
-            .Take(pageSize + 1)
-            .ToListAsync(ct);
-
-        var response = new V1.ListCardsResponse();
-        response.Cards.AddRange(page.Take(pageSize).Select(c => c.ToProto()));
-        if (page.Count > pageSize)
-        {
-            response.NextPageToken = RequestValidator.PageToken(page[pageSize - 1].Index);
-        }
-        return response;
+            .ReadPageAsync(pageSize, c => c.Index, ct);
+        return new V1.ListCardsResponse { Cards = { cards.Select(c => c.ToProto()) }, NextPageToken = next };
     }
 
     public override async Task<V1.Card> UpdateCard(V1.UpdateCardRequest request, ServerCallContext context)

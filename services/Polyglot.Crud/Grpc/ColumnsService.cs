@@ -65,19 +65,11 @@ public sealed class ColumnsService(BoardsDbContext db) : V1.Columns.ColumnsBase
         {
             throw Errors.NotFound("Board", boardId);
         }
-        var page = await db.Columns.AsNoTracking()
+        var (columns, next) = await db.Columns.AsNoTracking()
             .Where(c => c.BoardId == boardId && c.Index > after)
             .OrderBy(c => c.Index)
-            .Take(pageSize + 1)
-            .ToListAsync(ct);
-
-        var response = new V1.ListColumnsResponse();
-        response.Columns.AddRange(page.Take(pageSize).Select(c => c.ToProto()));
-        if (page.Count > pageSize)
-        {
-            response.NextPageToken = RequestValidator.PageToken(page[pageSize - 1].Index);
-        }
-        return response;
+            .ReadPageAsync(pageSize, c => c.Index, ct);
+        return new V1.ListColumnsResponse { Columns = { columns.Select(c => c.ToProto()) }, NextPageToken = next };
     }
 
     public override async Task<V1.Column> UpdateColumn(V1.UpdateColumnRequest request, ServerCallContext context)

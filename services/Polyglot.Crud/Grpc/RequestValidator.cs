@@ -1,5 +1,3 @@
-using System.Buffers.Text;
-using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
@@ -77,26 +75,16 @@ internal sealed class RequestValidator
         return value == 0 ? DefaultPageSize : Math.Min(value, MaxPageSize);
     }
 
-    /// <summary>Page tokens are opaque to clients: the last key of the previous page, base64url.</summary>
-    public static string PageToken<TKey>(TKey lastKey) where TKey : IFormattable =>
-        Base64Url.EncodeToString(System.Text.Encoding.UTF8.GetBytes(lastKey.ToString(null, CultureInfo.InvariantCulture)));
-
+    /// <summary>The key after which the page starts, or null for the first page.</summary>
     public TKey? PageTokenKey<TKey>(string token) where TKey : struct, IParsable<TKey>
     {
         if (token.Length == 0)
         {
             return null;
         }
-        try
+        if (Paging.TryParseToken<TKey>(token, out var key))
         {
-            var text = System.Text.Encoding.UTF8.GetString(Base64Url.DecodeFromChars(token));
-            if (TKey.TryParse(text, CultureInfo.InvariantCulture, out var key))
-            {
-                return key;
-            }
-        }
-        catch (FormatException)
-        {
+            return key;
         }
         Violation("page_token", "is not a token this service issued");
         return null;
