@@ -7,13 +7,16 @@ var builder = DistributedApplication.CreateBuilder(args);
 var bus = builder.AddBus("bus");
 var db = builder.AddDatabase("db");
 
-builder.AddProject<Projects.Polyglot_Crud>("crud")
+var crud = builder.AddProject<Projects.Polyglot_Crud>("crud")
     .WithReference(bus).WaitFor(bus)
     .WithDatabase(db)
     .WithHttpHealthCheck("/health");
 
+// realtime reads crud's event log to backfill resuming subscribers, but does not wait for it:
+// live streams keep working while the monolith is down.
 builder.AddProject<Projects.Polyglot_Realtime>("realtime")
     .WithReference(bus).WaitFor(bus)
+    .WithReference(crud)
     .WithHttpHealthCheck("/health");
 
 builder.Build().Run();

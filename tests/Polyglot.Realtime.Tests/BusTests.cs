@@ -13,24 +13,43 @@ using Polyglot.Testing;
 namespace Polyglot.Realtime.Tests;
 
 /// <summary>crud and realtime as separate hosts on one real RabbitMQ: events cross the bus into the streams.</summary>
-public sealed class BusFixture : IAsyncLifetime
+public sealed class SplitFixture : IAsyncLifetime
 {
+    private string _bus = "";
+
     public ServiceHost<BoardsService> Crud { get; private set; } = null!;
     public ServiceHost<RealtimeService> Realtime { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        var bus = await LocalServer.RabbitMQAsync();
+        _bus = (await LocalServer.RabbitMQAsync()).ConnectionString;
         Crud = new ServiceHost<BoardsService>(new Dictionary<string, string?>
         {
             ["Database:Provider"] = nameof(DatabaseProvider.Sqlite),
             ["ConnectionStrings:db"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-test-{Guid.NewGuid():N}.db")}",
-            ["ConnectionStrings:bus"] = bus.ConnectionString,
+            ["ConnectionStrings:bus"] = _bus,
         });
+        await StartRealtimeAsync();
+    }
+
+    /// <summary>
+    /// Replaces realtime with a new instance on a queue of its own, as a rescheduled replica
+    /// would come back: empty history, and what happened meanwhile is only in crud's log.
+    /// </summary>
+    public async Task ReplaceRealtimeAsync(Func<Task> whileDown)
+    {
+        await Realtime.DisposeAsync();
+        await whileDown();
+        await StartRealtimeAsync();
+    }
+
+    private async Task StartRealtimeAsync()
+    {
         Realtime = new ServiceHost<RealtimeService>(new Dictionary<string, string?>
         {
-            ["ConnectionStrings:bus"] = bus.ConnectionString,
+            ["ConnectionStrings:bus"] = _bus,
             ["Bus:QueueName"] = $"realtime-test-{Guid.NewGuid():N}",
+            ["Crud:Address"] = Crud.GrpcAddress.ToString(),
         });
         // The queue exists once realtime's bus is up: until then RabbitMQ would drop events.
         using var http = new HttpClient { BaseAddress = Realtime.HttpAddress };
@@ -44,7 +63,18 @@ public sealed class BusFixture : IAsyncLifetime
     }
 }
 
-public sealed class BusTests(BusFixture fixture) : IClassFixture<BusFixture>
+/// <summary>
+/// The classes with a <see cref="SplitFixture"/> take turns: they share the test RabbitMQ, and
+/// two cruds publishing at once would mix their positions on the events exchange.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class SplitCollection
+{
+    public const string Name = "split";
+}
+
+[Collection(SplitCollection.Name)]
+public sealed class BusTests(SplitFixture fixture) : IClassFixture<SplitFixture>
 {
     private readonly Contracts.Realtime.V1.Realtime.RealtimeClient _realtime = new(fixture.Realtime.CreateGrpcChannel());
     private readonly Boards.BoardsClient _boards = new(fixture.Crud.CreateGrpcChannel());
@@ -63,7 +93,7 @@ public sealed class BusTests(BusFixture fixture) : IClassFixture<BusFixture>
         var column = await _columns.CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = "To do" });
         var card = await _cards.CreateCardAsync(new CreateCardRequest { ColumnId = column.Id, Title = "Travelled" });
 
-        var events = await ReadEventsAsync(stream.ResponseStream, 3, timeout.Token);
+        var events = await Streams.ReadEventsAsync(stream.ResponseStream, 3, timeout.Token);
         Assert.Equal(
             [IntegrationEvent.PayloadOneofCase.BoardCreated, IntegrationEvent.PayloadOneofCase.ColumnCreated, IntegrationEvent.PayloadOneofCase.CardCreated],
             events.Select(e => e.PayloadCase));
@@ -88,7 +118,7 @@ public sealed class BusTests(BusFixture fixture) : IClassFixture<BusFixture>
         var received = new List<IntegrationEvent>();
         while (received.LastOrDefault()?.PayloadCase != IntegrationEvent.PayloadOneofCase.BoardUpdated)
         {
-            received.AddRange(await ReadEventsAsync(stream.ResponseStream, 1, timeout.Token));
+            received.AddRange(await Streams.ReadEventsAsync(stream.ResponseStream, 1, timeout.Token));
         }
         Assert.All(received, e => Assert.Equal(mine.Id, e.BoardId));
         Assert.Equal("Mine 2", received[^1].BoardUpdated.Board.Name);
@@ -141,8 +171,11 @@ public sealed class BusTests(BusFixture fixture) : IClassFixture<BusFixture>
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Equal("channel", Assert.Single(error.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
     }
+}
 
-    private static async Task<List<IntegrationEvent>> ReadEventsAsync(IAsyncStreamReader<SubscribeResponse> stream, int count, CancellationToken ct)
+internal static class Streams
+{
+    public static async Task<List<IntegrationEvent>> ReadEventsAsync(IAsyncStreamReader<SubscribeResponse> stream, int count, CancellationToken ct)
     {
         var events = new List<IntegrationEvent>();
         while (events.Count < count && await stream.MoveNext(ct))
@@ -151,5 +184,20 @@ public sealed class BusTests(BusFixture fixture) : IClassFixture<BusFixture>
             events.Add(stream.Current.Event);
         }
         return events;
+    }
+
+    /// <summary>Opens a subscription and waits for its `subscribed` message: from then on the stream is live.</summary>
+    public static async Task<AsyncServerStreamingCall<SubscribeResponse>> SubscribeAsync(
+        this Contracts.Realtime.V1.Realtime.RealtimeClient client, string channel, long? afterPosition, CancellationToken ct)
+    {
+        var request = new SubscribeRequest { Channel = channel };
+        if (afterPosition is { } after)
+        {
+            request.AfterPosition = after;
+        }
+        var stream = client.Subscribe(request, cancellationToken: ct);
+        Assert.True(await stream.ResponseStream.MoveNext(ct));
+        Assert.Equal(SubscribeResponse.MessageOneofCase.Subscribed, stream.ResponseStream.Current.MessageCase);
+        return stream;
     }
 }

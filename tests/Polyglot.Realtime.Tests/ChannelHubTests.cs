@@ -1,86 +1,127 @@
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Polyglot.Contracts.Events.V1;
 using Polyglot.Realtime.Hub;
 
 namespace Polyglot.Realtime.Tests;
 
-/// <summary>The transport-free hub on its own: routing, ordering, de-duplication, slow consumers.</summary>
+/// <summary>
+/// The transport-free hub on its own: routing, order, de-duplication, slow consumers, and
+/// resuming from its in-memory history. Resuming from crud's event log is tested against a
+/// real crud in <see cref="BusTests"/>; here the log only records that it was asked.
+/// </summary>
 public sealed class ChannelHubTests
 {
     private static readonly Guid BoardA = Guid.CreateVersion7();
     private static readonly Guid BoardB = Guid.CreateVersion7();
 
+    private readonly FakeTimeProvider _clock = new();
+    private readonly AskedEventLog _eventLog = new();
+
     [Fact]
-    public void BoardSubscribersGetTheirBoardOnlyAndTheFirehoseGetsEverything()
+    public async Task BoardSubscribersGetTheirBoardOnlyAndTheFirehoseGetsEverything()
     {
         var hub = NewHub();
         using var a = hub.Subscribe(HubChannel.ForBoard(BoardA));
         using var all = hub.Subscribe(HubChannel.All);
 
-        hub.Publish(Event(1, BoardA));
-        hub.Publish(Event(2, BoardB));
-        hub.Publish(Event(3, BoardA));
+        Publish(hub, (1, BoardA), (2, BoardB), (3, BoardA));
 
-        Assert.Equal([1L, 3L], Drain(a));
-        Assert.Equal([1L, 2L, 3L], Drain(all));
+        Assert.Equal([1L, 3L], await ReadAsync(a, 2));
+        Assert.Equal([1L, 2L, 3L], await ReadAsync(all, 3));
     }
 
     [Fact]
-    public void ARedeliveredPositionIsDeliveredOnce()
+    public async Task ARedeliveredPositionIsDeliveredOnce()
     {
         var hub = NewHub();
         using var all = hub.Subscribe(HubChannel.All);
 
-        hub.Publish(Event(1, BoardA));
-        hub.Publish(Event(2, BoardA));
-        hub.Publish(Event(1, BoardA));
-        hub.Publish(Event(2, BoardA));
-        hub.Publish(Event(3, BoardA));
+        Publish(hub, (1, BoardA), (2, BoardA), (1, BoardA), (2, BoardA), (3, BoardA));
 
-        Assert.Equal([1L, 2L, 3L], Drain(all));
+        Assert.Equal([1L, 2L, 3L], await ReadAsync(all, 3));
     }
 
     [Fact]
-    public void ALiveSubscriptionStartsAtTheHead()
+    public async Task ALiveSubscriptionStartsAtTheHead()
     {
         var hub = NewHub();
-        hub.Publish(Event(1, BoardA));
-        hub.Publish(Event(2, BoardA));
+        Publish(hub, (1, BoardA), (2, BoardA));
 
         using var late = hub.Subscribe(HubChannel.All);
-        hub.Publish(Event(3, BoardA));
+        Publish(hub, (3, BoardA));
 
         Assert.Equal(2, late.StartPosition);
-        Assert.Equal([3L], Drain(late));
+        Assert.Equal([3L], await ReadAsync(late, 1));
     }
 
     [Fact]
-    public void ResumingAheadOfTheHeadSkipsWhatTheSubscriberHas()
+    public async Task AResumeWithinTheHistoryReplaysTheChannelFromMemoryThenGoesLive()
     {
         var hub = NewHub();
-        hub.Publish(Event(1, BoardA));
+        Publish(hub, (1, BoardA), (2, BoardB), (3, BoardA), (4, BoardA));
+
+        using var resumed = hub.Subscribe(HubChannel.ForBoard(BoardA), afterPosition: 1);
+        Publish(hub, (5, BoardB), (6, BoardA));
+
+        Assert.Equal(1, resumed.StartPosition);
+        Assert.Equal([3L, 4L, 6L], await ReadAsync(resumed, 3));
+        Assert.False(_eventLog.Asked);
+    }
+
+    [Fact]
+    public async Task AResumeAheadOfTheHeadSkipsWhatTheSubscriberHas()
+    {
+        var hub = NewHub();
+        Publish(hub, (1, BoardA));
 
         using var resumed = hub.Subscribe(HubChannel.All, afterPosition: 3);
-        for (var position = 2; position <= 5; position++)
-        {
-            hub.Publish(Event(position, BoardA));
-        }
+        Publish(hub, (2, BoardA), (3, BoardA), (4, BoardA), (5, BoardA));
 
-        Assert.Equal([4L, 5L], Drain(resumed));
+        Assert.Equal([4L, 5L], await ReadAsync(resumed, 2));
+        Assert.False(_eventLog.Asked);
     }
 
     [Fact]
-    public void ResumingBehindTheHeadIsRefusedRatherThanLeftWithAGap()
+    public async Task AResumeOlderThanTheHistoryHoldsAsksTheEventLog()
+    {
+        var hub = NewHub(historySize: 3);
+        Publish(hub, (1, BoardA), (2, BoardA), (3, BoardA), (4, BoardA), (5, BoardA));
+
+        using var resumed = hub.Subscribe(HubChannel.ForBoard(BoardA), afterPosition: 1);
+        await ReadAsync(resumed, 0);
+
+        Assert.Equal((HubChannel.ForBoard(BoardA), 1L), _eventLog.Request);
+    }
+
+    [Fact]
+    public async Task HistoryOlderThanItsMaximumAgeIsNotReplayed()
+    {
+        var hub = NewHub(historyMaxAge: TimeSpan.FromMinutes(1));
+        Publish(hub, (1, BoardA), (2, BoardA));
+        _clock.Advance(TimeSpan.FromSeconds(61));
+        Publish(hub, (3, BoardA));
+
+        using var recent = hub.Subscribe(HubChannel.All, afterPosition: 2);
+        Assert.Equal([3L], await ReadAsync(recent, 1));
+        Assert.False(_eventLog.Asked);
+
+        using var old = hub.Subscribe(HubChannel.All, afterPosition: 1);
+        await ReadAsync(old, 0);
+        Assert.Equal((HubChannel.All, 1L), _eventLog.Request);
+    }
+
+    [Fact]
+    public async Task AResumeBeforeTheFirstEventTheHubSawAsksTheEventLog()
     {
         var hub = NewHub();
-        hub.Publish(Event(1, BoardA));
-        hub.Publish(Event(2, BoardA));
+        Publish(hub, (7, BoardA));
 
-        var error = Assert.Throws<HistoryUnavailableException>(() => hub.Subscribe(HubChannel.All, afterPosition: 1));
+        using var resumed = hub.Subscribe(HubChannel.All, afterPosition: 5);
+        await ReadAsync(resumed, 0);
 
-        Assert.Equal((1L, 2L), (error.Requested, error.Head));
+        Assert.Equal((HubChannel.All, 5L), _eventLog.Request);
     }
 
     [Fact]
@@ -93,27 +134,29 @@ public sealed class ChannelHubTests
 
         for (var position = 1; position <= 5; position++)
         {
-            hub.Publish(Event(position, BoardA));
-            received.AddRange(Drain(fast));
+            Publish(hub, (position, BoardA));
+            received.AddRange(await ReadAsync(fast, 1, dispose: false));
         }
 
         Assert.Equal([1L, 2L, 3L, 4L, 5L], received);
-        Assert.Equal([1L, 2L], Drain(slow));
-        await Assert.ThrowsAsync<SlowConsumerException>(() => slow.Events.Completion);
+        var slowEvents = slow.ReadAllAsync(CancellationToken.None).GetAsyncEnumerator();
+        Assert.True(await slowEvents.MoveNextAsync());
+        Assert.True(await slowEvents.MoveNextAsync());
+        await Assert.ThrowsAsync<SlowConsumerException>(async () => await slowEvents.MoveNextAsync());
     }
 
     [Fact]
-    public void ADisposedSubscriptionReceivesNothingMore()
+    public async Task ADisposedSubscriptionReceivesNothingMore()
     {
         var hub = NewHub();
         var gone = hub.Subscribe(HubChannel.All);
         using var stays = hub.Subscribe(HubChannel.All);
 
         gone.Dispose();
-        hub.Publish(Event(1, BoardA));
+        Publish(hub, (1, BoardA));
 
-        Assert.Empty(Drain(gone));
-        Assert.Equal([1L], Drain(stays));
+        Assert.Empty(await ReadAsync(gone, 1));
+        Assert.Equal([1L], await ReadAsync(stays, 1));
     }
 
     [Theory]
@@ -135,19 +178,57 @@ public sealed class ChannelHubTests
         }
     }
 
-    private static ChannelHub NewHub(int queueCapacity = 100) =>
-        new(Options.Create(new HubOptions { SubscriberQueueCapacity = queueCapacity }), NullLogger<ChannelHub>.Instance);
+    private ChannelHub NewHub(int queueCapacity = 100, int historySize = 100, TimeSpan? historyMaxAge = null) =>
+        new(Options.Create(new HubOptions
+            {
+                SubscriberQueueCapacity = queueCapacity,
+                HistorySize = historySize,
+                HistoryMaxAge = historyMaxAge ?? TimeSpan.FromMinutes(5),
+            }),
+            _eventLog,
+            _clock,
+            NullLogger<ChannelHub>.Instance);
 
-    private static HubEvent Event(long position, Guid boardId) =>
-        new(position, HubChannel.ForBoard(boardId), new IntegrationEvent { Position = position, BoardId = boardId.ToString() });
-
-    private static List<long> Drain(Subscription subscription)
+    private static void Publish(ChannelHub hub, params (long Position, Guid Board)[] events)
     {
-        var positions = new List<long>();
-        while (subscription.Events.TryRead(out var hubEvent))
+        foreach (var (position, board) in events)
         {
-            positions.Add(hubEvent.Position);
+            hub.Publish(HubEvent.From(new IntegrationEvent { Position = position, BoardId = board.ToString() }));
+        }
+    }
+
+    /// <summary>
+    /// Reads <paramref name="count"/> events, then checks nothing else is waiting: publishing
+    /// happens before reading here, so anything more would already be queued.
+    /// </summary>
+    private static async Task<List<long>> ReadAsync(Subscription subscription, int count, bool dispose = true)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        var positions = new List<long>();
+        await using var events = subscription.ReadAllAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+        while (positions.Count < count && await events.MoveNextAsync())
+        {
+            positions.Add(events.Current.Position);
+        }
+        if (dispose)
+        {
+            subscription.Dispose(); // completes the live queue: a further MoveNext ends instead of waiting
+            Assert.False(await events.MoveNextAsync(), "More events were delivered than expected.");
         }
         return positions;
+    }
+
+    /// <summary>Stands in for crud's event log only to record that the hub asked it (and for what).</summary>
+    private sealed class AskedEventLog : IEventLog
+    {
+        public (HubChannel Channel, long After)? Request { get; private set; }
+
+        public bool Asked => Request is not null;
+
+        public IAsyncEnumerable<HubEvent> ReadAfterAsync(HubChannel channel, long afterPosition, CancellationToken ct)
+        {
+            Request = (channel, afterPosition);
+            return AsyncEnumerable.Empty<HubEvent>();
+        }
     }
 }

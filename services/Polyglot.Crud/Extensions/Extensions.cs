@@ -76,6 +76,7 @@ internal static class Extensions
         app.MapGrpcService<BoardsService>();
         app.MapGrpcService<ColumnsService>();
         app.MapGrpcService<CardsService>();
+        app.MapGrpcService<EventLogService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
     }

@@ -66,14 +66,25 @@ internal sealed class RequestValidator
         return value;
     }
 
-    public int PageSize(int value)
+    public int PageSize(int value, int defaultSize = DefaultPageSize, int maxSize = MaxPageSize)
     {
         if (value < 0)
         {
             Violation("page_size", "must be 0 or more");
         }
-        return value == 0 ? DefaultPageSize : Math.Min(value, MaxPageSize);
+        return value == 0 ? defaultSize : Math.Min(value, maxSize);
     }
+
+    public long Position(long value, string field)
+    {
+        if (value < 0)
+        {
+            Violation(field, "must be 0 or more");
+        }
+        return value;
+    }
+
+    public Guid? OptionalId(string field, string value) => value.Length == 0 ? null : Id(field, value);
 
     /// <summary>The key after which the page starts, or null for the first page.</summary>
     public TKey? PageTokenKey<TKey>(string token) where TKey : struct, IParsable<TKey>

@@ -10,9 +10,7 @@ public sealed class IntegrationEventConsumer(ChannelHub hub) : IConsumer<Integra
 {
     public Task Consume(ConsumeContext<IntegrationEventEnvelope> context)
     {
-        var envelope = context.Message;
-        var integrationEvent = IntegrationEvent.Parser.ParseFrom(envelope.Payload);
-        hub.Publish(new HubEvent(envelope.Position, HubChannel.ForBoard(envelope.BoardId), integrationEvent));
+        hub.Publish(HubEvent.From(IntegrationEvent.Parser.ParseFrom(context.Message.Payload)));
         return Task.CompletedTask;
     }
 }

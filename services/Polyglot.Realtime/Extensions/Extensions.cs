@@ -1,5 +1,7 @@
 using MassTransit;
 using Polyglot.Contracts.Events;
+using Polyglot.Contracts.Events.V1;
+using Polyglot.Realtime.Backfill;
 using Polyglot.Realtime.Bus;
 using Polyglot.Realtime.Grpc;
 using Polyglot.Realtime.Hub;
@@ -11,12 +13,23 @@ internal static class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<HubOptions>().BindConfiguration(HubOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ChannelHub>();
+        builder.AddBackfill();
         builder.AddBus();
 
         builder.Services.AddGrpc();
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks();
+    }
+
+    /// <summary>crud's event log, where resuming subscribers get what the in-memory history no longer holds.</summary>
+    private static void AddBackfill(this IHostApplicationBuilder builder)
+    {
+        // "_grpc.crud" resolves through Aspire's service discovery (the crud resource's grpc endpoint).
+        var address = builder.Configuration["Crud:Address"] ?? "http://_grpc.crud";
+        builder.Services.AddGrpcClient<EventLog.EventLogClient>(client => client.Address = new Uri(address));
+        builder.Services.AddSingleton<IEventLog, CrudEventLog>();
     }
 
     private static void AddBus(this IHostApplicationBuilder builder)

@@ -16,33 +16,25 @@ public sealed class RealtimeService(ChannelHub hub) : Contracts.Realtime.V1.Real
             throw InvalidChannel();
         }
 
-        Subscription subscription;
+        using var subscription = hub.Subscribe(channel.Value, request.HasAfterPosition ? request.AfterPosition : null);
+        await responseStream.WriteAsync(new SubscribeResponse
+        {
+            Subscribed = new Subscribed { Channel = channel.Value.Name, Position = subscription.StartPosition },
+        });
         try
         {
-            subscription = hub.Subscribe(channel.Value, request.HasAfterPosition ? request.AfterPosition : null);
+            await foreach (var hubEvent in subscription.ReadAllAsync(context.CancellationToken))
+            {
+                await responseStream.WriteAsync(new SubscribeResponse { Event = hubEvent.Event });
+            }
         }
-        catch (HistoryUnavailableException ex)
+        catch (SlowConsumerException ex)
+        {
+            throw new RpcException(new global::Grpc.Core.Status(StatusCode.ResourceExhausted, ex.Message));
+        }
+        catch (HistoryLostException ex)
         {
             throw new RpcException(new global::Grpc.Core.Status(StatusCode.OutOfRange, ex.Message));
-        }
-
-        using (subscription)
-        {
-            await responseStream.WriteAsync(new SubscribeResponse
-            {
-                Subscribed = new Subscribed { Channel = channel.Value.Name, Position = subscription.StartPosition },
-            });
-            try
-            {
-                await foreach (var hubEvent in subscription.Events.ReadAllAsync(context.CancellationToken))
-                {
-                    await responseStream.WriteAsync(new SubscribeResponse { Event = hubEvent.Event });
-                }
-            }
-            catch (SlowConsumerException ex)
-            {
-                throw new RpcException(new global::Grpc.Core.Status(StatusCode.ResourceExhausted, ex.Message));
-            }
         }
     }
 

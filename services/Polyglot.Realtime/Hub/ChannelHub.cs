@@ -4,19 +4,32 @@ using Microsoft.Extensions.Options;
 namespace Polyglot.Realtime.Hub;
 
 /// <summary>
-/// The transport-free core: channels, their subscribers, and the fan-out of events in position
-/// order. Transports (gRPC today; WebSocket and SSE later) only adapt a <see cref="Subscription"/>.
+/// The transport-free core: channels, their subscribers, the fan-out of events in position
+/// order, and resuming. Transports (gRPC today; WebSocket and SSE later) only adapt a
+/// <see cref="Subscription"/>.
 /// </summary>
 /// <remarks>
 /// Subscriber lists are copy-on-write arrays: <see cref="Publish"/> takes a snapshot under the
 /// lock and fans out without it, so a publish to 10,000 subscribers never blocks a subscribe.
 /// Publish is called by one consumer at a time, in the bus's delivery order.
 /// </remarks>
-public sealed partial class ChannelHub(IOptions<HubOptions> options, ILogger<ChannelHub> logger)
+public sealed partial class ChannelHub
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<HubChannel, ImmutableArray<Subscription>> _channels = [];
+    private readonly History _history;
+    private readonly IEventLog _eventLog;
+    private readonly int _queueCapacity;
+    private readonly ILogger<ChannelHub> _logger;
     private long _head;
+
+    public ChannelHub(IOptions<HubOptions> options, IEventLog eventLog, TimeProvider clock, ILogger<ChannelHub> logger)
+    {
+        _history = new History(options.Value.HistorySize, options.Value.HistoryMaxAge, clock);
+        _eventLog = eventLog;
+        _queueCapacity = options.Value.SubscriberQueueCapacity;
+        _logger = logger;
+    }
 
     /// <summary>The last position fanned out; 0 before the first event.</summary>
     public long Head
@@ -24,17 +37,23 @@ public sealed partial class ChannelHub(IOptions<HubOptions> options, ILogger<Cha
         get { lock (_lock) { return _head; } }
     }
 
-    /// <summary>Subscribes to events after <paramref name="afterPosition"/>, or from now on when it is null.</summary>
-    /// <exception cref="HistoryUnavailableException">The position is older than the live head.</exception>
+    /// <summary>
+    /// Subscribes to the channel's events after <paramref name="afterPosition"/> (a resume), or
+    /// from now on when it is null. What the subscriber missed comes from the in-memory history
+    /// when it still holds it all, else from the event log.
+    /// </summary>
     public Subscription Subscribe(HubChannel channel, long? afterPosition = null)
     {
         lock (_lock)
         {
-            if (afterPosition < _head)
+            var subscription = afterPosition switch
             {
-                throw new HistoryUnavailableException(afterPosition.Value, _head);
-            }
-            var subscription = new Subscription(this, channel, afterPosition ?? _head, options.Value.SubscriberQueueCapacity);
+                null => new Subscription(this, channel, _head, catchUp: null, _queueCapacity),
+                { } after when _history.TryReplay(channel, after, out var missed) =>
+                    new Subscription(this, channel, after, _ => missed.ToAsyncEnumerable(), _queueCapacity),
+                { } after =>
+                    new Subscription(this, channel, after, ct => _eventLog.ReadAfterAsync(channel, after, ct), _queueCapacity),
+            };
             _channels[channel] = _channels.GetValueOrDefault(channel, []).Add(subscription);
             return subscription;
         }
@@ -51,11 +70,13 @@ public sealed partial class ChannelHub(IOptions<HubOptions> options, ILogger<Cha
                 LogDuplicate(hubEvent.Position, _head);
                 return;
             }
-            if (_head != 0 && hubEvent.Position != _head + 1)
+            var contiguous = _head == 0 || hubEvent.Position == _head + 1;
+            if (!contiguous)
             {
                 LogGap(_head, hubEvent.Position);
             }
             _head = hubEvent.Position;
+            _history.Append(hubEvent, contiguous);
             board = _channels.GetValueOrDefault(hubEvent.Channel, []);
             all = _channels.GetValueOrDefault(HubChannel.All, []);
         }
@@ -68,11 +89,7 @@ public sealed partial class ChannelHub(IOptions<HubOptions> options, ILogger<Cha
     {
         foreach (var subscription in subscribers)
         {
-            // A subscriber that resumed ahead of the head skips what it already has.
-            if (hubEvent.Position > subscription.StartPosition)
-            {
-                subscription.Deliver(hubEvent);
-            }
+            subscription.Deliver(hubEvent);
         }
     }
 

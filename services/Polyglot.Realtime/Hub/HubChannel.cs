@@ -10,6 +10,11 @@ public readonly record struct HubChannel(string Name)
 
     public static HubChannel ForBoard(Guid boardId) => new(BoardPrefix + boardId.ToString());
 
+    public static HubChannel ForBoard(string boardId) => new(BoardPrefix + boardId);
+
+    /// <summary>The board's id for a board channel; null for the firehose.</summary>
+    public string? BoardId => Name.StartsWith(BoardPrefix, StringComparison.Ordinal) ? Name[BoardPrefix.Length..] : null;
+
     /// <summary>Accepts the canonical forms only, so one channel never has two names.</summary>
     public static bool TryParse(string? name, [NotNullWhen(true)] out HubChannel? channel)
     {

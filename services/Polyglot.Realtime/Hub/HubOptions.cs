@@ -12,4 +12,12 @@ public sealed class HubOptions
     /// </summary>
     [Range(1, 1_000_000)]
     public int SubscriberQueueCapacity { get; set; } = 1024;
+
+    /// <summary>Events kept in memory for resuming subscribers, across all channels.</summary>
+    [Range(1, 10_000_000)]
+    public int HistorySize { get; set; } = 10_000;
+
+    /// <summary>How long an event stays in the in-memory history; older resumes backfill from crud.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan HistoryMaxAge { get; set; } = TimeSpan.FromMinutes(5);
 }

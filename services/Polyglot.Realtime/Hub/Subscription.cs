@@ -1,23 +1,29 @@
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 
 namespace Polyglot.Realtime.Hub;
 
 /// <summary>
-/// One subscriber's bounded queue. The hub writes without waiting; when the queue is full the
-/// subscriber is cut off with <see cref="SlowConsumerException"/> rather than slowing the hub
-/// or growing memory. Dispose to leave the channel.
+/// One subscriber: what it missed (replayed from history or backfilled from the event log),
+/// then a bounded queue of live events. The hub writes to the queue without waiting; when it is
+/// full the subscriber is cut off with <see cref="SlowConsumerException"/> rather than slowing
+/// the hub or growing memory. Dispose to leave the channel.
 /// </summary>
 public sealed class Subscription : IDisposable
 {
-    private readonly Channel<HubEvent> _queue;
+    private readonly Channel<HubEvent> _live;
     private readonly ChannelHub _hub;
+    private readonly Func<CancellationToken, IAsyncEnumerable<HubEvent>>? _catchUp;
 
-    internal Subscription(ChannelHub hub, HubChannel channel, long startPosition, int capacity)
+    internal Subscription(
+        ChannelHub hub, HubChannel channel, long startPosition,
+        Func<CancellationToken, IAsyncEnumerable<HubEvent>>? catchUp, int capacity)
     {
         _hub = hub;
         Channel = channel;
         StartPosition = startPosition;
-        _queue = System.Threading.Channels.Channel.CreateBounded<HubEvent>(new BoundedChannelOptions(capacity)
+        _catchUp = catchUp;
+        _live = System.Threading.Channels.Channel.CreateBounded<HubEvent>(new BoundedChannelOptions(capacity)
         {
             SingleReader = true,
             SingleWriter = true,
@@ -27,16 +33,43 @@ public sealed class Subscription : IDisposable
 
     public HubChannel Channel { get; }
 
-    /// <summary>Every event after this position will be delivered, in order, once.</summary>
+    /// <summary>The stream starts after this position: every later event of the channel follows, in order, once.</summary>
     public long StartPosition { get; }
 
-    /// <summary>Completes with <see cref="SlowConsumerException"/> when the subscriber fell too far behind.</summary>
-    public ChannelReader<HubEvent> Events => _queue.Reader;
+    /// <summary>
+    /// The events after <see cref="StartPosition"/>: the catch-up first, then live ones. A position
+    /// the catch-up already yielded is skipped when it comes live too.
+    /// </summary>
+    /// <exception cref="SlowConsumerException">The subscriber fell too far behind.</exception>
+    /// <exception cref="HistoryLostException">The missed events are gone everywhere.</exception>
+    public async IAsyncEnumerable<HubEvent> ReadAllAsync([EnumeratorCancellation] CancellationToken ct)
+    {
+        var last = StartPosition;
+        if (_catchUp is not null)
+        {
+            await foreach (var hubEvent in _catchUp(ct))
+            {
+                if (hubEvent.Position > last)
+                {
+                    last = hubEvent.Position;
+                    yield return hubEvent;
+                }
+            }
+        }
+        await foreach (var hubEvent in _live.Reader.ReadAllAsync(ct))
+        {
+            if (hubEvent.Position > last)
+            {
+                last = hubEvent.Position;
+                yield return hubEvent;
+            }
+        }
+    }
 
     internal void Deliver(HubEvent hubEvent)
     {
-        if (!_queue.Writer.TryWrite(hubEvent)
-            && _queue.Writer.TryComplete(new SlowConsumerException(Channel, _queue.Reader.Count)))
+        if (!_live.Writer.TryWrite(hubEvent)
+            && _live.Writer.TryComplete(new SlowConsumerException(Channel, _live.Reader.Count)))
         {
             _hub.Unsubscribe(this);
         }
@@ -44,17 +77,10 @@ public sealed class Subscription : IDisposable
 
     public void Dispose()
     {
-        _queue.Writer.TryComplete();
+        _live.Writer.TryComplete();
         _hub.Unsubscribe(this);
     }
 }
 
 public sealed class SlowConsumerException(HubChannel channel, int queued)
     : Exception($"Subscriber on {channel} fell {queued} events behind and was disconnected; resume after the last position you received.");
-
-public sealed class HistoryUnavailableException(long requested, long head)
-    : Exception($"Cannot resume after position {requested}: this replica's live stream starts after {head} and it keeps no history yet.")
-{
-    public long Requested { get; } = requested;
-    public long Head { get; } = head;
-}

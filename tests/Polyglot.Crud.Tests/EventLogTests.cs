@@ -1,0 +1,69 @@
+using Google.Rpc;
+using Grpc.Core;
+using Polyglot.Contracts.Boards.V1;
+using Polyglot.Contracts.Events.V1;
+
+namespace Polyglot.Crud.Tests;
+
+/// <summary>crud's event log over gRPC: what realtime backfills from.</summary>
+public abstract class EventLogTests<TFixture>(TFixture fixture) where TFixture : CrudFixture
+{
+    private EventLog.EventLogClient Log => new(fixture.Host.CreateGrpcChannel());
+
+    [Fact]
+    public async Task ABoardsEventsReadBackInPositionOrderPageByPage()
+    {
+        var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Logged" });
+        var other = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Other" });
+        for (var version = 1; version <= 4; version++)
+        {
+            await fixture.Boards.UpdateBoardAsync(new UpdateBoardRequest { Id = board.Id, Version = version, Name = $"v{version + 1}" });
+            await fixture.Boards.UpdateBoardAsync(new UpdateBoardRequest { Id = other.Id, Version = version, Name = $"v{version + 1}" });
+        }
+
+        var events = new List<IntegrationEvent>();
+        var request = new ListEventsRequest { BoardId = board.Id, PageSize = 2 };
+        ListEventsResponse page;
+        do
+        {
+            page = await Log.ListEventsAsync(request);
+            events.AddRange(page.Events);
+            request.AfterPosition = page.Events.LastOrDefault()?.Position ?? request.AfterPosition;
+        }
+        while (page.Events.Count == request.PageSize);
+
+        Assert.Equal(["Logged", "v2", "v3", "v4", "v5"], events.Select(e => (e.BoardCreated?.Board ?? e.BoardUpdated.Board).Name));
+        Assert.All(events, e => Assert.Equal(board.Id, e.BoardId));
+        Assert.Equal(events.Select(e => e.Position).Order(), events.Select(e => e.Position));
+        Assert.True(page.HeadPosition >= events[^1].Position);
+    }
+
+    [Fact]
+    public async Task TheWholeLogAfterAPositionHasNoGaps()
+    {
+        await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "One more" });
+
+        var page = await Log.ListEventsAsync(new ListEventsRequest { AfterPosition = 0, PageSize = 1000 });
+
+        Assert.Equal(Enumerable.Range(1, page.Events.Count).Select(p => (long)p), page.Events.Select(e => e.Position));
+    }
+
+    [Theory]
+    [InlineData(-1, "", 0, "after_position")]
+    [InlineData(0, "board-1", 0, "board_id")]
+    [InlineData(0, "", -5, "page_size")]
+    public async Task BadRequestsAreInvalidArgumentOnTheField(long after, string boardId, int pageSize, string field)
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            Log.ListEventsAsync(new ListEventsRequest { AfterPosition = after, BoardId = boardId, PageSize = pageSize }).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Equal(field, Assert.Single(error.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
+    }
+}
+
+public sealed class SqliteEventLogTests(SqliteCrudFixture fixture)
+    : EventLogTests<SqliteCrudFixture>(fixture), IClassFixture<SqliteCrudFixture>;
+
+public sealed class PostgresEventLogTests(PostgresCrudFixture fixture)
+    : EventLogTests<PostgresCrudFixture>(fixture), IClassFixture<PostgresCrudFixture>;
