@@ -5,79 +5,15 @@ using Grpc.Core;
 using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Events.V1;
 using Polyglot.Contracts.Realtime.V1;
-using Polyglot.Crud.Data;
-using Polyglot.Crud.Grpc;
-using Polyglot.Realtime.Grpc;
 using Polyglot.Testing;
 
 namespace Polyglot.Realtime.Tests;
 
-/// <summary>crud and realtime as separate hosts on one real RabbitMQ: events cross the bus into the streams.</summary>
-public sealed class SplitFixture : IAsyncLifetime
-{
-    private string _bus = "";
-
-    public ServiceHost<BoardsService> Crud { get; private set; } = null!;
-    public ServiceHost<RealtimeService> Realtime { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        _bus = (await LocalServer.RabbitMQAsync()).ConnectionString;
-        Crud = new ServiceHost<BoardsService>(new Dictionary<string, string?>
-        {
-            ["Database:Provider"] = nameof(DatabaseProvider.Sqlite),
-            ["ConnectionStrings:db"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-test-{Guid.NewGuid():N}.db")}",
-            ["ConnectionStrings:bus"] = _bus,
-        });
-        await StartRealtimeAsync();
-    }
-
-    /// <summary>
-    /// Replaces realtime with a new instance on a queue of its own, as a rescheduled replica
-    /// would come back: empty history, and what happened meanwhile is only in crud's log.
-    /// </summary>
-    public async Task ReplaceRealtimeAsync(Func<Task> whileDown)
-    {
-        await Realtime.DisposeAsync();
-        await whileDown();
-        await StartRealtimeAsync();
-    }
-
-    private async Task StartRealtimeAsync()
-    {
-        Realtime = new ServiceHost<RealtimeService>(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:bus"] = _bus,
-            ["Bus:QueueName"] = $"realtime-test-{Guid.NewGuid():N}",
-            ["Crud:Address"] = Crud.GrpcAddress.ToString(),
-        });
-        // The queue exists once realtime's bus is up: until then RabbitMQ would drop events.
-        using var http = new HttpClient { BaseAddress = Realtime.HttpAddress };
-        await Wait.UntilAsync(async () => (await http.GetAsync("/health")).IsSuccessStatusCode, TimeSpan.FromSeconds(30), "realtime to be healthy");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Realtime.DisposeAsync();
-        await Crud.DisposeAsync();
-    }
-}
-
-/// <summary>
-/// The classes with a <see cref="SplitFixture"/> take turns: they share the test RabbitMQ, and
-/// two cruds publishing at once would mix their positions on the events exchange.
-/// </summary>
-[CollectionDefinition(Name)]
-public sealed class SplitCollection
-{
-    public const string Name = "split";
-}
-
 [Collection(SplitCollection.Name)]
 public sealed class BusTests(SplitFixture fixture) : IClassFixture<SplitFixture>
 {
-    private readonly Contracts.Realtime.V1.Realtime.RealtimeClient _realtime = new(fixture.Realtime.CreateGrpcChannel());
-    private readonly Boards.BoardsClient _boards = new(fixture.Crud.CreateGrpcChannel());
+    private readonly Contracts.Realtime.V1.Realtime.RealtimeClient _realtime = fixture.RealtimeClient;
+    private readonly Boards.BoardsClient _boards = fixture.Boards;
     private readonly Columns.ColumnsClient _columns = new(fixture.Crud.CreateGrpcChannel());
     private readonly Cards.CardsClient _cards = new(fixture.Crud.CreateGrpcChannel());
 
@@ -170,34 +106,5 @@ public sealed class BusTests(SplitFixture fixture) : IClassFixture<SplitFixture>
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Equal("channel", Assert.Single(error.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
-    }
-}
-
-internal static class Streams
-{
-    public static async Task<List<IntegrationEvent>> ReadEventsAsync(IAsyncStreamReader<SubscribeResponse> stream, int count, CancellationToken ct)
-    {
-        var events = new List<IntegrationEvent>();
-        while (events.Count < count && await stream.MoveNext(ct))
-        {
-            Assert.Equal(SubscribeResponse.MessageOneofCase.Event, stream.Current.MessageCase);
-            events.Add(stream.Current.Event);
-        }
-        return events;
-    }
-
-    /// <summary>Opens a subscription and waits for its `subscribed` message: from then on the stream is live.</summary>
-    public static async Task<AsyncServerStreamingCall<SubscribeResponse>> SubscribeAsync(
-        this Contracts.Realtime.V1.Realtime.RealtimeClient client, string channel, long? afterPosition, CancellationToken ct)
-    {
-        var request = new SubscribeRequest { Channel = channel };
-        if (afterPosition is { } after)
-        {
-            request.AfterPosition = after;
-        }
-        var stream = client.Subscribe(request, cancellationToken: ct);
-        Assert.True(await stream.ResponseStream.MoveNext(ct));
-        Assert.Equal(SubscribeResponse.MessageOneofCase.Subscribed, stream.ResponseStream.Current.MessageCase);
-        return stream;
     }
 }

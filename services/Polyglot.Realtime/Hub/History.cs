@@ -16,6 +16,7 @@ internal sealed class History(int capacity, TimeSpan maxAge, TimeProvider clock)
     /// <summary>Every event after this position, up to the head, is in the ring. Null before the first event.</summary>
     public long? Floor { get; private set; }
 
+    /// <param name="hubEvent">The event just fanned out; its position is the new head.</param>
     /// <param name="contiguous">False when positions were skipped: what came before is then no longer complete.</param>
     public void Append(HubEvent hubEvent, bool contiguous)
     {

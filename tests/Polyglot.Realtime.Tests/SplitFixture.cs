@@ -1,0 +1,117 @@
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Polyglot.Contracts.Boards.V1;
+using Polyglot.Contracts.Events.V1;
+using Polyglot.Contracts.Realtime.V1;
+using Polyglot.Crud.Data;
+using Polyglot.Crud.Grpc;
+using Polyglot.Realtime.Grpc;
+using Polyglot.Testing;
+using Board = Polyglot.Contracts.Boards.V1.Board;
+
+namespace Polyglot.Realtime.Tests;
+
+/// <summary>crud and realtime as separate hosts on one real RabbitMQ: events cross the bus into the streams.</summary>
+public sealed class SplitFixture : IAsyncLifetime
+{
+    private string _bus = "";
+
+    public ServiceHost<BoardsService> Crud { get; private set; } = null!;
+    public ServiceHost<RealtimeService> Realtime { get; private set; } = null!;
+
+    public Boards.BoardsClient Boards => new(Crud.CreateGrpcChannel());
+
+    /// <summary>A client of the current realtime (it changes when replaced).</summary>
+    public Contracts.Realtime.V1.Realtime.RealtimeClient RealtimeClient => new(Realtime.CreateGrpcChannel());
+
+    public async Task RenameAsync(Board board, string name, long version) =>
+        await Boards.UpdateBoardAsync(new UpdateBoardRequest { Id = board.Id, Version = version, Name = name });
+
+    /// <summary>Works on crud's database directly, as an operator or a retention job would.</summary>
+    public async Task<T> InCrudAsync<T>(Func<BoardsDbContext, Task<T>> work)
+    {
+        await using var scope = Crud.Services.CreateAsyncScope();
+        return await work(scope.ServiceProvider.GetRequiredService<BoardsDbContext>());
+    }
+
+    public async Task InitializeAsync()
+    {
+        _bus = (await LocalServer.RabbitMQAsync()).ConnectionString;
+        Crud = new ServiceHost<BoardsService>(new Dictionary<string, string?>
+        {
+            ["Database:Provider"] = nameof(DatabaseProvider.Sqlite),
+            ["ConnectionStrings:db"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-test-{Guid.NewGuid():N}.db")}",
+            ["ConnectionStrings:bus"] = _bus,
+        });
+        await StartRealtimeAsync();
+    }
+
+    /// <summary>
+    /// Replaces realtime with a new instance on a queue of its own, as a rescheduled replica
+    /// would come back: empty history, and what happened meanwhile is only in crud's log.
+    /// </summary>
+    public async Task ReplaceRealtimeAsync(Func<Task> whileDown)
+    {
+        await Realtime.DisposeAsync();
+        await whileDown();
+        await StartRealtimeAsync();
+    }
+
+    private async Task StartRealtimeAsync()
+    {
+        Realtime = new ServiceHost<RealtimeService>(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:bus"] = _bus,
+            ["Bus:QueueName"] = $"realtime-test-{Guid.NewGuid():N}",
+            ["Crud:Address"] = Crud.GrpcAddress.ToString(),
+        });
+        // The queue exists once realtime's bus is up: until then RabbitMQ would drop events.
+        using var http = new HttpClient { BaseAddress = Realtime.HttpAddress };
+        await Wait.UntilAsync(async () => (await http.GetAsync("/health")).IsSuccessStatusCode, TimeSpan.FromSeconds(30), "realtime to be healthy");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Realtime.DisposeAsync();
+        await Crud.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// The classes with a <see cref="SplitFixture"/> take turns: they share the test RabbitMQ, and
+/// two cruds publishing at once would mix their positions on the events exchange.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class SplitCollection
+{
+    public const string Name = "split";
+}
+
+internal static class Streams
+{
+    public static async Task<List<IntegrationEvent>> ReadEventsAsync(IAsyncStreamReader<SubscribeResponse> stream, int count, CancellationToken ct)
+    {
+        var events = new List<IntegrationEvent>();
+        while (events.Count < count && await stream.MoveNext(ct))
+        {
+            Assert.Equal(SubscribeResponse.MessageOneofCase.Event, stream.Current.MessageCase);
+            events.Add(stream.Current.Event);
+        }
+        return events;
+    }
+
+    /// <summary>Opens a subscription and waits for its `subscribed` message: from then on the stream is live.</summary>
+    public static async Task<AsyncServerStreamingCall<SubscribeResponse>> SubscribeAsync(
+        this Contracts.Realtime.V1.Realtime.RealtimeClient client, string channel, long? afterPosition, CancellationToken ct)
+    {
+        var request = new SubscribeRequest { Channel = channel };
+        if (afterPosition is { } after)
+        {
+            request.AfterPosition = after;
+        }
+        var stream = client.Subscribe(request, cancellationToken: ct);
+        Assert.True(await stream.ResponseStream.MoveNext(ct));
+        Assert.Equal(SubscribeResponse.MessageOneofCase.Subscribed, stream.ResponseStream.Current.MessageCase);
+        return stream;
+    }
+}
