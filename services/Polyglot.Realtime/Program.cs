@@ -1,4 +1,6 @@
 using Polyglot.Realtime.Extensions;
+using Polyglot.Realtime.Sse;
+using Polyglot.Realtime.WebSockets;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -8,6 +10,8 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapGrpcServices();
+app.MapWebSocketTransport();
+app.MapSseTransport();
 app.MapDefaultEndpoints();
 
 app.Run();

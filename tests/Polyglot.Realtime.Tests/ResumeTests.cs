@@ -18,14 +18,14 @@ public sealed class ResumeTests(SplitFixture fixture) : IClassFixture<SplitFixtu
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Resume" });
         var channel = $"board:{board.Id}";
-        long last;
-        using (var first = await fixture.RealtimeClient.SubscribeAsync(channel, 0, timeout.Token))
-        {
-            last = (await Streams.ReadEventsAsync(first.ResponseStream, 1, timeout.Token))[0].Position;
-        }
+        // The first subscriber stays on as an observer: once it has seen the missed events,
+        // realtime holds them, and the resumed one must get them from history.
+        using var first = await fixture.RealtimeClient.SubscribeAsync(channel, 0, timeout.Token);
+        var last = (await Streams.ReadEventsAsync(first.ResponseStream, 1, timeout.Token))[0].Position;
 
         await fixture.RenameAsync(board, "Missed 1", 1);
         await fixture.RenameAsync(board, "Missed 2", 2);
+        await Streams.ReadEventsAsync(first.ResponseStream, 2, timeout.Token);
         using var resumed = await fixture.RealtimeClient.SubscribeAsync(channel, last, timeout.Token);
         await fixture.RenameAsync(board, "Live", 3);
 

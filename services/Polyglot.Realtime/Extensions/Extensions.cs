@@ -6,6 +6,7 @@ using Polyglot.Realtime.Bus;
 using Polyglot.Realtime.Grpc;
 using Polyglot.Realtime.Hub;
 
+
 namespace Polyglot.Realtime.Extensions;
 
 internal static class Extensions
@@ -21,6 +22,7 @@ internal static class Extensions
         builder.Services.AddGrpc();
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks();
+        builder.Services.AddProblemDetails();
     }
 
     /// <summary>crud's event log, where resuming subscribers get what the in-memory history no longer holds.</summary>

@@ -11,9 +11,23 @@ public sealed class RealtimeService(ChannelHub hub) : Contracts.Realtime.V1.Real
 {
     public override async Task Subscribe(SubscribeRequest request, IServerStreamWriter<SubscribeResponse> responseStream, ServerCallContext context)
     {
+        var badRequest = new BadRequest();
         if (!HubChannel.TryParse(request.Channel, out var channel))
         {
-            throw InvalidChannel();
+            badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = "channel", Description = SubscriptionRequest.ChannelRule });
+        }
+        if (request.HasAfterPosition && request.AfterPosition < 0)
+        {
+            badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = "after_position", Description = SubscriptionRequest.PositionRule });
+        }
+        if (channel is null || badRequest.FieldViolations.Count > 0)
+        {
+            throw new Google.Rpc.Status
+            {
+                Code = (int)Code.InvalidArgument,
+                Message = $"Invalid request: {string.Join(", ", badRequest.FieldViolations.Select(v => v.Field))}.",
+                Details = { Any.Pack(badRequest) },
+            }.ToRpcException();
         }
 
         using var subscription = hub.Subscribe(channel.Value, request.HasAfterPosition ? request.AfterPosition : null);
@@ -37,20 +51,4 @@ public sealed class RealtimeService(ChannelHub hub) : Contracts.Realtime.V1.Real
             throw new RpcException(new global::Grpc.Core.Status(StatusCode.OutOfRange, ex.Message));
         }
     }
-
-    private static RpcException InvalidChannel() => new Google.Rpc.Status
-    {
-        Code = (int)Code.InvalidArgument,
-        Message = "Invalid request: channel.",
-        Details =
-        {
-            Any.Pack(new BadRequest
-            {
-                FieldViolations =
-                {
-                    new BadRequest.Types.FieldViolation { Field = "channel", Description = "must be \"all\" or \"board:{board id}\"" },
-                },
-            }),
-        },
-    }.ToRpcException();
 }

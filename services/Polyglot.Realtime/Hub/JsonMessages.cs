@@ -1,0 +1,53 @@
+using System.Text.Json;
+using Google.Protobuf;
+
+namespace Polyglot.Realtime.Hub;
+
+/// <summary>
+/// The JSON messages of the text transports (WebSocket frames, SSE data lines), one object per
+/// message with a "type":
+/// <code>
+/// {"type":"subscribed","channel":"board:…","position":41}
+/// {"type":"event","position":42,"event":{…polyglot.events.v1.IntegrationEvent in proto3 JSON…}}
+/// {"type":"error","code":"slow_consumer"|"history_lost","message":"…"}
+/// </code>
+/// </summary>
+public static class JsonMessages
+{
+    public const string SlowConsumer = "slow_consumer";
+    public const string HistoryLost = "history_lost";
+
+    public static byte[] Subscribed(Subscription subscription) => Write(json =>
+    {
+        json.WriteString("type", "subscribed");
+        json.WriteString("channel", subscription.Channel.Name);
+        json.WriteNumber("position", subscription.StartPosition);
+    });
+
+    public static byte[] Event(HubEvent hubEvent) => Write(json =>
+    {
+        json.WriteString("type", "event");
+        json.WriteNumber("position", hubEvent.Position);
+        json.WritePropertyName("event");
+        json.WriteRawValue(JsonFormatter.Default.Format(hubEvent.Event), skipInputValidation: true);
+    });
+
+    public static byte[] Error(string code, string message) => Write(json =>
+    {
+        json.WriteString("type", "error");
+        json.WriteString("code", code);
+        json.WriteString("message", message);
+    });
+
+    private static byte[] Write(Action<Utf8JsonWriter> properties)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            properties(json);
+            json.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+}

@@ -1,0 +1,75 @@
+using System.Buffers;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.Http.Features;
+using Polyglot.Realtime.Hub;
+
+namespace Polyglot.Realtime.Sse;
+
+/// <summary>
+/// The Server-Sent Events transport: <c>GET /sse?channel=board:{id}</c>. Every event carries
+/// <c>id: {position}</c>, so a browser's EventSource resumes by itself with Last-Event-ID
+/// (or pass <c>after={position}</c>). Data lines are the same JSON as the WebSocket frames
+/// (<see cref="JsonMessages"/>). A bad request gets 400 with problem details; a stream that
+/// must stop (fell behind, history lost) sends one "error" message and ends.
+/// </summary>
+public static class SseEndpoint
+{
+    public static void MapSseTransport(this WebApplication app) => app.MapGet("/sse", SubscribeAsync);
+
+    private static async Task<IResult> SubscribeAsync(HttpContext context, ChannelHub hub)
+    {
+        var after = context.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? context.Request.Query["after"].FirstOrDefault();
+        var errors = SubscriptionRequest.TryParse(context.Request.Query["channel"], after, out var request);
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-cache";
+        context.Features.GetRequiredFeature<IHttpResponseBodyFeature>().DisableBuffering();
+        using var subscription = hub.Subscribe(request.Channel, request.AfterPosition);
+        try
+        {
+            await SseFormatter.WriteAsync(Messages(subscription, context.RequestAborted), context.Response.Body, WriteData, context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+        }
+        return Results.Empty;
+    }
+
+    private static async IAsyncEnumerable<SseItem<ReadOnlyMemory<byte>>> Messages(Subscription subscription, [EnumeratorCancellation] CancellationToken ct)
+    {
+        yield return new SseItem<ReadOnlyMemory<byte>>(JsonMessages.Subscribed(subscription));
+        await using var events = subscription.ReadAllAsync(ct).GetAsyncEnumerator(ct);
+        while (true)
+        {
+            byte[]? error = null;
+            try
+            {
+                if (!await events.MoveNextAsync())
+                {
+                    yield break;
+                }
+            }
+            catch (SlowConsumerException ex)
+            {
+                error = JsonMessages.Error(JsonMessages.SlowConsumer, ex.Message);
+            }
+            catch (HistoryLostException ex)
+            {
+                error = JsonMessages.Error(JsonMessages.HistoryLost, ex.Message);
+            }
+            if (error is not null)
+            {
+                yield return new SseItem<ReadOnlyMemory<byte>>(error);
+                yield break;
+            }
+            yield return new SseItem<ReadOnlyMemory<byte>>(events.Current.JsonMessage) { EventId = events.Current.Position.ToString() };
+        }
+    }
+
+    private static void WriteData(SseItem<ReadOnlyMemory<byte>> item, IBufferWriter<byte> writer) => writer.Write(item.Data.Span);
+}

@@ -1,0 +1,105 @@
+using System.Net.WebSockets;
+using Polyglot.Realtime.Hub;
+
+namespace Polyglot.Realtime.WebSockets;
+
+/// <summary>
+/// The WebSocket transport: <c>GET /ws?channel=board:{id}&amp;after={position}</c>, one
+/// subscription per socket, JSON text frames (<see cref="JsonMessages"/>). A bad request is
+/// refused before the upgrade with 400 and problem details. The server ends a stream with a
+/// close code that says why: 4429 fell too far behind (resume), 4410 history lost (re-read the
+/// state), 1001 the server is going away (reconnect, resume).
+/// </summary>
+public static class WebSocketEndpoint
+{
+    public const WebSocketCloseStatus SlowConsumer = (WebSocketCloseStatus)4429;
+    public const WebSocketCloseStatus HistoryLost = (WebSocketCloseStatus)4410;
+
+    public static void MapWebSocketTransport(this WebApplication app)
+    {
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        app.Map("/ws", SubscribeAsync);
+    }
+
+    private static async Task<IResult> SubscribeAsync(HttpContext context, ChannelHub hub)
+    {
+        var errors = SubscriptionRequest.TryParse(context.Request.Query["channel"], context.Request.Query["after"], out var request);
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            errors["upgrade"] = ["this endpoint speaks WebSocket only: send an Upgrade: websocket request"];
+        }
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        using var subscription = hub.Subscribe(request.Channel, request.AfterPosition);
+        // Reading is how a close from the client is noticed; the stream stops with it.
+        using var closed = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        var receiving = DrainUntilClosedAsync(socket, closed);
+        try
+        {
+            await socket.SendAsync(JsonMessages.Subscribed(subscription), WebSocketMessageType.Text, endOfMessage: true, closed.Token);
+            await foreach (var hubEvent in subscription.ReadAllAsync(closed.Token))
+            {
+                await socket.SendAsync(hubEvent.JsonMessage, WebSocketMessageType.Text, endOfMessage: true, closed.Token);
+            }
+            await CloseAsync(socket, WebSocketCloseStatus.EndpointUnavailable, "server going away: reconnect and resume");
+        }
+        catch (SlowConsumerException)
+        {
+            await CloseAsync(socket, SlowConsumer, "fell too far behind: resume after your last position");
+        }
+        catch (HistoryLostException)
+        {
+            await CloseAsync(socket, HistoryLost, "history lost: re-read the state, then subscribe live");
+        }
+        catch (OperationCanceledException) when (closed.IsCancellationRequested)
+        {
+        }
+        catch (WebSocketException)
+        {
+            // The client went away mid-send.
+        }
+        await closed.CancelAsync();
+        await receiving;
+        return Results.Empty;
+    }
+
+    private static async Task DrainUntilClosedAsync(WebSocket socket, CancellationTokenSource closed)
+    {
+        var buffer = new byte[1024];
+        try
+        {
+            while (!closed.IsCancellationRequested)
+            {
+                var message = await socket.ReceiveAsync(buffer, closed.Token);
+                if (message.MessageType == WebSocketMessageType.Close)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
+        {
+        }
+        await closed.CancelAsync();
+    }
+
+    /// <remarks>Close reasons must fit in 123 bytes of UTF-8.</remarks>
+    private static async Task CloseAsync(WebSocket socket, WebSocketCloseStatus status, string reason)
+    {
+        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await socket.CloseOutputAsync(status, reason, timeout.Token);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
+            {
+            }
+        }
+    }
+}
