@@ -9,6 +9,8 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.UseDefaultFiles();
+app.UseStaticFiles(); // the live page, wwwroot/index.html
 app.MapGrpcServices();
 app.MapWebSocketTransport();
 app.MapSseTransport();

@@ -14,8 +14,8 @@ public sealed class BusTests(SplitFixture fixture) : IClassFixture<SplitFixture>
 {
     private readonly Contracts.Realtime.V1.Realtime.RealtimeClient _realtime = fixture.RealtimeClient;
     private readonly Boards.BoardsClient _boards = fixture.Boards;
-    private readonly Columns.ColumnsClient _columns = new(fixture.Crud.CreateGrpcChannel());
-    private readonly Cards.CardsClient _cards = new(fixture.Crud.CreateGrpcChannel());
+    private readonly Columns.ColumnsClient _columns = fixture.Columns;
+    private readonly Cards.CardsClient _cards = fixture.Cards;
 
     [Fact]
     public async Task ChangesOnCrudReachAFirehoseSubscriberInPositionOrder()

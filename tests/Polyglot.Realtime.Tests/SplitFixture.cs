@@ -21,6 +21,10 @@ public sealed class SplitFixture : IAsyncLifetime
 
     public Boards.BoardsClient Boards => new(Crud.CreateGrpcChannel());
 
+    public Columns.ColumnsClient Columns => new(Crud.CreateGrpcChannel());
+
+    public Cards.CardsClient Cards => new(Crud.CreateGrpcChannel());
+
     /// <summary>A client of the current realtime (it changes when replaced).</summary>
     public Contracts.Realtime.V1.Realtime.RealtimeClient RealtimeClient => new(Realtime.CreateGrpcChannel());
 
