@@ -1,4 +1,5 @@
 using Polyglot.Realtime.Extensions;
+using Polyglot.Realtime.Hub;
 using Polyglot.Realtime.Sse;
 using Polyglot.Realtime.WebSockets;
 
@@ -8,6 +9,9 @@ builder.AddServiceDefaults();
 builder.AddApplicationServices();
 
 var app = builder.Build();
+
+// On SIGTERM, end every stream with "reconnect elsewhere" before Kestrel waits for requests to finish.
+app.Lifetime.ApplicationStopping.Register(app.Services.GetRequiredService<ChannelHub>().Drain);
 
 app.UseDefaultFiles();
 app.UseStaticFiles(); // the live page, wwwroot/index.html

@@ -159,6 +159,24 @@ public sealed class ChannelHubTests
         Assert.Equal([1L], await ReadAsync(stays, 1));
     }
 
+    [Fact]
+    public async Task DrainingEndsEverySubscriptionAfterWhatIsQueuedAndRefusesNewOnes()
+    {
+        var hub = NewHub();
+        using var a = hub.Subscribe(HubChannel.ForBoard(BoardA));
+        using var all = hub.Subscribe(HubChannel.All);
+        Publish(hub, (1, BoardA));
+
+        hub.Drain();
+
+        var events = all.ReadAllAsync(CancellationToken.None).GetAsyncEnumerator();
+        Assert.True(await events.MoveNextAsync());
+        Assert.Equal(1, events.Current.Position);
+        await Assert.ThrowsAsync<DrainingException>(async () => await events.MoveNextAsync());
+        await Assert.ThrowsAsync<DrainingException>(async () => await a.ReadAllAsync(CancellationToken.None).Skip(1).FirstOrDefaultAsync());
+        Assert.Throws<DrainingException>(() => hub.Subscribe(HubChannel.All));
+    }
+
     [Theory]
     [InlineData("all", true)]
     [InlineData("board:0190a5c4-2b7e-7c3e-9d1a-4f0e8b6a2c11", true)]

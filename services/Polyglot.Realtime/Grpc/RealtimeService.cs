@@ -30,13 +30,13 @@ public sealed class RealtimeService(ChannelHub hub) : Contracts.Realtime.V1.Real
             }.ToRpcException();
         }
 
-        using var subscription = hub.Subscribe(channel.Value, request.HasAfterPosition ? request.AfterPosition : null);
-        await responseStream.WriteAsync(new SubscribeResponse
-        {
-            Subscribed = new Subscribed { Channel = channel.Value.Name, Position = subscription.StartPosition },
-        });
         try
         {
+            using var subscription = hub.Subscribe(channel.Value, request.HasAfterPosition ? request.AfterPosition : null);
+            await responseStream.WriteAsync(new SubscribeResponse
+            {
+                Subscribed = new Subscribed { Channel = channel.Value.Name, Position = subscription.StartPosition },
+            });
             await foreach (var hubEvent in subscription.ReadAllAsync(context.CancellationToken))
             {
                 await responseStream.WriteAsync(new SubscribeResponse { Event = hubEvent.Event });
@@ -49,6 +49,10 @@ public sealed class RealtimeService(ChannelHub hub) : Contracts.Realtime.V1.Real
         catch (HistoryLostException ex)
         {
             throw new RpcException(new global::Grpc.Core.Status(StatusCode.OutOfRange, ex.Message));
+        }
+        catch (DrainingException ex)
+        {
+            throw new RpcException(new global::Grpc.Core.Status(StatusCode.Unavailable, ex.Message));
         }
     }
 }

@@ -22,6 +22,7 @@ public sealed partial class ChannelHub
     private readonly int _queueCapacity;
     private readonly ILogger<ChannelHub> _logger;
     private long _head;
+    private bool _draining;
 
     public ChannelHub(IOptions<HubOptions> options, IEventLog eventLog, TimeProvider clock, ILogger<ChannelHub> logger)
     {
@@ -42,10 +43,15 @@ public sealed partial class ChannelHub
     /// from now on when it is null. What the subscriber missed comes from the in-memory history
     /// when it still holds it all, else from the event log.
     /// </summary>
+    /// <exception cref="DrainingException">The hub is shutting down.</exception>
     public Subscription Subscribe(HubChannel channel, long? afterPosition = null)
     {
         lock (_lock)
         {
+            if (_draining)
+            {
+                throw new DrainingException();
+            }
             var subscription = afterPosition switch
             {
                 null => new Subscription(this, channel, _head, catchUp: null, _queueCapacity),
@@ -93,6 +99,26 @@ public sealed partial class ChannelHub
         }
     }
 
+    /// <summary>
+    /// Shutting down: refuses new subscribers and ends every stream with
+    /// <see cref="DrainingException"/>, which each transport turns into "reconnect elsewhere and
+    /// resume", so the host's graceful shutdown is not held up by long-lived streams.
+    /// </summary>
+    public void Drain()
+    {
+        List<Subscription> subscriptions;
+        lock (_lock)
+        {
+            _draining = true;
+            subscriptions = [.. _channels.Values.SelectMany(s => s)];
+        }
+        foreach (var subscription in subscriptions)
+        {
+            subscription.End(new DrainingException());
+        }
+        LogDrained(subscriptions.Count);
+    }
+
     internal void Unsubscribe(Subscription subscription)
     {
         lock (_lock)
@@ -112,6 +138,9 @@ public sealed partial class ChannelHub
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Draining: ended {Count} subscriptions")]
+    private partial void LogDrained(int count);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Dropped position {Position}: already at {Head}")]
     private partial void LogDuplicate(long position, long head);

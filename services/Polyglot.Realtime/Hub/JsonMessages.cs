@@ -9,13 +9,14 @@ namespace Polyglot.Realtime.Hub;
 /// <code>
 /// {"type":"subscribed","channel":"board:…","position":41}
 /// {"type":"event","position":42,"event":{…polyglot.events.v1.IntegrationEvent in proto3 JSON…}}
-/// {"type":"error","code":"slow_consumer"|"history_lost","message":"…"}
+/// {"type":"error","code":"slow_consumer"|"history_lost"|"draining","message":"…"}
 /// </code>
 /// </summary>
 public static class JsonMessages
 {
     public const string SlowConsumer = "slow_consumer";
     public const string HistoryLost = "history_lost";
+    public const string Draining = "draining";
 
     public static byte[] Subscribed(Subscription subscription) => Write(json =>
     {

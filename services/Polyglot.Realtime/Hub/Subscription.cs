@@ -68,8 +68,16 @@ public sealed class Subscription : IDisposable
 
     internal void Deliver(HubEvent hubEvent)
     {
-        if (!_live.Writer.TryWrite(hubEvent)
-            && _live.Writer.TryComplete(new SlowConsumerException(Channel, _live.Reader.Count)))
+        if (!_live.Writer.TryWrite(hubEvent))
+        {
+            End(new SlowConsumerException(Channel, _live.Reader.Count));
+        }
+    }
+
+    /// <summary>Ends the stream: the reader gets what is queued, then <paramref name="reason"/>.</summary>
+    internal void End(Exception reason)
+    {
+        if (_live.Writer.TryComplete(reason))
         {
             _hub.Unsubscribe(this);
         }
@@ -81,6 +89,9 @@ public sealed class Subscription : IDisposable
         _hub.Unsubscribe(this);
     }
 }
+
+public sealed class DrainingException()
+    : Exception("This server is shutting down: reconnect, to another replica if there is one, and resume after the last position you received.");
 
 public sealed class SlowConsumerException(HubChannel channel, int queued)
     : Exception($"Subscriber on {channel} fell {queued} events behind and was disconnected; resume after the last position you received.");

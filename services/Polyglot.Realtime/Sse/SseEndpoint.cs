@@ -10,8 +10,9 @@ namespace Polyglot.Realtime.Sse;
 /// The Server-Sent Events transport: <c>GET /sse?channel=board:{id}</c>. Every event carries
 /// <c>id: {position}</c>, so a browser's EventSource resumes by itself with Last-Event-ID
 /// (or pass <c>after={position}</c>). Data lines are the same JSON as the WebSocket frames
-/// (<see cref="JsonMessages"/>). A bad request gets 400 with problem details; a stream that
-/// must stop (fell behind, history lost) sends one "error" message and ends.
+/// (<see cref="JsonMessages"/>). A bad request gets 400 with problem details, a request while
+/// shutting down 503; a stream that must stop (fell behind, history lost, shutting down) sends
+/// one "error" message and ends.
 /// </summary>
 public static class SseEndpoint
 {
@@ -26,10 +27,19 @@ public static class SseEndpoint
             return TypedResults.ValidationProblem(errors);
         }
 
+        Subscription subscription;
+        try
+        {
+            subscription = hub.Subscribe(request.Channel, request.AfterPosition);
+        }
+        catch (DrainingException ex)
+        {
+            return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+        using var _ = subscription;
         context.Response.ContentType = "text/event-stream";
         context.Response.Headers.CacheControl = "no-cache";
         context.Features.GetRequiredFeature<IHttpResponseBodyFeature>().DisableBuffering();
-        using var subscription = hub.Subscribe(request.Channel, request.AfterPosition);
         try
         {
             await SseFormatter.WriteAsync(Messages(subscription, context.RequestAborted), context.Response.Body, WriteData, context.RequestAborted);
@@ -61,6 +71,10 @@ public static class SseEndpoint
             catch (HistoryLostException ex)
             {
                 error = JsonMessages.Error(JsonMessages.HistoryLost, ex.Message);
+            }
+            catch (DrainingException ex)
+            {
+                error = JsonMessages.Error(JsonMessages.Draining, ex.Message);
             }
             if (error is not null)
             {

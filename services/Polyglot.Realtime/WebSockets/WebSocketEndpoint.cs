@@ -8,7 +8,8 @@ namespace Polyglot.Realtime.WebSockets;
 /// subscription per socket, JSON text frames (<see cref="JsonMessages"/>). A bad request is
 /// refused before the upgrade with 400 and problem details. The server ends a stream with a
 /// close code that says why: 4429 fell too far behind (resume), 4410 history lost (re-read the
-/// state), 1001 the server is going away (reconnect, resume).
+/// state), 1001 the server is shutting down (reconnect, resume). While it shuts down, an
+/// upgrade gets 503.
 /// </summary>
 public static class WebSocketEndpoint
 {
@@ -33,8 +34,17 @@ public static class WebSocketEndpoint
             return TypedResults.ValidationProblem(errors);
         }
 
+        Subscription subscription;
+        try
+        {
+            subscription = hub.Subscribe(request.Channel, request.AfterPosition);
+        }
+        catch (DrainingException ex)
+        {
+            return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+        using var _ = subscription;
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        using var subscription = hub.Subscribe(request.Channel, request.AfterPosition);
         // Reading is how a close from the client is noticed; the stream stops with it.
         using var closed = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         var receiving = DrainUntilClosedAsync(socket, closed);
@@ -47,6 +57,10 @@ public static class WebSocketEndpoint
             }
             await CloseAsync(socket, WebSocketCloseStatus.EndpointUnavailable, "server going away: reconnect and resume");
         }
+        catch (DrainingException)
+        {
+            await CloseAsync(socket, WebSocketCloseStatus.EndpointUnavailable, "server shutting down: reconnect and resume");
+        }
         catch (SlowConsumerException)
         {
             await CloseAsync(socket, SlowConsumer, "fell too far behind: resume after your last position");
@@ -57,12 +71,15 @@ public static class WebSocketEndpoint
         }
         catch (OperationCanceledException) when (closed.IsCancellationRequested)
         {
+            await CloseAsync(socket, WebSocketCloseStatus.NormalClosure, "bye"); // answers the client's close
         }
         catch (WebSocketException)
         {
             // The client went away mid-send.
         }
-        await closed.CancelAsync();
+        // Give the client a moment to answer our close frame, then stop reading: cancelling a
+        // receive aborts the connection, which could cost the client the close frame itself.
+        closed.CancelAfter(TimeSpan.FromSeconds(5));
         await receiving;
         return Results.Empty;
     }
