@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Polyglot.AppHost.Provisioning;
 
 var builder = DistributedApplication.CreateBuilder(args);
@@ -17,6 +18,8 @@ var crud = builder.AddProject<Projects.Polyglot_Crud>("crud")
 builder.AddProject<Projects.Polyglot_Realtime>("realtime")
     .WithReference(bus).WaitFor(bus)
     .WithReference(crud)
+    // Each replica binds a queue of its own, so every replica sees every event.
+    .WithReplicas(builder.Configuration.GetValue("Polyglot:Realtime:Replicas", 1))
     .WithHttpHealthCheck("/health");
 
 builder.Build().Run();

@@ -6,7 +6,8 @@ namespace Polyglot.AppHost.Tests;
 
 /// <summary>
 /// The whole app model started once for all end-to-end tests: the bus as the app host provides
-/// it on this machine (a local rabbitmq-server without Docker), crud on SQLite, realtime.
+/// it on this machine (a local rabbitmq-server without Docker), crud on SQLite, and two realtime
+/// replicas behind the app host's proxy.
 /// Its own port and data directory, so it never meets a running dev instance.
 /// </summary>
 public sealed class AppFixture : IAsyncLifetime
@@ -22,6 +23,7 @@ public sealed class AppFixture : IAsyncLifetime
         [
             $"--Polyglot:Bus:Port={Ports.Free()}",
             $"--Polyglot:DataDirectory={dataDirectory}",
+            "--Polyglot:Realtime:Replicas=2",
         ]);
         _app = await builder.BuildAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));

@@ -51,8 +51,9 @@ public sealed class SplitFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// Replaces realtime with a new instance on a queue of its own, as a rescheduled replica
-    /// would come back: empty history, and what happened meanwhile is only in crud's log.
+    /// Replaces realtime with a new instance (with a queue of its own, as every instance has), as
+    /// a rescheduled replica would come back: empty history, and what happened meanwhile is only
+    /// in crud's log.
     /// </summary>
     public async Task ReplaceRealtimeAsync(Func<Task> whileDown)
     {
@@ -61,17 +62,20 @@ public sealed class SplitFixture : IAsyncLifetime
         await StartRealtimeAsync();
     }
 
-    private async Task StartRealtimeAsync()
+    private async Task StartRealtimeAsync() => Realtime = await StartRealtimeReplicaAsync();
+
+    /// <summary>Another realtime instance on the same bus and crud, as a second replica; the caller disposes it.</summary>
+    public async Task<ServiceHost<RealtimeService>> StartRealtimeReplicaAsync()
     {
-        Realtime = new ServiceHost<RealtimeService>(new Dictionary<string, string?>
+        var realtime = new ServiceHost<RealtimeService>(new Dictionary<string, string?>
         {
             ["ConnectionStrings:bus"] = _bus,
-            ["Bus:QueueName"] = $"realtime-test-{Guid.NewGuid():N}",
             ["Crud:Address"] = Crud.GrpcAddress.ToString(),
         });
-        // The queue exists once realtime's bus is up: until then RabbitMQ would drop events.
-        using var http = new HttpClient { BaseAddress = Realtime.HttpAddress };
+        // Its queue exists once its bus is up: until then RabbitMQ would not route events to it.
+        using var http = new HttpClient { BaseAddress = realtime.HttpAddress };
         await Wait.UntilAsync(async () => (await http.GetAsync("/health")).IsSuccessStatusCode, TimeSpan.FromSeconds(30), "realtime to be healthy");
+        return realtime;
     }
 
     public async Task DisposeAsync()

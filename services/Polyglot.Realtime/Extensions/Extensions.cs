@@ -51,6 +51,7 @@ internal static class Extensions
                 rabbit.ReceiveEndpoint(options.QueueName, endpoint =>
                 {
                     endpoint.PrefetchCount = options.PrefetchCount;
+                    endpoint.QueueExpiration = options.QueueExpiration;
                     endpoint.ConcurrentMessageLimit = 1; // the hub needs positions in order
                     endpoint.ConfigureConsumer<IntegrationEventConsumer>(context);
                 });
