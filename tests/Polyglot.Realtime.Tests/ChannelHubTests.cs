@@ -171,10 +171,48 @@ public sealed class ChannelHubTests
 
         var events = all.ReadAllAsync(CancellationToken.None).GetAsyncEnumerator();
         Assert.True(await events.MoveNextAsync());
-        Assert.Equal(1, events.Current.Position);
+        Assert.Equal(1, Assert.IsType<HubEvent>(events.Current).Position);
         await Assert.ThrowsAsync<DrainingException>(async () => await events.MoveNextAsync());
         await Assert.ThrowsAsync<DrainingException>(async () => await a.ReadAllAsync(CancellationToken.None).Skip(1).FirstOrDefaultAsync());
         Assert.Throws<DrainingException>(() => hub.Subscribe(HubChannel.All));
+    }
+
+    [Fact]
+    public async Task PresenceCountsSubscriptionsAndWatchersHearOthersJoinAndLeave()
+    {
+        var hub = NewHub();
+        var board = HubChannel.ForBoard(BoardA);
+        using var watcher = hub.Subscribe(new SubscriptionRequest(board, SubscriberId: "ann", Presence: true));
+        var bob = hub.Subscribe(new SubscriptionRequest(board, SubscriberId: "bob"));
+        using var bobAgain = hub.Subscribe(new SubscriptionRequest(board, SubscriberId: "bob"));
+        using var elsewhere = hub.Subscribe(new SubscriptionRequest(HubChannel.ForBoard(BoardB), SubscriberId: "cy"));
+
+        var during = hub.GetPresence(board);
+        bob.Dispose();
+        var after = hub.GetPresence(board);
+
+        Assert.Equal(3, during.Count);
+        Assert.Equal(["ann", "bob"], during.SubscriberIds);
+        Assert.Equal(2, after.Count);
+        Assert.Equal(["ann", "bob"], after.SubscriberIds);
+        var changes = new List<PresenceChange>();
+        await foreach (var message in watcher.ReadAllAsync(CancellationToken.None))
+        {
+            changes.Add(Assert.IsType<PresenceChange>(message));
+            if (changes.Count == 3)
+            {
+                break;
+            }
+        }
+        Assert.Equal([("bob", true, 2), ("bob", true, 3), ("bob", false, 2)], changes.Select(c => (c.SubscriberId, c.Joined, c.Count)));
+    }
+
+    [Fact]
+    public void ASubscriberWithoutAnIdGetsAUuid()
+    {
+        using var anonymous = NewHub().Subscribe(HubChannel.All);
+
+        Assert.True(Guid.TryParse(anonymous.SubscriberId, out _));
     }
 
     [Theory]
@@ -226,7 +264,7 @@ public sealed class ChannelHubTests
         await using var events = subscription.ReadAllAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
         while (positions.Count < count && await events.MoveNextAsync())
         {
-            positions.Add(events.Current.Position);
+            positions.Add(Assert.IsType<HubEvent>(events.Current).Position);
         }
         if (dispose)
         {

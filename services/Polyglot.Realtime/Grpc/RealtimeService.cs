@@ -3,43 +3,49 @@ using Google.Rpc;
 using Grpc.Core;
 using Polyglot.Contracts.Realtime.V1;
 using Polyglot.Realtime.Hub;
+using V1 = Polyglot.Contracts.Realtime.V1;
 
 namespace Polyglot.Realtime.Grpc;
 
-/// <summary>The gRPC transport: one server stream per subscription.</summary>
-public sealed class RealtimeService(ChannelHub hub) : Contracts.Realtime.V1.Realtime.RealtimeBase
+/// <summary>The gRPC transport: one server stream per subscription, and presence queries.</summary>
+public sealed class RealtimeService(ChannelHub hub) : V1.Realtime.RealtimeBase
 {
     public override async Task Subscribe(SubscribeRequest request, IServerStreamWriter<SubscribeResponse> responseStream, ServerCallContext context)
     {
         var badRequest = new BadRequest();
-        if (!HubChannel.TryParse(request.Channel, out var channel))
-        {
-            badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = "channel", Description = SubscriptionRequest.ChannelRule });
-        }
+        var channel = ParseChannel(request.Channel, badRequest);
         if (request.HasAfterPosition && request.AfterPosition < 0)
         {
-            badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = "after_position", Description = SubscriptionRequest.PositionRule });
+            Violation(badRequest, "after_position", SubscriptionRequest.PositionRule);
         }
-        if (channel is null || badRequest.FieldViolations.Count > 0)
+        if (!SubscriptionRequest.IsValidSubscriberId(request.SubscriberId))
         {
-            throw new Google.Rpc.Status
-            {
-                Code = (int)Code.InvalidArgument,
-                Message = $"Invalid request: {string.Join(", ", badRequest.FieldViolations.Select(v => v.Field))}.",
-                Details = { Any.Pack(badRequest) },
-            }.ToRpcException();
+            Violation(badRequest, "subscriber_id", SubscriptionRequest.SubscriberRule);
         }
+        ThrowIfInvalid(badRequest);
 
         try
         {
-            using var subscription = hub.Subscribe(channel.Value, request.HasAfterPosition ? request.AfterPosition : null);
+            using var subscription = hub.Subscribe(new SubscriptionRequest(
+                channel!.Value,
+                request.HasAfterPosition ? request.AfterPosition : null,
+                request.SubscriberId.Length == 0 ? null : request.SubscriberId,
+                request.Presence));
             await responseStream.WriteAsync(new SubscribeResponse
             {
-                Subscribed = new Subscribed { Channel = channel.Value.Name, Position = subscription.StartPosition },
+                Subscribed = new Subscribed { Channel = subscription.Channel.Name, Position = subscription.StartPosition, SubscriberId = subscription.SubscriberId },
             });
-            await foreach (var hubEvent in subscription.ReadAllAsync(context.CancellationToken))
+            await foreach (var message in subscription.ReadAllAsync(context.CancellationToken))
             {
-                await responseStream.WriteAsync(new SubscribeResponse { Event = hubEvent.Event });
+                await responseStream.WriteAsync(message switch
+                {
+                    HubEvent hubEvent => new SubscribeResponse { Event = hubEvent.Event },
+                    PresenceChange change => new SubscribeResponse
+                    {
+                        PresenceChanged = new PresenceChanged { Channel = change.Channel.Name, SubscriberId = change.SubscriberId, Joined = change.Joined, Count = change.Count },
+                    },
+                    _ => throw new InvalidOperationException($"Unknown hub message {message.GetType().Name}."),
+                });
             }
         }
         catch (SlowConsumerException ex)
@@ -53,6 +59,42 @@ public sealed class RealtimeService(ChannelHub hub) : Contracts.Realtime.V1.Real
         catch (DrainingException ex)
         {
             throw new RpcException(new global::Grpc.Core.Status(StatusCode.Unavailable, ex.Message));
+        }
+    }
+
+    public override Task<V1.Presence> GetPresence(GetPresenceRequest request, ServerCallContext context)
+    {
+        var badRequest = new BadRequest();
+        var channel = ParseChannel(request.Channel, badRequest);
+        ThrowIfInvalid(badRequest);
+
+        var presence = hub.GetPresence(channel!.Value);
+        return Task.FromResult(new V1.Presence { Channel = presence.Channel.Name, Count = presence.Count, SubscriberIds = { presence.SubscriberIds } });
+    }
+
+    private static HubChannel? ParseChannel(string name, BadRequest badRequest)
+    {
+        if (HubChannel.TryParse(name, out var channel))
+        {
+            return channel;
+        }
+        Violation(badRequest, "channel", SubscriptionRequest.ChannelRule);
+        return null;
+    }
+
+    private static void Violation(BadRequest badRequest, string field, string description) =>
+        badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = field, Description = description });
+
+    private static void ThrowIfInvalid(BadRequest badRequest)
+    {
+        if (badRequest.FieldViolations.Count > 0)
+        {
+            throw new Google.Rpc.Status
+            {
+                Code = (int)Code.InvalidArgument,
+                Message = $"Invalid request: {string.Join(", ", badRequest.FieldViolations.Select(v => v.Field))}.",
+                Details = { Any.Pack(badRequest) },
+            }.ToRpcException();
         }
     }
 }

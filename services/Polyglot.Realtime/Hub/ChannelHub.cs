@@ -38,31 +38,44 @@ public sealed partial class ChannelHub
         get { lock (_lock) { return _head; } }
     }
 
+    public Subscription Subscribe(HubChannel channel, long? afterPosition = null) => Subscribe(new SubscriptionRequest(channel, afterPosition));
+
     /// <summary>
-    /// Subscribes to the channel's events after <paramref name="afterPosition"/> (a resume), or
-    /// from now on when it is null. What the subscriber missed comes from the in-memory history
-    /// when it still holds it all, else from the event log.
+    /// Subscribes to the channel's events after the request's position (a resume), or from now
+    /// on when it has none. What the subscriber missed comes from the in-memory history when it
+    /// still holds it all, else from the event log. The channel's presence watchers hear of it.
     /// </summary>
     /// <exception cref="DrainingException">The hub is shutting down.</exception>
-    public Subscription Subscribe(HubChannel channel, long? afterPosition = null)
+    public Subscription Subscribe(SubscriptionRequest request)
     {
+        Subscription subscription;
+        ImmutableArray<Subscription> subscribers;
         lock (_lock)
         {
             if (_draining)
             {
                 throw new DrainingException();
             }
-            var subscription = afterPosition switch
+            var channel = request.Channel;
+            subscription = request.AfterPosition switch
             {
-                null => new Subscription(this, channel, _head, catchUp: null, _queueCapacity),
+                null => new Subscription(this, request, _head, catchUp: null, _queueCapacity),
                 { } after when _history.TryReplay(channel, after, out var missed) =>
-                    new Subscription(this, channel, after, _ => missed.ToAsyncEnumerable(), _queueCapacity),
+                    new Subscription(this, request, after, _ => missed.ToAsyncEnumerable(), _queueCapacity),
                 { } after =>
-                    new Subscription(this, channel, after, ct => _eventLog.ReadAfterAsync(channel, after, ct), _queueCapacity),
+                    new Subscription(this, request, after, ct => _eventLog.ReadAfterAsync(channel, after, ct), _queueCapacity),
             };
-            _channels[channel] = _channels.GetValueOrDefault(channel, []).Add(subscription);
-            return subscription;
+            subscribers = _channels[channel] = _channels.GetValueOrDefault(channel, []).Add(subscription);
         }
+        AnnouncePresence(subscribers, new PresenceChange(request.Channel, subscription.SubscriberId, joined: true, subscribers.Length), subscription);
+        return subscription;
+    }
+
+    /// <summary>Who is subscribed to the channel on this hub right now.</summary>
+    public Presence GetPresence(HubChannel channel)
+    {
+        var subscribers = Snapshot(channel);
+        return new Presence(channel, subscribers.Length, [.. subscribers.Select(s => s.SubscriberId).Distinct().Order(StringComparer.Ordinal)]);
     }
 
     /// <summary>Fans one event out to its board's channel and the firehose; drops a position already seen.</summary>
@@ -91,7 +104,7 @@ public sealed partial class ChannelHub
         Deliver(all, hubEvent);
     }
 
-    private static void Deliver(ImmutableArray<Subscription> subscribers, HubEvent hubEvent)
+    private static void Deliver(ImmutableArray<Subscription> subscribers, HubMessage hubEvent)
     {
         foreach (var subscription in subscribers)
         {
@@ -121,13 +134,14 @@ public sealed partial class ChannelHub
 
     internal void Unsubscribe(Subscription subscription)
     {
+        ImmutableArray<Subscription> subscribers;
         lock (_lock)
         {
-            if (!_channels.TryGetValue(subscription.Channel, out var subscribers))
+            if (!_channels.TryGetValue(subscription.Channel, out var before) || !before.Contains(subscription))
             {
                 return;
             }
-            subscribers = subscribers.Remove(subscription);
+            subscribers = before.Remove(subscription);
             if (subscribers.IsEmpty)
             {
                 _channels.Remove(subscription.Channel);
@@ -135,6 +149,26 @@ public sealed partial class ChannelHub
             else
             {
                 _channels[subscription.Channel] = subscribers;
+            }
+        }
+        AnnouncePresence(subscribers, new PresenceChange(subscription.Channel, subscription.SubscriberId, joined: false, subscribers.Length), subscription);
+    }
+
+    private ImmutableArray<Subscription> Snapshot(HubChannel channel)
+    {
+        lock (_lock)
+        {
+            return _channels.GetValueOrDefault(channel, []);
+        }
+    }
+
+    private static void AnnouncePresence(ImmutableArray<Subscription> subscribers, PresenceChange change, Subscription about)
+    {
+        foreach (var subscriber in subscribers)
+        {
+            if (subscriber.WantsPresence && subscriber != about)
+            {
+                subscriber.Deliver(change);
             }
         }
     }

@@ -9,6 +9,7 @@ namespace Polyglot.Realtime.Hub;
 /// <code>
 /// {"type":"subscribed","channel":"board:…","position":41}
 /// {"type":"event","position":42,"event":{…polyglot.events.v1.IntegrationEvent in proto3 JSON…}}
+/// {"type":"presence","channel":"board:…","subscriberId":"…","joined":true,"count":3}
 /// {"type":"error","code":"slow_consumer"|"history_lost"|"draining","message":"…"}
 /// </code>
 /// </summary>
@@ -23,6 +24,7 @@ public static class JsonMessages
         json.WriteString("type", "subscribed");
         json.WriteString("channel", subscription.Channel.Name);
         json.WriteNumber("position", subscription.StartPosition);
+        json.WriteString("subscriberId", subscription.SubscriberId);
     });
 
     public static byte[] Event(HubEvent hubEvent) => Write(json =>
@@ -31,6 +33,15 @@ public static class JsonMessages
         json.WriteNumber("position", hubEvent.Position);
         json.WritePropertyName("event");
         json.WriteRawValue(JsonFormatter.Default.Format(hubEvent.Event), skipInputValidation: true);
+    });
+
+    public static byte[] Presence(PresenceChange change) => Write(json =>
+    {
+        json.WriteString("type", "presence");
+        json.WriteString("channel", change.Channel.Name);
+        json.WriteString("subscriberId", change.SubscriberId);
+        json.WriteBoolean("joined", change.Joined);
+        json.WriteNumber("count", change.Count);
     });
 
     public static byte[] Error(string code, string message) => Write(json =>

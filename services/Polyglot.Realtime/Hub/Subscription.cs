@@ -5,44 +5,50 @@ namespace Polyglot.Realtime.Hub;
 
 /// <summary>
 /// One subscriber: what it missed (replayed from history or backfilled from the event log),
-/// then a bounded queue of live events. The hub writes to the queue without waiting; when it is
+/// then a bounded queue of live events (and presence changes, when asked for). The hub writes to the queue without waiting; when it is
 /// full the subscriber is cut off with <see cref="SlowConsumerException"/> rather than slowing
 /// the hub or growing memory. Dispose to leave the channel.
 /// </summary>
 public sealed class Subscription : IDisposable
 {
-    private readonly Channel<HubEvent> _live;
+    private readonly Channel<HubMessage> _live;
     private readonly ChannelHub _hub;
     private readonly Func<CancellationToken, IAsyncEnumerable<HubEvent>>? _catchUp;
 
     internal Subscription(
-        ChannelHub hub, HubChannel channel, long startPosition,
+        ChannelHub hub, SubscriptionRequest request, long startPosition,
         Func<CancellationToken, IAsyncEnumerable<HubEvent>>? catchUp, int capacity)
     {
         _hub = hub;
-        Channel = channel;
+        Channel = request.Channel;
+        SubscriberId = request.SubscriberId ?? Guid.NewGuid().ToString();
+        WantsPresence = request.Presence;
         StartPosition = startPosition;
         _catchUp = catchUp;
-        _live = System.Threading.Channels.Channel.CreateBounded<HubEvent>(new BoundedChannelOptions(capacity)
+        _live = System.Threading.Channels.Channel.CreateBounded<HubMessage>(new BoundedChannelOptions(capacity)
         {
             SingleReader = true,
-            SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait, // TryWrite then fails instead of dropping silently
         });
     }
 
     public HubChannel Channel { get; }
 
+    public string SubscriberId { get; }
+
+    public bool WantsPresence { get; }
+
     /// <summary>The stream starts after this position: every later event of the channel follows, in order, once.</summary>
     public long StartPosition { get; }
 
     /// <summary>
     /// The events after <see cref="StartPosition"/>: the catch-up first, then live ones. A position
-    /// the catch-up already yielded is skipped when it comes live too.
+    /// the catch-up already yielded is skipped when it comes live too. Presence changes come
+    /// with the live ones.
     /// </summary>
     /// <exception cref="SlowConsumerException">The subscriber fell too far behind.</exception>
     /// <exception cref="HistoryLostException">The missed events are gone everywhere.</exception>
-    public async IAsyncEnumerable<HubEvent> ReadAllAsync([EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<HubMessage> ReadAllAsync([EnumeratorCancellation] CancellationToken ct)
     {
         var last = StartPosition;
         if (_catchUp is not null)
@@ -56,9 +62,13 @@ public sealed class Subscription : IDisposable
                 }
             }
         }
-        await foreach (var hubEvent in _live.Reader.ReadAllAsync(ct))
+        await foreach (var message in _live.Reader.ReadAllAsync(ct))
         {
-            if (hubEvent.Position > last)
+            if (message is not HubEvent hubEvent)
+            {
+                yield return message;
+            }
+            else if (hubEvent.Position > last)
             {
                 last = hubEvent.Position;
                 yield return hubEvent;
@@ -66,9 +76,9 @@ public sealed class Subscription : IDisposable
         }
     }
 
-    internal void Deliver(HubEvent hubEvent)
+    internal void Deliver(HubMessage message)
     {
-        if (!_live.Writer.TryWrite(hubEvent))
+        if (!_live.Writer.TryWrite(message))
         {
             End(new SlowConsumerException(Channel, _live.Reader.Count));
         }

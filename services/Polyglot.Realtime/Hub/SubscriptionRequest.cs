@@ -1,16 +1,25 @@
+using System.Globalization;
+
 namespace Polyglot.Realtime.Hub;
 
 /// <summary>
-/// What every transport asks for: a channel, and optionally the position to resume after.
-/// Parsed once here so the transports reject the same inputs with the same words.
+/// What every transport asks for: a channel, optionally the position to resume after, who
+/// subscribes, and whether to see presence changes. Validated here so that the transports
+/// refuse the same inputs with the same words.
 /// </summary>
-public readonly record struct SubscriptionRequest(HubChannel Channel, long? AfterPosition)
+public readonly record struct SubscriptionRequest(HubChannel Channel, long? AfterPosition = null, string? SubscriberId = null, bool Presence = false)
 {
     public const string ChannelRule = "must be \"all\" or \"board:{board id}\"";
     public const string PositionRule = "must be a whole number, 0 or more";
+    public const string SubscriberRule = "must be at most 128 printable characters";
 
-    /// <returns>The problems by field name; empty when the request is valid.</returns>
-    public static Dictionary<string, string[]> TryParse(string? channel, string? afterPosition, out SubscriptionRequest request)
+    public static bool IsValidSubscriberId(string? subscriberId) =>
+        subscriberId is null || (subscriberId.Length <= 128 && !subscriberId.Any(char.IsControl));
+
+    /// <summary>Parses the text transports' query parameters.</summary>
+    /// <returns>The problems by parameter name; empty when the request is valid.</returns>
+    public static Dictionary<string, string[]> TryParse(
+        string? channel, string? afterPosition, string? subscriberId, string? presence, out SubscriptionRequest request)
     {
         var errors = new Dictionary<string, string[]>();
         if (!HubChannel.TryParse(channel, out var parsed))
@@ -20,7 +29,7 @@ public readonly record struct SubscriptionRequest(HubChannel Channel, long? Afte
         long? after = null;
         if (!string.IsNullOrEmpty(afterPosition))
         {
-            if (long.TryParse(afterPosition, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value))
+            if (long.TryParse(afterPosition, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
             {
                 after = value;
             }
@@ -29,7 +38,16 @@ public readonly record struct SubscriptionRequest(HubChannel Channel, long? Afte
                 errors["after"] = [PositionRule];
             }
         }
-        request = new SubscriptionRequest(parsed ?? HubChannel.All, after);
+        if (!IsValidSubscriberId(subscriberId))
+        {
+            errors["subscriber"] = [SubscriberRule];
+        }
+        var wantsPresence = false;
+        if (!string.IsNullOrEmpty(presence) && !bool.TryParse(presence, out wantsPresence))
+        {
+            errors["presence"] = ["must be true or false"];
+        }
+        request = new SubscriptionRequest(parsed ?? HubChannel.All, after, string.IsNullOrEmpty(subscriberId) ? null : subscriberId, wantsPresence);
         return errors;
     }
 }

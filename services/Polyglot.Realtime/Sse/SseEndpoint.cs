@@ -1,7 +1,9 @@
 using System.Buffers;
+using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http.Features;
+using Polyglot.Realtime.Http;
 using Polyglot.Realtime.Hub;
 
 namespace Polyglot.Realtime.Sse;
@@ -21,20 +23,10 @@ public static class SseEndpoint
     private static async Task<IResult> SubscribeAsync(HttpContext context, ChannelHub hub)
     {
         var after = context.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? context.Request.Query["after"].FirstOrDefault();
-        var errors = SubscriptionRequest.TryParse(context.Request.Query["channel"], after, out var request);
-        if (errors.Count > 0)
+        var (subscription, refusal) = HttpSubscriptions.Subscribe(context, hub, after);
+        if (subscription is null)
         {
-            return TypedResults.ValidationProblem(errors);
-        }
-
-        Subscription subscription;
-        try
-        {
-            subscription = hub.Subscribe(request.Channel, request.AfterPosition);
-        }
-        catch (DrainingException ex)
-        {
-            return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
+            return refusal!;
         }
         using var _ = subscription;
         context.Response.ContentType = "text/event-stream";
@@ -81,7 +73,11 @@ public static class SseEndpoint
                 yield return new SseItem<ReadOnlyMemory<byte>>(error);
                 yield break;
             }
-            yield return new SseItem<ReadOnlyMemory<byte>>(events.Current.JsonMessage) { EventId = events.Current.Position.ToString() };
+            // Only events carry an id: presence changes must not move the browser's Last-Event-ID.
+            yield return new SseItem<ReadOnlyMemory<byte>>(events.Current.JsonMessage)
+            {
+                EventId = (events.Current as HubEvent)?.Position.ToString(CultureInfo.InvariantCulture),
+            };
         }
     }
 

@@ -1,11 +1,13 @@
 using System.Net.WebSockets;
+using Polyglot.Realtime.Http;
 using Polyglot.Realtime.Hub;
 
 namespace Polyglot.Realtime.WebSockets;
 
 /// <summary>
-/// The WebSocket transport: <c>GET /ws?channel=board:{id}&amp;after={position}</c>, one
-/// subscription per socket, JSON text frames (<see cref="JsonMessages"/>). A bad request is
+/// The WebSocket transport: <c>GET /ws?channel=board:{id}&amp;after={position}</c> (and
+/// <c>subscriber</c>, <c>presence</c>), one subscription per socket, JSON text frames
+/// (<see cref="JsonMessages"/>). A bad request is
 /// refused before the upgrade with 400 and problem details. The server ends a stream with a
 /// close code that says why: 4429 fell too far behind (resume), 4410 history lost (re-read the
 /// state), 1001 the server is shutting down (reconnect, resume). While it shuts down, an
@@ -24,24 +26,11 @@ public static class WebSocketEndpoint
 
     private static async Task<IResult> SubscribeAsync(HttpContext context, ChannelHub hub)
     {
-        var errors = SubscriptionRequest.TryParse(context.Request.Query["channel"], context.Request.Query["after"], out var request);
-        if (!context.WebSockets.IsWebSocketRequest)
+        var (subscription, refusal) = HttpSubscriptions.Subscribe(context, hub, context.Request.Query["after"],
+            context.WebSockets.IsWebSocketRequest ? null : new() { ["upgrade"] = ["this endpoint speaks WebSocket only: send an Upgrade: websocket request"] });
+        if (subscription is null)
         {
-            errors["upgrade"] = ["this endpoint speaks WebSocket only: send an Upgrade: websocket request"];
-        }
-        if (errors.Count > 0)
-        {
-            return TypedResults.ValidationProblem(errors);
-        }
-
-        Subscription subscription;
-        try
-        {
-            subscription = hub.Subscribe(request.Channel, request.AfterPosition);
-        }
-        catch (DrainingException ex)
-        {
-            return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
+            return refusal!;
         }
         using var _ = subscription;
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
@@ -51,9 +40,9 @@ public static class WebSocketEndpoint
         try
         {
             await socket.SendAsync(JsonMessages.Subscribed(subscription), WebSocketMessageType.Text, endOfMessage: true, closed.Token);
-            await foreach (var hubEvent in subscription.ReadAllAsync(closed.Token))
+            await foreach (var message in subscription.ReadAllAsync(closed.Token))
             {
-                await socket.SendAsync(hubEvent.JsonMessage, WebSocketMessageType.Text, endOfMessage: true, closed.Token);
+                await socket.SendAsync(message.JsonMessage, WebSocketMessageType.Text, endOfMessage: true, closed.Token);
             }
             await CloseAsync(socket, WebSocketCloseStatus.EndpointUnavailable, "server going away: reconnect and resume");
         }

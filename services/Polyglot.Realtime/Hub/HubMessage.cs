@@ -1,0 +1,50 @@
+using Polyglot.Contracts.Events.V1;
+
+namespace Polyglot.Realtime.Hub;
+
+/// <summary>What a subscriber's queue carries: events, and presence changes for those who asked.</summary>
+public abstract class HubMessage
+{
+    private byte[]? _jsonMessage;
+
+    /// <summary>
+    /// The text transports' message (<see cref="JsonMessages"/>), encoded on first use and then
+    /// shared by every WebSocket and SSE subscriber: once per message, not per subscriber. A race
+    /// may encode it twice; both results are equal.
+    /// </summary>
+    public ReadOnlyMemory<byte> JsonMessage => _jsonMessage ??= EncodeJson();
+
+    private protected abstract byte[] EncodeJson();
+}
+
+/// <summary>One integration event as the hub fans it out: parsed once, shared by every subscriber (never mutate it).</summary>
+public sealed class HubEvent(long position, HubChannel channel, IntegrationEvent integrationEvent) : HubMessage
+{
+    public long Position { get; } = position;
+
+    public HubChannel Channel { get; } = channel;
+
+    public IntegrationEvent Event { get; } = integrationEvent;
+
+    public static HubEvent From(IntegrationEvent integrationEvent) =>
+        new(integrationEvent.Position, HubChannel.ForBoard(integrationEvent.BoardId), integrationEvent);
+
+    private protected override byte[] EncodeJson() => JsonMessages.Event(this);
+}
+
+/// <summary>A subscriber joined or left a channel; <see cref="Count"/> is the channel's subscriptions after it.</summary>
+public sealed class PresenceChange(HubChannel channel, string subscriberId, bool joined, int count) : HubMessage
+{
+    public HubChannel Channel { get; } = channel;
+
+    public string SubscriberId { get; } = subscriberId;
+
+    public bool Joined { get; } = joined;
+
+    public int Count { get; } = count;
+
+    private protected override byte[] EncodeJson() => JsonMessages.Presence(this);
+}
+
+/// <summary>Who is on a channel: <paramref name="Count"/> subscriptions held by the distinct <paramref name="SubscriberIds"/>.</summary>
+public sealed record Presence(HubChannel Channel, int Count, IReadOnlyList<string> SubscriberIds);

@@ -1,0 +1,49 @@
+using Google.Rpc;
+using Grpc.Core;
+using Polyglot.Contracts.Realtime.V1;
+
+namespace Polyglot.Realtime.Tests;
+
+/// <summary>Presence over gRPC: who is on a channel, and join/leave changes for those who ask.</summary>
+[Collection(SplitCollection.Name)]
+public sealed class PresenceTests(SplitFixture fixture) : IClassFixture<SplitFixture>
+{
+    [Fact]
+    public async Task GetPresenceListsTheChannelsSubscribersAndAWatcherSeesThemComeAndGo()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        var channel = $"board:{Guid.NewGuid()}";
+        var client = fixture.RealtimeClient;
+        using var watcher = client.Subscribe(new SubscribeRequest { Channel = channel, SubscriberId = "ann", Presence = true }, cancellationToken: timeout.Token);
+        Assert.True(await watcher.ResponseStream.MoveNext(timeout.Token));
+        Assert.Equal("ann", watcher.ResponseStream.Current.Subscribed.SubscriberId);
+
+        using (var bob = client.Subscribe(new SubscribeRequest { Channel = channel, SubscriberId = "bob" }, cancellationToken: timeout.Token))
+        {
+            Assert.True(await bob.ResponseStream.MoveNext(timeout.Token));
+            var presence = await client.GetPresenceAsync(new GetPresenceRequest { Channel = channel });
+            Assert.Equal(2, presence.Count);
+            Assert.Equal(["ann", "bob"], presence.SubscriberIds);
+        }
+
+        var changes = new List<PresenceChanged>();
+        while (changes.Count < 2 && await watcher.ResponseStream.MoveNext(timeout.Token))
+        {
+            changes.Add(watcher.ResponseStream.Current.PresenceChanged);
+        }
+        Assert.Equal([("bob", true, 2), ("bob", false, 1)], changes.Select(c => (c.SubscriberId, c.Joined, c.Count)));
+    }
+
+    [Theory]
+    [InlineData("board:", "", "channel")]
+    [InlineData("all", "bad\nid", "subscriber_id")]
+    public async Task BadSubscriptionsAreInvalidArgumentOnTheField(string channel, string subscriberId, string field)
+    {
+        using var stream = fixture.RealtimeClient.Subscribe(new SubscribeRequest { Channel = channel, SubscriberId = subscriberId });
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => stream.ResponseStream.MoveNext());
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Equal(field, Assert.Single(error.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
+    }
+}
