@@ -1,3 +1,4 @@
+using Polyglot.Realtime.Diagnostics;
 using Polyglot.Realtime.Extensions;
 using Polyglot.Realtime.Hub;
 using Polyglot.Realtime.Sse;
@@ -18,6 +19,7 @@ app.UseStaticFiles(); // the live page, wwwroot/index.html
 app.MapGrpcServices();
 app.MapWebSocketTransport();
 app.MapSseTransport();
+app.MapStats();
 app.MapDefaultEndpoints();
 
 app.Run();

@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Polyglot.Contracts.Events;
 using Polyglot.Contracts.Events.V1;
 using Polyglot.Realtime.Backfill;
@@ -19,6 +20,10 @@ internal static class Extensions
         builder.AddBackfill();
         builder.AddBus();
 
+        // Kestrel takes only its endpoints from configuration; bind Kestrel:Limits too. Many
+        // streams share an HTTP/2 connection here: the default of 100 per connection would make
+        // a client holding 100,000 subscriptions open 1,000 connections.
+        builder.Services.Configure<KestrelServerOptions>(builder.Configuration.GetSection("Kestrel"));
         builder.Services.AddGrpc();
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks();

@@ -32,6 +32,12 @@ public sealed partial class ChannelHub
         _logger = logger;
     }
 
+    /// <summary>Subscriptions held right now, on every channel.</summary>
+    public int SubscriptionCount
+    {
+        get { lock (_lock) { return _channels.Values.Sum(s => s.Length); } }
+    }
+
     /// <summary>The last position fanned out; 0 before the first event.</summary>
     public long Head
     {

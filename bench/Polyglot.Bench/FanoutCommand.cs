@@ -1,0 +1,207 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using Grpc.Core;
+using HdrHistogram;
+using Polyglot.Contracts.Boards.V1;
+using Polyglot.Contracts.Events.V1;
+using Polyglot.Contracts.Realtime.V1;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Polyglot.Bench;
+
+public sealed class FanoutSettings : TargetSettings
+{
+    [CommandOption("-s|--subscribers <S>"), Description("Subscribers of the one board channel.")]
+    public int Subscribers { get; init; } = 1000;
+
+    [CommandOption("-m|--connections <M>"), Description("HTTP/2 connections the subscribers' streams share.")]
+    public int Connections { get; init; } = 10;
+
+    [CommandOption("-r|--rate <EVENTS_PER_SECOND>"), Description("Changes committed on crud per second (each creates a card: one event).")]
+    public int Rate { get; init; } = 100;
+
+    [CommandOption("-e|--events <E>"), Description("Changes to commit in all.")]
+    public int Events { get; init; } = 1000;
+
+    [CommandOption("--warmup <E>"), Description("Changes committed and delivered before measuring (JIT, connection pools).")]
+    public int Warmup { get; init; } = 200;
+
+    public override ValidationResult Validate() =>
+        Subscribers < 1 || Connections < 1 || Rate < 1 || Events < 1 || Warmup < 0
+            ? ValidationResult.Error("--subscribers, --connections, --rate and --events must be positive, --warmup 0 or more.")
+            : ValidationResult.Success();
+}
+
+/// <summary>
+/// Fan-out through the whole split: cards created on crud (real commits) travel through the
+/// outbox relay, RabbitMQ and realtime to S subscribers of the board. Latency is commit time
+/// (the event's occurred_at, stamped in the committing transaction) to arrival at a subscriber;
+/// server CPU is realtime's own, from its /stats, over the measured part.
+/// </summary>
+public sealed class FanoutCommand : AsyncCommand<FanoutSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, FanoutSettings settings, CancellationToken ct)
+    {
+        var started = DateTimeOffset.UtcNow;
+        using var crud = Grpc.Net.Client.GrpcChannel.ForAddress(settings.CrudGrpc);
+        var board = await new Boards.BoardsClient(crud).CreateBoardAsync(new CreateBoardRequest { Name = "fan-out benchmark" }, cancellationToken: ct);
+        var column = await new Contracts.Boards.V1.Columns.ColumnsClient(crud).CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = "events" }, cancellationToken: ct);
+        var cards = new Cards.CardsClient(crud);
+
+        var connections = Connections.Open(settings.RealtimeGrpc, settings.Connections);
+        var clients = connections.Select(c => new Realtime.RealtimeClient(c)).ToArray();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var latency = new LongConcurrentHistogram(1, TimeStamp.Hours(1), 3);
+        var measuring = 0; // set once the warm-up has arrived everywhere
+        var deliveries = 0L;
+        var warm = new CountdownEvent(settings.Subscribers);
+        var done = new CountdownEvent(settings.Subscribers);
+
+        var subscribers = new List<Task>(settings.Subscribers);
+        await AnsiConsole.Progress().StartAsync(async progress =>
+        {
+            var task = progress.AddTask($"Opening {settings.Subscribers:N0} subscribers of board:{board.Id}", maxValue: settings.Subscribers);
+            for (var i = 0; i < settings.Subscribers; i++)
+            {
+                var call = clients[i % clients.Length].Subscribe(new SubscribeRequest { Channel = $"board:{board.Id}" }, cancellationToken: stop.Token);
+                if (!await call.ResponseStream.MoveNext(ct))
+                {
+                    throw new InvalidOperationException("A subscription did not confirm.");
+                }
+                subscribers.Add(ReceiveAsync(call));
+                task.Increment(1);
+            }
+        });
+
+        async Task ReceiveAsync(AsyncServerStreamingCall<SubscribeResponse> call)
+        {
+            using (call)
+            {
+                var cardsSeen = 0;
+                try
+                {
+                    while (await call.ResponseStream.MoveNext(stop.Token))
+                    {
+                        var integrationEvent = call.ResponseStream.Current.Event;
+                        if (integrationEvent?.PayloadCase != IntegrationEvent.PayloadOneofCase.CardCreated)
+                        {
+                            continue;
+                        }
+                        if (Volatile.Read(ref measuring) == 1)
+                        {
+                            var microseconds = (DateTimeOffset.UtcNow - integrationEvent.OccurredAt.ToDateTimeOffset()).Ticks / 10;
+                            latency.RecordValue(Math.Max(microseconds, 1));
+                            Interlocked.Increment(ref deliveries);
+                        }
+                        if (++cardsSeen == settings.Warmup)
+                        {
+                            warm.Signal();
+                        }
+                        if (cardsSeen == settings.Warmup + settings.Events)
+                        {
+                            done.Signal();
+                        }
+                    }
+                }
+                catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled)
+                {
+                }
+            }
+        }
+
+        if (settings.Warmup > 0)
+        {
+            await AnsiConsole.Status().StartAsync($"Warming up: {settings.Warmup} events to every subscriber", async _ =>
+            {
+                await PublishAsync(cards, column.Id, settings.Warmup, settings.Rate, null, ct);
+                await Task.Run(() => warm.Wait(ct), ct);
+            });
+        }
+
+        var before = await RealtimeStats.ReadAsync(settings, collect: false, ct);
+        Volatile.Write(ref measuring, 1);
+        var clock = Stopwatch.StartNew();
+        TimeSpan publishing = default;
+        await AnsiConsole.Progress().StartAsync(async progress =>
+        {
+            var task = progress.AddTask($"Committing {settings.Events:N0} events at {settings.Rate}/s for {settings.Subscribers:N0} subscribers", maxValue: settings.Events);
+            await PublishAsync(cards, column.Id, settings.Events, settings.Rate, task, ct);
+            publishing = clock.Elapsed;
+            await Task.Run(() => done.Wait(TimeSpan.FromMinutes(5), ct), ct);
+        });
+        var elapsed = clock.Elapsed;
+        var after = await RealtimeStats.ReadAsync(settings, collect: false, ct);
+
+        await stop.CancelAsync();
+        await Task.WhenAll(subscribers);
+        foreach (var connection in connections)
+        {
+            connection.Dispose();
+        }
+
+        var delivered = Interlocked.Read(ref deliveries);
+        var expected = (long)settings.Events * settings.Subscribers;
+        var cpu = after.CpuSeconds - before.CpuSeconds;
+        await new Result(
+            "fanout",
+            started,
+            HoldCommand.CommandLine(),
+            Machine.Current(),
+            new Dictionary<string, object>
+            {
+                ["subscribers"] = settings.Subscribers,
+                ["connections"] = settings.Connections,
+                ["rateEventsPerSecond"] = settings.Rate,
+                ["events"] = settings.Events,
+                ["warmupEvents"] = settings.Warmup,
+            },
+            new Dictionary<string, double>
+            {
+                ["eventsCommittedPerSecond"] = settings.Events / publishing.TotalSeconds,
+                ["deliveries"] = delivered,
+                ["deliveriesMissing"] = expected - delivered,
+                ["deliveriesPerSecond"] = delivered / elapsed.TotalSeconds,
+                ["serverCpuSeconds"] = cpu,
+                ["serverCpuSecondsPerMillionDeliveries"] = cpu / delivered * 1e6,
+                ["deliveriesPerServerCpuSecond"] = delivered / cpu,
+                ["latencyP50Ms"] = latency.GetValueAtPercentile(50) / 1000.0,
+                ["latencyP99Ms"] = latency.GetValueAtPercentile(99) / 1000.0,
+                ["latencyMaxMs"] = latency.GetMaxValue() / 1000.0,
+                ["clientWorkingSetMiB"] = Environment.WorkingSet / 1048576.0,
+            }).SaveAndShowAsync(settings.Out);
+        return delivered == expected ? 0 : 1;
+    }
+
+    /// <summary>Creates <paramref name="count"/> cards at <paramref name="rate"/> per second, on schedule, with up to 64 in flight.</summary>
+    private static async Task PublishAsync(Cards.CardsClient cards, string columnId, int count, int rate, ProgressTask? progress, CancellationToken ct)
+    {
+        using var inFlight = new SemaphoreSlim(64);
+        var clock = Stopwatch.StartNew();
+        var pending = new List<Task>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var due = TimeSpan.FromSeconds((double)i / rate);
+            if (due > clock.Elapsed)
+            {
+                await Task.Delay(due - clock.Elapsed, ct);
+            }
+            await inFlight.WaitAsync(ct);
+            pending.Add(CreateAsync(i));
+        }
+        await Task.WhenAll(pending);
+
+        async Task CreateAsync(int i)
+        {
+            try
+            {
+                await cards.CreateCardAsync(new CreateCardRequest { ColumnId = columnId, Title = $"event {i}" }, cancellationToken: ct);
+                progress?.Increment(1);
+            }
+            finally
+            {
+                inFlight.Release();
+            }
+        }
+    }
+}

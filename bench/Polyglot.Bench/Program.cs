@@ -1,0 +1,13 @@
+using Polyglot.Bench;
+using Spectre.Console.Cli;
+
+var app = new CommandApp();
+app.Configure(config =>
+{
+    config.SetApplicationName("polyglot-bench");
+    config.AddCommand<HoldCommand>("hold")
+        .WithDescription("Open N subscriptions over M HTTP/2 connections, hold them, and report realtime's memory per subscription.");
+    config.AddCommand<FanoutCommand>("fanout")
+        .WithDescription("Create events on crud at a set rate for S subscribers of one board, and report deliveries/s, server CPU per delivery and commit→subscriber latency.");
+});
+return await app.RunAsync(args);
