@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using Google.Rpc;
 using Grpc.Core;
 using Polyglot.Contracts.Realtime.V1;
@@ -32,6 +34,22 @@ public sealed class PresenceTests(SplitFixture fixture) : IClassFixture<SplitFix
             changes.Add(watcher.ResponseStream.Current.PresenceChanged);
         }
         Assert.Equal([("bob", true, 2), ("bob", false, 1)], changes.Select(c => (c.SubscriberId, c.Joined, c.Count)));
+    }
+
+    [Fact]
+    public async Task StatsCountTheSubscriptionsHeldForTheBenchmark()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        using var http = new HttpClient { BaseAddress = fixture.Realtime.HttpAddress };
+        var before = await http.GetFromJsonAsync<JsonElement>("/stats?collect=true", timeout.Token);
+
+        using var one = await fixture.RealtimeClient.SubscribeAsync("all", null, timeout.Token);
+        using var two = await fixture.RealtimeClient.SubscribeAsync($"board:{Guid.NewGuid()}", null, timeout.Token);
+        var after = await http.GetFromJsonAsync<JsonElement>("/stats", timeout.Token);
+
+        Assert.Equal(before.GetProperty("subscriptions").GetInt32() + 2, after.GetProperty("subscriptions").GetInt32());
+        Assert.True(after.GetProperty("gcHeapBytes").GetInt64() > 0);
+        Assert.True(after.GetProperty("cpuSeconds").GetDouble() > 0);
     }
 
     [Theory]
