@@ -29,7 +29,7 @@ public static class ProvisioningExtensions
         switch (builder.ChooseMode(name, section, LocalRabbitMQ.IsInstalled, "RabbitMQ", "sudo apt-get install -y rabbitmq-server"))
         {
             case ProvisioningMode.Container:
-                return builder.AddRabbitMQ(name);
+                return builder.AddRabbitMQ(name).WithDataVolume();
             case ProvisioningMode.External:
                 return builder.AddConnectionString(name);
         }
@@ -61,7 +61,7 @@ public static class ProvisioningExtensions
         switch (builder.ChooseMode(name, section, LocalPostgres.IsInstalled, "PostgreSQL", "sudo apt-get install -y postgresql"))
         {
             case ProvisioningMode.Container:
-                return builder.AddPostgres($"{name}-server").AddDatabase(name, LocalPostgres.Database);
+                return builder.AddPostgres($"{name}-server").WithDataVolume().AddDatabase(name, LocalPostgres.Database);
             case ProvisioningMode.External:
                 return builder.AddConnectionString(name);
         }

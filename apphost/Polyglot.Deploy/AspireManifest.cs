@@ -1,0 +1,45 @@
+using System.Diagnostics;
+
+namespace Polyglot.Deploy;
+
+/// <summary>Runs the app host's own manifest publisher: the app model, as aspire-manifest.json.</summary>
+public static class AspireManifest
+{
+    /// <summary>
+    /// Publishes the app model for deployment: PostgreSQL (SQLite suits one machine), and the bus
+    /// and database as containers, or with <paramref name="external"/> as servers that exist
+    /// already, whose connection strings become parameters.
+    /// </summary>
+    /// <param name="build">False to run the app host as last built (tests, which build it first).</param>
+    public static void Publish(string path, bool external, bool build = true)
+    {
+        string[] arguments =
+        [
+            "run", "--project", Path.Combine(RepositoryRoot(), "apphost", "Polyglot.AppHost"),
+            .. build ? Array.Empty<string>() : ["--no-build"],
+            "--",
+            "--publisher", "manifest", "--output-path", path,
+            "--Polyglot:Database:Provider=Postgres",
+            .. external ? ["--Polyglot:Bus:Mode=External", "--Polyglot:Database:Mode=External"] : Array.Empty<string>(),
+        ];
+        using var publish = Process.Start(new ProcessStartInfo("dotnet", arguments) { RedirectStandardOutput = true })!;
+        var log = publish.StandardOutput.ReadToEnd();
+        publish.WaitForExit();
+        if (publish.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"Publishing the Aspire manifest failed ({publish.ExitCode}):\n{log}");
+        }
+    }
+
+    public static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Polyglot.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+        throw new InvalidOperationException("Cannot find the Polyglot repository above " + AppContext.BaseDirectory);
+    }
+}

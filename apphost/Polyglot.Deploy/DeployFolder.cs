@@ -1,0 +1,48 @@
+using k8s;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace Polyglot.Deploy;
+
+/// <summary>Writes the deploy folder: kubernetes/ (kustomize-ready), docker-compose.yaml and its .env.</summary>
+public static class DeployFolder
+{
+    public const string KubernetesDirectory = "kubernetes";
+    public const string ComposeFileName = "docker-compose.yaml";
+    public const string DotEnvFileName = ".env";
+
+    /// <returns>The files written, relative to <paramref name="output"/>.</returns>
+    public static IReadOnlyList<string> Write(AppModel model, DeployOptions options, string output)
+    {
+        options = options.CompleteParameters(model);
+        var written = new List<string>();
+        var kubernetes = Path.Combine(output, KubernetesDirectory);
+        Directory.CreateDirectory(kubernetes);
+        var files = KubernetesManifests.Build(model, options);
+        foreach (var (name, objects) in files)
+        {
+            File.WriteAllText(Path.Combine(kubernetes, name), string.Join("---\n", objects.Select(o => KubernetesYaml.Serialize(o).TrimEnd('\n') + "\n")));
+            written.Add($"{KubernetesDirectory}/{name}");
+        }
+        File.WriteAllText(Path.Combine(kubernetes, "kustomization.yaml"), new SerializerBuilder()
+            .WithNamingConvention(CamelCaseNamingConvention.Instance)
+            .Build()
+            .Serialize(new Kustomization { Resources = [.. files.Keys] }));
+        written.Add($"{KubernetesDirectory}/kustomization.yaml");
+
+        var (compose, dotEnv) = ComposeBuilder.Build(model, options);
+        File.WriteAllText(Path.Combine(output, ComposeFileName), ComposeBuilder.Serialize(compose));
+        File.WriteAllText(Path.Combine(output, DotEnvFileName), dotEnv);
+        written.AddRange([ComposeFileName, DotEnvFileName]);
+        return written;
+    }
+
+    private sealed class Kustomization
+    {
+        public string ApiVersion { get; init; } = "kustomize.config.k8s.io/v1beta1";
+
+        public string Kind { get; init; } = "Kustomization";
+
+        public required List<string> Resources { get; init; }
+    }
+}

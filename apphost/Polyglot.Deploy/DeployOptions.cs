@@ -1,0 +1,67 @@
+using System.Security.Cryptography;
+
+namespace Polyglot.Deploy;
+
+/// <param name="Registry">Prefix of the service images (e.g. ghcr.io/you); empty for local images.</param>
+/// <param name="Tag">Tag of the service images; the version `dotnet publish -t:PublishContainer` gives them.</param>
+/// <param name="RealtimeReplicas">realtime pods; each binds its own queue, so each sees every event.</param>
+/// <param name="Parameters">Values for the app model's parameters (passwords, external connection strings).</param>
+public sealed record DeployOptions(string Registry, string Tag, int RealtimeReplicas, IReadOnlyDictionary<string, string> Parameters)
+{
+    /// <summary>
+    /// These options with a value for every parameter of the app model: the given ones, and a
+    /// fresh random one for each parameter the model says to generate (the passwords), so that
+    /// every file of one deploy folder agrees.
+    /// </summary>
+    public DeployOptions CompleteParameters(AppModel model)
+    {
+        var parameters = new Dictionary<string, string>(Parameters);
+        foreach (var parameter in model.Resources.Values.Where(r => r.IsParameter && r.GenerateLength is not null))
+        {
+            parameters.TryAdd(parameter.Name, Generate(parameter.GenerateLength!.Value, parameter.GenerateSpecial));
+        }
+        return this with { Parameters = parameters };
+    }
+
+    private static string Generate(int length, bool special)
+    {
+        const string alphanumeric = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        var alphabet = special ? alphanumeric + "-_.~" : alphanumeric;
+        return string.Concat(Enumerable.Range(0, length).Select(_ => alphabet[RandomNumberGenerator.GetInt32(alphabet.Length)]));
+    }
+
+    /// <summary>The image `dotnet publish -t:PublishContainer` builds for a service project (ContainerRepository polyglot-{name}).</summary>
+    public string ImageOf(Resource project) => $"{(Registry.Length == 0 ? "" : Registry.TrimEnd('/') + "/")}polyglot-{project.Name}:{Tag}";
+}
+
+/// <summary>What each workload asks for and may use; the defaults suit a small cluster.</summary>
+public sealed record Sizing(string CpuRequest, string MemoryRequest, string CpuLimit, string MemoryLimit)
+{
+    public static Sizing For(Resource resource) => resource.Name switch
+    {
+        // realtime holds the connections: memory grows by ≈ 10 KB per subscription (bench/).
+        "realtime" => new("250m", "512Mi", "2", "2Gi"),
+        _ when resource.IsProject => new("100m", "256Mi", "1", "512Mi"),
+        _ => new("100m", "256Mi", "1", "1Gi"),
+    };
+}
+
+/// <summary>How to tell a backing server's container is up, for the images the app model uses; others get a TCP check.</summary>
+public static class KnownImages
+{
+    public static string[]? ReadinessCommand(Resource container) => Image(container) switch
+    {
+        "rabbitmq" => ["rabbitmq-diagnostics", "-q", "check_port_connectivity"],
+        "postgres" => ["pg_isready", "-U", "postgres"],
+        _ => null,
+    };
+
+    public static string[]? LivenessCommand(Resource container) => Image(container) switch
+    {
+        "rabbitmq" => ["rabbitmq-diagnostics", "-q", "status"],
+        "postgres" => ["pg_isready", "-U", "postgres"],
+        _ => null,
+    };
+
+    private static string? Image(Resource container) => container.Image?.Split('/')[^1].Split(':')[0];
+}

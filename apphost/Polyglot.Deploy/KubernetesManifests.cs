@@ -1,0 +1,168 @@
+using k8s;
+using k8s.Models;
+
+namespace Polyglot.Deploy;
+
+/// <summary>
+/// Kubernetes objects for the app model: a Deployment (or, with volumes, a StatefulSet) and a
+/// Service per workload, a ConfigMap for its plain settings and a Secret for everything a
+/// password or connection string went into. Built from KubernetesClient's typed models.
+/// </summary>
+public static class KubernetesManifests
+{
+    private const string NameLabel = "app.kubernetes.io/name";
+    private const string PartOfLabel = "app.kubernetes.io/part-of";
+
+    /// <returns>File name → its objects, in the order kustomize should apply them.</returns>
+    public static SortedDictionary<string, List<IKubernetesObject>> Build(AppModel model, DeployOptions options)
+    {
+        var values = new Values(model, options.Parameters, (_, value, _) => value);
+        var files = new SortedDictionary<string, List<IKubernetesObject>>(StringComparer.Ordinal);
+        var secrets = new List<IKubernetesObject>();
+        foreach (var resource in model.Workloads.OrderBy(r => r.Name, StringComparer.Ordinal))
+        {
+            var settings = model.SettingsOf(resource).ToDictionary(e => e.Key, e => values.Resolve(e.Value));
+            var objects = new List<IKubernetesObject>();
+            var plain = settings.Where(s => !s.Value.Secret).ToDictionary(s => s.Key, s => s.Value.Value);
+            var secret = settings.Where(s => s.Value.Secret).ToDictionary(s => s.Key, s => s.Value.Value);
+            if (plain.Count > 0)
+            {
+                objects.Add(new V1ConfigMap { ApiVersion = "v1", Kind = "ConfigMap", Metadata = Metadata($"{resource.Name}-config", resource), Data = Sorted(plain) });
+            }
+            if (secret.Count > 0)
+            {
+                secrets.Add(new V1Secret { ApiVersion = "v1", Kind = "Secret", Metadata = Metadata($"{resource.Name}-secrets", resource), Type = "Opaque", StringData = Sorted(secret) });
+            }
+
+            var pod = PodTemplate(resource, options, plain.Count > 0, secret.Count > 0);
+            objects.Add(resource.Volumes.Count > 0 ? StatefulSet(resource, pod) : Deployment(resource, pod, resource.Name == "realtime" ? options.RealtimeReplicas : 1));
+            if (resource.ServedBindings.Any())
+            {
+                objects.Add(Service(resource));
+            }
+            if (resource.Name == "realtime" && options.RealtimeReplicas > 1)
+            {
+                objects.Add(new V1PodDisruptionBudget
+                {
+                    ApiVersion = "policy/v1",
+                    Kind = "PodDisruptionBudget",
+                    Metadata = Metadata(resource.Name, resource),
+                    Spec = new V1PodDisruptionBudgetSpec { MaxUnavailable = 1, Selector = Selector(resource) },
+                });
+            }
+            files[$"{resource.Name}.yaml"] = objects;
+        }
+        files["secrets.yaml"] = secrets;
+        return files;
+    }
+
+    private static V1PodTemplateSpec PodTemplate(Resource resource, DeployOptions options, bool hasConfig, bool hasSecrets)
+    {
+        var sizing = Sizing.For(resource);
+        var container = new V1Container
+        {
+            Name = resource.Name,
+            Image = resource.IsProject ? options.ImageOf(resource) : resource.Image,
+            Ports = [.. resource.ServedBindings.Select(b => new V1ContainerPort { Name = b.Name, ContainerPort = b.TargetPort, Protocol = "TCP" })],
+            EnvFrom = [
+                .. hasConfig ? [new V1EnvFromSource { ConfigMapRef = new V1ConfigMapEnvSource { Name = $"{resource.Name}-config" } }] : Array.Empty<V1EnvFromSource>(),
+                .. hasSecrets ? [new V1EnvFromSource { SecretRef = new V1SecretEnvSource { Name = $"{resource.Name}-secrets" } }] : Array.Empty<V1EnvFromSource>(),
+            ],
+            Resources = new V1ResourceRequirements
+            {
+                Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(sizing.CpuRequest), ["memory"] = new(sizing.MemoryRequest) },
+                Limits = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(sizing.CpuLimit), ["memory"] = new(sizing.MemoryLimit) },
+            },
+            VolumeMounts = resource.Volumes.Count == 0 ? null : [.. resource.Volumes.Select((v, i) => new V1VolumeMount { Name = VolumeName(i), MountPath = v.Target })],
+        };
+        if (resource.IsProject)
+        {
+            // The services' own endpoints: /health is ready (database and bus reachable), /alive is the process.
+            container.ReadinessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = "/health", Port = "http" }, PeriodSeconds = 10 };
+            container.LivenessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = "/alive", Port = "http" }, PeriodSeconds = 20, FailureThreshold = 3 };
+        }
+        else
+        {
+            var firstPort = resource.ServedBindings.First().Name;
+            container.ReadinessProbe = ExecOrTcp(KnownImages.ReadinessCommand(resource), firstPort, periodSeconds: 10);
+            container.LivenessProbe = ExecOrTcp(KnownImages.LivenessCommand(resource), firstPort, periodSeconds: 30);
+            container.LivenessProbe.InitialDelaySeconds = 30;
+        }
+        return new V1PodTemplateSpec
+        {
+            Metadata = new V1ObjectMeta { Labels = Labels(resource) },
+            Spec = new V1PodSpec
+            {
+                Containers = [container],
+                // realtime ends its streams within its 30 s shutdown timeout; give it that and a little.
+                TerminationGracePeriodSeconds = resource.IsProject ? 35 : null,
+            },
+        };
+    }
+
+    private static V1Probe ExecOrTcp(string[]? command, string port, int periodSeconds) => command is null
+        ? new V1Probe { TcpSocket = new V1TCPSocketAction { Port = port }, PeriodSeconds = periodSeconds }
+        : new V1Probe { Exec = new V1ExecAction { Command = command }, PeriodSeconds = periodSeconds, TimeoutSeconds = 10 };
+
+    private static V1Deployment Deployment(Resource resource, V1PodTemplateSpec pod, int replicas) => new()
+    {
+        ApiVersion = "apps/v1",
+        Kind = "Deployment",
+        Metadata = Metadata(resource.Name, resource),
+        Spec = new V1DeploymentSpec { Replicas = replicas, Selector = Selector(resource), Template = pod },
+    };
+
+    private static V1StatefulSet StatefulSet(Resource resource, V1PodTemplateSpec pod) => new()
+    {
+        ApiVersion = "apps/v1",
+        Kind = "StatefulSet",
+        Metadata = Metadata(resource.Name, resource),
+        Spec = new V1StatefulSetSpec
+        {
+            ServiceName = resource.Name,
+            Replicas = 1,
+            Selector = Selector(resource),
+            Template = pod,
+            VolumeClaimTemplates = [.. resource.Volumes.Select((_, i) => new V1PersistentVolumeClaim
+            {
+                Metadata = new V1ObjectMeta { Name = VolumeName(i) },
+                Spec = new V1PersistentVolumeClaimSpec
+                {
+                    AccessModes = ["ReadWriteOnce"],
+                    Resources = new V1VolumeResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new("1Gi") } },
+                },
+            })],
+        },
+    };
+
+    private static V1Service Service(Resource resource) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "Service",
+        Metadata = Metadata(resource.Name, resource),
+        Spec = new V1ServiceSpec
+        {
+            Selector = Labels(resource).Where(l => l.Key == NameLabel).ToDictionary(),
+            Ports = [.. resource.ServedBindings.Select(b => new V1ServicePort
+            {
+                Name = b.Name,
+                Port = b.TargetPort,
+                TargetPort = b.Name,
+                Protocol = "TCP",
+                // gRPC here is HTTP/2 without TLS: h2c tells meshes and gateways so.
+                AppProtocol = b.Transport switch { "http2" => "kubernetes.io/h2c", "http" => "http", _ => null },
+            })],
+        },
+    };
+
+    private static string VolumeName(int index) => index == 0 ? "data" : $"data-{index}";
+
+    private static V1ObjectMeta Metadata(string name, Resource resource) => new() { Name = name, Labels = Labels(resource) };
+
+    private static V1LabelSelector Selector(Resource resource) => new() { MatchLabels = new Dictionary<string, string> { [NameLabel] = resource.Name } };
+
+    private static Dictionary<string, string> Labels(Resource resource) => new() { [NameLabel] = resource.Name, [PartOfLabel] = "polyglot" };
+
+    private static Dictionary<string, string> Sorted(Dictionary<string, string> values) =>
+        values.OrderBy(v => v.Key, StringComparer.Ordinal).ToDictionary();
+}
