@@ -1,0 +1,40 @@
+using Polyglot.Deploy;
+
+namespace Polyglot.Deploy.Tests;
+
+/// <summary>
+/// The deploy folder generated once from the real app host's manifest, with fixed passwords so
+/// that the output is the same on every run (the golden test needs that).
+/// </summary>
+public sealed class DeployFixture : IDisposable
+{
+    public const string BusPassword = "golden-bus-password-1";
+    public const string DbPassword = "golden-db-password-22";
+
+    public DeployFixture()
+    {
+        Output = Path.Combine(Path.GetTempPath(), $"polyglot-deploy-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(Output);
+        var manifest = Path.Combine(Output, "aspire-manifest.json");
+        AspireManifest.Publish(manifest, external: false, build: false);
+        Model = AppModel.Load(manifest);
+        Options = new DeployOptions("", "0.1.0", 2, new Dictionary<string, string>
+        {
+            ["bus-password"] = BusPassword,
+            ["db-server-password"] = DbPassword,
+        });
+        Files = DeployFolder.Write(Model, Options, Output);
+    }
+
+    public string Output { get; }
+
+    public AppModel Model { get; }
+
+    public DeployOptions Options { get; }
+
+    public IReadOnlyList<string> Files { get; }
+
+    public string Read(string file) => File.ReadAllText(Path.Combine(Output, file));
+
+    public void Dispose() => Directory.Delete(Output, recursive: true);
+}

@@ -1,0 +1,138 @@
+using k8s;
+using k8s.Models;
+
+namespace Polyglot.Deploy.Tests;
+
+/// <summary>
+/// The Kubernetes files read back strictly into KubernetesClient's models (an unknown field
+/// fails), then checked as a cluster would need them to be: labels, ports, references, probes,
+/// limits, and secrets only in Secrets.
+/// </summary>
+public sealed class KubernetesTests(DeployFixture fixture) : IClassFixture<DeployFixture>
+{
+    private List<object> Objects { get; } = [.. Directory.GetFiles(Path.Combine(fixture.Output, "kubernetes"), "*.yaml")
+        .Where(f => Path.GetFileName(f) != "kustomization.yaml")
+        .SelectMany(f => KubernetesYaml.LoadAllFromString(File.ReadAllText(f), strict: true))];
+
+    private IEnumerable<(string Name, IDictionary<string, string> Labels, V1PodSpec Pod)> Workloads =>
+        Objects.OfType<V1Deployment>().Select(d => (d.Metadata.Name, d.Spec.Template.Metadata.Labels, d.Spec.Template.Spec))
+            .Concat(Objects.OfType<V1StatefulSet>().Select(s => (s.Metadata.Name, s.Spec.Template.Metadata.Labels, s.Spec.Template.Spec)));
+
+    [Fact]
+    public void StrictParsingRejectsAFieldKubernetesDoesNotKnow()
+    {
+        const string typo = "apiVersion: v1\nkind: Service\nmetadata:\n  name: x\nspec:\n  portz: []\n";
+
+        Assert.ThrowsAny<Exception>(() => KubernetesYaml.LoadAllFromString(typo, strict: true));
+    }
+
+    [Fact]
+    public void TheAppModelsWorkloadsAreAllThere()
+    {
+        Assert.Equal(["bus", "crud", "db-server", "realtime"], Workloads.Select(w => w.Name).Order());
+        Assert.Equal(["bus", "db-server"], Objects.OfType<V1StatefulSet>().Select(s => s.Metadata.Name).Order());
+        Assert.Equal(2, Objects.OfType<V1Deployment>().Single(d => d.Metadata.Name == "realtime").Spec.Replicas);
+    }
+
+    [Fact]
+    public void SelectorsMatchTheirPodsLabels()
+    {
+        foreach (var deployment in Objects.OfType<V1Deployment>())
+        {
+            Assert.True(IsSubset(deployment.Spec.Selector.MatchLabels, deployment.Spec.Template.Metadata.Labels), deployment.Metadata.Name);
+        }
+        foreach (var set in Objects.OfType<V1StatefulSet>())
+        {
+            Assert.True(IsSubset(set.Spec.Selector.MatchLabels, set.Spec.Template.Metadata.Labels), set.Metadata.Name);
+            Assert.Contains(Objects.OfType<V1Service>(), s => s.Metadata.Name == set.Spec.ServiceName);
+        }
+        var budget = Assert.Single(Objects.OfType<V1PodDisruptionBudget>());
+        Assert.True(IsSubset(budget.Spec.Selector.MatchLabels, Workloads.Single(w => w.Name == "realtime").Labels));
+    }
+
+    [Fact]
+    public void EveryServiceSelectsAWorkloadAndTargetsAPortItsContainerHas()
+    {
+        foreach (var service in Objects.OfType<V1Service>())
+        {
+            var workload = Assert.Single(Workloads, w => IsSubset(service.Spec.Selector, w.Labels));
+            var ports = workload.Pod.Containers.SelectMany(c => c.Ports ?? []).ToList();
+            foreach (var port in service.Spec.Ports)
+            {
+                Assert.Contains(ports, p => p.Name == port.TargetPort.Value || p.ContainerPort.ToString() == port.TargetPort.Value);
+            }
+        }
+        var grpc = Objects.OfType<V1Service>().Single(s => s.Metadata.Name == "realtime").Spec.Ports.Single(p => p.Name == "grpc");
+        Assert.Equal("kubernetes.io/h2c", grpc.AppProtocol);
+    }
+
+    [Fact]
+    public void EveryConfigMapAndSecretAReferenceNamesExists()
+    {
+        var configMaps = Objects.OfType<V1ConfigMap>().Select(c => c.Metadata.Name).ToHashSet();
+        var secrets = Objects.OfType<V1Secret>().Select(s => s.Metadata.Name).ToHashSet();
+        foreach (var container in Workloads.SelectMany(w => w.Pod.Containers))
+        {
+            foreach (var source in container.EnvFrom ?? [])
+            {
+                Assert.True(source.ConfigMapRef is null || configMaps.Contains(source.ConfigMapRef.Name), source.ConfigMapRef?.Name);
+                Assert.True(source.SecretRef is null || secrets.Contains(source.SecretRef.Name), source.SecretRef?.Name);
+            }
+            Assert.All(container.Env ?? [], env => Assert.Null(env.Value)); // settings come only from ConfigMaps and Secrets
+        }
+    }
+
+    [Fact]
+    public void EveryContainerHasProbesOnItsOwnPortsAndResourceLimits()
+    {
+        foreach (var (name, _, pod) in Workloads)
+        {
+            foreach (var container in pod.Containers)
+            {
+                var ports = (container.Ports ?? []).Select(p => p.Name).ToHashSet();
+                foreach (var probe in new[] { container.ReadinessProbe, container.LivenessProbe })
+                {
+                    Assert.NotNull(probe);
+                    var port = probe.HttpGet?.Port.Value ?? probe.TcpSocket?.Port.Value;
+                    Assert.True(probe.Exec is not null || ports.Contains(port!), $"{name}: probe on unknown port {port}");
+                }
+                Assert.True(container.Resources.Limits.ContainsKey("cpu") && container.Resources.Limits.ContainsKey("memory"), name);
+                Assert.True(container.Resources.Requests.ContainsKey("cpu") && container.Resources.Requests.ContainsKey("memory"), name);
+            }
+        }
+    }
+
+    [Fact]
+    public void NoSecretValueAppearsOutsideTheSecrets()
+    {
+        var secretValues = Objects.OfType<V1Secret>().SelectMany(s => s.StringData.Values).ToList();
+        Assert.Contains(secretValues, v => v.Contains(DeployFixture.BusPassword));
+        Assert.Contains(secretValues, v => v.Contains(DeployFixture.DbPassword));
+
+        foreach (var file in fixture.Files.Where(f => f != "kubernetes/secrets.yaml" && f != ".env"))
+        {
+            var text = fixture.Read(file);
+            Assert.DoesNotContain(DeployFixture.BusPassword, text);
+            Assert.DoesNotContain(DeployFixture.DbPassword, text);
+        }
+    }
+
+    [Fact]
+    public void TheKustomizationListsEveryFileBesideIt()
+    {
+        var listed = fixture.Read("kubernetes/kustomization.yaml").Split('\n').Where(l => l.StartsWith("- ")).Select(l => l[2..]).Order();
+        var beside = Directory.GetFiles(Path.Combine(fixture.Output, "kubernetes"), "*.yaml").Select(Path.GetFileName).Where(f => f != "kustomization.yaml").Order();
+
+        Assert.Equal(beside, listed);
+    }
+
+    [Fact]
+    public void TheServicesRunTheImagesTheirProjectsPublish()
+    {
+        Assert.Equal("polyglot-crud:0.1.0", Workloads.Single(w => w.Name == "crud").Pod.Containers[0].Image);
+        Assert.Equal("polyglot-realtime:0.1.0", Workloads.Single(w => w.Name == "realtime").Pod.Containers[0].Image);
+    }
+
+    private static bool IsSubset(IDictionary<string, string> subset, IDictionary<string, string> of) =>
+        subset.All(pair => of.TryGetValue(pair.Key, out var value) && value == pair.Value);
+}
