@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Security.Cryptography;
 
 namespace Polyglot.Deploy;
@@ -8,6 +9,10 @@ namespace Polyglot.Deploy;
 /// <param name="Parameters">Values for the app model's parameters (passwords, external connection strings).</param>
 public sealed record DeployOptions(string Registry, string Tag, int RealtimeReplicas, IReadOnlyDictionary<string, string> Parameters)
 {
+    /// <summary>The repository's version (Directory.Build.props): the tag the service projects give their images.</summary>
+    public static string DefaultTag { get; } =
+        typeof(DeployOptions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion.Split('+')[0];
+
     /// <summary>
     /// These options with a value for every parameter of the app model: the given ones, and a
     /// fresh random one for each parameter the model says to generate (the passwords), so that

@@ -1,4 +1,3 @@
-using System.Reflection;
 using Polyglot.Deploy;
 
 // dotnet run --project apphost/Polyglot.Deploy -- [--output deploy] [--registry R] [--tag T]
@@ -10,7 +9,7 @@ var output = Path.GetFullPath(Option("--output") ?? "deploy");
 var external = args.Contains("--external");
 var options = new DeployOptions(
     Option("--registry") ?? "",
-    Option("--tag") ?? typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion.Split('+')[0],
+    Option("--tag") ?? DeployOptions.DefaultTag,
     int.Parse(Option("--realtime-replicas") ?? "2"),
     Options("--parameter").Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p.Length == 2 ? p[1] : throw new ArgumentException($"--parameter {p[0]} needs =VALUE.")));
 

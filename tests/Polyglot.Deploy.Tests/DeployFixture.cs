@@ -18,7 +18,7 @@ public sealed class DeployFixture : IDisposable
         var manifest = Path.Combine(Output, "aspire-manifest.json");
         AspireManifest.Publish(manifest, external: false, build: false);
         Model = AppModel.Load(manifest);
-        Options = new DeployOptions("", "0.1.0", 2, new Dictionary<string, string>
+        Options = new DeployOptions("", DeployOptions.DefaultTag, 2, new Dictionary<string, string>
         {
             ["bus-password"] = BusPassword,
             ["db-server-password"] = DbPassword,

@@ -126,11 +126,20 @@ public sealed class KubernetesTests(DeployFixture fixture) : IClassFixture<Deplo
         Assert.Equal(beside, listed);
     }
 
-    [Fact]
-    public void TheServicesRunTheImagesTheirProjectsPublish()
+    [Theory]
+    [InlineData("crud", "services/Polyglot.Crud")]
+    [InlineData("realtime", "services/Polyglot.Realtime")]
+    public async Task TheServicesRunExactlyTheImagesTheirProjectsPublish(string workload, string project)
     {
-        Assert.Equal("polyglot-crud:0.1.0", Workloads.Single(w => w.Name == "crud").Pod.Containers[0].Image);
-        Assert.Equal("polyglot-realtime:0.1.0", Workloads.Single(w => w.Name == "realtime").Pod.Containers[0].Image);
+        // What `dotnet publish -t:PublishContainer` would name the image, asked of MSBuild itself.
+        using var msbuild = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(
+            "dotnet", ["msbuild", Path.Combine(AspireManifest.RepositoryRoot(), project), "-getProperty:ContainerRepository", "-getProperty:ContainerImageTag"])
+        { RedirectStandardOutput = true })!;
+        var properties = System.Text.Json.JsonDocument.Parse(await msbuild.StandardOutput.ReadToEndAsync()).RootElement.GetProperty("Properties");
+        await msbuild.WaitForExitAsync();
+
+        var image = $"{properties.GetProperty("ContainerRepository").GetString()}:{properties.GetProperty("ContainerImageTag").GetString()}";
+        Assert.Equal(image, Workloads.Single(w => w.Name == workload).Pod.Containers[0].Image);
     }
 
     private static bool IsSubset(IDictionary<string, string> subset, IDictionary<string, string> of) =>

@@ -1,4 +1,6 @@
+using System.Net.Sockets;
 using Grpc.Net.Client;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
@@ -8,34 +10,57 @@ namespace Polyglot.Testing;
 /// Runs a service's real Program on Kestrel with real sockets (not the in-memory test server),
 /// with its own ports and settings. <typeparamref name="TMarker"/> is any type from the service.
 /// </summary>
-public sealed class ServiceHost<TMarker> : WebApplicationFactory<TMarker> where TMarker : class
+public sealed class ServiceHost<TMarker> : IAsyncDisposable where TMarker : class
 {
-    private readonly IReadOnlyDictionary<string, string?> _settings;
+    private readonly Factory _factory;
 
     public ServiceHost(IDictionary<string, string?> settings)
     {
-        HttpAddress = new Uri($"http://127.0.0.1:{Ports.Free()}");
-        GrpcAddress = new Uri($"http://127.0.0.1:{Ports.Free()}");
-        _settings = new Dictionary<string, string?>(settings)
+        // A free port can be taken by another test process between choosing and binding it:
+        // choose again then.
+        for (var attempt = 1; ; attempt++)
         {
-            ["Kestrel:Endpoints:http:Url"] = HttpAddress.ToString(),
-            ["Kestrel:Endpoints:grpc:Url"] = GrpcAddress.ToString(),
-        };
-        UseKestrel();
-        StartServer();
+            HttpAddress = new Uri($"http://127.0.0.1:{Ports.Free()}");
+            GrpcAddress = new Uri($"http://127.0.0.1:{Ports.Free()}");
+            _factory = new Factory(new Dictionary<string, string?>(settings)
+            {
+                ["Kestrel:Endpoints:http:Url"] = HttpAddress.ToString(),
+                ["Kestrel:Endpoints:grpc:Url"] = GrpcAddress.ToString(),
+            });
+            try
+            {
+                _factory.UseKestrel();
+                _factory.StartServer();
+                return;
+            }
+            catch (Exception ex) when (attempt < 5 && IsAddressInUse(ex))
+            {
+                _factory.Dispose();
+            }
+        }
     }
 
-    public Uri HttpAddress { get; }
+    public Uri HttpAddress { get; private set; }
 
-    public Uri GrpcAddress { get; }
+    public Uri GrpcAddress { get; private set; }
+
+    public IServiceProvider Services => _factory.Services;
 
     public GrpcChannel CreateGrpcChannel() => GrpcChannel.ForAddress(GrpcAddress);
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    public ValueTask DisposeAsync() => _factory.DisposeAsync();
+
+    private static bool IsAddressInUse(Exception ex) =>
+        ex is AddressInUseException || (ex is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }) || (ex.InnerException is { } inner && IsAddressInUse(inner));
+
+    private sealed class Factory(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<TMarker>
     {
-        foreach (var (key, value) in _settings)
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
-            builder.UseSetting(key, value);
+            foreach (var (key, value) in settings)
+            {
+                builder.UseSetting(key, value);
+            }
         }
     }
 }
