@@ -55,6 +55,7 @@ internal static class Extensions
             rabbit.Host(new Uri(bus));
             rabbit.Message<IntegrationEventEnvelope>(m => m.SetEntityName(IntegrationEventEnvelope.ExchangeName));
         }));
+        builder.Services.AddSingleton<OutboxMetrics>();
         builder.Services.AddHostedService<OutboxRelay>();
     }
 

@@ -6,7 +6,13 @@ public sealed class OutboxOptions
 {
     public const string Section = "Outbox";
 
-    /// <summary>Rows read and published per round trip to the database.</summary>
+    /// <summary>
+    /// Whether this instance runs the relay. With several crud replicas any may run it: rows are
+    /// published in position order either way, and duplicates are dropped by consumers.
+    /// </summary>
+    public bool RelayEnabled { get; set; } = true;
+
+    /// <summary>Rows read and published per round: all in flight at once, confirmed together.</summary>
     [Range(1, 10_000)]
     public int BatchSize { get; set; } = 256;
 
@@ -14,7 +20,14 @@ public sealed class OutboxOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Pause after a failed round (broker or database down) before trying again.</summary>
+    /// <summary>How long a batch may wait for RabbitMQ's confirms before it counts as failed.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>First pause after a failed round (broker or database down); it doubles, with jitter, up to <see cref="MaxRetryDelay"/>.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:05:00")]
-    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -58,6 +58,11 @@ internal static class Extensions
                     endpoint.PrefetchCount = options.PrefetchCount;
                     endpoint.QueueExpiration = options.QueueExpiration;
                     endpoint.ConcurrentMessageLimit = 1; // the hub needs positions in order
+                    endpoint.UseMessageRetry(retry =>
+                    {
+                        retry.Exponential(8, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500));
+                        retry.Ignore<Google.Protobuf.InvalidProtocolBufferException>(); // a broken payload stays broken
+                    });
                     endpoint.ConfigureConsumer<IntegrationEventConsumer>(context);
                 });
             });

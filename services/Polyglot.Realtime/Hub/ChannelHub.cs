@@ -84,6 +84,29 @@ public sealed partial class ChannelHub
         return new Presence(channel, subscribers.Length, [.. subscribers.Select(s => s.SubscriberId).Distinct().Order(StringComparer.Ordinal)]);
     }
 
+    /// <summary>
+    /// Takes the next event from the bus. A position already seen is dropped; one that skips
+    /// positions (a message lost or overtaken on the way) first has the positions in between read
+    /// from the event log and fanned out, so subscribers get every position, in order.
+    /// </summary>
+    public async Task ReceiveAsync(HubEvent hubEvent, CancellationToken ct)
+    {
+        var head = Head;
+        if (head != 0 && hubEvent.Position > head + 1)
+        {
+            LogGap(head, hubEvent.Position);
+            await foreach (var missed in _eventLog.ReadAfterAsync(HubChannel.All, head, ct))
+            {
+                if (missed.Position >= hubEvent.Position)
+                {
+                    break;
+                }
+                Publish(missed);
+            }
+        }
+        Publish(hubEvent);
+    }
+
     /// <summary>Fans one event out to its board's channel and the firehose; drops a position already seen.</summary>
     public void Publish(HubEvent hubEvent)
     {
@@ -95,11 +118,8 @@ public sealed partial class ChannelHub
                 LogDuplicate(hubEvent.Position, _head);
                 return;
             }
+            // Only when the event log could not fill a gap (see ReceiveAsync) is the feed not contiguous.
             var contiguous = _head == 0 || hubEvent.Position == _head + 1;
-            if (!contiguous)
-            {
-                LogGap(_head, hubEvent.Position);
-            }
             _head = hubEvent.Position;
             _history.Append(hubEvent, contiguous);
             board = _channels.GetValueOrDefault(hubEvent.Channel, []);
@@ -185,6 +205,6 @@ public sealed partial class ChannelHub
     [LoggerMessage(Level = LogLevel.Debug, Message = "Dropped position {Position}: already at {Head}")]
     private partial void LogDuplicate(long position, long head);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Positions {Head} to {Position} are not contiguous: events in between were not received")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Received position {Position} after {Head}: reading the positions in between from the event log")]
     private partial void LogGap(long head, long position);
 }
