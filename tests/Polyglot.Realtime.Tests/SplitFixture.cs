@@ -12,9 +12,18 @@ using Board = Polyglot.Contracts.Boards.V1.Board;
 namespace Polyglot.Realtime.Tests;
 
 /// <summary>crud and realtime as separate hosts on one real RabbitMQ: events cross the bus into the streams.</summary>
-public sealed class SplitFixture : IAsyncLifetime
+public class SplitFixture : IAsyncLifetime
 {
     private string _bus = "";
+
+    /// <summary>The bus's connection string, for tests that publish to it themselves.</summary>
+    public string Bus => _bus;
+
+    /// <summary>Extra settings for crud.</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string?>> CrudSettings => [];
+
+    /// <summary>Extra settings for realtime.</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string?>> RealtimeSettings => [];
 
     public ServiceHost<BoardsService> Crud { get; private set; } = null!;
     public ServiceHost<RealtimeService> Realtime { get; private set; } = null!;
@@ -46,7 +55,7 @@ public sealed class SplitFixture : IAsyncLifetime
             ["Database:Provider"] = nameof(DatabaseProvider.Sqlite),
             ["ConnectionStrings:db"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-test-{Guid.NewGuid():N}.db")}",
             ["ConnectionStrings:bus"] = _bus,
-        });
+        }.Concat(CrudSettings).ToDictionary());
         await StartRealtimeAsync();
     }
 
@@ -71,7 +80,7 @@ public sealed class SplitFixture : IAsyncLifetime
         {
             ["ConnectionStrings:bus"] = _bus,
             ["Crud:Address"] = Crud.GrpcAddress.ToString(),
-        });
+        }.Concat(RealtimeSettings).ToDictionary());
         // Its queue exists once its bus is up: until then RabbitMQ would not route events to it.
         using var http = new HttpClient { BaseAddress = realtime.HttpAddress };
         await Wait.UntilAsync(async () => (await http.GetAsync("/health")).IsSuccessStatusCode, TimeSpan.FromSeconds(30), "realtime to be healthy");

@@ -1,0 +1,79 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Polyglot.Contracts.Boards.V1;
+using Polyglot.Contracts.Events;
+using Polyglot.Testing;
+using RabbitMQ.Client;
+
+namespace Polyglot.Realtime.Tests;
+
+/// <summary>crud's relay off: the tests publish crud's committed events to the bus themselves, out of order or broken.</summary>
+public sealed class ManualBusFixture : SplitFixture
+{
+    public string QueueName { get; } = $"realtime-gap-test-{Guid.NewGuid():N}";
+
+    protected override IEnumerable<KeyValuePair<string, string?>> CrudSettings => [new("Outbox:RelayEnabled", "false")];
+
+    protected override IEnumerable<KeyValuePair<string, string?>> RealtimeSettings => [new("Bus:QueueName", QueueName)];
+}
+
+/// <summary>
+/// What the bus can do wrong — lose a message, deliver one broken — and realtime still gives
+/// subscribers every position once, in order, from crud's log. The messages are written as a
+/// non-.NET publisher would: MassTransit's documented JSON envelope over plain AMQP.
+/// </summary>
+[Collection(SplitCollection.Name)]
+public sealed class GapTests(ManualBusFixture fixture) : IClassFixture<ManualBusFixture>
+{
+    [Fact]
+    public async Task AMissingPositionIsReadFromCrudAndAnUnreadableMessageGoesToTheErrorQueue()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var stream = await fixture.RealtimeClient.SubscribeAsync("all", null, timeout.Token);
+        for (var i = 1; i <= 5; i++)
+        {
+            await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = $"Board {i}" });
+        }
+        var rows = await fixture.InCrudAsync(db => db.Outbox.AsNoTracking().OrderBy(m => m.Position).ToListAsync());
+        Assert.Equal(5, rows.Count);
+
+        await using var connection = await new ConnectionFactory { Uri = new Uri(fixture.Bus) }.CreateConnectionAsync(timeout.Token);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: timeout.Token);
+        await PublishAsync(channel, rows[0].Position, rows[0].BoardId, rows[0].Payload);          // 1
+        await PublishAsync(channel, rows[2].Position, rows[2].BoardId, rows[2].Payload);          // 3: 2 lost on the way
+        await PublishAsync(channel, rows[3].Position, rows[3].BoardId, "not protobuf"u8.ToArray()); // 4, unreadable
+        await PublishAsync(channel, rows[4].Position, rows[4].BoardId, rows[4].Payload);          // 5
+
+        var events = await Streams.ReadEventsAsync(stream.ResponseStream, 5, timeout.Token);
+        Assert.Equal(rows.Select(r => r.Position), events.Select(e => e.Position));
+        Assert.Equal(rows.Select(r => r.EventId.ToString()), events.Select(e => e.EventId));
+        await Wait.UntilAsync(async () => await MessagesInAsync(connection, $"{fixture.QueueName}_error") == 1, TimeSpan.FromSeconds(10), "the unreadable message in the error queue");
+    }
+
+    /// <summary>The bus's JSON form, as contracts/README.md documents it.</summary>
+    private static async Task PublishAsync(IChannel channel, long position, Guid boardId, byte[] payload)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            messageId = Guid.NewGuid(),
+            messageType = new[] { "urn:message:Polyglot.Contracts.Events:IntegrationEventEnvelope" },
+            message = new { position, eventId = Guid.NewGuid(), boardId, type = "BoardCreated", occurredAt = DateTimeOffset.UtcNow, payload },
+        });
+        await channel.BasicPublishAsync(IntegrationEventEnvelope.ExchangeName, "", mandatory: false,
+            new BasicProperties { ContentType = "application/vnd.masstransit+json", Persistent = true }, body);
+    }
+
+    private static async Task<uint> MessagesInAsync(IConnection connection, string queue)
+    {
+        // A passive declare of a missing queue closes its channel: use one per question.
+        await using var channel = await connection.CreateChannelAsync();
+        try
+        {
+            return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+        {
+            return 0; // not there yet
+        }
+    }
+}
