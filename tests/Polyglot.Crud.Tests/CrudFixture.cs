@@ -22,6 +22,9 @@ public abstract class CrudFixture : IAsyncLifetime
 
     protected abstract Task<(DatabaseProvider Provider, string ConnectionString)> DatabaseAsync();
 
+    /// <summary>Extra settings for crud.</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
+
     public async Task InitializeAsync()
     {
         var (provider, connectionString) = await DatabaseAsync();
@@ -31,7 +34,7 @@ public abstract class CrudFixture : IAsyncLifetime
             ["Database:Provider"] = provider.ToString(),
             ["ConnectionStrings:db"] = connectionString,
             ["ConnectionStrings:bus"] = bus.ConnectionString,
-        });
+        }.Concat(Settings).ToDictionary());
         var channel = Host.CreateGrpcChannel();
         Boards = new V1.Boards.BoardsClient(channel);
         Columns = new V1.Columns.ColumnsClient(channel);
@@ -57,7 +60,7 @@ public abstract class CrudFixture : IAsyncLifetime
     }
 }
 
-public sealed class SqliteCrudFixture : CrudFixture
+public class SqliteCrudFixture : CrudFixture
 {
     protected override Task<(DatabaseProvider, string)> DatabaseAsync() =>
         Task.FromResult((DatabaseProvider.Sqlite, $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-test-{Guid.NewGuid():N}.db")}"));
@@ -67,4 +70,10 @@ public sealed class PostgresCrudFixture : CrudFixture
 {
     protected override async Task<(DatabaseProvider, string)> DatabaseAsync() =>
         (DatabaseProvider.Postgres, await LocalServer.NewPostgresDatabaseAsync());
+}
+
+/// <summary>crud with its relay off: nothing is ever confirmed by the bus.</summary>
+public sealed class UnpublishedCrudFixture : SqliteCrudFixture
+{
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings => [new("Outbox:RelayEnabled", "false")];
 }

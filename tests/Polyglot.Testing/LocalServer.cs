@@ -4,33 +4,35 @@ using Polyglot.AppHost.Provisioning;
 namespace Polyglot.Testing;
 
 /// <summary>
-/// The real servers the tests use: a private RabbitMQ node and a private PostgreSQL cluster,
+/// The real servers the tests use: private RabbitMQ nodes and a private PostgreSQL cluster,
 /// started from the OS packages exactly as the app host's executable mode does (same
-/// <see cref="LocalRabbitMQ"/> and <see cref="LocalPostgres"/>), once per test process, in a
-/// temporary directory. They stop when the test process exits, however it exits: the test
+/// <see cref="LocalRabbitMQ"/> and <see cref="LocalPostgres"/>), in temporary directories. The
+/// shared ones live as long as the test process; a test that stops and restarts its broker
+/// starts one of its own. They stop when the test process exits, however it exits: the test
 /// runner kills its test host without running exit handlers, so each server runs under a small
 /// shell that holds the other end of a pipe and stops the server when the pipe closes. (The
 /// parent-death signal would be neater; this sandbox's kernel ignores it.) Not installed means
 /// the test fails loudly: .ci/run installs both.
 /// </summary>
-public sealed class LocalServer
+public sealed class LocalServer : IAsyncDisposable
 {
     private static readonly Lazy<Task<LocalServer>> SharedRabbitMQ = new(StartRabbitMQAsync);
     private static readonly Lazy<Task<LocalServer>> SharedPostgres = new(StartPostgresAsync);
 
-    private readonly Process _process;
+    private readonly ProcessStartInfo _startInfo;
+    private readonly Func<Task> _connect;
+    private Process? _process;
 
-    private LocalServer(Process process, string connectionString, string dataDirectory)
+    private LocalServer(ProcessStartInfo startInfo, Func<Task> connect, string connectionString)
     {
-        _process = process;
+        _startInfo = startInfo;
+        _connect = connect;
         ConnectionString = connectionString;
-        DataDirectory = dataDirectory;
     }
 
     public string ConnectionString { get; }
 
-    public string DataDirectory { get; }
-
+    /// <summary>The RabbitMQ node the test process shares.</summary>
     public static Task<LocalServer> RabbitMQAsync() => SharedRabbitMQ.Value;
 
     public static Task<LocalServer> PostgresAsync() => SharedPostgres.Value;
@@ -42,7 +44,8 @@ public sealed class LocalServer
         return server.ConnectionString.Replace($"Database={LocalPostgres.Database}", $"Database=test_{Guid.NewGuid():N}");
     }
 
-    private static async Task<LocalServer> StartRabbitMQAsync()
+    /// <summary>A RabbitMQ node of the caller's own, to stop and start again; dispose it when done.</summary>
+    public static async Task<LocalServer> StartRabbitMQAsync()
     {
         if (!LocalRabbitMQ.IsInstalled)
         {
@@ -50,12 +53,12 @@ public sealed class LocalServer
         }
         var node = new LocalRabbitMQ(TemporaryDirectory("rabbitmq"), Ports.Free());
         node.Prepare();
-        var server = Start(LocalRabbitMQ.ServerPath, [], node.Environment, node.ConnectionString, node.DataDirectory);
-        await server.WaitUntilReadyAsync(async () =>
+        var server = new LocalServer(StartInfo(LocalRabbitMQ.ServerPath, [], node.Environment, node.DataDirectory), async () =>
         {
             var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(node.ConnectionString) };
             await using var connection = await factory.CreateConnectionAsync();
-        });
+        }, node.ConnectionString);
+        await server.StartAsync();
         return server;
     }
 
@@ -68,14 +71,55 @@ public sealed class LocalServer
         var cluster = new LocalPostgres(TemporaryDirectory("postgres"), Ports.Free());
         cluster.Prepare();
         var (command, args) = cluster.ServerCommand;
-        var server = Start(command, args, new Dictionary<string, string>(), cluster.ConnectionString, cluster.DataDirectory);
-        await server.WaitUntilReadyAsync(async () =>
+        var server = new LocalServer(StartInfo(command, args, new Dictionary<string, string>(), cluster.DataDirectory), async () =>
         {
             await using var connection = new Npgsql.NpgsqlConnection(cluster.ConnectionString.Replace($"Database={LocalPostgres.Database}", "Database=postgres"));
             await connection.OpenAsync();
-        });
+        }, cluster.ConnectionString);
+        await server.StartAsync();
         return server;
     }
+
+    /// <summary>Starts the server (again, with the same data and port) and returns once it answers.</summary>
+    public async Task StartAsync()
+    {
+        var process = _process = Process.Start(_startInfo)!;
+        // Drain the pipes so a chatty server never blocks on a full buffer.
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"{_startInfo.ArgumentList[3]} exited with {process.ExitCode} before it was ready.");
+            }
+            try
+            {
+                await _connect();
+                return;
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
+        }
+    }
+
+    /// <summary>Stops the server the way an operator would (SIGTERM) and waits until it has.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.StandardInput.Close(); // the wrapper then sends SIGTERM and waits for the server
+            await process.WaitForExitAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync();
 
     private static string TemporaryDirectory(string name)
     {
@@ -84,7 +128,7 @@ public sealed class LocalServer
         return directory;
     }
 
-    private static LocalServer Start(string command, string[] args, IReadOnlyDictionary<string, string> environment, string connectionString, string dataDirectory)
+    private static ProcessStartInfo StartInfo(string command, string[] args, IReadOnlyDictionary<string, string> environment, string dataDirectory)
     {
         const string StopWhenStdinCloses = "\"$@\" & server=$!; cat > /dev/null; kill -TERM $server; wait $server";
         var startInfo = new ProcessStartInfo("sh", ["-c", StopWhenStdinCloses, "sh", command, .. args])
@@ -98,33 +142,6 @@ public sealed class LocalServer
         {
             startInfo.Environment[variable] = value;
         }
-        var process = Process.Start(startInfo)!;
-        // Drain the pipes so a chatty server never blocks on a full buffer.
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return new LocalServer(process, connectionString, dataDirectory);
-    }
-
-    private async Task WaitUntilReadyAsync(Func<Task> connect)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"{_process.StartInfo.FileName} exited with {_process.ExitCode} before it was ready.");
-            }
-            try
-            {
-                await connect();
-                return;
-            }
-            catch (Exception) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(200);
-            }
-        }
+        return startInfo;
     }
 }

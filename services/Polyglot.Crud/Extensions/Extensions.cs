@@ -57,6 +57,7 @@ internal static class Extensions
         }));
         builder.Services.AddSingleton<OutboxMetrics>();
         builder.Services.AddHostedService<OutboxRelay>();
+        builder.Services.AddHostedService<OutboxPruner>();
     }
 
     /// <summary>Applies the provider's generated migrations before the service takes traffic.</summary>

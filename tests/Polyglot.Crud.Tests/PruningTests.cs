@@ -1,0 +1,68 @@
+using Grpc.Core;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Polyglot.Contracts.Boards.V1;
+using Polyglot.Contracts.Events.V1;
+using Polyglot.Crud.Outbox;
+using Polyglot.Testing;
+
+namespace Polyglot.Crud.Tests;
+
+/// <summary>The event log keeps published events for the retention window, then lets them go — and never an unpublished one.</summary>
+public abstract class PruningTests<TFixture>(TFixture fixture) where TFixture : CrudFixture
+{
+    [Fact]
+    public async Task PublishedEventsOlderThanTheWindowArePrunedAndResumingBeforeThemIsHistoryLost()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = $"Old {i}" });
+        }
+        var head = await Pruning.Cursor(fixture, OutboxCursor.Written);
+        await Wait.UntilAsync(async () => await Pruning.Cursor(fixture, OutboxCursor.Published) == head, TimeSpan.FromSeconds(10), "the relay to publish everything");
+
+        var kept = await Pruning.Pruner(fixture).PruneAsync(TimeSpan.FromDays(1), CancellationToken.None);
+        var pruned = await Pruning.Pruner(fixture).PruneAsync(TimeSpan.Zero, CancellationToken.None);
+        var next = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "New" });
+
+        Assert.Equal(0, kept);
+        Assert.Equal(head, pruned);
+        Assert.Equal(head + 1, Assert.Single(await fixture.OutboxForBoardAsync(next.Id)).Position);
+        var log = new EventLog.EventLogClient(fixture.Host.CreateGrpcChannel());
+        var error = await Assert.ThrowsAsync<RpcException>(() => log.ListEventsAsync(new ListEventsRequest { AfterPosition = 0 }).ResponseAsync);
+        Assert.Equal(StatusCode.OutOfRange, error.StatusCode);
+        Assert.Equal(head + 1, Assert.Single((await log.ListEventsAsync(new ListEventsRequest { AfterPosition = head })).Events).Position);
+    }
+
+}
+
+public sealed class SqlitePruningTests(SqliteCrudFixture fixture)
+    : PruningTests<SqliteCrudFixture>(fixture), IClassFixture<SqliteCrudFixture>;
+
+public sealed class PostgresPruningTests(PostgresCrudFixture fixture)
+    : PruningTests<PostgresCrudFixture>(fixture), IClassFixture<PostgresCrudFixture>;
+
+internal static class Pruning
+{
+    public static OutboxPruner Pruner(CrudFixture fixture) =>
+        fixture.Host.Services.GetServices<IHostedService>().OfType<OutboxPruner>().Single();
+
+    public static Task<long> Cursor(CrudFixture fixture, string name) =>
+        fixture.QueryAsync(db => db.OutboxCursors.Where(c => c.Name == name).Select(c => c.Position).SingleAsync());
+}
+
+public sealed class UnpublishedPruningTests(UnpublishedCrudFixture fixture) : IClassFixture<UnpublishedCrudFixture>
+{
+    [Fact]
+    public async Task AnEventTheBusHasNotConfirmedIsNeverPruned()
+    {
+        var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Waiting for the bus" });
+
+        var pruned = await Pruning.Pruner(fixture).PruneAsync(TimeSpan.Zero, CancellationToken.None);
+
+        Assert.Equal(0, pruned);
+        Assert.Single(await fixture.OutboxForBoardAsync(board.Id));
+        Assert.Equal(0, await Pruning.Cursor(fixture, OutboxCursor.Published));
+    }
+}
