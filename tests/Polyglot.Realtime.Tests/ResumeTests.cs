@@ -68,7 +68,6 @@ public sealed class HistoryLostTests(SplitFixture fixture) : IClassFixture<Split
     [Fact]
     public async Task WhenCrudNoLongerHoldsTheMissedEventsTheSubscriberIsToldHistoryIsLost()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Pruned" });
         await fixture.RenameAsync(board, "Later", 1);
         // Prune crud's log up to the board's last event, as a retention job would, while a new
@@ -81,6 +80,7 @@ public sealed class HistoryLostTests(SplitFixture fixture) : IClassFixture<Split
             return upTo;
         }));
 
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         using var resumed = fixture.RealtimeClient.Subscribe(new Contracts.Realtime.V1.SubscribeRequest { Channel = "all", AfterPosition = 0 }, cancellationToken: timeout.Token);
         Assert.True(await resumed.ResponseStream.MoveNext(timeout.Token)); // subscribed
         var error = await Assert.ThrowsAsync<RpcException>(() => resumed.ResponseStream.MoveNext(timeout.Token));
