@@ -56,10 +56,10 @@ public sealed class GapTests(ManualBusFixture fixture) : IClassFixture<ManualBus
         var body = JsonSerializer.SerializeToUtf8Bytes(new
         {
             messageId = Guid.NewGuid(),
-            messageType = new[] { "urn:message:Polyglot.Contracts.Events:IntegrationEventEnvelope" },
-            message = new { position, eventId = Guid.NewGuid(), boardId, type = "BoardCreated", occurredAt = DateTimeOffset.UtcNow, payload },
+            messageType = new[] { "urn:message:Polyglot.Contracts.Events:IntegrationEventBatch" },
+            message = new { events = new[] { new { position, eventId = Guid.NewGuid(), boardId, type = "BoardCreated", occurredAt = DateTimeOffset.UtcNow, payload } } },
         });
-        await channel.BasicPublishAsync(IntegrationEventEnvelope.ExchangeName, "", mandatory: false,
+        await channel.BasicPublishAsync(IntegrationEventBatch.ExchangeName, "", mandatory: false,
             new BasicProperties { ContentType = "application/vnd.masstransit+json", Persistent = true }, body);
     }
 

@@ -53,7 +53,7 @@ internal static class Extensions
         builder.Services.AddMassTransit(x => x.UsingRabbitMq((_, rabbit) =>
         {
             rabbit.Host(new Uri(bus));
-            rabbit.Message<IntegrationEventEnvelope>(m => m.SetEntityName(IntegrationEventEnvelope.ExchangeName));
+            rabbit.Message<IntegrationEventBatch>(m => m.SetEntityName(IntegrationEventBatch.ExchangeName));
         }));
         builder.Services.AddSingleton<OutboxMetrics>();
         builder.Services.AddHostedService<OutboxRelay>();

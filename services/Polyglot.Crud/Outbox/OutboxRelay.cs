@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.ExceptionServices;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -11,15 +10,13 @@ using Polyglot.Crud.Data;
 namespace Polyglot.Crud.Outbox;
 
 /// <summary>
-/// Publishes committed outbox rows to the bus in position order, a batch at a time: every row
-/// of the batch in flight at once (RabbitMQ confirms a batch after one disk write instead of one
-/// per row), then the <see cref="OutboxCursor.Published"/> cursor moves over the rows confirmed
-/// without a gap. A failed or unconfirmed row is sent again in the next round; a crash between a
-/// confirm and the cursor update re-sends too: the bus is at-least-once, and consumers drop
-/// positions they have seen and fill gaps from the event log. While RabbitMQ is down, rounds are
-/// retried with exponential backoff for as long as it takes.
+/// Publishes committed outbox rows to the bus in position order, a batch of consecutive rows per
+/// message (<see cref="IntegrationEventBatch"/>), each waiting for RabbitMQ's publisher confirm;
+/// then the <see cref="OutboxCursor.Published"/> cursor moves past the batch. A batch that is not
+/// confirmed is sent again; so is one confirmed just before a crash, before the cursor moved: the
+/// bus is at-least-once, and consumers drop positions they have seen. While RabbitMQ is down,
+/// rounds are retried with exponential backoff for as long as it takes.
 /// </summary>
-/// <remarks>Each publish continues the trace of the request that wrote the row.</remarks>
 public sealed partial class OutboxRelay : BackgroundService
 {
     private readonly IServiceScopeFactory _scopes;
@@ -84,44 +81,26 @@ public sealed partial class OutboxRelay : BackgroundService
             return 0;
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(_options.PublishTimeout);
-        var confirms = batch.Select(message =>
+        // The publish continues the trace of the request that wrote the batch's first row, and
+        // links the traces of the others.
+        ActivityContext.TryParse(batch[0].TraceParent, null, out var parent);
+        var links = batch.Skip(1)
+            .Select(m => ActivityContext.TryParse(m.TraceParent, null, out var context) ? new ActivityLink(context) : default)
+            .Where(link => link.Context != default);
+        using (var activity = Telemetry.Source.StartActivity("outbox publish", ActivityKind.Producer, parent, links: links))
         {
-            ActivityContext.TryParse(message.TraceParent, null, out var parent);
-            using var activity = Telemetry.Source.StartActivity("outbox publish", ActivityKind.Producer, parent);
-            activity?.SetTag("polyglot.position", message.Position);
-            return (message.Position, Confirm: _bus.Publish(
-                new IntegrationEventEnvelope(message.Position, message.EventId, message.BoardId, message.Type, message.OccurredAt, message.Payload),
-                timeout.Token));
-        }).ToList();
-
-        // The cursor moves over the confirmed rows up to the first that is not.
-        var confirmed = published;
-        ExceptionDispatchInfo? failure = null;
-        foreach (var (position, confirm) in confirms)
-        {
-            try
-            {
-                await confirm;
-                if (failure is null)
-                {
-                    confirmed = position;
-                }
-            }
-            catch (Exception ex)
-            {
-                failure ??= ExceptionDispatchInfo.Capture(ex);
-            }
+            activity?.SetTag("polyglot.positions", $"{batch[0].Position}-{batch[^1].Position}");
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(_options.PublishTimeout);
+            await _bus.Publish(
+                new IntegrationEventBatch([.. batch.Select(m => new IntegrationEventEnvelope(m.Position, m.EventId, m.BoardId, m.Type, m.OccurredAt, m.Payload))]),
+                timeout.Token);
         }
-        if (confirmed > published)
-        {
-            await db.OutboxCursors
-                .Where(c => c.Name == OutboxCursor.Published)
-                .ExecuteUpdateAsync(s => s.SetProperty(c => c.Position, confirmed), CancellationToken.None);
-            LogPublished(confirmed - published, confirmed);
-        }
-        failure?.Throw();
+        var confirmed = batch[^1].Position;
+        await db.OutboxCursors
+            .Where(c => c.Name == OutboxCursor.Published)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.Position, confirmed), CancellationToken.None);
+        LogPublished(batch.Count, confirmed);
         return batch.Count;
     }
 

@@ -6,13 +6,19 @@ using Polyglot.Realtime.Hub;
 namespace Polyglot.Realtime.Bus;
 
 /// <summary>
-/// Feeds the hub from the bus, one message at a time so the hub sees positions in queue order.
-/// A message that fails (crud unreachable while filling a gap) is retried with backoff; one
-/// that can never be processed (an unreadable payload) goes straight to the error queue. Either
-/// way nothing is lost to subscribers: the next event finds the gap and reads it from crud.
+/// Feeds the hub from the bus, one batch at a time and in order, so the hub sees positions in
+/// commit order. A batch that fails (crud unreachable while filling a gap) is retried with
+/// backoff, its events already taken dropped as duplicates; one that can never be processed (an
+/// unreadable payload) goes straight to the error queue. Either way nothing is lost to
+/// subscribers: the next event finds the gap and reads it from crud.
 /// </summary>
-public sealed class IntegrationEventConsumer(ChannelHub hub) : IConsumer<IntegrationEventEnvelope>
+public sealed class IntegrationEventConsumer(ChannelHub hub) : IConsumer<IntegrationEventBatch>
 {
-    public Task Consume(ConsumeContext<IntegrationEventEnvelope> context) =>
-        hub.ReceiveAsync(HubEvent.From(IntegrationEvent.Parser.ParseFrom(context.Message.Payload)), context.CancellationToken);
+    public async Task Consume(ConsumeContext<IntegrationEventBatch> context)
+    {
+        foreach (var envelope in context.Message.Events)
+        {
+            await hub.ReceiveAsync(HubEvent.From(IntegrationEvent.Parser.ParseFrom(envelope.Payload)), context.CancellationToken);
+        }
+    }
 }

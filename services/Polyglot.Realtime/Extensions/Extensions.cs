@@ -52,7 +52,7 @@ internal static class Extensions
             x.UsingRabbitMq((context, rabbit) =>
             {
                 rabbit.Host(new Uri(connectionString));
-                rabbit.Message<IntegrationEventEnvelope>(m => m.SetEntityName(IntegrationEventEnvelope.ExchangeName));
+                rabbit.Message<IntegrationEventBatch>(m => m.SetEntityName(IntegrationEventBatch.ExchangeName));
                 rabbit.ReceiveEndpoint(options.QueueName, endpoint =>
                 {
                     endpoint.PrefetchCount = options.PrefetchCount;
