@@ -15,7 +15,14 @@ internal static class Extensions
         builder.AddDatabase();
         builder.AddBus();
 
-        builder.Services.AddGrpc(options => options.Interceptors.Add<ConcurrencyInterceptor>());
+        builder.Services.AddGrpc(options =>
+        {
+            options.Interceptors.Add<ConcurrencyInterceptor>();
+            // The largest valid request (a card with a 2000-character description, in UTF-8) is
+            // under 10 KB; anything over 64 KB is refused before it is read (RESOURCE_EXHAUSTED).
+            options.MaxReceiveMessageSize = 64 * 1024;
+        });
+        builder.Services.AddStrictGrpcRequests();
         builder.Services.AddGrpcReflection();
         // grpc.health.v1 reports the same checks as /health: database and bus.
         builder.Services.AddGrpcHealthChecks();

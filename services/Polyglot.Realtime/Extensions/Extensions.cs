@@ -24,7 +24,9 @@ internal static class Extensions
         // streams share an HTTP/2 connection here: the default of 100 per connection would make
         // a client holding 100,000 subscriptions open 1,000 connections.
         builder.Services.Configure<KestrelServerOptions>(builder.Configuration.GetSection("Kestrel"));
-        builder.Services.AddGrpc();
+        // Requests are a channel name and a few numbers: 4 KB is generous (RESOURCE_EXHAUSTED past it).
+        builder.Services.AddGrpc(options => options.MaxReceiveMessageSize = 4 * 1024);
+        builder.Services.AddStrictGrpcRequests();
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks();
         builder.Services.AddProblemDetails();
