@@ -1,0 +1,135 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using Google.Protobuf;
+using Grpc.Core;
+using Polyglot.Contracts.Boards.V1;
+using Polyglot.Contracts.Realtime.V1;
+using Polyglot.Testing;
+
+namespace Polyglot.Realtime.Tests;
+
+/// <summary>
+/// The bad-input suite for realtime: broken and hostile requests on every transport get a
+/// precise refusal, leak no exception text, and leave the service healthy and serving. Each
+/// case is one theory row, so the run counts them.
+/// </summary>
+[Collection(SplitCollection.Name)]
+public sealed class BadInputTests(SplitFixture fixture) : IClassFixture<SplitFixture>
+{
+    private const string Subscribe = "/polyglot.realtime.v1.Realtime/Subscribe";
+
+    public static TheoryData<string, byte[], StatusCode> MalformedGrpc() => new()
+    {
+        { "random bytes as protobuf", RawGrpc.Frame([0xFF, 0xFF, 0xFF, 0xFF, 0x0F]), StatusCode.InvalidArgument },
+        { "invalid UTF-8 in the channel", RawGrpc.Frame([0x0A, 0x02, 0xC3, 0x28]), StatusCode.InvalidArgument },
+        { "request over the 4 KB limit", RawGrpc.Frame(new SubscribeRequest { Channel = new string('c', 5000) }.ToByteArray()), StatusCode.ResourceExhausted },
+        { "frame header claiming 2 GB", RawGrpc.Frame([], claimedLength: int.MaxValue), StatusCode.ResourceExhausted },
+        { "empty channel", RawGrpc.Frame(new SubscribeRequest().ToByteArray()), StatusCode.InvalidArgument },
+        { "channel with a path in it", RawGrpc.Frame(new SubscribeRequest { Channel = $"board:{Guid.NewGuid()}/../all" }.ToByteArray()), StatusCode.InvalidArgument },
+        { "channel in capitals", RawGrpc.Frame(new SubscribeRequest { Channel = "ALL" }.ToByteArray()), StatusCode.InvalidArgument },
+        { "channel with a trailing space", RawGrpc.Frame(new SubscribeRequest { Channel = "all " }.ToByteArray()), StatusCode.InvalidArgument },
+        { "negative position", RawGrpc.Frame(new SubscribeRequest { Channel = "all", AfterPosition = -5 }.ToByteArray()), StatusCode.InvalidArgument },
+        { "subscriber id of 129 characters", RawGrpc.Frame(new SubscribeRequest { Channel = "all", SubscriberId = new string('s', 129) }.ToByteArray()), StatusCode.InvalidArgument },
+        { "subscriber id with an escape sequence", RawGrpc.Frame(new SubscribeRequest { Channel = "all", SubscriberId = "\u001b[2J" }.ToByteArray()), StatusCode.InvalidArgument },
+    };
+
+    [Theory]
+    [MemberData(nameof(MalformedGrpc))]
+    public async Task ABadGrpcSubscriptionIsRefusedPrecisely(string @case, byte[] body, StatusCode expected)
+    {
+        var reply = await RawGrpc.CallAsync(fixture.Realtime.GrpcAddress, Subscribe, body);
+
+        Assert.True(reply.GrpcStatus == (int)expected, $"{@case}: grpc-status {reply.GrpcStatus} '{reply.GrpcMessage}'");
+        Assert.DoesNotContain("Exception", reply.GrpcMessage);
+        await AssertHealthyAsync();
+    }
+
+    [Theory]
+    [InlineData("GET", "/sse?channel=all", "Last-Event-ID", "abc", HttpStatusCode.BadRequest)]
+    [InlineData("GET", "/sse?channel=all", "Last-Event-ID", "-1", HttpStatusCode.BadRequest)]
+    [InlineData("GET", "/sse?channel=all", "Last-Event-ID", "99999999999999999999999", HttpStatusCode.BadRequest)]
+    [InlineData("GET", "/sse?channel=all", "Last-Event-ID", "1.5", HttpStatusCode.BadRequest)]
+    [InlineData("GET", "/sse?channel=all&presence=maybe", null, null, HttpStatusCode.BadRequest)]
+    [InlineData("GET", "/sse?channel=all&subscriber=%1B%5B2J", null, null, HttpStatusCode.BadRequest)]
+    [InlineData("GET", "/sse?channel=board:%00", null, null, HttpStatusCode.BadRequest)]
+    [InlineData("POST", "/sse?channel=all", null, null, HttpStatusCode.MethodNotAllowed)]
+    [InlineData("GET", "/ws?channel=all&after=abc", null, null, HttpStatusCode.BadRequest)]
+    [InlineData("DELETE", "/stats", null, null, HttpStatusCode.MethodNotAllowed)]
+    public async Task ABadHttpRequestGetsAPreciseStatus(string method, string path, string? header, string? value, HttpStatusCode expected)
+    {
+        using var http = new HttpClient { BaseAddress = fixture.Realtime.HttpAddress };
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (header is not null)
+        {
+            request.Headers.TryAddWithoutValidation(header, value);
+        }
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(expected, response.StatusCode);
+        Assert.DoesNotContain("Exception", await response.Content.ReadAsStringAsync());
+        await AssertHealthyAsync();
+    }
+
+    public static TheoryData<string, WebSocketMessageType, byte[]> GarbageFrames() => new()
+    {
+        { "text that is not JSON", WebSocketMessageType.Text, "hello?"u8.ToArray() },
+        { "binary junk", WebSocketMessageType.Binary, [0x00, 0xFF, 0x13, 0x37] },
+        { "a 100 KB frame", WebSocketMessageType.Binary, new byte[100_000] },
+    };
+
+    [Theory]
+    [MemberData(nameof(GarbageFrames))]
+    public async Task GarbageFromAWebSocketClientIsIgnoredAndItsStreamGoesOn(string @case, WebSocketMessageType type, byte[] frame)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = @case }, cancellationToken: timeout.Token);
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(new UriBuilder(fixture.Realtime.HttpAddress) { Scheme = "ws", Path = "/ws", Query = $"channel=board:{board.Id}" }.Uri, timeout.Token);
+        Assert.Contains("\"subscribed\"", await ReceiveTextAsync(socket, timeout.Token));
+
+        await socket.SendAsync(frame, type, endOfMessage: true, timeout.Token);
+        await fixture.RenameAsync(board, "Still streaming", 1);
+
+        // The board's own creation may still be on its way and arrive first.
+        string message;
+        do
+        {
+            message = await ReceiveTextAsync(socket, timeout.Token);
+        }
+        while (!message.Contains("boardUpdated"));
+        Assert.Contains("Still streaming", message);
+    }
+
+    [Fact]
+    public async Task ATextFrameThatIsNotUtf8ClosesTheSocketAs1007SaysAndTheServerGoesOn()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(new UriBuilder(fixture.Realtime.HttpAddress) { Scheme = "ws", Path = "/ws", Query = "channel=all" }.Uri, timeout.Token);
+        await ReceiveTextAsync(socket, timeout.Token); // subscribed
+
+        await socket.SendAsync(new byte[] { 0xC3, 0x28 }, WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
+        var buffer = new byte[64 * 1024];
+        while ((await socket.ReceiveAsync(buffer, timeout.Token)).MessageType != WebSocketMessageType.Close)
+        {
+        }
+
+        Assert.Equal(WebSocketCloseStatus.InvalidPayloadData, socket.CloseStatus);
+        await AssertHealthyAsync();
+    }
+
+    private static async Task<string> ReceiveTextAsync(ClientWebSocket socket, CancellationToken ct)
+    {
+        var buffer = new byte[64 * 1024];
+        var received = await socket.ReceiveAsync(buffer, ct);
+        return Encoding.UTF8.GetString(buffer, 0, received.Count);
+    }
+
+    private async Task AssertHealthyAsync()
+    {
+        using var http = new HttpClient { BaseAddress = fixture.Realtime.HttpAddress };
+        Assert.Equal("Healthy", await http.GetStringAsync("/health"));
+    }
+}
