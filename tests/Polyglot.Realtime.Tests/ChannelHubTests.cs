@@ -208,6 +208,16 @@ public sealed class ChannelHubTests
     }
 
     [Fact]
+    public void SubscribersAreRefusedUntilTheQueueIsConsuming()
+    {
+        var hub = NewHub(consuming: false);
+
+        Assert.Throws<StartingException>(() => hub.Subscribe(HubChannel.All));
+        hub.StartTakingSubscribers();
+        using var subscription = hub.Subscribe(HubChannel.All);
+    }
+
+    [Fact]
     public void ASubscriberWithoutAnIdGetsAUuid()
     {
         using var anonymous = NewHub().Subscribe(HubChannel.All);
@@ -234,8 +244,10 @@ public sealed class ChannelHubTests
         }
     }
 
-    private ChannelHub NewHub(int queueCapacity = 100, int historySize = 100, TimeSpan? historyMaxAge = null) =>
-        new(Options.Create(new HubOptions
+    private ChannelHub NewHub(int queueCapacity = 100, int historySize = 100, TimeSpan? historyMaxAge = null, bool consuming = true)
+    {
+        var hub = new ChannelHub(
+            Options.Create(new HubOptions
             {
                 SubscriberQueueCapacity = queueCapacity,
                 HistorySize = historySize,
@@ -244,6 +256,12 @@ public sealed class ChannelHubTests
             _eventLog,
             _clock,
             NullLogger<ChannelHub>.Instance);
+        if (consuming)
+        {
+            hub.StartTakingSubscribers();
+        }
+        return hub;
+    }
 
     private static void Publish(ChannelHub hub, params (long Position, Guid Board)[] events)
     {

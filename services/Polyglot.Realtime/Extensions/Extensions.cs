@@ -66,6 +66,7 @@ internal static class Extensions
                         retry.Ignore<Google.Protobuf.InvalidProtocolBufferException>(); // a broken payload stays broken
                     });
                     endpoint.ConfigureConsumer<IntegrationEventConsumer>(context);
+                    endpoint.ConnectReceiveEndpointObserver(new ConsumerReadiness(context.GetRequiredService<ChannelHub>()));
                 });
             });
         });

@@ -56,7 +56,7 @@ public sealed class RealtimeService(ChannelHub hub) : V1.Realtime.RealtimeBase
         {
             throw new RpcException(new global::Grpc.Core.Status(StatusCode.OutOfRange, ex.Message));
         }
-        catch (DrainingException ex)
+        catch (HubUnavailableException ex)
         {
             throw new RpcException(new global::Grpc.Core.Status(StatusCode.Unavailable, ex.Message));
         }

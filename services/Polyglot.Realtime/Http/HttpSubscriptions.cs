@@ -5,7 +5,7 @@ namespace Polyglot.Realtime.Http;
 /// <summary>
 /// What the two HTTP transports (WebSocket, SSE) share: the query parameters
 /// <c>channel</c>, <c>after</c>, <c>subscriber</c> and <c>presence</c>, and refusals as problem
-/// details: 400 naming the bad parameters, 503 while the server shuts down.
+/// details: 400 naming the bad parameters, 503 while the server starts or shuts down.
 /// </summary>
 internal static class HttpSubscriptions
 {
@@ -28,7 +28,7 @@ internal static class HttpSubscriptions
         {
             return (hub.Subscribe(request), null);
         }
-        catch (DrainingException ex)
+        catch (HubUnavailableException ex)
         {
             return (null, TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable));
         }

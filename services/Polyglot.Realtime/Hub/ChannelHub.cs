@@ -22,6 +22,7 @@ public sealed partial class ChannelHub
     private readonly int _queueCapacity;
     private readonly ILogger<ChannelHub> _logger;
     private long _head;
+    private bool _consuming;
     private bool _draining;
 
     public ChannelHub(IOptions<HubOptions> options, IEventLog eventLog, TimeProvider clock, ILogger<ChannelHub> logger)
@@ -51,6 +52,7 @@ public sealed partial class ChannelHub
     /// on when it has none. What the subscriber missed comes from the in-memory history when it
     /// still holds it all, else from the event log. The channel's presence watchers hear of it.
     /// </summary>
+    /// <exception cref="StartingException">The hub's queue is not consuming yet.</exception>
     /// <exception cref="DrainingException">The hub is shutting down.</exception>
     public Subscription Subscribe(SubscriptionRequest request)
     {
@@ -61,6 +63,10 @@ public sealed partial class ChannelHub
             if (_draining)
             {
                 throw new DrainingException();
+            }
+            if (!_consuming)
+            {
+                throw new StartingException();
             }
             var channel = request.Channel;
             subscription = request.AfterPosition switch
@@ -135,6 +141,20 @@ public sealed partial class ChannelHub
         foreach (var subscription in subscribers)
         {
             subscription.Deliver(hubEvent);
+        }
+    }
+
+    /// <summary>
+    /// The hub's queue is bound and consuming: from now on every published event reaches the hub,
+    /// so a subscriber's catch-up (read up to some point) and its live events leave no gap. Until
+    /// then subscribers are refused: an event published before the queue was bound would reach
+    /// neither the catch-up nor the hub, and the hub cannot tell (it has no head to compare with).
+    /// </summary>
+    public void StartTakingSubscribers()
+    {
+        lock (_lock)
+        {
+            _consuming = true;
         }
     }
 

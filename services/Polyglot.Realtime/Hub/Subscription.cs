@@ -100,8 +100,15 @@ public sealed class Subscription : IDisposable
     }
 }
 
+/// <summary>The hub does not take subscribers now; try again (elsewhere) and resume.</summary>
+public abstract class HubUnavailableException(string message) : Exception(message);
+
+/// <summary>Starting: the hub's queue is not consuming yet, so it could not promise every later event.</summary>
+public sealed class StartingException()
+    : HubUnavailableException("This server is still starting: retry in a moment, and resume after the last position you received.");
+
 public sealed class DrainingException()
-    : Exception("This server is shutting down: reconnect, to another replica if there is one, and resume after the last position you received.");
+    : HubUnavailableException("This server is shutting down: reconnect, to another replica if there is one, and resume after the last position you received.");
 
 public sealed class SlowConsumerException(HubChannel channel, int queued)
     : Exception($"Subscriber on {channel} fell {queued} events behind and was disconnected; resume after the last position you received.");

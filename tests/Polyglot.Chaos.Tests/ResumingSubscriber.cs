@@ -1,0 +1,69 @@
+using Grpc.Core;
+using Grpc.Net.Client;
+using Polyglot.Contracts.Events.V1;
+using Polyglot.Contracts.Realtime.V1;
+
+namespace Polyglot.Chaos.Tests;
+
+/// <summary>
+/// A subscriber as a client should be written: whenever its stream breaks, it subscribes again
+/// after the last position it received, until told to stop. Only a history-lost answer ends it.
+/// </summary>
+public sealed class ResumingSubscriber(string channel, Uri realtime)
+{
+    private readonly List<IntegrationEvent> _received = [];
+
+    public string Channel { get; } = channel;
+
+    public int Reconnects { get; private set; }
+
+    public string? HistoryLost { get; private set; }
+
+    public IReadOnlyList<IntegrationEvent> Received
+    {
+        get { lock (_received) { return [.. _received]; } }
+    }
+
+    public long Last
+    {
+        get { lock (_received) { return _received.Count == 0 ? 0 : _received[^1].Position; } }
+    }
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                using var connection = GrpcChannel.ForAddress(realtime);
+                using var call = new Contracts.Realtime.V1.Realtime.RealtimeClient(connection).Subscribe(
+                    new SubscribeRequest { Channel = Channel, AfterPosition = Last }, cancellationToken: ct);
+                await foreach (var message in call.ResponseStream.ReadAllAsync(ct))
+                {
+                    if (message.MessageCase == SubscribeResponse.MessageOneofCase.Event)
+                    {
+                        lock (_received)
+                        {
+                            _received.Add(message.Event);
+                        }
+                    }
+                }
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.OutOfRange)
+            {
+                HistoryLost = ex.Status.Detail;
+                return;
+            }
+            catch (Exception) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is RpcException or OperationCanceledException or HttpRequestException)
+            {
+                // realtime was killed, is restarting, or drained us: come back and resume.
+            }
+            Reconnects++;
+            await Task.Delay(TimeSpan.FromMilliseconds(200), CancellationToken.None);
+        }
+    }
+}

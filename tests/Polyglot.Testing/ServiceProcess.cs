@@ -1,0 +1,102 @@
+using System.Diagnostics;
+
+namespace Polyglot.Testing;
+
+/// <summary>
+/// A service run as its own process (`dotnet Polyglot.X.dll`), as in production: it can be
+/// killed with SIGKILL at any instruction and started again on the same ports and data.
+/// </summary>
+public sealed class ServiceProcess : IAsyncDisposable
+{
+    private readonly string _dll;
+    private readonly IReadOnlyDictionary<string, string> _environment;
+    private Process? _process;
+
+    /// <param name="project">The project's folder under services/, e.g. "Polyglot.Crud".</param>
+    public ServiceProcess(string project, IDictionary<string, string> environment)
+    {
+        // Built beside the test assemblies' configuration (Debug or Release).
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+        _dll = Path.Combine(RepositoryRoot(), "services", project, "bin", configuration, "net10.0", $"{project}.dll");
+        HttpAddress = new Uri($"http://127.0.0.1:{Ports.Free()}");
+        GrpcAddress = new Uri($"http://127.0.0.1:{Ports.Free()}");
+        _environment = new Dictionary<string, string>(environment)
+        {
+            ["Kestrel__Endpoints__http__Url"] = HttpAddress.ToString(),
+            ["Kestrel__Endpoints__grpc__Url"] = GrpcAddress.ToString(),
+            ["DOTNET_ENVIRONMENT"] = "Development",
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+    }
+
+    public Uri HttpAddress { get; }
+
+    public Uri GrpcAddress { get; }
+
+    /// <summary>Starts the process and returns once it answers /alive (it may still wait for its bus or database).</summary>
+    public async Task StartAsync()
+    {
+        if (!File.Exists(_dll))
+        {
+            throw new FileNotFoundException($"Build the solution first: {_dll} is missing.");
+        }
+        var startInfo = new ProcessStartInfo("dotnet", [_dll])
+        {
+            WorkingDirectory = Path.GetDirectoryName(_dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var (name, value) in _environment)
+        {
+            startInfo.Environment[name] = value;
+        }
+        var process = _process = Process.Start(startInfo)!;
+        // Its log, for reading after a failure: one file per process start.
+        var log = new StreamWriter(Path.Combine(Path.GetTempPath(), $"{Path.GetFileNameWithoutExtension(_dll)}-{process.Id}.log")) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => { lock (log) { log.WriteLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (log) { log.WriteLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        using var http = new HttpClient { BaseAddress = HttpAddress, Timeout = TimeSpan.FromSeconds(2) };
+        await Wait.UntilAsync(async () =>
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"{Path.GetFileName(_dll)} exited with {process.ExitCode} while starting.");
+            }
+            try
+            {
+                return (await http.GetAsync("/alive")).IsSuccessStatusCode;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(60), $"{Path.GetFileName(_dll)} to start");
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, whatever it was doing is cut off.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await KillAsync();
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Polyglot.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+        throw new InvalidOperationException("Cannot find the repository above " + AppContext.BaseDirectory);
+    }
+}
