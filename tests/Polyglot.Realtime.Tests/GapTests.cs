@@ -1,7 +1,5 @@
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Polyglot.Contracts.Boards.V1;
-using Polyglot.Contracts.Events;
 using Polyglot.Testing;
 using RabbitMQ.Client;
 
@@ -47,33 +45,9 @@ public sealed class GapTests(ManualBusFixture fixture) : IClassFixture<ManualBus
         var events = await Streams.ReadEventsAsync(stream.ResponseStream, 5, timeout.Token);
         Assert.Equal(rows.Select(r => r.Position), events.Select(e => e.Position));
         Assert.Equal(rows.Select(r => r.EventId.ToString()), events.Select(e => e.EventId));
-        await Wait.UntilAsync(async () => await MessagesInAsync(connection, $"{fixture.QueueName}_error") == 1, TimeSpan.FromSeconds(10), "the unreadable message in the error queue");
+        await Wait.UntilAsync(async () => await ManualBus.MessagesInAsync(connection, $"{fixture.QueueName}_error") == 1, TimeSpan.FromSeconds(10), "the unreadable message in the error queue");
     }
 
-    /// <summary>The bus's JSON form, as contracts/README.md documents it.</summary>
-    private static async Task PublishAsync(IChannel channel, long position, Guid boardId, byte[] payload)
-    {
-        var body = JsonSerializer.SerializeToUtf8Bytes(new
-        {
-            messageId = Guid.NewGuid(),
-            messageType = new[] { "urn:message:Polyglot.Contracts.Events:IntegrationEventBatch" },
-            message = new { events = new[] { new { position, eventId = Guid.NewGuid(), boardId, type = "BoardCreated", occurredAt = DateTimeOffset.UtcNow, payload } } },
-        });
-        await channel.BasicPublishAsync(IntegrationEventBatch.ExchangeName, "", mandatory: false,
-            new BasicProperties { ContentType = "application/vnd.masstransit+json", Persistent = true }, body);
-    }
-
-    private static async Task<uint> MessagesInAsync(IConnection connection, string queue)
-    {
-        // A passive declare of a missing queue closes its channel: use one per question.
-        await using var channel = await connection.CreateChannelAsync();
-        try
-        {
-            return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
-        }
-        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
-        {
-            return 0; // not there yet
-        }
-    }
+    private static Task PublishAsync(IChannel channel, long position, Guid boardId, byte[] payload) =>
+        ManualBus.PublishAsync(channel, [(position, boardId, payload)]);
 }

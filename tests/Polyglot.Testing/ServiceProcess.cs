@@ -86,6 +86,26 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGTERM, as Kubernetes or systemd stop a service; returns its exit code once it has exited.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        var process = _process ?? throw new InvalidOperationException("Not started.");
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"{Path.GetFileName(_dll)} did not exit within {timeout.TotalSeconds:0.#} s of SIGTERM.");
+        }
+        return process.ExitCode;
+    }
+
     public async ValueTask DisposeAsync() => await KillAsync();
 
     private static string RepositoryRoot()

@@ -27,7 +27,6 @@ public sealed class Subscription : IDisposable
         _catchUp = catchUp;
         _live = System.Threading.Channels.Channel.CreateBounded<HubMessage>(new BoundedChannelOptions(capacity)
         {
-            SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait, // TryWrite then fails instead of dropping silently
         });
     }
@@ -81,6 +80,11 @@ public sealed class Subscription : IDisposable
         if (!_live.Writer.TryWrite(message))
         {
             End(new SlowConsumerException(Channel, _live.Reader.Count));
+            // The subscriber resumes from the last position it received, so what is queued would
+            // only be skipped: drop it now rather than pin it until a stalled reader wakes.
+            while (_live.Reader.TryRead(out _))
+            {
+            }
         }
     }
 
