@@ -8,6 +8,8 @@ using Polyglot.Contracts.Realtime.V1;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
+using RealtimeClient = Polyglot.Contracts.Realtime.V1.Realtime.RealtimeClient;
+
 namespace Polyglot.Bench;
 
 public sealed class FanoutSettings : TargetSettings
@@ -34,23 +36,22 @@ public sealed class FanoutSettings : TargetSettings
 }
 
 /// <summary>
-/// Fan-out through the whole split: cards created on crud (real commits) travel through the
-/// outbox relay, RabbitMQ and realtime to S subscribers of the board. Latency is commit time
-/// (the event's occurred_at, stamped in the committing transaction) to arrival at a subscriber;
-/// server CPU is realtime's own, from its /stats, over the measured part.
+/// Fan-out to S subscribers of one board. Against the app host, through the whole split: cards
+/// created on crud (real commits) travel through the outbox relay, RabbitMQ and realtime, and
+/// latency runs from commit (the event's occurred_at, stamped in the committing transaction) to
+/// arrival. With a realtime of its own, the benchmark publishes to the bus itself and latency
+/// runs from publish. Server CPU is realtime's own, from its /stats, over the measured part.
 /// </summary>
 public sealed class FanoutCommand : AsyncCommand<FanoutSettings>
 {
     public override async Task<int> ExecuteAsync(CommandContext context, FanoutSettings settings, CancellationToken ct)
     {
         var started = DateTimeOffset.UtcNow;
-        using var crud = Grpc.Net.Client.GrpcChannel.ForAddress(settings.CrudGrpc);
-        var board = await new Boards.BoardsClient(crud).CreateBoardAsync(new CreateBoardRequest { Name = "fan-out benchmark" }, cancellationToken: ct);
-        var column = await new Contracts.Boards.V1.Columns.ColumnsClient(crud).CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = "events" }, cancellationToken: ct);
-        var cards = new Cards.CardsClient(crud);
+        await using var target = await Target.OpenAsync(settings, ct);
+        await using IEventSource source = target.Bus is { } bus ? await BusEvents.CreateAsync(bus, ct) : await CrudEvents.CreateAsync(settings.CrudGrpc, ct);
 
-        var connections = Connections.Open(settings.RealtimeGrpc, settings.Connections);
-        var clients = connections.Select(c => new Realtime.RealtimeClient(c)).ToArray();
+        var connections = Connections.Open(target.RealtimeGrpc, settings.Connections);
+        var clients = connections.Select(c => new RealtimeClient(c)).ToArray();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var latency = new LongConcurrentHistogram(1, TimeStamp.Hours(1), 3);
         var measuring = 0; // set once the warm-up has arrived everywhere
@@ -61,10 +62,10 @@ public sealed class FanoutCommand : AsyncCommand<FanoutSettings>
         var subscribers = new List<Task>(settings.Subscribers);
         await AnsiConsole.Progress().StartAsync(async progress =>
         {
-            var task = progress.AddTask($"Opening {settings.Subscribers:N0} subscribers of board:{board.Id}", maxValue: settings.Subscribers);
+            var task = progress.AddTask($"Opening {settings.Subscribers:N0} subscribers of board:{source.BoardId}", maxValue: settings.Subscribers);
             for (var i = 0; i < settings.Subscribers; i++)
             {
-                var call = clients[i % clients.Length].Subscribe(new SubscribeRequest { Channel = $"board:{board.Id}" }, cancellationToken: stop.Token);
+                var call = clients[i % clients.Length].Subscribe(new SubscribeRequest { Channel = $"board:{source.BoardId}" }, cancellationToken: stop.Token);
                 if (!await call.ResponseStream.MoveNext(ct))
                 {
                     throw new InvalidOperationException("A subscription did not confirm.");
@@ -114,24 +115,24 @@ public sealed class FanoutCommand : AsyncCommand<FanoutSettings>
         {
             await AnsiConsole.Status().StartAsync($"Warming up: {settings.Warmup} events to every subscriber", async _ =>
             {
-                await PublishAsync(cards, column.Id, settings.Warmup, settings.Rate, null, ct);
+                await source.PublishAsync(settings.Warmup, settings.Rate, null, ct);
                 await Task.Run(() => warm.Wait(ct), ct);
             });
         }
 
-        var before = await RealtimeStats.ReadAsync(settings, collect: false, ct);
+        var before = await RealtimeStats.ReadAsync(target, collect: false, ct);
         Volatile.Write(ref measuring, 1);
         var clock = Stopwatch.StartNew();
         TimeSpan publishing = default;
         await AnsiConsole.Progress().StartAsync(async progress =>
         {
             var task = progress.AddTask($"Committing {settings.Events:N0} events at {settings.Rate}/s for {settings.Subscribers:N0} subscribers", maxValue: settings.Events);
-            await PublishAsync(cards, column.Id, settings.Events, settings.Rate, task, ct);
+            await source.PublishAsync(settings.Events, settings.Rate, task, ct);
             publishing = clock.Elapsed;
             await Task.Run(() => done.Wait(TimeSpan.FromMinutes(5), ct), ct);
         });
         var elapsed = clock.Elapsed;
-        var after = await RealtimeStats.ReadAsync(settings, collect: false, ct);
+        var after = await RealtimeStats.ReadAsync(target, collect: false, ct);
 
         await stop.CancelAsync();
         await Task.WhenAll(subscribers);
@@ -155,6 +156,8 @@ public sealed class FanoutCommand : AsyncCommand<FanoutSettings>
                 ["rateEventsPerSecond"] = settings.Rate,
                 ["events"] = settings.Events,
                 ["warmupEvents"] = settings.Warmup,
+                ["realtime"] = target.Bus is null ? "app host" : "started by the benchmark",
+                ["latencyFrom"] = source.LatencyFrom,
             },
             new Dictionary<string, double>
             {
@@ -171,37 +174,5 @@ public sealed class FanoutCommand : AsyncCommand<FanoutSettings>
                 ["clientWorkingSetMiB"] = Environment.WorkingSet / 1048576.0,
             }).SaveAndShowAsync(settings.Out);
         return delivered == expected ? 0 : 1;
-    }
-
-    /// <summary>Creates <paramref name="count"/> cards at <paramref name="rate"/> per second, on schedule, with up to 64 in flight.</summary>
-    private static async Task PublishAsync(Cards.CardsClient cards, string columnId, int count, int rate, ProgressTask? progress, CancellationToken ct)
-    {
-        using var inFlight = new SemaphoreSlim(64);
-        var clock = Stopwatch.StartNew();
-        var pending = new List<Task>(count);
-        for (var i = 0; i < count; i++)
-        {
-            var due = TimeSpan.FromSeconds((double)i / rate);
-            if (due > clock.Elapsed)
-            {
-                await Task.Delay(due - clock.Elapsed, ct);
-            }
-            await inFlight.WaitAsync(ct);
-            pending.Add(CreateAsync(i));
-        }
-        await Task.WhenAll(pending);
-
-        async Task CreateAsync(int i)
-        {
-            try
-            {
-                await cards.CreateCardAsync(new CreateCardRequest { ColumnId = columnId, Title = $"event {i}" }, cancellationToken: ct);
-                progress?.Increment(1);
-            }
-            finally
-            {
-                inFlight.Release();
-            }
-        }
     }
 }

@@ -5,6 +5,8 @@ using Polyglot.Contracts.Realtime.V1;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
+using RealtimeClient = Polyglot.Contracts.Realtime.V1.Realtime.RealtimeClient;
+
 namespace Polyglot.Bench;
 
 public sealed class HoldSettings : TargetSettings
@@ -36,10 +38,11 @@ public sealed class HoldCommand : AsyncCommand<HoldSettings>
     public override async Task<int> ExecuteAsync(CommandContext context, HoldSettings settings, CancellationToken ct)
     {
         var started = DateTimeOffset.UtcNow;
-        var before = await RealtimeStats.ReadAsync(settings, collect: true, ct);
+        await using var target = await Target.OpenAsync(settings, ct);
+        var before = await RealtimeStats.ReadAsync(target, collect: true, ct);
         var channels = Enumerable.Range(0, settings.Channels).Select(_ => $"board:{Guid.NewGuid()}").ToArray();
-        var connections = Connections.Open(settings.RealtimeGrpc, settings.Connections);
-        var clients = connections.Select(c => new Realtime.RealtimeClient(c)).ToArray();
+        var connections = Connections.Open(target.RealtimeGrpc, settings.Connections);
+        var clients = connections.Select(c => new RealtimeClient(c)).ToArray();
         var calls = new List<AsyncServerStreamingCall<SubscribeResponse>>(settings.Subscriptions);
         using var hold = CancellationTokenSource.CreateLinkedTokenSource(ct);
 
@@ -75,7 +78,7 @@ public sealed class HoldCommand : AsyncCommand<HoldSettings>
         opening.Stop();
 
         await AnsiConsole.Status().StartAsync($"Holding for {settings.HoldSeconds} s", _ => Task.Delay(TimeSpan.FromSeconds(settings.HoldSeconds), ct));
-        var after = await RealtimeStats.ReadAsync(settings, collect: true, ct);
+        var after = await RealtimeStats.ReadAsync(target, collect: true, ct);
         var held = after.Subscriptions - before.Subscriptions;
 
         await hold.CancelAsync();
@@ -99,6 +102,7 @@ public sealed class HoldCommand : AsyncCommand<HoldSettings>
                 ["connections"] = settings.Connections,
                 ["channels"] = settings.Channels,
                 ["holdSeconds"] = settings.HoldSeconds,
+                ["realtime"] = target.Bus is null ? "app host" : "started by the benchmark",
             },
             new Dictionary<string, double>
             {

@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Polyglot.Contracts.Boards.V1;
+using Polyglot.Contracts.Events;
+using Polyglot.Contracts.Events.V1;
+using RabbitMQ.Client;
+using Spectre.Console;
+
+namespace Polyglot.Bench;
+
+/// <summary>Where the fan-out's events come from; each is a CardCreated on one board.</summary>
+public interface IEventSource : IAsyncDisposable
+{
+    string BoardId { get; }
+
+    /// <summary>What the latency is measured from: the event's occurred_at is stamped there.</summary>
+    string LatencyFrom { get; }
+
+    /// <summary>Makes <paramref name="count"/> events at <paramref name="rate"/> per second, on schedule.</summary>
+    Task PublishAsync(int count, int rate, ProgressTask? progress, CancellationToken ct);
+}
+
+/// <summary>Real commits: cards created on crud travel through its outbox, relay and RabbitMQ.</summary>
+public sealed class CrudEvents : IEventSource
+{
+    private readonly Grpc.Net.Client.GrpcChannel _crud;
+    private readonly Cards.CardsClient _cards;
+    private readonly string _columnId;
+
+    private CrudEvents(Grpc.Net.Client.GrpcChannel crud, string boardId, string columnId)
+    {
+        _crud = crud;
+        _cards = new Cards.CardsClient(crud);
+        BoardId = boardId;
+        _columnId = columnId;
+    }
+
+    public string BoardId { get; }
+
+    public string LatencyFrom => "commit";
+
+    public static async Task<CrudEvents> CreateAsync(string address, CancellationToken ct)
+    {
+        var crud = Grpc.Net.Client.GrpcChannel.ForAddress(address);
+        var board = await new Boards.BoardsClient(crud).CreateBoardAsync(new CreateBoardRequest { Name = "fan-out benchmark" }, cancellationToken: ct);
+        var column = await new Contracts.Boards.V1.Columns.ColumnsClient(crud).CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = "events" }, cancellationToken: ct);
+        return new CrudEvents(crud, board.Id, column.Id);
+    }
+
+    /// <remarks>Up to 64 creates in flight, so a slow commit does not push the schedule back.</remarks>
+    public async Task PublishAsync(int count, int rate, ProgressTask? progress, CancellationToken ct)
+    {
+        using var inFlight = new SemaphoreSlim(64);
+        var clock = Stopwatch.StartNew();
+        var pending = new List<Task>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var due = TimeSpan.FromSeconds((double)i / rate);
+            if (due > clock.Elapsed)
+            {
+                await Task.Delay(due - clock.Elapsed, ct);
+            }
+            await inFlight.WaitAsync(ct);
+            pending.Add(CreateAsync(i));
+        }
+        await Task.WhenAll(pending);
+
+        async Task CreateAsync(int i)
+        {
+            try
+            {
+                await _cards.CreateCardAsync(new CreateCardRequest { ColumnId = _columnId, Title = $"event {i}" }, cancellationToken: ct);
+                progress?.Increment(1);
+            }
+            finally
+            {
+                inFlight.Release();
+            }
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _crud.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>
+/// The specialist alone: the benchmark plays crud's relay and publishes batches of consecutive
+/// events straight to the events exchange (the JSON of contracts/README.md), every 5 ms what is
+/// due — rates crud cannot commit on this machine.
+/// </summary>
+public sealed class BusEvents : IEventSource
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly IConnection _connection;
+    private readonly IChannel _channel;
+    private readonly Guid _board = Guid.NewGuid();
+    private long _position;
+
+    private BusEvents(IConnection connection, IChannel channel)
+    {
+        _connection = connection;
+        _channel = channel;
+    }
+
+    public string BoardId => _board.ToString();
+
+    public string LatencyFrom => "publish";
+
+    public static async Task<BusEvents> CreateAsync(string bus, CancellationToken ct)
+    {
+        var connection = await new ConnectionFactory { Uri = new Uri(bus) }.CreateConnectionAsync(ct);
+        return new BusEvents(connection, await connection.CreateChannelAsync(cancellationToken: ct));
+    }
+
+    public async Task PublishAsync(int count, int rate, ProgressTask? progress, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        for (var sent = 0; sent < count;)
+        {
+            var due = Math.Min(count, (int)(clock.Elapsed.TotalSeconds * rate) + 1);
+            if (due > sent)
+            {
+                await PublishBatchAsync(due - sent, ct);
+                progress?.Increment(due - sent);
+                sent = due;
+            }
+            await Task.Delay(5, ct);
+        }
+    }
+
+    private async Task PublishBatchAsync(int size, CancellationToken ct)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var events = Enumerable.Range(0, size).Select(_ =>
+        {
+            var position = ++_position;
+            var payload = new IntegrationEvent
+            {
+                Position = position,
+                EventId = Guid.NewGuid().ToString(),
+                BoardId = BoardId,
+                OccurredAt = Timestamp.FromDateTimeOffset(now),
+                CardCreated = new CardCreated { Card = new Card { Id = Guid.NewGuid().ToString(), BoardId = BoardId, Title = $"event {position}" } },
+            };
+            return new IntegrationEventEnvelope(position, Guid.Parse(payload.EventId), _board, nameof(CardCreated), now, payload.ToByteArray());
+        }).ToList();
+        var body = JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            messageId = Guid.NewGuid(),
+            messageType = new[] { "urn:message:Polyglot.Contracts.Events:IntegrationEventBatch" },
+            message = new IntegrationEventBatch(events),
+        }, Json);
+        await _channel.BasicPublishAsync(IntegrationEventBatch.ExchangeName, "", mandatory: false,
+            new BasicProperties { ContentType = "application/vnd.masstransit+json" }, body, ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _channel.DisposeAsync();
+        await _connection.DisposeAsync();
+    }
+}
