@@ -13,7 +13,11 @@ namespace Microsoft.Extensions.Hosting;
 /// </summary>
 public static class StrictGrpcRequests
 {
-    /// <summary>Binds every gRPC service as Grpc.AspNetCore does, but with request parsing that fails precisely.</summary>
+    /// <summary>
+    /// Binds every gRPC service as Grpc.AspNetCore does, but with request parsing that fails
+    /// precisely. A service may register a <see cref="Marshaller{T}"/> of a response type to
+    /// encode those responses its own way (realtime encodes each event once for all its streams).
+    /// </summary>
     public static IServiceCollection AddStrictGrpcRequests(this IServiceCollection services)
     {
         var standard = services.Single(d => d.ServiceType == typeof(IServiceMethodProvider<>)
@@ -23,7 +27,7 @@ public static class StrictGrpcRequests
         return services;
     }
 
-    private sealed class StrictServiceMethodProvider<TService> : IServiceMethodProvider<TService> where TService : class
+    private sealed class StrictServiceMethodProvider<TService>(IServiceProvider services) : IServiceMethodProvider<TService> where TService : class
     {
         public void OnServiceMethodDiscovery(ServiceMethodProviderContext<TService> context)
         {
@@ -35,11 +39,11 @@ public static class StrictGrpcRequests
             var bindService = bind.BindType
                 .GetMethods(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic)
                 .Single(m => m.Name == bind.BindMethodName && m.GetParameters() is [{ ParameterType: var binder }, _] && binder == typeof(ServiceBinderBase));
-            bindService.Invoke(null, [new Binder(context), null]);
+            bindService.Invoke(null, [new Binder(context, services), null]);
         }
 
         /// <summary>Receives each generated method and registers it with a strict request marshaller; handlers run on a per-call service instance, as Grpc.AspNetCore's own binder does.</summary>
-        private sealed class Binder(ServiceMethodProviderContext<TService> context) : ServiceBinderBase
+        private sealed class Binder(ServiceMethodProviderContext<TService> context, IServiceProvider services) : ServiceBinderBase
         {
             public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, UnaryServerMethod<TRequest, TResponse>? handler) =>
                 context.AddUnaryMethod(Strict(method), Metadata(method), Invoker<UnaryServerMethod<TService, TRequest, TResponse>>(method, typeof(TRequest), typeof(ServerCallContext)));
@@ -59,7 +63,7 @@ public static class StrictGrpcRequests
             private static List<object> Metadata(IMethod method) =>
                 [.. typeof(TService).GetCustomAttributes(inherit: true), .. typeof(TService).GetMethod(method.Name)?.GetCustomAttributes(inherit: true) ?? []];
 
-            private static Method<TRequest, TResponse> Strict<TRequest, TResponse>(Method<TRequest, TResponse> method) =>
+            private Method<TRequest, TResponse> Strict<TRequest, TResponse>(Method<TRequest, TResponse> method) =>
                 new(method.Type, method.ServiceName, method.Name, new Marshaller<TRequest>(
                     method.RequestMarshaller.ContextualSerializer,
                     deserialization =>
@@ -72,7 +76,7 @@ public static class StrictGrpcRequests
                         {
                             throw new RpcException(new Status(StatusCode.InvalidArgument, $"The request is not a valid {typeof(TRequest).Name} protobuf message."));
                         }
-                    }), method.ResponseMarshaller);
+                    }), services.GetService<Marshaller<TResponse>>() ?? method.ResponseMarshaller);
         }
     }
 }

@@ -27,6 +27,7 @@ internal static class Extensions
         // Requests are a channel name and a few numbers: 4 KB is generous (RESOURCE_EXHAUSTED past it).
         builder.Services.AddGrpc(options => options.MaxReceiveMessageSize = 4 * 1024);
         builder.Services.AddStrictGrpcRequests();
+        builder.Services.AddSingleton(SubscribeResponses.Marshaller);
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks();
         builder.Services.AddProblemDetails();

@@ -37,15 +37,7 @@ public sealed class RealtimeService(ChannelHub hub) : V1.Realtime.RealtimeBase
             });
             await foreach (var message in subscription.ReadAllAsync(context.CancellationToken))
             {
-                await responseStream.WriteAsync(message switch
-                {
-                    HubEvent hubEvent => new SubscribeResponse { Event = hubEvent.Event },
-                    PresenceChange change => new SubscribeResponse
-                    {
-                        PresenceChanged = new PresenceChanged { Channel = change.Channel.Name, SubscriberId = change.SubscriberId, Joined = change.Joined, Count = change.Count },
-                    },
-                    _ => throw new InvalidOperationException($"Unknown hub message {message.GetType().Name}."),
-                });
+                await responseStream.WriteAsync(SubscribeResponses.For(message));
             }
         }
         catch (SlowConsumerException ex)
