@@ -23,10 +23,18 @@ public sealed class HoldSettings : TargetSettings
     [CommandOption("--hold <SECONDS>"), Description("How long to hold them open before measuring.")]
     public int HoldSeconds { get; init; } = 5;
 
+    [CommandOption("-t|--transport <TRANSPORT>"), Description("grpc (streams over --connections HTTP/2 connections) or websocket (one socket each, sharded across client processes).")]
+    public string Transport { get; init; } = "grpc";
+
+    [CommandOption("--processes <P>"), Description("WebSocket client processes (default: one per 15,000 sockets; a process holds at most ~19,900 here).")]
+    public int? Processes { get; init; }
+
     public override ValidationResult Validate() =>
-        Subscriptions < 1 || Connections < 1 || Channels < 1 || HoldSeconds < 0
-            ? ValidationResult.Error("--subscriptions, --connections and --channels must be positive, --hold 0 or more.")
-            : ValidationResult.Success();
+        Subscriptions < 1 || Connections < 1 || Channels < 1 || HoldSeconds < 0 || Processes < 1
+            ? ValidationResult.Error("--subscriptions, --connections, --channels and --processes must be positive, --hold 0 or more.")
+            : Transport is not ("grpc" or "websocket")
+                ? ValidationResult.Error("--transport is grpc or websocket.")
+                : ValidationResult.Success();
 }
 
 /// <summary>
@@ -41,55 +49,17 @@ public sealed class HoldCommand : AsyncCommand<HoldSettings>
         await using var target = await Target.OpenAsync(settings, ct);
         var before = await RealtimeStats.ReadAsync(target, collect: true, ct);
         var channels = Enumerable.Range(0, settings.Channels).Select(_ => $"board:{Guid.NewGuid()}").ToArray();
-        var connections = Connections.Open(target.RealtimeGrpc, settings.Connections);
-        var clients = connections.Select(c => new RealtimeClient(c)).ToArray();
-        var calls = new List<AsyncServerStreamingCall<SubscribeResponse>>(settings.Subscriptions);
-        using var hold = CancellationTokenSource.CreateLinkedTokenSource(ct);
 
         var opening = Stopwatch.StartNew();
-        await AnsiConsole.Progress().StartAsync(async progress =>
-        {
-            var task = progress.AddTask($"Opening {settings.Subscriptions:N0} subscriptions over {settings.Connections} connections", maxValue: settings.Subscriptions);
-            // A bounded number in flight: opening 100,000 at once would only queue in the client.
-            using var gate = new SemaphoreSlim(1000);
-            var opened = Enumerable.Range(0, settings.Subscriptions).Select(async i =>
-            {
-                await gate.WaitAsync(ct);
-                try
-                {
-                    var call = clients[i % clients.Length].Subscribe(new SubscribeRequest { Channel = channels[i % channels.Length] }, cancellationToken: hold.Token);
-                    if (!await call.ResponseStream.MoveNext(ct) || call.ResponseStream.Current.MessageCase != SubscribeResponse.MessageOneofCase.Subscribed)
-                    {
-                        throw new InvalidOperationException("A subscription did not confirm.");
-                    }
-                    lock (calls)
-                    {
-                        calls.Add(call);
-                    }
-                    task.Increment(1);
-                }
-                finally
-                {
-                    gate.Release();
-                }
-            });
-            await Task.WhenAll(opened);
-        });
+        var subscriptions = settings.Transport == "websocket"
+            ? await OpenWebSocketsAsync(target, settings, channels, ct)
+            : await OpenGrpcStreamsAsync(target, settings, channels, ct);
         opening.Stop();
 
         await AnsiConsole.Status().StartAsync($"Holding for {settings.HoldSeconds} s", _ => Task.Delay(TimeSpan.FromSeconds(settings.HoldSeconds), ct));
         var after = await RealtimeStats.ReadAsync(target, collect: true, ct);
         var held = after.Subscriptions - before.Subscriptions;
-
-        await hold.CancelAsync();
-        foreach (var call in calls)
-        {
-            call.Dispose();
-        }
-        foreach (var connection in connections)
-        {
-            connection.Dispose();
-        }
+        await subscriptions.DisposeAsync();
 
         await new Result(
             "hold",
@@ -99,7 +69,8 @@ public sealed class HoldCommand : AsyncCommand<HoldSettings>
             new Dictionary<string, object>
             {
                 ["subscriptions"] = settings.Subscriptions,
-                ["connections"] = settings.Connections,
+                ["transport"] = settings.Transport,
+                ["connections"] = settings.Transport == "websocket" ? settings.Subscriptions : settings.Connections,
                 ["channels"] = settings.Channels,
                 ["holdSeconds"] = settings.HoldSeconds,
                 ["realtime"] = target.Bus is null ? "app host" : "started by the benchmark",
@@ -116,6 +87,98 @@ public sealed class HoldCommand : AsyncCommand<HoldSettings>
                 ["clientWorkingSetMiB"] = Environment.WorkingSet / 1048576.0,
             }).SaveAndShowAsync(settings.Out);
         return held == settings.Subscriptions ? 0 : 1;
+    }
+
+    private static async Task<IAsyncDisposable> OpenGrpcStreamsAsync(Target target, HoldSettings settings, string[] channels, CancellationToken ct)
+    {
+        var connections = Connections.Open(target.RealtimeGrpc, settings.Connections);
+        var clients = connections.Select(c => new RealtimeClient(c)).ToArray();
+        var calls = new List<AsyncServerStreamingCall<SubscribeResponse>>(settings.Subscriptions);
+        await AnsiConsole.Progress().StartAsync(async progress =>
+        {
+            var task = progress.AddTask($"Opening {settings.Subscriptions:N0} gRPC streams over {settings.Connections} connections", maxValue: settings.Subscriptions);
+            // A bounded number in flight: opening 100,000 at once would only queue in the client.
+            using var gate = new SemaphoreSlim(1000);
+            await Task.WhenAll(Enumerable.Range(0, settings.Subscriptions).Select(async i =>
+            {
+                await gate.WaitAsync(ct);
+                try
+                {
+                    var call = clients[i % clients.Length].Subscribe(new SubscribeRequest { Channel = channels[i % channels.Length] }, cancellationToken: ct);
+                    if (!await call.ResponseStream.MoveNext(ct) || call.ResponseStream.Current.MessageCase != SubscribeResponse.MessageOneofCase.Subscribed)
+                    {
+                        throw new InvalidOperationException("A subscription did not confirm.");
+                    }
+                    lock (calls)
+                    {
+                        calls.Add(call);
+                    }
+                    task.Increment(1);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }));
+        });
+        return new Closing(() =>
+        {
+            calls.ForEach(call => call.Dispose());
+            Array.ForEach(connections, connection => connection.Dispose());
+            return Task.CompletedTask;
+        });
+    }
+
+    /// <summary>One socket per subscription, opened by client processes of their own (<see cref="WebSocketShardCommand"/>).</summary>
+    private static async Task<IAsyncDisposable> OpenWebSocketsAsync(Target target, HoldSettings settings, string[] channels, CancellationToken ct)
+    {
+        var processes = settings.Processes ?? (settings.Subscriptions + 14_999) / 15_000;
+        var channelsFile = Path.GetTempFileName();
+        await File.WriteAllLinesAsync(channelsFile, channels, ct);
+        var url = new UriBuilder(target.RealtimeHttp) { Scheme = "ws", Path = "/ws" }.Uri.ToString();
+        var shards = new List<Process>();
+        await AnsiConsole.Progress().StartAsync(async progress =>
+        {
+            var task = progress.AddTask($"Opening {settings.Subscriptions:N0} WebSockets from {processes} client processes", maxValue: settings.Subscriptions);
+            var opened = new int[processes];
+            await Task.WhenAll(Enumerable.Range(0, processes).Select(async p =>
+            {
+                var first = (int)((long)settings.Subscriptions * p / processes);
+                var count = (int)((long)settings.Subscriptions * (p + 1) / processes) - first;
+                var shard = WebSocketShardCommand.Start(url, channelsFile, first, count);
+                lock (shards)
+                {
+                    shards.Add(shard);
+                }
+                while (await shard.StandardOutput.ReadLineAsync(ct) is { } line && line != "ready")
+                {
+                    opened[p] = int.Parse(line["opened ".Length..], System.Globalization.CultureInfo.InvariantCulture);
+                    task.Value = opened.Sum();
+                }
+                if (shard.HasExited && shard.ExitCode != 0)
+                {
+                    throw new InvalidOperationException($"WebSocket client process {p} failed with exit code {shard.ExitCode}.");
+                }
+            }));
+        });
+        return new Closing(async () =>
+        {
+            foreach (var shard in shards)
+            {
+                shard.StandardInput.Close(); // the shard's signal to close its sockets and exit
+            }
+            foreach (var shard in shards)
+            {
+                await shard.WaitForExitAsync();
+                shard.Dispose();
+            }
+            File.Delete(channelsFile);
+        });
+    }
+
+    private sealed class Closing(Func<Task> close) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await close();
     }
 
     internal static string CommandLine() => "dotnet run -c Release --project bench/Polyglot.Bench -- " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));

@@ -6,7 +6,8 @@ app.Configure(config =>
 {
     config.SetApplicationName("polyglot-bench");
     config.AddCommand<HoldCommand>("hold")
-        .WithDescription("Open N subscriptions over M HTTP/2 connections, hold them, and report realtime's memory per subscription.");
+        .WithDescription("Open N subscriptions (gRPC streams over M HTTP/2 connections, or WebSockets), hold them, and report realtime's memory per subscription.");
+    config.AddCommand<WebSocketShardCommand>("ws-shard").IsHidden();
     config.AddCommand<FanoutCommand>("fanout")
         .WithDescription("Create events on crud at a set rate for S subscribers of one board, and report deliveries/s, server CPU per delivery and commit→subscriber latency.");
 });

@@ -1,0 +1,86 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Net.WebSockets;
+using Spectre.Console.Cli;
+
+namespace Polyglot.Bench;
+
+public sealed class WebSocketShardSettings : CommandSettings
+{
+    [CommandOption("--url <URL>"), Description("realtime's WebSocket endpoint, e.g. ws://localhost:5200/ws.")]
+    public string Url { get; init; } = "";
+
+    [CommandOption("--channels-file <PATH>"), Description("One channel per line; socket i subscribes to line i modulo their number.")]
+    public string ChannelsFile { get; init; } = "";
+
+    [CommandOption("--first <I>"), Description("Index of this shard's first socket among all shards' sockets.")]
+    public int First { get; init; }
+
+    [CommandOption("--count <N>"), Description("Sockets this shard opens.")]
+    public int Count { get; init; }
+}
+
+/// <summary>
+/// One client process of <c>hold --transport websocket</c>: a process can hold at most
+/// ~19,900 sockets here (20,000 open files), so the sockets are sharded across processes. It
+/// opens its sockets, reports progress on stdout ("opened N", then "ready"), holds them until
+/// its stdin closes, and exits.
+/// </summary>
+public sealed class WebSocketShardCommand : AsyncCommand<WebSocketShardSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, WebSocketShardSettings settings, CancellationToken ct)
+    {
+        var channels = await File.ReadAllLinesAsync(settings.ChannelsFile, ct);
+        var sockets = new ClientWebSocket[settings.Count];
+        var opened = 0;
+        using var gate = new SemaphoreSlim(200);
+        var progress = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, settings.Count).Select(async i =>
+        {
+            await gate.WaitAsync(ct);
+            try
+            {
+                var socket = sockets[i] = new ClientWebSocket();
+                var channel = channels[(settings.First + i) % channels.Length];
+                await socket.ConnectAsync(new Uri($"{settings.Url}?channel={Uri.EscapeDataString(channel)}"), ct);
+                // The `subscribed` message: from then on realtime holds the subscription.
+                await socket.ReceiveAsync(new byte[1024], ct);
+                var done = Interlocked.Increment(ref opened);
+                lock (progress)
+                {
+                    if (progress.ElapsedMilliseconds > 250 || done == settings.Count)
+                    {
+                        Console.WriteLine($"opened {done}");
+                        progress.Restart();
+                    }
+                }
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+        Console.WriteLine("ready");
+
+        await Console.In.ReadToEndAsync(ct); // until the parent closes our stdin
+        foreach (var socket in sockets)
+        {
+            socket.Abort();
+            socket.Dispose();
+        }
+        return 0;
+    }
+
+    /// <summary>Starts a shard: this same program, with stdin and stdout piped to the caller.</summary>
+    public static Process Start(string url, string channelsFile, int first, int count)
+    {
+        var program = Environment.ProcessPath!;
+        var arguments = new List<string>();
+        if (Path.GetFileNameWithoutExtension(program) == "dotnet")
+        {
+            arguments.Add(typeof(WebSocketShardCommand).Assembly.Location);
+        }
+        arguments.AddRange(["ws-shard", "--url", url, "--channels-file", channelsFile, "--first", $"{first}", "--count", $"{count}"]);
+        return Process.Start(new ProcessStartInfo(program, arguments) { RedirectStandardInput = true, RedirectStandardOutput = true })!;
+    }
+}
