@@ -161,7 +161,7 @@ public sealed class FanoutCommand : AsyncCommand<FanoutSettings>
             },
             new Dictionary<string, double>
             {
-                ["eventsCommittedPerSecond"] = settings.Events / publishing.TotalSeconds,
+                ["eventsPerSecond"] = settings.Events / publishing.TotalSeconds,
                 ["deliveries"] = delivered,
                 ["deliveriesMissing"] = expected - delivered,
                 ["deliveriesPerSecond"] = delivered / elapsed.TotalSeconds,

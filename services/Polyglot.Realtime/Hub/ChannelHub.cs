@@ -1,22 +1,22 @@
-using System.Collections.Immutable;
 using Microsoft.Extensions.Options;
 
 namespace Polyglot.Realtime.Hub;
 
 /// <summary>
 /// The transport-free core: channels, their subscribers, the fan-out of events in position
-/// order, and resuming. Transports (gRPC today; WebSocket and SSE later) only adapt a
+/// order, and resuming. The transports (gRPC, WebSocket, SSE) only adapt a
 /// <see cref="Subscription"/>.
 /// </summary>
 /// <remarks>
-/// Subscriber lists are copy-on-write arrays: <see cref="Publish"/> takes a snapshot under the
-/// lock and fans out without it, so a publish to 10,000 subscribers never blocks a subscribe.
+/// <see cref="Publish"/> finds the channels' subscribers under the lock and fans out without
+/// it (<see cref="ChannelSubscribers"/>), so a publish to 10,000 subscribers never blocks a
+/// subscribe; one who joins meanwhile and gets the event anyway drops it by position.
 /// Publish is called by one consumer at a time, in the bus's delivery order.
 /// </remarks>
 public sealed partial class ChannelHub
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<HubChannel, ImmutableArray<Subscription>> _channels = [];
+    private readonly Dictionary<HubChannel, ChannelSubscribers> _channels = [];
     private readonly History _history;
     private readonly IEventLog _eventLog;
     private readonly int _queueCapacity;
@@ -36,7 +36,7 @@ public sealed partial class ChannelHub
     /// <summary>Subscriptions held right now, on every channel.</summary>
     public int SubscriptionCount
     {
-        get { lock (_lock) { return _channels.Values.Sum(s => s.Length); } }
+        get { lock (_lock) { return _channels.Values.Sum(s => s.Count); } }
     }
 
     /// <summary>The last position fanned out; 0 before the first event.</summary>
@@ -57,7 +57,8 @@ public sealed partial class ChannelHub
     public Subscription Subscribe(SubscriptionRequest request)
     {
         Subscription subscription;
-        ImmutableArray<Subscription> subscribers;
+        ChannelSubscribers subscribers;
+        int count;
         lock (_lock)
         {
             if (_draining)
@@ -77,17 +78,27 @@ public sealed partial class ChannelHub
                 { } after =>
                     new Subscription(this, request, after, ct => _eventLog.ReadAfterAsync(channel, after, ct), _queueCapacity),
             };
-            subscribers = _channels[channel] = _channels.GetValueOrDefault(channel, []).Add(subscription);
+            if (!_channels.TryGetValue(channel, out subscribers!))
+            {
+                _channels[channel] = subscribers = new ChannelSubscribers();
+            }
+            subscribers.Add(subscription);
+            count = subscribers.Count;
         }
-        AnnouncePresence(subscribers, new PresenceChange(request.Channel, subscription.SubscriberId, joined: true, subscribers.Length), subscription);
+        subscribers.Announce(new PresenceChange(request.Channel, subscription.SubscriberId, joined: true, count), subscription);
         return subscription;
     }
 
     /// <summary>Who is subscribed to the channel on this hub right now.</summary>
     public Presence GetPresence(HubChannel channel)
     {
-        var subscribers = Snapshot(channel);
-        return new Presence(channel, subscribers.Length, [.. subscribers.Select(s => s.SubscriberId).Distinct().Order(StringComparer.Ordinal)]);
+        ChannelSubscribers? subscribers;
+        int count;
+        lock (_lock)
+        {
+            count = _channels.TryGetValue(channel, out subscribers) ? subscribers.Count : 0;
+        }
+        return new Presence(channel, count, [.. (subscribers?.All ?? []).Select(s => s.SubscriberId).Distinct().Order(StringComparer.Ordinal)]);
     }
 
     /// <summary>
@@ -116,7 +127,7 @@ public sealed partial class ChannelHub
     /// <summary>Fans one event out to its board's channel and the firehose; drops a position already seen.</summary>
     public void Publish(HubEvent hubEvent)
     {
-        ImmutableArray<Subscription> board, all;
+        ChannelSubscribers? board, all;
         lock (_lock)
         {
             if (hubEvent.Position <= _head)
@@ -128,20 +139,12 @@ public sealed partial class ChannelHub
             var contiguous = _head == 0 || hubEvent.Position == _head + 1;
             _head = hubEvent.Position;
             _history.Append(hubEvent, contiguous);
-            board = _channels.GetValueOrDefault(hubEvent.Channel, []);
-            all = _channels.GetValueOrDefault(HubChannel.All, []);
+            board = _channels.GetValueOrDefault(hubEvent.Channel);
+            all = _channels.GetValueOrDefault(HubChannel.All);
         }
 
-        Deliver(board, hubEvent);
-        Deliver(all, hubEvent);
-    }
-
-    private static void Deliver(ImmutableArray<Subscription> subscribers, HubMessage hubEvent)
-    {
-        foreach (var subscription in subscribers)
-        {
-            subscription.Deliver(hubEvent);
-        }
+        board?.Deliver(hubEvent);
+        all?.Deliver(hubEvent);
     }
 
     /// <summary>
@@ -169,7 +172,7 @@ public sealed partial class ChannelHub
         lock (_lock)
         {
             _draining = true;
-            subscriptions = [.. _channels.Values.SelectMany(s => s)];
+            subscriptions = [.. _channels.Values.SelectMany(s => s.All)];
         }
         foreach (var subscription in subscriptions)
         {
@@ -180,43 +183,21 @@ public sealed partial class ChannelHub
 
     internal void Unsubscribe(Subscription subscription)
     {
-        ImmutableArray<Subscription> subscribers;
+        ChannelSubscribers? subscribers;
+        int count;
         lock (_lock)
         {
-            if (!_channels.TryGetValue(subscription.Channel, out var before) || !before.Contains(subscription))
+            if (!_channels.TryGetValue(subscription.Channel, out subscribers) || !subscribers.Remove(subscription))
             {
                 return;
             }
-            subscribers = before.Remove(subscription);
-            if (subscribers.IsEmpty)
+            count = subscribers.Count;
+            if (count == 0)
             {
                 _channels.Remove(subscription.Channel);
             }
-            else
-            {
-                _channels[subscription.Channel] = subscribers;
-            }
         }
-        AnnouncePresence(subscribers, new PresenceChange(subscription.Channel, subscription.SubscriberId, joined: false, subscribers.Length), subscription);
-    }
-
-    private ImmutableArray<Subscription> Snapshot(HubChannel channel)
-    {
-        lock (_lock)
-        {
-            return _channels.GetValueOrDefault(channel, []);
-        }
-    }
-
-    private static void AnnouncePresence(ImmutableArray<Subscription> subscribers, PresenceChange change, Subscription about)
-    {
-        foreach (var subscriber in subscribers)
-        {
-            if (subscriber.WantsPresence && subscriber != about)
-            {
-                subscriber.Deliver(change);
-            }
-        }
+        subscribers.Announce(new PresenceChange(subscription.Channel, subscription.SubscriberId, joined: false, count), subscription);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Draining: ended {Count} subscriptions")]

@@ -77,9 +77,9 @@ public sealed class Subscription : IDisposable
 
     internal void Deliver(HubMessage message)
     {
-        if (!_live.Writer.TryWrite(message))
+        // Full: too slow. (Already ended, it refuses quietly.)
+        if (!_live.Writer.TryWrite(message) && End(new SlowConsumerException(Channel, _live.Reader.Count)))
         {
-            End(new SlowConsumerException(Channel, _live.Reader.Count));
             // The subscriber resumes from the last position it received, so what is queued would
             // only be skipped: drop it now rather than pin it until a stalled reader wakes.
             while (_live.Reader.TryRead(out _))
@@ -88,13 +88,15 @@ public sealed class Subscription : IDisposable
         }
     }
 
-    /// <summary>Ends the stream: the reader gets what is queued, then <paramref name="reason"/>.</summary>
-    internal void End(Exception reason)
+    /// <summary>Ends the stream: the reader gets what is queued, then <paramref name="reason"/>. False when it had ended already.</summary>
+    internal bool End(Exception reason)
     {
-        if (_live.Writer.TryComplete(reason))
+        if (!_live.Writer.TryComplete(reason))
         {
-            _hub.Unsubscribe(this);
+            return false;
         }
+        _hub.Unsubscribe(this);
+        return true;
     }
 
     public void Dispose()
