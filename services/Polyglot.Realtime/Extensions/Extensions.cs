@@ -22,7 +22,8 @@ internal static class Extensions
 
         // Kestrel takes only its endpoints from configuration; bind Kestrel:Limits too. Many
         // streams share an HTTP/2 connection here: the default of 100 per connection would make
-        // a client holding 100,000 subscriptions open 1,000 connections.
+        // a client holding 100,000 subscriptions open 1,000 connections. Keep-alive pings find
+        // dead peers, whose streams would otherwise be held until TCP gives up.
         builder.Services.Configure<KestrelServerOptions>(builder.Configuration.GetSection("Kestrel"));
         // Requests are a channel name and a few numbers: 4 KB is generous (RESOURCE_EXHAUSTED past it).
         builder.Services.AddGrpc(options => options.MaxReceiveMessageSize = 4 * 1024);
