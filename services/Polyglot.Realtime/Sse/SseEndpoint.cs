@@ -18,7 +18,9 @@ namespace Polyglot.Realtime.Sse;
 /// </summary>
 public static class SseEndpoint
 {
-    public static void MapSseTransport(this WebApplication app) => app.MapGet("/sse", SubscribeAsync);
+    public const string Path = "/sse";
+
+    public static void MapSseTransport(this WebApplication app) => app.MapGet(Path, SubscribeAsync);
 
     private static async Task<IResult> SubscribeAsync(HttpContext context, ChannelHub hub)
     {

@@ -15,13 +15,15 @@ namespace Polyglot.Realtime.WebSockets;
 /// </summary>
 public static class WebSocketEndpoint
 {
+    public const string Path = "/ws";
+
     public const WebSocketCloseStatus SlowConsumer = (WebSocketCloseStatus)4429;
     public const WebSocketCloseStatus HistoryLost = (WebSocketCloseStatus)4410;
 
     public static void MapWebSocketTransport(this WebApplication app)
     {
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
-        app.Map("/ws", SubscribeAsync);
+        app.Map(Path, SubscribeAsync);
     }
 
     private static async Task<IResult> SubscribeAsync(HttpContext context, ChannelHub hub)
@@ -75,7 +77,9 @@ public static class WebSocketEndpoint
 
     private static async Task DrainUntilClosedAsync(WebSocket socket, CancellationTokenSource closed)
     {
-        var buffer = new byte[1024];
+        // Clients send nothing but a close here (control frames carry at most 125 bytes); a
+        // small buffer is per-socket memory saved, and anything longer is read in pieces.
+        var buffer = new byte[128];
         try
         {
             while (!closed.IsCancellationRequested)
