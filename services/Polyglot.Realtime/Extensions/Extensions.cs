@@ -1,15 +1,14 @@
 using MassTransit;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using OpenTelemetry.Instrumentation.AspNetCore;
 using Polyglot.Contracts.Events;
 using Polyglot.Contracts.Events.V1;
 using Polyglot.Realtime.Backfill;
 using Polyglot.Realtime.Bus;
 using Polyglot.Realtime.Grpc;
-using OpenTelemetry.Instrumentation.AspNetCore;
 using Polyglot.Realtime.Hub;
 using Polyglot.Realtime.Sse;
 using Polyglot.Realtime.WebSockets;
-
 
 namespace Polyglot.Realtime.Extensions;
 
