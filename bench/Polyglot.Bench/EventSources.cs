@@ -1,10 +1,10 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Events;
 using Polyglot.Contracts.Events.V1;
+using Polyglot.Testing;
 using RabbitMQ.Client;
 using Spectre.Console;
 
@@ -90,12 +90,11 @@ public sealed class CrudEvents : IEventSource
 
 /// <summary>
 /// The specialist alone: the benchmark plays crud's relay and publishes batches of consecutive
-/// events straight to the events exchange (the JSON of contracts/README.md), every 5 ms what is
+/// events straight to the events exchange (<see cref="EventsExchange"/>), every 5 ms what is
 /// due — rates crud cannot commit on this machine.
 /// </summary>
 public sealed class BusEvents : IEventSource
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly IConnection _connection;
     private readonly IChannel _channel;
     private readonly Guid _board = Guid.NewGuid();
@@ -149,14 +148,7 @@ public sealed class BusEvents : IEventSource
             };
             return new IntegrationEventEnvelope(position, Guid.Parse(payload.EventId), _board, nameof(CardCreated), now, payload.ToByteArray());
         }).ToList();
-        var body = JsonSerializer.SerializeToUtf8Bytes(new
-        {
-            messageId = Guid.NewGuid(),
-            messageType = new[] { "urn:message:Polyglot.Contracts.Events:IntegrationEventBatch" },
-            message = new IntegrationEventBatch(events),
-        }, Json);
-        await _channel.BasicPublishAsync(IntegrationEventBatch.ExchangeName, "", mandatory: false,
-            new BasicProperties { ContentType = "application/vnd.masstransit+json" }, body, ct);
+        await EventsExchange.PublishAsync(_channel, events, ct);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,5 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Polyglot.Contracts.Boards.V1;
+using Polyglot.Contracts.Events;
+using Polyglot.Crud.Outbox;
 using Polyglot.Testing;
 using RabbitMQ.Client;
 
@@ -37,10 +39,10 @@ public sealed class GapTests(ManualBusFixture fixture) : IClassFixture<ManualBus
 
         await using var connection = await new ConnectionFactory { Uri = new Uri(fixture.Bus) }.CreateConnectionAsync(timeout.Token);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: timeout.Token);
-        await PublishAsync(channel, rows[0].Position, rows[0].BoardId, rows[0].Payload);          // 1
-        await PublishAsync(channel, rows[2].Position, rows[2].BoardId, rows[2].Payload);          // 3: 2 lost on the way
-        await PublishAsync(channel, rows[3].Position, rows[3].BoardId, "not protobuf"u8.ToArray()); // 4, unreadable
-        await PublishAsync(channel, rows[4].Position, rows[4].BoardId, rows[4].Payload);          // 5
+        await PublishAsync(channel, rows[0]);                                   // 1
+        await PublishAsync(channel, rows[2]);                                   // 3: 2 lost on the way
+        await PublishAsync(channel, rows[3], "not protobuf"u8.ToArray());       // 4, unreadable
+        await PublishAsync(channel, rows[4]);                                   // 5
 
         var events = await Streams.ReadEventsAsync(stream.ResponseStream, 5, timeout.Token);
         Assert.Equal(rows.Select(r => r.Position), events.Select(e => e.Position));
@@ -48,6 +50,7 @@ public sealed class GapTests(ManualBusFixture fixture) : IClassFixture<ManualBus
         await Wait.UntilAsync(async () => await ManualBus.MessagesInAsync(connection, $"{fixture.QueueName}_error") == 1, TimeSpan.FromSeconds(10), "the unreadable message in the error queue");
     }
 
-    private static Task PublishAsync(IChannel channel, long position, Guid boardId, byte[] payload) =>
-        ManualBus.PublishAsync(channel, [(position, boardId, payload)]);
+    /// <summary>One outbox row as crud's relay would publish it, with its payload replaced when given.</summary>
+    private static Task PublishAsync(IChannel channel, OutboxMessage row, byte[]? payload = null) =>
+        EventsExchange.PublishAsync(channel, [new IntegrationEventEnvelope(row.Position, row.EventId, row.BoardId, row.Type, row.OccurredAt, payload ?? row.Payload)]);
 }

@@ -1,35 +1,17 @@
-using System.Text.Json;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Polyglot.Contracts.Events;
 using Polyglot.Contracts.Events.V1;
+using Polyglot.Testing;
 using RabbitMQ.Client;
 
 namespace Polyglot.Realtime.Tests;
 
-/// <summary>
-/// Publishes to the events exchange as a non-.NET relay would: MassTransit's documented JSON
-/// envelope (contracts/README.md) over plain AMQP, one message per batch of events.
-/// </summary>
+/// <summary>What the tests publish to the events exchange themselves (<see cref="EventsExchange"/>), and what they ask RabbitMQ.</summary>
 internal static class ManualBus
 {
-    public static async Task PublishAsync(IChannel channel, IEnumerable<(long Position, Guid BoardId, byte[] Payload)> batch)
-    {
-        var body = JsonSerializer.SerializeToUtf8Bytes(new
-        {
-            messageId = Guid.NewGuid(),
-            messageType = new[] { "urn:message:Polyglot.Contracts.Events:IntegrationEventBatch" },
-            message = new
-            {
-                events = batch.Select(e => new { position = e.Position, eventId = Guid.NewGuid(), boardId = e.BoardId, type = "CardCreated", occurredAt = DateTimeOffset.UtcNow, payload = e.Payload }),
-            },
-        });
-        await channel.BasicPublishAsync(IntegrationEventBatch.ExchangeName, "", mandatory: false,
-            new BasicProperties { ContentType = "application/vnd.masstransit+json", Persistent = true }, body);
-    }
-
     /// <summary>A CardCreated event at <paramref name="position"/> whose title is <paramref name="titleLength"/> characters.</summary>
-    public static (long Position, Guid BoardId, byte[] Payload) CardCreated(long position, Guid boardId, int titleLength)
+    public static IntegrationEventEnvelope CardCreated(long position, Guid boardId, int titleLength)
     {
         var integrationEvent = new IntegrationEvent
         {
@@ -42,7 +24,8 @@ internal static class ManualBus
                 Card = new Contracts.Boards.V1.Card { Id = Guid.NewGuid().ToString(), BoardId = boardId.ToString(), Title = new string('x', titleLength) },
             },
         };
-        return (position, boardId, integrationEvent.ToByteArray());
+        return new IntegrationEventEnvelope(position, Guid.Parse(integrationEvent.EventId), boardId, nameof(CardCreated),
+            integrationEvent.OccurredAt.ToDateTimeOffset(), integrationEvent.ToByteArray());
     }
 
     public static async Task<uint> MessagesInAsync(IConnection connection, string queue)

@@ -90,7 +90,7 @@ public sealed class RealtimeProcessTests(OwnBrokerFixture fixture) : IClassFixtu
             var board = Guid.NewGuid();
             foreach (var batch in Enumerable.Range(1, Events).Chunk(8))
             {
-                await ManualBus.PublishAsync(bus, batch.Select(position => ManualBus.CardCreated(position, board, TitleLength)));
+                await EventsExchange.PublishAsync(bus, [.. batch.Select(position => ManualBus.CardCreated(position, board, TitleLength))], timeout.Token);
                 // The reader that keeps up is never more than a batch behind, well within its queue.
                 await Wait.UntilAsync(() => Task.FromResult(Volatile.Read(ref lastReceived) >= batch[^1]), TimeSpan.FromSeconds(30), $"the healthy reader to receive up to {batch[^1]}");
             }
