@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace Polyglot.Crud.Data;
 
@@ -16,3 +17,6 @@ public sealed class DatabaseOptions
     [EnumDataType(typeof(DatabaseProvider))]
     public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
 }
+
+[OptionsValidator]
+public sealed partial class DatabaseOptionsValidator : IValidateOptions<DatabaseOptions>;

@@ -30,7 +30,7 @@ internal static class Extensions
 
     private static void AddDatabase(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddValidatedOptions<DatabaseOptions, DatabaseOptionsValidator>(DatabaseOptions.Section);
         var provider = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>()?.Provider ?? DatabaseProvider.Sqlite;
         var connectionString = builder.Configuration.GetConnectionString("db")
             ?? throw new InvalidOperationException("ConnectionStrings:db is not set.");
@@ -56,7 +56,7 @@ internal static class Extensions
         var bus = builder.Configuration.GetConnectionString("bus")
             ?? throw new InvalidOperationException("ConnectionStrings:bus is not set (an amqp:// URI).");
 
-        builder.Services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddValidatedOptions<OutboxOptions, OutboxOptionsValidator>(OutboxOptions.Section);
         builder.Services.AddMassTransit(x => x.UsingRabbitMq((_, rabbit) =>
         {
             rabbit.Host(new Uri(bus));

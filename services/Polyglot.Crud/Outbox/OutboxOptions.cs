@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace Polyglot.Crud.Outbox;
 
@@ -42,3 +43,6 @@ public sealed class OutboxOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
     public TimeSpan PruneInterval { get; set; } = TimeSpan.FromHours(1);
 }
+
+[OptionsValidator]
+public sealed partial class OutboxOptionsValidator : IValidateOptions<OutboxOptions>;

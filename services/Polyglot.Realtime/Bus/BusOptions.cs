@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace Polyglot.Realtime.Bus;
 
@@ -25,3 +26,6 @@ public sealed class BusOptions
     [Range(1, 65_535)]
     public ushort PrefetchCount { get; set; } = 256;
 }
+
+[OptionsValidator]
+public sealed partial class BusOptionsValidator : IValidateOptions<BusOptions>;

@@ -16,7 +16,7 @@ internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<HubOptions>().BindConfiguration(HubOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddValidatedOptions<HubOptions, HubOptionsValidator>(HubOptions.Section);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ChannelHub>();
         builder.AddBackfill();
@@ -56,7 +56,7 @@ internal static class Extensions
     {
         var connectionString = builder.Configuration.GetConnectionString("bus")
             ?? throw new InvalidOperationException("ConnectionStrings:bus is not set (an amqp:// URI).");
-        builder.Services.AddOptions<BusOptions>().BindConfiguration(BusOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddValidatedOptions<BusOptions, BusOptionsValidator>(BusOptions.Section);
         var options = builder.Configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new BusOptions();
 
         builder.Services.AddMassTransit(x =>

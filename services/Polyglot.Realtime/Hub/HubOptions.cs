@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace Polyglot.Realtime.Hub;
 
@@ -21,3 +22,6 @@ public sealed class HubOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan HistoryMaxAge { get; set; } = TimeSpan.FromMinutes(5);
 }
+
+[OptionsValidator]
+public sealed partial class HubOptionsValidator : IValidateOptions<HubOptions>;

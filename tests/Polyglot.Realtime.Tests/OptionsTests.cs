@@ -1,0 +1,19 @@
+using Polyglot.Realtime.Hub;
+
+namespace Polyglot.Realtime.Tests;
+
+/// <summary>The generated validators still hold the annotated limits (they replaced reflection-based validation).</summary>
+public sealed class OptionsTests
+{
+    [Fact]
+    public void HubSettingsOutsideTheirRangesAreRefusedAndTheDefaultsAccepted()
+    {
+        var validator = new HubOptionsValidator();
+
+        Assert.True(validator.Validate(null, new HubOptions()).Succeeded);
+        var refused = validator.Validate(null, new HubOptions { SubscriberQueueCapacity = 0, HistoryMaxAge = TimeSpan.Zero });
+        Assert.True(refused.Failed);
+        Assert.Contains(nameof(HubOptions.SubscriberQueueCapacity), refused.FailureMessage);
+        Assert.Contains(nameof(HubOptions.HistoryMaxAge), refused.FailureMessage);
+    }
+}
