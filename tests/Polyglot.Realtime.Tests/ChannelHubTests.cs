@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Polyglot.Contracts.Events.V1;
-using Polyglot.Realtime.Hub;
+using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Realtime.Tests;
 

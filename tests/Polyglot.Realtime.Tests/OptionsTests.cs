@@ -1,4 +1,4 @@
-using Polyglot.Realtime.Hub;
+using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Realtime.Tests;
 

@@ -1,3 +1,4 @@
+using Polyglot.Realtime.Bus;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Polyglot.Contracts.Boards.V1;
@@ -5,7 +6,7 @@ using Polyglot.Contracts.Events.V1;
 using Polyglot.Contracts.Realtime.V1;
 using Polyglot.Crud.Data;
 using Polyglot.Crud.Grpc;
-using Polyglot.Realtime.Grpc;
+using Polyglot.Streaming.Grpc;
 using Polyglot.Testing;
 using Board = Polyglot.Contracts.Boards.V1.Board;
 
@@ -26,7 +27,7 @@ public class SplitFixture : IAsyncLifetime
     protected virtual IEnumerable<KeyValuePair<string, string?>> RealtimeSettings => [];
 
     public ServiceHost<BoardsService> Crud { get; private set; } = null!;
-    public ServiceHost<RealtimeService> Realtime { get; private set; } = null!;
+    public ServiceHost<IntegrationEventConsumer> Realtime { get; private set; } = null!;
 
     public Boards.BoardsClient Boards => new(Crud.CreateGrpcChannel());
 
@@ -74,9 +75,9 @@ public class SplitFixture : IAsyncLifetime
     private async Task StartRealtimeAsync() => Realtime = await StartRealtimeReplicaAsync();
 
     /// <summary>Another realtime instance on the same bus and crud, as a second replica; the caller disposes it.</summary>
-    public async Task<ServiceHost<RealtimeService>> StartRealtimeReplicaAsync()
+    public async Task<ServiceHost<IntegrationEventConsumer>> StartRealtimeReplicaAsync()
     {
-        var realtime = new ServiceHost<RealtimeService>(new Dictionary<string, string?>
+        var realtime = new ServiceHost<IntegrationEventConsumer>(new Dictionary<string, string?>
         {
             ["ConnectionStrings:bus"] = _bus,
             ["Crud:Address"] = Crud.GrpcAddress.ToString(),

@@ -3,8 +3,8 @@ using Google.Protobuf;
 using Grpc.Core;
 using Polyglot.Contracts.Events.V1;
 using Polyglot.Contracts.Realtime.V1;
-using Polyglot.Realtime.Grpc;
-using Polyglot.Realtime.Hub;
+using Polyglot.Streaming.Grpc;
+using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Realtime.Tests;
 

@@ -1,5 +1,5 @@
 using MassTransit;
-using Polyglot.Realtime.Hub;
+using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Realtime.Bus;
 

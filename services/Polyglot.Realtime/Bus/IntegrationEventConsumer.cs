@@ -1,7 +1,7 @@
 using MassTransit;
 using Polyglot.Contracts.Events;
 using Polyglot.Contracts.Events.V1;
-using Polyglot.Realtime.Hub;
+using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Realtime.Bus;
 

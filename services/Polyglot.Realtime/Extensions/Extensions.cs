@@ -1,46 +1,23 @@
 using MassTransit;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using OpenTelemetry.Instrumentation.AspNetCore;
 using Polyglot.Contracts.Events;
 using Polyglot.Contracts.Events.V1;
 using Polyglot.Realtime.Backfill;
 using Polyglot.Realtime.Bus;
-using Polyglot.Realtime.Grpc;
-using Polyglot.Realtime.Hub;
-using Polyglot.Realtime.Sse;
-using Polyglot.Realtime.WebSockets;
+using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Realtime.Extensions;
 
 internal static class Extensions
 {
+    /// <summary>What makes this host the split's specialist: events from the bus, backfill from crud's event log.</summary>
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddValidatedOptions<HubOptions, HubOptionsValidator>(HubOptions.Section);
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<ChannelHub>();
         builder.AddBackfill();
         builder.AddBus();
-
-        // Kestrel takes only its endpoints from configuration; bind Kestrel:Limits too. Many
-        // streams share an HTTP/2 connection here: the default of 100 per connection would make
-        // a client holding 100,000 subscriptions open 1,000 connections. Keep-alive pings find
-        // dead peers, whose streams would otherwise be held until TCP gives up.
-        builder.Services.Configure<KestrelServerOptions>(builder.Configuration.GetSection("Kestrel"));
-        // Requests are a channel name and a few numbers: 4 KB is generous (RESOURCE_EXHAUSTED past it).
-        builder.Services.AddGrpc(options => options.MaxReceiveMessageSize = 4 * 1024);
+        builder.Services.AddGrpc();
         builder.Services.AddStrictGrpcRequests();
-        builder.Services.AddSingleton(SubscribeResponses.Marshaller);
-        // A subscription lasts hours: as a span it would only ever be open, and its tags cost
-        // every idle subscriber ~250 bytes. The events are traced instead (the consume spans).
-        builder.Services.Configure<AspNetCoreTraceInstrumentationOptions>(options =>
-        {
-            var traced = options.Filter;
-            options.Filter = context => !IsSubscription(context.Request.Path) && (traced?.Invoke(context) ?? true);
-        });
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks();
-        builder.Services.AddProblemDetails();
     }
 
     /// <summary>crud's event log, where resuming subscribers get what the in-memory history no longer holds.</summary>
@@ -85,13 +62,7 @@ internal static class Extensions
 
     public static void MapGrpcServices(this WebApplication app)
     {
-        app.MapGrpcService<RealtimeService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
     }
-
-    private static readonly PathString SubscribePath = $"/{Contracts.Realtime.V1.Realtime.Descriptor.FullName}/Subscribe";
-
-    private static bool IsSubscription(PathString path) =>
-        path.StartsWithSegments(SubscribePath) || path.StartsWithSegments(WebSocketEndpoint.Path) || path.StartsWithSegments(SseEndpoint.Path);
 }

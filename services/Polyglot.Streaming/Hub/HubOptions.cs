@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
-namespace Polyglot.Realtime.Hub;
+namespace Polyglot.Streaming.Hub;
 
 public sealed class HubOptions
 {

@@ -1,6 +1,6 @@
 using Polyglot.Contracts.Events.V1;
 
-namespace Polyglot.Realtime.Hub;
+namespace Polyglot.Streaming.Hub;
 
 /// <summary>What a subscriber's queue carries: events, and presence changes for those who asked.</summary>
 public abstract class HubMessage

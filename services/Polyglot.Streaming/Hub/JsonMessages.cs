@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Google.Protobuf;
 
-namespace Polyglot.Realtime.Hub;
+namespace Polyglot.Streaming.Hub;
 
 /// <summary>
 /// The JSON messages of the text transports (WebSocket frames, SSE data lines), one object per

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Polyglot.Realtime.Hub;
+namespace Polyglot.Streaming.Hub;
 
 /// <summary>
 /// What every transport asks for: a channel, optionally the position to resume after, who

@@ -1,6 +1,6 @@
-using Polyglot.Realtime.Hub;
+using Polyglot.Streaming.Hub;
 
-namespace Polyglot.Realtime.Http;
+namespace Polyglot.Streaming.Http;
 
 /// <summary>
 /// What the two HTTP transports (WebSocket, SSE) share: the query parameters

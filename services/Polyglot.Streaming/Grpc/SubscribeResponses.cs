@@ -2,9 +2,9 @@ using System.Runtime.CompilerServices;
 using Google.Protobuf;
 using Grpc.Core;
 using Polyglot.Contracts.Realtime.V1;
-using Polyglot.Realtime.Hub;
+using Polyglot.Streaming.Hub;
 
-namespace Polyglot.Realtime.Grpc;
+namespace Polyglot.Streaming.Grpc;
 
 /// <summary>
 /// gRPC encodes each hub message once, not once per subscriber: every stream is handed the same

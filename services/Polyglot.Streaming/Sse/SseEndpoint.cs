@@ -3,10 +3,10 @@ using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http.Features;
-using Polyglot.Realtime.Http;
-using Polyglot.Realtime.Hub;
+using Polyglot.Streaming.Http;
+using Polyglot.Streaming.Hub;
 
-namespace Polyglot.Realtime.Sse;
+namespace Polyglot.Streaming.Sse;
 
 /// <summary>
 /// The Server-Sent Events transport: <c>GET /sse?channel=board:{id}</c>. Every event carries

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace Polyglot.Realtime.Hub;
+namespace Polyglot.Streaming.Hub;
 
 /// <summary>
 /// The transport-free core: channels, their subscribers, the fan-out of events in position

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 
-namespace Polyglot.Realtime.Hub;
+namespace Polyglot.Streaming.Hub;
 
 /// <summary>
 /// One subscriber: what it missed (replayed from history or backfilled from the event log),

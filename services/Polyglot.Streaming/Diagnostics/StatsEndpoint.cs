@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Polyglot.Realtime.Hub;
+using Polyglot.Streaming.Hub;
 
-namespace Polyglot.Realtime.Diagnostics;
+namespace Polyglot.Streaming.Diagnostics;
 
 /// <summary>
 /// <c>GET /stats</c>: this process's own cost figures, which the benchmark reads before and after

@@ -1,4 +1,4 @@
-namespace Polyglot.Realtime.Hub;
+namespace Polyglot.Streaming.Hub;
 
 /// <summary>
 /// The last events the hub fanned out, across all channels, bounded by count and by age, so a

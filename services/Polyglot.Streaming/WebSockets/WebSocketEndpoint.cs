@@ -1,8 +1,8 @@
 using System.Net.WebSockets;
-using Polyglot.Realtime.Http;
-using Polyglot.Realtime.Hub;
+using Polyglot.Streaming.Http;
+using Polyglot.Streaming.Hub;
 
-namespace Polyglot.Realtime.WebSockets;
+namespace Polyglot.Streaming.WebSockets;
 
 /// <summary>
 /// The WebSocket transport: <c>GET /ws?channel=board:{id}&amp;after={position}</c> (and

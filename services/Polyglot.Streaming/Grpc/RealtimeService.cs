@@ -2,10 +2,10 @@ using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 using Polyglot.Contracts.Realtime.V1;
-using Polyglot.Realtime.Hub;
+using Polyglot.Streaming.Hub;
 using V1 = Polyglot.Contracts.Realtime.V1;
 
-namespace Polyglot.Realtime.Grpc;
+namespace Polyglot.Streaming.Grpc;
 
 /// <summary>The gRPC transport: one server stream per subscription, and presence queries.</summary>
 public sealed class RealtimeService(ChannelHub hub) : V1.Realtime.RealtimeBase

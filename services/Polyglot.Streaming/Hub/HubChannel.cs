@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace Polyglot.Realtime.Hub;
+namespace Polyglot.Streaming.Hub;
 
 /// <summary>A channel name: <c>board:{uuid}</c> for one board's events, or <c>all</c> for every event.</summary>
 public readonly record struct HubChannel(string Name)

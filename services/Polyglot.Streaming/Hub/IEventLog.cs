@@ -1,4 +1,4 @@
-namespace Polyglot.Realtime.Hub;
+namespace Polyglot.Streaming.Hub;
 
 /// <summary>
 /// Where the hub backfills what its in-memory history no longer holds: the monolith's event

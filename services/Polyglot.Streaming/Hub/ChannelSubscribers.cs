@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Polyglot.Realtime.Hub;
+namespace Polyglot.Streaming.Hub;
 
 /// <summary>
 /// One channel's subscribers, as concurrent sets: joining and leaving cost O(1) however many

@@ -1,0 +1,72 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.FileProviders;
+using OpenTelemetry.Instrumentation.AspNetCore;
+using Polyglot.Streaming.Diagnostics;
+using Polyglot.Streaming.Grpc;
+using Polyglot.Streaming.Hub;
+using Polyglot.Streaming.Sse;
+using Polyglot.Streaming.WebSockets;
+
+namespace Polyglot.Streaming;
+
+/// <summary>
+/// The hub and its transports as one part: realtime composes it in the split, crud in the
+/// monolith. The host adds where events come from (<see cref="ChannelHub.ReceiveAsync"/>) and
+/// the event log to backfill from (<see cref="IEventLog"/>), then opens the hub.
+/// </summary>
+public static class StreamingExtensions
+{
+    public static IHostApplicationBuilder AddStreaming(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddValidatedOptions<HubOptions, HubOptionsValidator>(HubOptions.Section);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ChannelHub>();
+
+        // Many streams share an HTTP/2 connection: at Kestrel's default of 100 per connection a
+        // client holding 100,000 subscriptions would open 1,000 connections. Keep-alive pings
+        // find dead peers, whose streams would otherwise be held until TCP gives up. Kestrel
+        // takes only its endpoints from configuration; its limits are bound here, over these defaults.
+        services.Configure<KestrelServerOptions>(options =>
+        {
+            options.Limits.Http2.MaxStreamsPerConnection = 1000;
+            options.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(30);
+            options.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
+        });
+        services.Configure<KestrelServerOptions>(builder.Configuration.GetSection("Kestrel"));
+
+        // Requests are a channel name and a few numbers: 4 KB is generous (RESOURCE_EXHAUSTED past it).
+        services.AddGrpc().AddServiceOptions<RealtimeService>(options => options.MaxReceiveMessageSize = 4 * 1024);
+        services.AddSingleton(SubscribeResponses.Marshaller);
+        // A subscription lasts hours: as a span it would only ever be open, and its tags cost
+        // every idle subscriber ~250 bytes. The events are traced instead, where they are produced.
+        services.Configure<AspNetCoreTraceInstrumentationOptions>(options =>
+        {
+            var traced = options.Filter;
+            options.Filter = context => !IsSubscription(context.Request.Path) && (traced?.Invoke(context) ?? true);
+        });
+        services.AddProblemDetails();
+        return builder;
+    }
+
+    /// <summary>The live page at /, the three transports, /stats, and the drain on shutdown.</summary>
+    public static WebApplication MapStreaming(this WebApplication app)
+    {
+        // On SIGTERM, end every stream with "reconnect elsewhere" before Kestrel waits for requests to finish.
+        app.Lifetime.ApplicationStopping.Register(app.Services.GetRequiredService<ChannelHub>().Drain);
+
+        var page = new ManifestEmbeddedFileProvider(typeof(StreamingExtensions).Assembly, "wwwroot");
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = page });
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = page });
+        app.MapGrpcService<RealtimeService>();
+        app.MapWebSocketTransport();
+        app.MapSseTransport();
+        app.MapStats();
+        return app;
+    }
+
+    private static readonly PathString SubscribePath = $"/{Contracts.Realtime.V1.Realtime.Descriptor.FullName}/Subscribe";
+
+    private static bool IsSubscription(PathString path) =>
+        path.StartsWithSegments(SubscribePath) || path.StartsWithSegments(WebSocketEndpoint.Path) || path.StartsWithSegments(SseEndpoint.Path);
+}
