@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Polyglot.LocalServers;
 
 namespace Polyglot.Deploy;
 
@@ -15,7 +16,7 @@ public static class AspireManifest
     {
         string[] arguments =
         [
-            "run", "--project", Path.Combine(RepositoryRoot(), "apphost", "Polyglot.AppHost"),
+            "run", "--project", Path.Combine(Repository.Root, "apphost", "Polyglot.AppHost"),
             .. build ? Array.Empty<string>() : ["--no-build"],
             "--",
             "--publisher", "manifest", "--output-path", path,
@@ -29,17 +30,5 @@ public static class AspireManifest
         {
             throw new InvalidOperationException($"Publishing the Aspire manifest failed ({publish.ExitCode}):\n{log}");
         }
-    }
-
-    public static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Polyglot.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-        throw new InvalidOperationException("Cannot find the Polyglot repository above " + AppContext.BaseDirectory);
     }
 }

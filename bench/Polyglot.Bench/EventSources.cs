@@ -4,7 +4,7 @@ using Google.Protobuf.WellKnownTypes;
 using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Events;
 using Polyglot.Contracts.Events.V1;
-using Polyglot.Testing;
+using Polyglot.LocalServers;
 using RabbitMQ.Client;
 using Spectre.Console;
 

@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Net.Http.Json;
 using Grpc.Net.Client;
-using Polyglot.Testing;
+using Polyglot.LocalServers;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -21,7 +21,7 @@ public class TargetSettings : CommandSettings
 
     [CommandOption("--start-realtime"), Description(
         "Measure a realtime of the benchmark's own instead of the app host's: a Release build as its own process, on a private " +
-        "RabbitMQ node, fed events straight from the bus as crud's relay would (no crud, no database).")]
+        "RabbitMQ node, fed events straight from the bus as crud's relay would (crud runs beside it with its relay off, for its event log's head).")]
     public bool StartRealtime { get; init; }
 
     [CommandOption("--out <DIR>"), Description("Where results go, as JSON and Markdown.")]
@@ -31,43 +31,53 @@ public class TargetSettings : CommandSettings
 /// <summary>The realtime under test: the app host's, or one the benchmark started (and stops).</summary>
 public sealed class Target : IAsyncDisposable
 {
-    private readonly LocalServer? _broker;
-    private readonly ServiceProcess? _realtime;
+    private readonly IAsyncDisposable[] _started;
 
-    private Target(Uri realtimeHttp, Uri realtimeGrpc, LocalServer? broker, ServiceProcess? realtime)
+    private Target(Uri realtimeHttp, Uri realtimeGrpc, LocalServer? broker, params IAsyncDisposable[] started)
     {
         RealtimeHttp = realtimeHttp;
         RealtimeGrpc = realtimeGrpc;
-        _broker = broker;
-        _realtime = realtime;
+        Broker = broker;
+        _started = started;
     }
+
+    private LocalServer? Broker { get; }
 
     public Uri RealtimeHttp { get; }
 
     public Uri RealtimeGrpc { get; }
 
     /// <summary>The private broker's connection string when the benchmark started realtime; null against the app host.</summary>
-    public string? Bus => _broker?.ConnectionString;
+    public string? Bus => Broker?.ConnectionString;
 
     public static async Task<Target> OpenAsync(TargetSettings settings, CancellationToken ct)
     {
         if (!settings.StartRealtime)
         {
-            return new Target(new Uri(settings.RealtimeHttp), new Uri(settings.RealtimeGrpc), null, null);
+            return new Target(new Uri(settings.RealtimeHttp), new Uri(settings.RealtimeGrpc), null);
         }
         return await AnsiConsole.Status().StartAsync("Starting RabbitMQ and realtime (Release)", async _ =>
         {
             var broker = await LocalServer.StartRabbitMQAsync();
+            // realtime reads the head of crud's log before it takes subscribers (0 here: crud writes
+            // nothing); fed gap-free, it never reads the log itself.
+            var crud = new ServiceProcess("Polyglot.Crud", new Dictionary<string, string>
+            {
+                ["Database__Provider"] = "Sqlite",
+                ["ConnectionStrings__db"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-bench-{Guid.NewGuid():N}.db")}",
+                ["ConnectionStrings__bus"] = broker.ConnectionString,
+                ["Outbox__RelayEnabled"] = "false",
+            });
+            await crud.StartAsync();
             var realtime = new ServiceProcess("Polyglot.Realtime", new Dictionary<string, string>
             {
                 ["ConnectionStrings__bus"] = broker.ConnectionString,
-                // Fed gap-free, realtime never reads crud's log; nothing needs to listen there.
-                ["Crud__Address"] = $"http://127.0.0.1:{Ports.Free()}",
+                ["Crud__Address"] = crud.GrpcAddress.ToString(),
             });
             await realtime.StartAsync();
-            var target = new Target(realtime.HttpAddress, realtime.GrpcAddress, broker, realtime);
+            var target = new Target(realtime.HttpAddress, realtime.GrpcAddress, broker, realtime, crud, broker);
             using var http = new HttpClient { BaseAddress = target.RealtimeHttp };
-            // Healthy once its queue is bound and consuming: from then on it takes subscribers.
+            // Healthy once its queue is consuming and it has read crud's head: from then on it takes subscribers.
             await Wait.UntilAsync(async () => (await http.GetAsync("/health", ct)).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "realtime to be healthy");
             return target;
         });
@@ -75,13 +85,9 @@ public sealed class Target : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_realtime is not null)
+        foreach (var started in _started)
         {
-            await _realtime.DisposeAsync();
-        }
-        if (_broker is not null)
-        {
-            await _broker.DisposeAsync();
+            await started.DisposeAsync();
         }
     }
 }

@@ -22,6 +22,7 @@ public static class StreamingExtensions
         services.AddValidatedOptions<HubOptions, HubOptionsValidator>(HubOptions.Section);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ChannelHub>();
+        services.AddHealthChecks().AddCheck<HubHealthCheck>("hub");
 
         // Many streams share an HTTP/2 connection: at Kestrel's default of 100 per connection a
         // client holding 100,000 subscriptions would open 1,000 connections. Keep-alive pings

@@ -1,5 +1,6 @@
 using Aspire.Hosting;
 using Grpc.Net.Client;
+using Polyglot.LocalServers;
 using Polyglot.Testing;
 
 namespace Polyglot.AppHost.Tests;

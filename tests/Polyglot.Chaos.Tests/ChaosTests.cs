@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Polyglot.Contracts.Boards.V1;
 using Polyglot.Crud.Data;
 using Polyglot.Crud.Outbox;
+using Polyglot.LocalServers;
 using Polyglot.Testing;
 using Xunit.Abstractions;
 

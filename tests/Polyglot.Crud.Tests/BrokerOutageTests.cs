@@ -5,6 +5,7 @@ using Polyglot.Contracts.Events;
 using Polyglot.Crud.Data;
 using Polyglot.Crud.Grpc;
 using Polyglot.Crud.Outbox;
+using Polyglot.LocalServers;
 using Polyglot.Testing;
 using RabbitMQ.Client;
 

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Polyglot.Crud.Data;
 using Polyglot.Crud.Grpc;
+using Polyglot.LocalServers;
 using Polyglot.Testing;
 using V1 = Polyglot.Contracts.Boards.V1;
 

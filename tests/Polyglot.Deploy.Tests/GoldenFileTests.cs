@@ -1,3 +1,4 @@
+using Polyglot.LocalServers;
 namespace Polyglot.Deploy.Tests;
 
 /// <summary>
@@ -7,7 +8,7 @@ namespace Polyglot.Deploy.Tests;
 /// </summary>
 public sealed class GoldenFileTests(DeployFixture fixture) : IClassFixture<DeployFixture>
 {
-    private static readonly string Golden = Path.Combine(Polyglot.Deploy.AspireManifest.RepositoryRoot(), "tests", "Polyglot.Deploy.Tests", "golden");
+    private static readonly string Golden = Path.Combine(Repository.Root, "tests", "Polyglot.Deploy.Tests", "golden");
 
     private static readonly string[] Reviewed =
     [

@@ -1,5 +1,6 @@
 using k8s;
 using k8s.Models;
+using Polyglot.LocalServers;
 
 namespace Polyglot.Deploy.Tests;
 
@@ -133,7 +134,7 @@ public sealed class KubernetesTests(DeployFixture fixture) : IClassFixture<Deplo
     {
         // What `dotnet publish -t:PublishContainer` would name the image, asked of MSBuild itself.
         using var msbuild = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(
-            "dotnet", ["msbuild", Path.Combine(AspireManifest.RepositoryRoot(), project), "-getProperty:ContainerRepository", "-getProperty:ContainerImageTag"])
+            "dotnet", ["msbuild", Path.Combine(Repository.Root, project), "-getProperty:ContainerRepository", "-getProperty:ContainerImageTag"])
         { RedirectStandardOutput = true })!;
         var properties = System.Text.Json.JsonDocument.Parse(await msbuild.StandardOutput.ReadToEndAsync()).RootElement.GetProperty("Properties");
         await msbuild.WaitForExitAsync();

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.WebSockets;
 using System.Text;
+using System.Text.Json;
 using Google.Protobuf;
 using Grpc.Core;
 using Polyglot.Contracts.Boards.V1;
@@ -85,46 +86,33 @@ public sealed class BadInputTests(SplitFixture fixture) : IClassFixture<SplitFix
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = @case }, cancellationToken: timeout.Token);
-        using var socket = new ClientWebSocket();
-        await socket.ConnectAsync(new UriBuilder(fixture.Realtime.HttpAddress) { Scheme = "ws", Path = "/ws", Query = $"channel=board:{board.Id}" }.Uri, timeout.Token);
-        Assert.Contains("\"subscribed\"", await ReceiveTextAsync(socket, timeout.Token));
+        using var socket = await TextStreams.ConnectWebSocketAsync(fixture.Realtime.HttpAddress, $"channel=board:{board.Id}", timeout.Token);
+        Assert.Equal("subscribed", (await socket.ReceiveJsonAsync(timeout.Token)).GetProperty("type").GetString());
 
         await socket.SendAsync(frame, type, endOfMessage: true, timeout.Token);
         await fixture.RenameAsync(board, "Still streaming", 1);
 
         // The board's own creation may still be on its way and arrive first.
-        string message;
+        JsonElement message;
         do
         {
-            message = await ReceiveTextAsync(socket, timeout.Token);
+            message = await socket.ReceiveJsonAsync(timeout.Token);
         }
-        while (!message.Contains("boardUpdated"));
-        Assert.Contains("Still streaming", message);
+        while (!message.GetProperty("event").TryGetProperty("boardUpdated", out _));
+        Assert.Equal("Still streaming", message.GetProperty("event").GetProperty("boardUpdated").GetProperty("board").GetProperty("name").GetString());
     }
 
     [Fact]
     public async Task ATextFrameThatIsNotUtf8ClosesTheSocketAs1007SaysAndTheServerGoesOn()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        using var socket = new ClientWebSocket();
-        await socket.ConnectAsync(new UriBuilder(fixture.Realtime.HttpAddress) { Scheme = "ws", Path = "/ws", Query = "channel=all" }.Uri, timeout.Token);
-        await ReceiveTextAsync(socket, timeout.Token); // subscribed
+        using var socket = await TextStreams.ConnectWebSocketAsync(fixture.Realtime.HttpAddress, "channel=all", timeout.Token);
+        await socket.ReceiveJsonAsync(timeout.Token); // subscribed
 
         await socket.SendAsync(new byte[] { 0xC3, 0x28 }, WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
-        var buffer = new byte[64 * 1024];
-        while ((await socket.ReceiveAsync(buffer, timeout.Token)).MessageType != WebSocketMessageType.Close)
-        {
-        }
 
-        Assert.Equal(WebSocketCloseStatus.InvalidPayloadData, socket.CloseStatus);
+        Assert.Equal(WebSocketCloseStatus.InvalidPayloadData, await socket.ReadUntilCloseAsync(timeout.Token));
         await AssertHealthyAsync();
-    }
-
-    private static async Task<string> ReceiveTextAsync(ClientWebSocket socket, CancellationToken ct)
-    {
-        var buffer = new byte[64 * 1024];
-        var received = await socket.ReceiveAsync(buffer, ct);
-        return Encoding.UTF8.GetString(buffer, 0, received.Count);
     }
 
     private async Task AssertHealthyAsync()

@@ -5,6 +5,7 @@ using Grpc.Core;
 using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Events.V1;
 using Polyglot.Contracts.Realtime.V1;
+using Polyglot.LocalServers;
 using Polyglot.Testing;
 
 namespace Polyglot.Realtime.Tests;

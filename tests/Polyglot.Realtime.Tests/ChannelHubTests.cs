@@ -22,7 +22,7 @@ public sealed class ChannelHubTests
     [Fact]
     public async Task BoardSubscribersGetTheirBoardOnlyAndTheFirehoseGetsEverything()
     {
-        var hub = NewHub();
+        var hub = await NewHubAsync();
         using var a = hub.Subscribe(HubChannel.ForBoard(BoardA));
         using var all = hub.Subscribe(HubChannel.All);
 
@@ -35,7 +35,7 @@ public sealed class ChannelHubTests
     [Fact]
     public async Task ARedeliveredPositionIsDeliveredOnce()
     {
-        var hub = NewHub();
+        var hub = await NewHubAsync();
         using var all = hub.Subscribe(HubChannel.All);
 
         Publish(hub, (1, BoardA), (2, BoardA), (1, BoardA), (2, BoardA), (3, BoardA));
@@ -46,7 +46,7 @@ public sealed class ChannelHubTests
     [Fact]
     public async Task ALiveSubscriptionStartsAtTheHead()
     {
-        var hub = NewHub();
+        var hub = await NewHubAsync();
         Publish(hub, (1, BoardA), (2, BoardA));
 
         using var late = hub.Subscribe(HubChannel.All);
@@ -59,7 +59,7 @@ public sealed class ChannelHubTests
     [Fact]
     public async Task AResumeWithinTheHistoryReplaysTheChannelFromMemoryThenGoesLive()
     {
-        var hub = NewHub();
+        var hub = await NewHubAsync();
         Publish(hub, (1, BoardA), (2, BoardB), (3, BoardA), (4, BoardA));
 
         using var resumed = hub.Subscribe(HubChannel.ForBoard(BoardA), afterPosition: 1);
@@ -73,7 +73,7 @@ public sealed class ChannelHubTests
     [Fact]
     public async Task AResumeAheadOfTheHeadSkipsWhatTheSubscriberHas()
     {
-        var hub = NewHub();
+        var hub = await NewHubAsync();
         Publish(hub, (1, BoardA));
 
         using var resumed = hub.Subscribe(HubChannel.All, afterPosition: 3);
@@ -86,7 +86,7 @@ public sealed class ChannelHubTests
     [Fact]
     public async Task AResumeOlderThanTheHistoryHoldsAsksTheEventLog()
     {
-        var hub = NewHub(historySize: 3);
+        var hub = await NewHubAsync(historySize: 3);
         Publish(hub, (1, BoardA), (2, BoardA), (3, BoardA), (4, BoardA), (5, BoardA));
 
         using var resumed = hub.Subscribe(HubChannel.ForBoard(BoardA), afterPosition: 1);
@@ -98,7 +98,7 @@ public sealed class ChannelHubTests
     [Fact]
     public async Task HistoryOlderThanItsMaximumAgeIsNotReplayed()
     {
-        var hub = NewHub(historyMaxAge: TimeSpan.FromMinutes(1));
+        var hub = await NewHubAsync(historyMaxAge: TimeSpan.FromMinutes(1));
         Publish(hub, (1, BoardA), (2, BoardA));
         _clock.Advance(TimeSpan.FromSeconds(61));
         Publish(hub, (3, BoardA));
@@ -115,7 +115,7 @@ public sealed class ChannelHubTests
     [Fact]
     public async Task AResumeBeforeTheFirstEventTheHubSawAsksTheEventLog()
     {
-        var hub = NewHub();
+        var hub = await NewHubAsync();
         Publish(hub, (7, BoardA));
 
         using var resumed = hub.Subscribe(HubChannel.All, afterPosition: 5);
@@ -127,7 +127,7 @@ public sealed class ChannelHubTests
     [Fact]
     public async Task ASlowSubscriberIsCutOffWithWhatWasQueuedForItDroppedAndTheOthersKeepEverything()
     {
-        var hub = NewHub(queueCapacity: 2);
+        var hub = await NewHubAsync(queueCapacity: 2);
         using var slow = hub.Subscribe(HubChannel.All);
         using var fast = hub.Subscribe(HubChannel.All);
         var received = new List<long>();
@@ -142,14 +142,15 @@ public sealed class ChannelHubTests
         // It resumes after the last position it received, so positions 1 and 2, queued when it
         // fell behind, are not held for it: the next read says why it was cut off.
         var slowEvents = slow.ReadAllAsync(CancellationToken.None).GetAsyncEnumerator();
-        await Assert.ThrowsAsync<SlowConsumerException>(async () => await slowEvents.MoveNextAsync());
+        var ended = await Assert.ThrowsAsync<SubscriptionEndedException>(async () => await slowEvents.MoveNextAsync());
+        Assert.Equal(EndReason.SlowConsumer, ended.Reason);
         Assert.Equal(1, hub.SubscriptionCount);
     }
 
     [Fact]
     public async Task ADisposedSubscriptionReceivesNothingMore()
     {
-        var hub = NewHub();
+        var hub = await NewHubAsync();
         var gone = hub.Subscribe(HubChannel.All);
         using var stays = hub.Subscribe(HubChannel.All);
 
@@ -163,7 +164,7 @@ public sealed class ChannelHubTests
     [Fact]
     public async Task DrainingEndsEverySubscriptionAfterWhatIsQueuedAndRefusesNewOnes()
     {
-        var hub = NewHub();
+        var hub = await NewHubAsync();
         using var a = hub.Subscribe(HubChannel.ForBoard(BoardA));
         using var all = hub.Subscribe(HubChannel.All);
         Publish(hub, (1, BoardA));
@@ -173,15 +174,16 @@ public sealed class ChannelHubTests
         var events = all.ReadAllAsync(CancellationToken.None).GetAsyncEnumerator();
         Assert.True(await events.MoveNextAsync());
         Assert.Equal(1, Assert.IsType<HubEvent>(events.Current).Position);
-        await Assert.ThrowsAsync<DrainingException>(async () => await events.MoveNextAsync());
-        await Assert.ThrowsAsync<DrainingException>(async () => await a.ReadAllAsync(CancellationToken.None).Skip(1).FirstOrDefaultAsync());
-        Assert.Throws<DrainingException>(() => hub.Subscribe(HubChannel.All));
+        Assert.Equal(EndReason.Draining, (await Assert.ThrowsAsync<SubscriptionEndedException>(async () => await events.MoveNextAsync())).Reason);
+        Assert.Equal(EndReason.Draining, (await Assert.ThrowsAsync<SubscriptionEndedException>(
+            async () => await a.ReadAllAsync(CancellationToken.None).Skip(1).FirstOrDefaultAsync())).Reason);
+        Assert.Equal(EndReason.Draining, Assert.Throws<SubscriptionEndedException>(() => hub.Subscribe(HubChannel.All)).Reason);
     }
 
     [Fact]
     public async Task PresenceCountsSubscriptionsAndWatchersHearOthersJoinAndLeave()
     {
-        var hub = NewHub();
+        var hub = await NewHubAsync();
         var board = HubChannel.ForBoard(BoardA);
         using var watcher = hub.Subscribe(new SubscriptionRequest(board, SubscriberId: "ann", Presence: true));
         var bob = hub.Subscribe(new SubscriptionRequest(board, SubscriberId: "bob"));
@@ -209,19 +211,47 @@ public sealed class ChannelHubTests
     }
 
     [Fact]
-    public void SubscribersAreRefusedUntilTheQueueIsConsuming()
+    public async Task SubscribersAreRefusedAsStartingUntilTheHubIsOpen()
     {
-        var hub = NewHub(consuming: false);
+        var hub = await NewHubAsync(open: false);
 
-        Assert.Throws<StartingException>(() => hub.Subscribe(HubChannel.All));
-        hub.StartTakingSubscribers();
+        Assert.Equal(EndReason.Starting, Assert.Throws<SubscriptionEndedException>(() => hub.Subscribe(HubChannel.All)).Reason);
+        await hub.OpenAsync(CancellationToken.None);
         using var subscription = hub.Subscribe(HubChannel.All);
     }
 
     [Fact]
-    public void ASubscriberWithoutAnIdGetsAUuid()
+    public async Task AfterOpeningALiveSubscriptionStartsAtTheLogsHeadThoughTheHubHasSeenNoEvent()
     {
-        using var anonymous = NewHub().Subscribe(HubChannel.All);
+        _eventLog.Head = 7;
+        var hub = await NewHubAsync();
+
+        using var live = hub.Subscribe(HubChannel.All);
+        Publish(hub, (5, BoardA), (7, BoardA), (8, BoardA));
+
+        Assert.Equal(7, live.StartPosition);
+        Assert.Equal([8L], await ReadAsync(live, 1));
+    }
+
+    [Fact]
+    public async Task EventsSeenBeforeOpeningDoNotAnswerAResumeBehindTheLogsHead()
+    {
+        var hub = await NewHubAsync(open: false);
+        Publish(hub, (4, BoardA), (5, BoardA)); // arrived from the bus before the head was known
+        _eventLog.Head = 7;
+        await hub.OpenAsync(CancellationToken.None);
+
+        using var resumed = hub.Subscribe(HubChannel.All, afterPosition: 5);
+        await ReadAsync(resumed, 0);
+
+        // 6 and 7 are not in memory, so the log is asked, not the history.
+        Assert.Equal((HubChannel.All, 5L), _eventLog.Request);
+    }
+
+    [Fact]
+    public async Task ASubscriberWithoutAnIdGetsAUuid()
+    {
+        using var anonymous = (await NewHubAsync()).Subscribe(HubChannel.All);
 
         Assert.True(Guid.TryParse(anonymous.SubscriberId, out _));
     }
@@ -245,7 +275,7 @@ public sealed class ChannelHubTests
         }
     }
 
-    private ChannelHub NewHub(int queueCapacity = 100, int historySize = 100, TimeSpan? historyMaxAge = null, bool consuming = true)
+    private async Task<ChannelHub> NewHubAsync(int queueCapacity = 100, int historySize = 100, TimeSpan? historyMaxAge = null, bool open = true)
     {
         var hub = new ChannelHub(
             Options.Create(new HubOptions
@@ -257,9 +287,9 @@ public sealed class ChannelHubTests
             _eventLog,
             _clock,
             NullLogger<ChannelHub>.Instance);
-        if (consuming)
+        if (open)
         {
-            hub.StartTakingSubscribers();
+            await hub.OpenAsync(CancellationToken.None);
         }
         return hub;
     }
@@ -293,9 +323,13 @@ public sealed class ChannelHubTests
         return positions;
     }
 
-    /// <summary>Stands in for crud's event log only to record that the hub asked it (and for what).</summary>
+    /// <summary>Stands in for crud's event log only to give a head and record that the hub asked it (and for what).</summary>
     private sealed class AskedEventLog : IEventLog
     {
+        public long Head { get; set; }
+
+        public Task<long> ReadHeadAsync(CancellationToken ct) => Task.FromResult(Head);
+
         public (HubChannel Channel, long After)? Request { get; private set; }
 
         public bool Asked => Request is not null;

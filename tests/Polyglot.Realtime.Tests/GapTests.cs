@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Events;
 using Polyglot.Crud.Outbox;
+using Polyglot.LocalServers;
 using Polyglot.Testing;
 using RabbitMQ.Client;
 

@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Polyglot.Contracts.Events;
 using Polyglot.Contracts.Events.V1;
+using Polyglot.LocalServers;
 using Polyglot.Testing;
 using RabbitMQ.Client;
 

@@ -1,24 +1,14 @@
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Net.WebSockets;
-using System.Text;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Polyglot.Contracts.Realtime.V1;
+using Polyglot.LocalServers;
 using Polyglot.Testing;
 using RabbitMQ.Client;
 
 namespace Polyglot.Realtime.Tests;
-
-/// <summary>A RabbitMQ node of these tests' own: nothing else publishes to their realtimes.</summary>
-public sealed class OwnBrokerFixture : IAsyncLifetime
-{
-    public LocalServer Broker { get; private set; } = null!;
-
-    public async Task InitializeAsync() => Broker = await LocalServer.StartRabbitMQAsync();
-
-    public async Task DisposeAsync() => await Broker.DisposeAsync();
-}
 
 /// <summary>
 /// realtime as its own process (`dotnet Polyglot.Realtime.dll`), fed by the test as crud's relay
@@ -39,17 +29,17 @@ public sealed class RealtimeProcessTests(OwnBrokerFixture fixture) : IClassFixtu
         using var grpc = await SubscribeWhenReadyAsync(new Contracts.Realtime.V1.Realtime.RealtimeClient(channel), timeout.Token);
         using var socket = await ConnectWebSocketAsync(realtime, timeout.Token);
         using var http = new HttpClient { BaseAddress = realtime.HttpAddress };
-        var sse = await OpenSseAsync(http, timeout.Token);
+        await using var sse = await OpenSseAsync(http, timeout.Token);
         var grpcEnd = Assert.ThrowsAsync<RpcException>(() => grpc.ResponseStream.MoveNext(timeout.Token));
-        var socketEnd = ReadUntilCloseAsync(socket, timeout.Token);
-        var sseEnd = ReadToEndAsync(sse, timeout.Token);
+        var socketEnd = socket.ReadUntilCloseAsync(timeout.Token);
+        var sseEnd = sse.ReadToEndAsync(timeout.Token);
 
         var exitCode = await realtime.TerminateAsync(ShutdownTimeout);
 
         Assert.Equal(0, exitCode);
         Assert.Equal(StatusCode.Unavailable, (await grpcEnd).StatusCode);
         Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, await socketEnd);
-        Assert.Contains("\"code\":\"draining\"", (await sseEnd).Last(l => l.StartsWith("data:", StringComparison.Ordinal)));
+        Assert.Equal("draining", (await sseEnd)[^1].GetProperty("code").GetString());
     }
 
     [Fact]
@@ -67,9 +57,10 @@ public sealed class RealtimeProcessTests(OwnBrokerFixture fixture) : IClassFixtu
         // The stalled readers: each takes its `subscribed` message, then reads nothing more.
         using var stalledChannel = GrpcChannel.ForAddress(realtime.GrpcAddress); // a connection of its own
         using var stalledGrpc = await new Contracts.Realtime.V1.Realtime.RealtimeClient(stalledChannel).SubscribeAsync("all", null, timeout.Token);
-        using var stalledSocket = await ConnectWebSocketAsync(realtime, timeout.Token, SmallReceiveBuffers());
+        using var invoker = new HttpMessageInvoker(SmallReceiveBuffers());
+        using var stalledSocket = await ConnectWebSocketAsync(realtime, timeout.Token, invoker);
         using var stalledHttp = new HttpClient(SmallReceiveBuffers()) { BaseAddress = realtime.HttpAddress };
-        var stalledSse = await OpenSseAsync(stalledHttp, timeout.Token);
+        await using var stalledSse = await OpenSseAsync(stalledHttp, timeout.Token);
         using var http = new HttpClient { BaseAddress = realtime.HttpAddress };
         var before = await StatsAsync(http, timeout.Token);
         Assert.Equal(4, before.Subscriptions);
@@ -106,8 +97,8 @@ public sealed class RealtimeProcessTests(OwnBrokerFixture fixture) : IClassFixtu
             }
         });
         Assert.Equal(StatusCode.ResourceExhausted, grpcEnd.StatusCode);
-        Assert.Equal((WebSocketCloseStatus)4429, await ReadUntilCloseAsync(stalledSocket, timeout.Token));
-        Assert.Contains("\"code\":\"slow_consumer\"", (await ReadToEndAsync(stalledSse, timeout.Token)).Last(l => l.StartsWith("data:", StringComparison.Ordinal)));
+        Assert.Equal((WebSocketCloseStatus)4429, await stalledSocket.ReadUntilCloseAsync(timeout.Token));
+        Assert.Equal("slow_consumer", (await stalledSse.ReadToEndAsync(timeout.Token))[^1].GetProperty("code").GetString());
         // The reader that kept up got every event, in order, meanwhile.
         await receiving;
         Assert.Equal(Enumerable.Range(1, Events).Select(p => (long)p), received);
@@ -124,8 +115,7 @@ public sealed class RealtimeProcessTests(OwnBrokerFixture fixture) : IClassFixtu
         var realtime = new ServiceProcess("Polyglot.Realtime", new Dictionary<string, string>(settings)
         {
             ["ConnectionStrings__bus"] = fixture.Broker.ConnectionString,
-            // No gaps are published here, so realtime never reads crud's log; nothing listens there.
-            ["Crud__Address"] = $"http://127.0.0.1:{Ports.Free()}",
+            ["Crud__Address"] = fixture.Crud.GrpcAddress.ToString(),
         });
         await realtime.StartAsync();
         return realtime;
@@ -172,53 +162,18 @@ public sealed class RealtimeProcessTests(OwnBrokerFixture fixture) : IClassFixtu
         },
     };
 
-    private static async Task<ClientWebSocket> ConnectWebSocketAsync(ServiceProcess realtime, CancellationToken ct, SocketsHttpHandler? handler = null)
+    private static async Task<ClientWebSocket> ConnectWebSocketAsync(ServiceProcess realtime, CancellationToken ct, HttpMessageInvoker? invoker = null)
     {
-        var socket = new ClientWebSocket();
-        var uri = new UriBuilder(realtime.HttpAddress) { Scheme = "ws", Path = "/ws", Query = "channel=all" }.Uri;
-        if (handler is null)
-        {
-            await socket.ConnectAsync(uri, ct);
-        }
-        else
-        {
-            using var invoker = new HttpMessageInvoker(handler);
-            await socket.ConnectAsync(uri, invoker, ct);
-        }
-        var first = await socket.ReceiveAsync(new byte[4096], ct);
-        Assert.Equal(WebSocketMessageType.Text, first.MessageType);
+        var socket = await TextStreams.ConnectWebSocketAsync(realtime.HttpAddress, "channel=all", ct, invoker);
+        Assert.Equal("subscribed", (await socket.ReceiveJsonAsync(ct)).GetProperty("type").GetString());
         return socket;
     }
 
-    private static async Task<StreamReader> OpenSseAsync(HttpClient http, CancellationToken ct)
+    private static async Task<SseStream> OpenSseAsync(HttpClient http, CancellationToken ct)
     {
-        var lines = new StreamReader(await http.GetStreamAsync("/sse?channel=all", ct), Encoding.UTF8);
-        Assert.StartsWith("data: {\"type\":\"subscribed\"", await lines.ReadLineAsync(ct));
-        return lines;
-    }
-
-    /// <summary>Reads until the server's close frame, answers it, and returns its status.</summary>
-    private static async Task<WebSocketCloseStatus?> ReadUntilCloseAsync(ClientWebSocket socket, CancellationToken ct)
-    {
-        var buffer = new byte[64 * 1024];
-        while ((await socket.ReceiveAsync(buffer, ct)).MessageType != WebSocketMessageType.Close)
-        {
-        }
-        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", ct);
-        return socket.CloseStatus;
-    }
-
-    private static async Task<List<string>> ReadToEndAsync(StreamReader lines, CancellationToken ct)
-    {
-        using (lines)
-        {
-            var read = new List<string>();
-            while (await lines.ReadLineAsync(ct) is { } line)
-            {
-                read.Add(line);
-            }
-            return read;
-        }
+        var sse = await SseStream.OpenAsync(http, "channel=all", ct);
+        Assert.Equal("subscribed", (await sse.ReadAsync(ct)).Data.GetProperty("type").GetString());
+        return sse;
     }
 
     private static async Task<Stats> StatsAsync(HttpClient http, CancellationToken ct) =>

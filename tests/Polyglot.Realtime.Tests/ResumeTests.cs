@@ -1,6 +1,8 @@
 using Grpc.Core;
 using Microsoft.EntityFrameworkCore;
 using Polyglot.Contracts.Boards.V1;
+using Polyglot.Contracts.Realtime.V1;
+using Polyglot.Crud.Outbox;
 
 namespace Polyglot.Realtime.Tests;
 
@@ -59,6 +61,27 @@ public sealed class ResumeTests(SplitFixture fixture) : IClassFixture<SplitFixtu
         Assert.Equal(["While down 1", "While down 2", "While down 3", "After the replacement"], events.Select(e => e.BoardUpdated.Board.Name));
         Assert.Equal(events.Count, events.Select(e => e.Position).Distinct().Count());
     }
+
+    [Fact]
+    public async Task AfterRealtimeIsReplacedALiveSubscriptionStartsAtCrudsHeadAndTheNextEventFollowsIt()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Head after restart" });
+        await fixture.ReplaceRealtimeAsync(whileDown: () => fixture.RenameAsync(board, "While down", 1));
+        var head = await fixture.InCrudAsync(db => db.OutboxCursors.Where(c => c.Name == OutboxCursor.Written).Select(c => c.Position).SingleAsync());
+
+        // The new realtime has seen no event yet; its `subscribed` position must still be true.
+        using var live = fixture.RealtimeClient.Subscribe(new SubscribeRequest { Channel = "all" }, cancellationToken: timeout.Token);
+        Assert.True(await live.ResponseStream.MoveNext(timeout.Token));
+        var start = live.ResponseStream.Current.Subscribed.Position;
+        await fixture.RenameAsync(board, "Live", 2);
+
+        Assert.True(head > 0);
+        Assert.Equal(head, start);
+        var next = (await Streams.ReadEventsAsync(live.ResponseStream, 1, timeout.Token))[0];
+        Assert.Equal(start + 1, next.Position);
+        Assert.Equal("Live", next.BoardUpdated.Board.Name);
+    }
 }
 
 /// <summary>Its own crud and realtime: pruning crud's log would spoil the other resume tests.</summary>
@@ -81,7 +104,7 @@ public sealed class HistoryLostTests(SplitFixture fixture) : IClassFixture<Split
         }));
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        using var resumed = fixture.RealtimeClient.Subscribe(new Contracts.Realtime.V1.SubscribeRequest { Channel = "all", AfterPosition = 0 }, cancellationToken: timeout.Token);
+        using var resumed = fixture.RealtimeClient.Subscribe(new SubscribeRequest { Channel = "all", AfterPosition = 0 }, cancellationToken: timeout.Token);
         Assert.True(await resumed.ResponseStream.MoveNext(timeout.Token)); // subscribed
         var error = await Assert.ThrowsAsync<RpcException>(() => resumed.ResponseStream.MoveNext(timeout.Token));
 

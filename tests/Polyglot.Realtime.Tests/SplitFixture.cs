@@ -1,4 +1,3 @@
-using Polyglot.Realtime.Bus;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Polyglot.Contracts.Boards.V1;
@@ -6,6 +5,8 @@ using Polyglot.Contracts.Events.V1;
 using Polyglot.Contracts.Realtime.V1;
 using Polyglot.Crud.Data;
 using Polyglot.Crud.Grpc;
+using Polyglot.LocalServers;
+using Polyglot.Realtime.Bus;
 using Polyglot.Streaming.Grpc;
 using Polyglot.Testing;
 using Board = Polyglot.Contracts.Boards.V1.Board;
@@ -48,7 +49,7 @@ public class SplitFixture : IAsyncLifetime
         return await work(scope.ServiceProvider.GetRequiredService<BoardsDbContext>());
     }
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         _bus = (await LocalServer.RabbitMQAsync()).ConnectionString;
         Crud = new ServiceHost<BoardsService>(new Dictionary<string, string?>
@@ -82,54 +83,18 @@ public class SplitFixture : IAsyncLifetime
             ["ConnectionStrings:bus"] = _bus,
             ["Crud:Address"] = Crud.GrpcAddress.ToString(),
         }.Concat(RealtimeSettings).ToDictionary());
-        // Its queue exists once its bus is up: until then RabbitMQ would not route events to it.
+        // Healthy once its queue is consuming and it has read crud's head: it takes subscribers.
         using var http = new HttpClient { BaseAddress = realtime.HttpAddress };
         await Wait.UntilAsync(async () => (await http.GetAsync("/health")).IsSuccessStatusCode, TimeSpan.FromSeconds(30), "realtime to be healthy");
         return realtime;
     }
 
+    /// <summary>Stops crud for good, as an outage would (realtime stays up).</summary>
+    public async Task StopCrudAsync() => await Crud.DisposeAsync();
+
     public async Task DisposeAsync()
     {
         await Realtime.DisposeAsync();
         await Crud.DisposeAsync();
-    }
-}
-
-/// <summary>
-/// The classes with a <see cref="SplitFixture"/> take turns: they share the test RabbitMQ, and
-/// two cruds publishing at once would mix their positions on the events exchange.
-/// </summary>
-[CollectionDefinition(Name)]
-public sealed class SplitCollection
-{
-    public const string Name = "split";
-}
-
-internal static class Streams
-{
-    public static async Task<List<IntegrationEvent>> ReadEventsAsync(IAsyncStreamReader<SubscribeResponse> stream, int count, CancellationToken ct)
-    {
-        var events = new List<IntegrationEvent>();
-        while (events.Count < count && await stream.MoveNext(ct))
-        {
-            Assert.Equal(SubscribeResponse.MessageOneofCase.Event, stream.Current.MessageCase);
-            events.Add(stream.Current.Event);
-        }
-        return events;
-    }
-
-    /// <summary>Opens a subscription and waits for its `subscribed` message: from then on the stream is live.</summary>
-    public static async Task<AsyncServerStreamingCall<SubscribeResponse>> SubscribeAsync(
-        this Contracts.Realtime.V1.Realtime.RealtimeClient client, string channel, long? afterPosition, CancellationToken ct)
-    {
-        var request = new SubscribeRequest { Channel = channel };
-        if (afterPosition is { } after)
-        {
-            request.AfterPosition = after;
-        }
-        var stream = client.Subscribe(request, cancellationToken: ct);
-        Assert.True(await stream.ResponseStream.MoveNext(ct));
-        Assert.Equal(SubscribeResponse.MessageOneofCase.Subscribed, stream.ResponseStream.Current.MessageCase);
-        return stream;
     }
 }

@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json;
 using Grpc.Core;
 using Microsoft.AspNetCore.Mvc;
 using Polyglot.Contracts.Boards.V1;
+using Polyglot.Testing;
 
 namespace Polyglot.Realtime.Tests;
 
@@ -22,9 +22,9 @@ public sealed class TransportTests(SplitFixture fixture) : IClassFixture<SplitFi
         var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Parity" });
         var channel = $"board:{board.Id}";
         using var grpc = await fixture.RealtimeClient.SubscribeAsync(channel, 0, timeout.Token);
-        using var socket = await ConnectWebSocketAsync($"channel={channel}&after=0", timeout.Token);
-        await using var sse = await OpenSseAsync($"channel={channel}&after=0", lastEventId: null, timeout.Token);
-        Assert.Equal("subscribed", (await ReceiveAsync(socket, timeout.Token)).GetProperty("type").GetString());
+        using var socket = await TextStreams.ConnectWebSocketAsync(fixture.Realtime.HttpAddress, $"channel={channel}&after=0", timeout.Token);
+        await using var sse = await SseStream.OpenAsync(_http, $"channel={channel}&after=0", timeout.Token);
+        Assert.Equal("subscribed", (await socket.ReceiveJsonAsync(timeout.Token)).GetProperty("type").GetString());
         Assert.Equal("subscribed", (await sse.ReadAsync(timeout.Token)).Data.GetProperty("type").GetString());
 
         await fixture.RenameAsync(board, "Renamed", 1);
@@ -35,7 +35,7 @@ public sealed class TransportTests(SplitFixture fixture) : IClassFixture<SplitFi
         var viaSse = new List<(long, string)>();
         for (var i = 0; i < 3; i++)
         {
-            viaWebSocket.Add(EventOf(await ReceiveAsync(socket, timeout.Token)));
+            viaWebSocket.Add(EventOf(await socket.ReceiveJsonAsync(timeout.Token)));
             var item = await sse.ReadAsync(timeout.Token);
             var (position, eventId) = EventOf(item.Data);
             Assert.Equal(position.ToString(), item.Id);
@@ -58,13 +58,13 @@ public sealed class TransportTests(SplitFixture fixture) : IClassFixture<SplitFi
         await fixture.RenameAsync(board, "Missed", 1);
         await Streams.ReadEventsAsync(observer.ResponseStream, 1, timeout.Token);
 
-        await using var sse = await OpenSseAsync($"channel={channel}", lastEventId: created.ToString(), timeout.Token);
-        using var socket = await ConnectWebSocketAsync($"channel={channel}&after={created}", timeout.Token);
+        await using var sse = await SseStream.OpenAsync(_http, $"channel={channel}", timeout.Token, lastEventId: created.ToString());
+        using var socket = await TextStreams.ConnectWebSocketAsync(fixture.Realtime.HttpAddress, $"channel={channel}&after={created}", timeout.Token);
 
         await sse.ReadAsync(timeout.Token); // subscribed
-        await ReceiveAsync(socket, timeout.Token);
+        await socket.ReceiveJsonAsync(timeout.Token);
         var viaSse = (await sse.ReadAsync(timeout.Token)).Data;
-        var viaWebSocket = await ReceiveAsync(socket, timeout.Token);
+        var viaWebSocket = await socket.ReceiveJsonAsync(timeout.Token);
         Assert.Equal("Missed", viaSse.GetProperty("event").GetProperty("boardUpdated").GetProperty("board").GetProperty("name").GetString());
         Assert.Equal(EventOf(viaSse), EventOf(viaWebSocket));
     }
@@ -89,33 +89,9 @@ public sealed class TransportTests(SplitFixture fixture) : IClassFixture<SplitFi
     {
         using var socket = new ClientWebSocket { Options = { CollectHttpResponseDetails = true } };
 
-        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(WebSocketUri("channel=boards"), CancellationToken.None));
+        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(TextStreams.WebSocketUri(fixture.Realtime.HttpAddress, "channel=boards"), CancellationToken.None));
 
         Assert.Equal(HttpStatusCode.BadRequest, socket.HttpStatusCode);
-    }
-
-    private Uri WebSocketUri(string query) => new UriBuilder(fixture.Realtime.HttpAddress) { Scheme = "ws", Path = "/ws", Query = query }.Uri;
-
-    private async Task<ClientWebSocket> ConnectWebSocketAsync(string query, CancellationToken ct)
-    {
-        var socket = new ClientWebSocket();
-        await socket.ConnectAsync(WebSocketUri(query), ct);
-        return socket;
-    }
-
-    private static async Task<JsonElement> ReceiveAsync(ClientWebSocket socket, CancellationToken ct)
-    {
-        var buffer = new byte[64 * 1024];
-        var length = 0;
-        ValueWebSocketReceiveResult result;
-        do
-        {
-            result = await socket.ReceiveAsync(buffer.AsMemory(length), ct);
-            length += result.Count;
-        }
-        while (!result.EndOfMessage);
-        Assert.Equal(WebSocketMessageType.Text, result.MessageType);
-        return JsonDocument.Parse(buffer.AsMemory(0, length)).RootElement;
     }
 
     private static (long Position, string EventId) EventOf(JsonElement message)
@@ -125,37 +101,5 @@ public sealed class TransportTests(SplitFixture fixture) : IClassFixture<SplitFi
         // proto3 JSON writes int64 as a string.
         Assert.Equal(message.GetProperty("position").GetInt64().ToString(), integrationEvent.GetProperty("position").GetString());
         return (message.GetProperty("position").GetInt64(), integrationEvent.GetProperty("eventId").GetString()!);
-    }
-
-    private async Task<SseReader> OpenSseAsync(string query, string? lastEventId, CancellationToken ct)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, $"/sse?{query}");
-        if (lastEventId is not null)
-        {
-            request.Headers.Add("Last-Event-ID", lastEventId);
-        }
-        var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-        response.EnsureSuccessStatusCode();
-        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-        return new SseReader(response, await response.Content.ReadAsStreamAsync(ct));
-    }
-
-    /// <summary>Reads Server-Sent Events with the BCL's own parser.</summary>
-    private sealed class SseReader(HttpResponseMessage response, Stream body) : IAsyncDisposable
-    {
-        private readonly IAsyncEnumerator<System.Net.ServerSentEvents.SseItem<string>> _items =
-            System.Net.ServerSentEvents.SseParser.Create(body).EnumerateAsync().GetAsyncEnumerator();
-
-        public async Task<(string? Id, JsonElement Data)> ReadAsync(CancellationToken ct)
-        {
-            Assert.True(await _items.MoveNextAsync().AsTask().WaitAsync(ct), "The SSE stream ended.");
-            return (_items.Current.EventId, JsonDocument.Parse(_items.Current.Data).RootElement);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            response.Dispose();
-            await body.DisposeAsync();
-        }
     }
 }

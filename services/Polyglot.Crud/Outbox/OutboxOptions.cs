@@ -39,6 +39,10 @@ public sealed class OutboxOptions
     [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00")]
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>The most events one page of the event log returns, whatever a reader asks for.</summary>
+    [Range(1, 100_000)]
+    public int MaxEventLogPageSize { get; set; } = 1000;
+
     /// <summary>How often the pruner runs.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
     public TimeSpan PruneInterval { get; set; } = TimeSpan.FromHours(1);

@@ -3,12 +3,23 @@ using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Realtime.Bus;
 
-/// <summary>Opens the hub to subscribers once its receive endpoint is ready: the queue declared, bound and consumed.</summary>
-public sealed class ConsumerReadiness(ChannelHub hub) : IReceiveEndpointObserver
+/// <summary>
+/// Opens the hub once its receive endpoint is ready — the queue declared, bound and consumed —
+/// so that every event published from then on reaches the hub. Opening reads crud's head, retrying
+/// while crud is unreachable; until then subscribers are refused as "starting".
+/// </summary>
+public sealed class ConsumerReadiness(ChannelHub hub, IHostApplicationLifetime lifetime) : IReceiveEndpointObserver
 {
+    private int _opening;
+
     public Task Ready(ReceiveEndpointReady ready)
     {
-        hub.StartTakingSubscribers();
+        // The endpoint is ready again after every broker reconnect; the hub opens once. Not
+        // awaited: MassTransit's start-up must not wait for crud.
+        if (Interlocked.Exchange(ref _opening, 1) == 0)
+        {
+            _ = hub.OpenAsync(lifetime.ApplicationStopping);
+        }
         return Task.CompletedTask;
     }
 

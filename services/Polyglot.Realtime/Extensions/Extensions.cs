@@ -54,7 +54,7 @@ internal static class Extensions
                         retry.Ignore<Google.Protobuf.InvalidProtocolBufferException>(); // a broken payload stays broken
                     });
                     endpoint.ConfigureConsumer<IntegrationEventConsumer>(context);
-                    endpoint.ConnectReceiveEndpointObserver(new ConsumerReadiness(context.GetRequiredService<ChannelHub>()));
+                    endpoint.ConnectReceiveEndpointObserver(new ConsumerReadiness(context.GetRequiredService<ChannelHub>(), context.GetRequiredService<IHostApplicationLifetime>()));
                 });
             });
         });

@@ -40,17 +40,9 @@ public sealed class RealtimeService(ChannelHub hub) : V1.Realtime.RealtimeBase
                 await responseStream.WriteAsync(SubscribeResponses.For(message));
             }
         }
-        catch (SlowConsumerException ex)
+        catch (SubscriptionEndedException ex)
         {
-            throw new RpcException(new global::Grpc.Core.Status(StatusCode.ResourceExhausted, ex.Message));
-        }
-        catch (HistoryLostException ex)
-        {
-            throw new RpcException(new global::Grpc.Core.Status(StatusCode.OutOfRange, ex.Message));
-        }
-        catch (HubUnavailableException ex)
-        {
-            throw new RpcException(new global::Grpc.Core.Status(StatusCode.Unavailable, ex.Message));
+            throw new RpcException(new global::Grpc.Core.Status(ex.Ending.Grpc, ex.Message));
         }
     }
 
@@ -83,7 +75,7 @@ public sealed class RealtimeService(ChannelHub hub) : V1.Realtime.RealtimeBase
         {
             throw new Google.Rpc.Status
             {
-                Code = (int)Code.InvalidArgument,
+                Code = (int)Endings.Of(EndReason.BadRequest).Grpc,
                 Message = $"Invalid request: {string.Join(", ", badRequest.FieldViolations.Select(v => v.Field))}.",
                 Details = { Any.Pack(badRequest) },
             }.ToRpcException();

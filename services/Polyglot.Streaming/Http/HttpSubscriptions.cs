@@ -5,7 +5,8 @@ namespace Polyglot.Streaming.Http;
 /// <summary>
 /// What the two HTTP transports (WebSocket, SSE) share: the query parameters
 /// <c>channel</c>, <c>after</c>, <c>subscriber</c> and <c>presence</c>, and refusals as problem
-/// details: 400 naming the bad parameters, 503 while the server starts or shuts down.
+/// details with the status of their <see cref="Endings"/>: 400 naming the bad parameters, 503 while
+/// the server starts or shuts down.
 /// </summary>
 internal static class HttpSubscriptions
 {
@@ -22,15 +23,16 @@ internal static class HttpSubscriptions
         }
         if (errors.Count > 0)
         {
-            return (null, TypedResults.ValidationProblem(errors));
+            var badRequest = Endings.Of(EndReason.BadRequest);
+            return (null, TypedResults.Problem(new HttpValidationProblemDetails(errors) { Status = badRequest.Http, Title = badRequest.Code }));
         }
         try
         {
             return (hub.Subscribe(request), null);
         }
-        catch (HubUnavailableException ex)
+        catch (SubscriptionEndedException ex)
         {
-            return (null, TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable));
+            return (null, TypedResults.Problem(ex.Message, title: ex.Ending.Code, statusCode: ex.Ending.Http));
         }
     }
 }

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
 
 namespace Polyglot.Streaming.Hub;
 
@@ -15,6 +17,9 @@ namespace Polyglot.Streaming.Hub;
 /// </remarks>
 public sealed partial class ChannelHub
 {
+    private const string DrainingMessage =
+        "This server is shutting down: reconnect, to another replica if there is one, and resume after the last position you received.";
+
     private readonly Lock _lock = new();
     private readonly Dictionary<HubChannel, ChannelSubscribers> _channels = [];
     private readonly History _history;
@@ -22,7 +27,7 @@ public sealed partial class ChannelHub
     private readonly int _queueCapacity;
     private readonly ILogger<ChannelHub> _logger;
     private long _head;
-    private bool _consuming;
+    private bool _open;
     private bool _draining;
 
     public ChannelHub(IOptions<HubOptions> options, IEventLog eventLog, TimeProvider clock, ILogger<ChannelHub> logger)
@@ -39,6 +44,12 @@ public sealed partial class ChannelHub
         get { lock (_lock) { return _channels.Values.Sum(s => s.Count); } }
     }
 
+    /// <summary>Taking subscribers: opened, and not draining.</summary>
+    public bool IsOpen
+    {
+        get { lock (_lock) { return _open && !_draining; } }
+    }
+
     /// <summary>The last position fanned out; 0 before the first event.</summary>
     public long Head
     {
@@ -52,8 +63,7 @@ public sealed partial class ChannelHub
     /// on when it has none. What the subscriber missed comes from the in-memory history when it
     /// still holds it all, else from the event log. The channel's presence watchers hear of it.
     /// </summary>
-    /// <exception cref="StartingException">The hub's queue is not consuming yet.</exception>
-    /// <exception cref="DrainingException">The hub is shutting down.</exception>
+    /// <exception cref="SubscriptionEndedException">Starting (the hub is not open yet) or draining.</exception>
     public Subscription Subscribe(SubscriptionRequest request)
     {
         Subscription subscription;
@@ -63,11 +73,13 @@ public sealed partial class ChannelHub
         {
             if (_draining)
             {
-                throw new DrainingException();
+                throw new SubscriptionEndedException(EndReason.Draining,
+                    DrainingMessage);
             }
-            if (!_consuming)
+            if (!_open)
             {
-                throw new StartingException();
+                throw new SubscriptionEndedException(EndReason.Starting,
+                    "This server is still starting: retry in a moment, and resume after the last position you received.");
             }
             var channel = request.Channel;
             subscription = request.AfterPosition switch
@@ -148,22 +160,49 @@ public sealed partial class ChannelHub
     }
 
     /// <summary>
-    /// The hub's queue is bound and consuming: from now on every published event reaches the hub,
-    /// so a subscriber's catch-up (read up to some point) and its live events leave no gap. Until
-    /// then subscribers are refused: an event published before the queue was bound would reach
-    /// neither the catch-up nor the hub, and the hub cannot tell (it has no head to compare with).
+    /// Opens the hub to subscribers once its source of events is live (the host says when: the
+    /// split once its queue is bound and consuming, the monolith at start): learns the head of the
+    /// event log, retrying until the log answers, so that a live subscription's <c>subscribed</c>
+    /// position is true from the first subscriber on — every later event follows, because each one
+    /// either arrives live or, when positions skip, is read from the log. Until then subscribers
+    /// are refused (<see cref="EndReason.Starting"/>).
     /// </summary>
-    public void StartTakingSubscribers()
+    public async Task OpenAsync(CancellationToken ct)
     {
+        var retry = new ResiliencePipelineBuilder<long>()
+            .AddRetry(new RetryStrategyOptions<long>
+            {
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is SubscriptionEndedException),
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(100),
+                MaxDelay = TimeSpan.FromSeconds(2),
+                OnRetry = args =>
+                {
+                    LogHeadUnavailable(args.Outcome.Exception, args.RetryDelay);
+                    return default;
+                },
+            })
+            .Build();
+        var logHead = await retry.ExecuteAsync(async token => await _eventLog.ReadHeadAsync(token), ct);
         lock (_lock)
         {
-            _consuming = true;
+            if (logHead > _head)
+            {
+                // Events up to the log's head may be in flight on the way here: they will be
+                // dropped as seen, so the history holds nothing before it.
+                _head = logHead;
+                _history.Restart(logHead);
+            }
+            _open = true;
         }
+        LogOpened(_head);
     }
 
     /// <summary>
     /// Shutting down: refuses new subscribers and ends every stream with
-    /// <see cref="DrainingException"/>, which each transport turns into "reconnect elsewhere and
+    /// <see cref="EndReason.Draining"/>, which each transport turns into "reconnect elsewhere and
     /// resume", so the host's graceful shutdown is not held up by long-lived streams.
     /// </summary>
     public void Drain()
@@ -176,7 +215,8 @@ public sealed partial class ChannelHub
         }
         foreach (var subscription in subscriptions)
         {
-            subscription.End(new DrainingException());
+            subscription.End(new SubscriptionEndedException(EndReason.Draining,
+                DrainingMessage));
         }
         LogDrained(subscriptions.Count);
     }
@@ -199,6 +239,12 @@ public sealed partial class ChannelHub
         }
         subscribers.Announce(new PresenceChange(subscription.Channel, subscription.SubscriberId, joined: false, count), subscription);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Taking subscribers: live streams start after position {Head}")]
+    private partial void LogOpened(long head);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot read the event log's head yet; retrying in {RetryDelay}")]
+    private partial void LogHeadUnavailable(Exception? exception, TimeSpan retryDelay);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Draining: ended {Count} subscriptions")]
     private partial void LogDrained(int count);

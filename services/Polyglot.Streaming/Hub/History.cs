@@ -33,6 +33,9 @@ internal sealed class History(int capacity, TimeSpan maxAge, TimeProvider clock)
         }
     }
 
+    /// <summary>The head jumped to <paramref name="head"/> without the events before it: replay only what comes after.</summary>
+    public void Restart(long head) => Floor = head;
+
     /// <summary>The channel's events after <paramref name="afterPosition"/>, or false when the ring no longer has them all.</summary>
     public bool TryReplay(HubChannel channel, long afterPosition, out List<HubEvent> events)
     {

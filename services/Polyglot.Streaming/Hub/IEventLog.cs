@@ -1,15 +1,20 @@
 namespace Polyglot.Streaming.Hub;
 
 /// <summary>
-/// Where the hub backfills what its in-memory history no longer holds: the monolith's event
-/// log, which has every committed event. Kept as an interface so the core stays transport-free.
+/// Where the hub learns the head of the log and backfills what its in-memory history no longer
+/// holds: the monolith's event log, which has every committed event. In the split it is read
+/// over gRPC, in the monolith in-process. An interface, so the core stays transport-free.
 /// </summary>
 public interface IEventLog
 {
-    /// <summary>The channel's events after <paramref name="afterPosition"/>, in order, up to the end of the log.</summary>
-    /// <exception cref="HistoryLostException">The log no longer holds the events right after that position.</exception>
+    /// <summary>The last position committed: every later event reaches the hub once its source is live.</summary>
+    /// <exception cref="SubscriptionEndedException">Unavailable: the log cannot be read now.</exception>
+    Task<long> ReadHeadAsync(CancellationToken ct);
+
+    /// <summary>The channel's events after <paramref name="afterPosition"/>, in order, up to the log's head.</summary>
+    /// <exception cref="SubscriptionEndedException">
+    /// History lost: the log no longer holds the events right after that position; or unavailable:
+    /// the log cannot be read now.
+    /// </exception>
     IAsyncEnumerable<HubEvent> ReadAfterAsync(HubChannel channel, long afterPosition, CancellationToken ct);
 }
-
-/// <summary>Neither the hub's history nor the monolith's log has the events a subscriber asked for.</summary>
-public sealed class HistoryLostException(string message) : Exception(message);

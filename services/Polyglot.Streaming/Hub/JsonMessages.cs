@@ -10,15 +10,11 @@ namespace Polyglot.Streaming.Hub;
 /// {"type":"subscribed","channel":"board:…","position":41}
 /// {"type":"event","position":42,"event":{…polyglot.events.v1.IntegrationEvent in proto3 JSON…}}
 /// {"type":"presence","channel":"board:…","subscriberId":"…","joined":true,"count":3}
-/// {"type":"error","code":"slow_consumer"|"history_lost"|"draining","message":"…"}
+/// {"type":"error","code":"slow_consumer"|"history_lost"|"draining"|"unavailable","message":"…"}   (codes: Endings)
 /// </code>
 /// </summary>
 public static class JsonMessages
 {
-    public const string SlowConsumer = "slow_consumer";
-    public const string HistoryLost = "history_lost";
-    public const string Draining = "draining";
-
     public static byte[] Subscribed(Subscription subscription) => Write(json =>
     {
         json.WriteString("type", "subscribed");

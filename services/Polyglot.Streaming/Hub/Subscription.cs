@@ -6,7 +6,7 @@ namespace Polyglot.Streaming.Hub;
 /// <summary>
 /// One subscriber: what it missed (replayed from history or backfilled from the event log),
 /// then a bounded queue of live events (and presence changes, when asked for). The hub writes to the queue without waiting; when it is
-/// full the subscriber is cut off with <see cref="SlowConsumerException"/> rather than slowing
+/// full the subscriber is cut off (<see cref="EndReason.SlowConsumer"/>) rather than slowing
 /// the hub or growing memory. Dispose to leave the channel.
 /// </summary>
 public sealed class Subscription : IDisposable
@@ -45,8 +45,7 @@ public sealed class Subscription : IDisposable
     /// the catch-up already yielded is skipped when it comes live too. Presence changes come
     /// with the live ones.
     /// </summary>
-    /// <exception cref="SlowConsumerException">The subscriber fell too far behind.</exception>
-    /// <exception cref="HistoryLostException">The missed events are gone everywhere.</exception>
+    /// <exception cref="SubscriptionEndedException">The stream ended for one of <see cref="EndReason"/>'s reasons.</exception>
     public async IAsyncEnumerable<HubMessage> ReadAllAsync([EnumeratorCancellation] CancellationToken ct)
     {
         var last = StartPosition;
@@ -83,7 +82,8 @@ public sealed class Subscription : IDisposable
     internal void Deliver(HubMessage message)
     {
         // Full: too slow. (Already ended, it refuses quietly.)
-        if (!_live.Writer.TryWrite(message) && End(new SlowConsumerException(Channel, _live.Reader.Count)))
+        if (!_live.Writer.TryWrite(message) && End(new SubscriptionEndedException(EndReason.SlowConsumer,
+            $"Subscriber on {Channel} fell {_live.Reader.Count} events behind and was disconnected; resume after the last position you received.")))
         {
             // The subscriber resumes from the last position it received, so what is queued would
             // only be skipped: drop it now rather than pin it until a stalled reader wakes.
@@ -110,16 +110,3 @@ public sealed class Subscription : IDisposable
         _hub.Unsubscribe(this);
     }
 }
-
-/// <summary>The hub does not take subscribers now; try again (elsewhere) and resume.</summary>
-public abstract class HubUnavailableException(string message) : Exception(message);
-
-/// <summary>Starting: the hub's queue is not consuming yet, so it could not promise every later event.</summary>
-public sealed class StartingException()
-    : HubUnavailableException("This server is still starting: retry in a moment, and resume after the last position you received.");
-
-public sealed class DrainingException()
-    : HubUnavailableException("This server is shutting down: reconnect, to another replica if there is one, and resume after the last position you received.");
-
-public sealed class SlowConsumerException(HubChannel channel, int queued)
-    : Exception($"Subscriber on {channel} fell {queued} events behind and was disconnected; resume after the last position you received.");

@@ -13,8 +13,9 @@ namespace Polyglot.Streaming.Sse;
 /// <c>id: {position}</c>, so a browser's EventSource resumes by itself with Last-Event-ID
 /// (or pass <c>after={position}</c>). Data lines are the same JSON as the WebSocket frames
 /// (<see cref="JsonMessages"/>). A bad request gets 400 with problem details, a request while
-/// shutting down 503; a stream that must stop (fell behind, history lost, shutting down) sends
-/// one "error" message and ends.
+/// shutting down 503; a stream that must stop sends one "error" message whose
+/// <c>code</c> says why (<see cref="Endings"/>: slow_consumer, history_lost, draining,
+/// unavailable) and ends.
 /// </summary>
 public static class SseEndpoint
 {
@@ -58,17 +59,9 @@ public static class SseEndpoint
                     yield break;
                 }
             }
-            catch (SlowConsumerException ex)
+            catch (SubscriptionEndedException ex)
             {
-                error = JsonMessages.Error(JsonMessages.SlowConsumer, ex.Message);
-            }
-            catch (HistoryLostException ex)
-            {
-                error = JsonMessages.Error(JsonMessages.HistoryLost, ex.Message);
-            }
-            catch (DrainingException ex)
-            {
-                error = JsonMessages.Error(JsonMessages.Draining, ex.Message);
+                error = JsonMessages.Error(ex.Ending.Code, ex.Message);
             }
             if (error is not null)
             {

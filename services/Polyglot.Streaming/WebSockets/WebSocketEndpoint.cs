@@ -8,17 +8,14 @@ namespace Polyglot.Streaming.WebSockets;
 /// The WebSocket transport: <c>GET /ws?channel=board:{id}&amp;after={position}</c> (and
 /// <c>subscriber</c>, <c>presence</c>), one subscription per socket, JSON text frames
 /// (<see cref="JsonMessages"/>). A bad request is
-/// refused before the upgrade with 400 and problem details. The server ends a stream with a
-/// close code that says why: 4429 fell too far behind (resume), 4410 history lost (re-read the
-/// state), 1001 the server is shutting down (reconnect, resume). While it shuts down, an
-/// upgrade gets 503.
+/// refused before the upgrade with 400 and problem details. The server ends a stream with the
+/// close code of its reason (<see cref="Endings"/>): 4429 fell too far behind (resume), 4410
+/// history lost (re-read the state), 1001 the server is shutting down (reconnect, resume), 1013
+/// the event log is unavailable (resume later). While it starts or shuts down, an upgrade gets 503.
 /// </summary>
 public static class WebSocketEndpoint
 {
     public const string Path = "/ws";
-
-    public const WebSocketCloseStatus SlowConsumer = (WebSocketCloseStatus)4429;
-    public const WebSocketCloseStatus HistoryLost = (WebSocketCloseStatus)4410;
 
     public static void MapWebSocketTransport(this WebApplication app)
     {
@@ -48,17 +45,9 @@ public static class WebSocketEndpoint
             }
             await CloseAsync(socket, WebSocketCloseStatus.EndpointUnavailable, "server going away: reconnect and resume");
         }
-        catch (DrainingException)
+        catch (SubscriptionEndedException ex) when (ex.Ending.WebSocket is { } code)
         {
-            await CloseAsync(socket, WebSocketCloseStatus.EndpointUnavailable, "server shutting down: reconnect and resume");
-        }
-        catch (SlowConsumerException)
-        {
-            await CloseAsync(socket, SlowConsumer, "fell too far behind: resume after your last position");
-        }
-        catch (HistoryLostException)
-        {
-            await CloseAsync(socket, HistoryLost, "history lost: re-read the state, then subscribe live");
+            await CloseAsync(socket, code, ex.Ending.Advice);
         }
         catch (OperationCanceledException) when (closed.IsCancellationRequested)
         {

@@ -1,17 +1,16 @@
 using System.Diagnostics;
-using Polyglot.AppHost.Provisioning;
 
-namespace Polyglot.Testing;
+namespace Polyglot.LocalServers;
 
 /// <summary>
-/// The real servers the tests use: private RabbitMQ nodes and a private PostgreSQL cluster,
+/// The real servers the tests and the benchmark use: private RabbitMQ nodes and a private PostgreSQL cluster,
 /// started from the OS packages exactly as the app host's executable mode does (same
 /// <see cref="LocalRabbitMQ"/> and <see cref="LocalPostgres"/>), in temporary directories. The
 /// shared ones live as long as the test process; a test that stops and restarts its broker
 /// starts one of its own. They stop when the test process exits, however it exits: the test
 /// runner kills its test host without running exit handlers, so each server runs under a small
 /// shell that holds the other end of a pipe and stops the server when the pipe closes. (The
-/// parent-death signal would be neater; this sandbox's kernel ignores it.) Not installed means
+/// parent-death signal would be neater, but not every sandboxed kernel delivers it.) Not installed means
 /// the test fails loudly: .ci/run installs both.
 /// </summary>
 public sealed class LocalServer : IAsyncDisposable

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Polyglot.Testing;
+namespace Polyglot.LocalServers;
 
 /// <summary>
 /// A service run as its own process (`dotnet Polyglot.X.dll`), as in production: it can be
@@ -17,7 +17,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     {
         // Built beside the test assemblies' configuration (Debug or Release).
         var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-        _dll = Path.Combine(RepositoryRoot(), "services", project, "bin", configuration, "net10.0", $"{project}.dll");
+        _dll = Path.Combine(Repository.Root, "services", project, "bin", configuration, "net10.0", $"{project}.dll");
         HttpAddress = new Uri($"http://127.0.0.1:{Ports.Free()}");
         GrpcAddress = new Uri($"http://127.0.0.1:{Ports.Free()}");
         _environment = new Dictionary<string, string>(environment)
@@ -107,16 +107,4 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await KillAsync();
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Polyglot.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-        throw new InvalidOperationException("Cannot find the repository above " + AppContext.BaseDirectory);
-    }
 }

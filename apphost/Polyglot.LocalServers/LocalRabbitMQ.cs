@@ -1,4 +1,4 @@
-namespace Polyglot.AppHost.Provisioning;
+namespace Polyglot.LocalServers;
 
 /// <summary>
 /// A private RabbitMQ node run from Debian's <c>rabbitmq-server</c> package: its own data

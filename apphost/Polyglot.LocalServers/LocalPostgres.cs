@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Polyglot.AppHost.Provisioning;
+namespace Polyglot.LocalServers;
 
 /// <summary>
 /// A private PostgreSQL cluster run from the OS packages: its own data directory and port,

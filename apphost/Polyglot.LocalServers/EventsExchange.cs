@@ -2,7 +2,7 @@ using System.Text.Json;
 using Polyglot.Contracts.Events;
 using RabbitMQ.Client;
 
-namespace Polyglot.Testing;
+namespace Polyglot.LocalServers;
 
 /// <summary>
 /// Publishes to the events exchange as a relay written in any language would: MassTransit's

@@ -1,4 +1,4 @@
-namespace Polyglot.Testing;
+namespace Polyglot.LocalServers;
 
 public static class Wait
 {

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Polyglot.Testing;
+namespace Polyglot.LocalServers;
 
 public static class Ports
 {

@@ -1,0 +1,43 @@
+using Microsoft.EntityFrameworkCore;
+using Polyglot.Contracts.Events.V1;
+using Polyglot.Crud.Data;
+
+namespace Polyglot.Crud.Outbox;
+
+/// <summary>
+/// The outbox read back as the event log: its head, and the events after a position. Served over
+/// gRPC to realtime (<c>EventLog</c>) and, in the monolith, read in-process by the hub.
+/// </summary>
+public static class EventLogReader
+{
+    public static Task<long> ReadHeadAsync(BoardsDbContext db, CancellationToken ct) =>
+        db.OutboxCursors.Where(c => c.Name == OutboxCursor.Written).Select(c => c.Position).SingleAsync(ct);
+
+    /// <summary>Up to <paramref name="pageSize"/> events after <paramref name="afterPosition"/>, and the head they were read at.</summary>
+    /// <exception cref="HistoryLostException">The log was pruned past <paramref name="afterPosition"/>.</exception>
+    public static async Task<(List<IntegrationEvent> Events, long Head)> ReadPageAsync(
+        BoardsDbContext db, long afterPosition, Guid? boardId, int pageSize, CancellationToken ct)
+    {
+        var oldest = await db.Outbox.MinAsync(m => (long?)m.Position, ct);
+        var events = db.Outbox.AsNoTracking().Where(m => m.Position > afterPosition);
+        if (boardId is { } board)
+        {
+            events = events.Where(m => m.BoardId == board);
+        }
+        var payloads = await events.OrderBy(m => m.Position).Take(pageSize).Select(m => m.Payload).ToListAsync(ct);
+        // Read last, so the head is at or past every event returned.
+        var head = await ReadHeadAsync(db, ct);
+
+        // The log holds every position after its oldest row's predecessor; older ones were pruned.
+        var floor = (oldest ?? head + 1) - 1;
+        if (afterPosition < floor)
+        {
+            throw new HistoryLostException(
+                $"History lost: the event log starts after position {floor}, not {afterPosition}. Re-read the state, then subscribe live.");
+        }
+        return ([.. payloads.Select(IntegrationEvent.Parser.ParseFrom)], head);
+    }
+}
+
+/// <summary>The event log no longer holds the events asked for.</summary>
+public sealed class HistoryLostException(string message) : Exception(message);

@@ -1,0 +1,69 @@
+using System.Net.WebSockets;
+using Grpc.Core;
+
+namespace Polyglot.Streaming.Hub;
+
+/// <summary>Why a subscription ended, or was refused before it began: every reason there is, once.</summary>
+public enum EndReason
+{
+    /// <summary>It fell further behind than its queue holds: resume after the last position received.</summary>
+    SlowConsumer,
+
+    /// <summary>Neither the hub's history nor the event log holds what it asked for: re-read the state, then subscribe live.</summary>
+    HistoryLost,
+
+    /// <summary>The server is shutting down: reconnect (to another replica if there is one) and resume.</summary>
+    Draining,
+
+    /// <summary>The server is starting and cannot yet promise every later event: retry in a moment.</summary>
+    Starting,
+
+    /// <summary>The event log could not be read to catch it up: resume later.</summary>
+    Unavailable,
+
+    /// <summary>The request itself is wrong: fix it (the fields are named).</summary>
+    BadRequest,
+}
+
+/// <summary>How one <see cref="EndReason"/> reads on each transport.</summary>
+/// <param name="Code">The SSE error message's <c>code</c>, and the title of a refusal's problem details.</param>
+/// <param name="Grpc">The gRPC status the call ends with.</param>
+/// <param name="Http">The HTTP status of a WebSocket or SSE request refused before its stream starts; null for reasons that only end a stream.</param>
+/// <param name="WebSocket">The close code of an open WebSocket; null for reasons that only refuse a request.</param>
+/// <param name="Advice">What the client should do, short enough for a WebSocket close reason (123 bytes).</param>
+public sealed record Ending(string Code, StatusCode Grpc, int? Http, WebSocketCloseStatus? WebSocket, string Advice);
+
+/// <summary>
+/// The one table from end reason to each transport's code (the model is Centrifuge's list of
+/// disconnects). The transports look reasons up here and nowhere else; realtime.proto, the README
+/// and the live page document these same codes.
+/// </summary>
+public static class Endings
+{
+    private static readonly Dictionary<EndReason, Ending> Table = new()
+    {
+        [EndReason.SlowConsumer] = new("slow_consumer", StatusCode.ResourceExhausted, null,
+            (WebSocketCloseStatus)4429, "fell too far behind: resume after your last position"),
+        [EndReason.HistoryLost] = new("history_lost", StatusCode.OutOfRange, null,
+            (WebSocketCloseStatus)4410, "history lost: re-read the state, then subscribe live"),
+        [EndReason.Draining] = new("draining", StatusCode.Unavailable, StatusCodes.Status503ServiceUnavailable,
+            WebSocketCloseStatus.EndpointUnavailable, "server shutting down: reconnect and resume"),
+        [EndReason.Starting] = new("starting", StatusCode.Unavailable, StatusCodes.Status503ServiceUnavailable,
+            null, "server starting: retry in a moment"),
+        // 1013 is the registered "Try Again Later".
+        [EndReason.Unavailable] = new("unavailable", StatusCode.Unavailable, null,
+            (WebSocketCloseStatus)1013, "event log unavailable: resume later after your last position"),
+        [EndReason.BadRequest] = new("bad_request", StatusCode.InvalidArgument, StatusCodes.Status400BadRequest,
+            null, "bad request: fix the fields named"),
+    };
+
+    public static Ending Of(EndReason reason) => Table[reason];
+}
+
+/// <summary>A subscription ends (or is refused) for <see cref="Reason"/>; the message says what happened and what to do.</summary>
+public sealed class SubscriptionEndedException(EndReason reason, string message) : Exception(message)
+{
+    public EndReason Reason { get; } = reason;
+
+    public Ending Ending => Endings.Of(Reason);
+}

@@ -1,0 +1,34 @@
+using Polyglot.Contracts.Boards.V1;
+
+namespace Polyglot.Realtime.Tests;
+
+/// <summary>A backfill from crud's log follows the log's head whatever size crud gives its pages.</summary>
+[Collection(SplitCollection.Name)]
+public sealed class BackfillTests(SmallPagesSplitFixture fixture) : IClassFixture<SmallPagesSplitFixture>
+{
+    [Fact]
+    public async Task AResumeReadsEveryPageUpToTheHeadWhenCrudCapsItsPagesBelowWhatRealtimeAsks()
+    {
+        const int Missed = 5 * SmallPagesSplitFixture.PageCap + 1;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Paged backfill" });
+        long last;
+        using (var first = await fixture.RealtimeClient.SubscribeAsync($"board:{board.Id}", 0, timeout.Token))
+        {
+            last = (await Streams.ReadEventsAsync(first.ResponseStream, 1, timeout.Token))[0].Position;
+        }
+
+        await fixture.ReplaceRealtimeAsync(whileDown: async () =>
+        {
+            for (var version = 1; version <= Missed; version++)
+            {
+                await fixture.RenameAsync(board, $"Missed {version}", version);
+            }
+        });
+        using var resumed = await fixture.RealtimeClient.SubscribeAsync($"board:{board.Id}", last, timeout.Token);
+        await fixture.RenameAsync(board, "Live", Missed + 1);
+
+        var events = await Streams.ReadEventsAsync(resumed.ResponseStream, Missed + 1, timeout.Token);
+        Assert.Equal([.. Enumerable.Range(1, Missed).Select(v => $"Missed {v}"), "Live"], events.Select(e => e.BoardUpdated.Board.Name));
+    }
+}

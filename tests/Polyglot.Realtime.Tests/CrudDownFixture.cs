@@ -1,0 +1,19 @@
+using Polyglot.Contracts.Boards.V1;
+
+namespace Polyglot.Realtime.Tests;
+
+/// <summary>
+/// Events that only crud's log holds — a new realtime took over after they happened — and then
+/// crud stopped: a resume from 0 needs a log that cannot be read.
+/// </summary>
+public sealed class CrudDownFixture : SplitFixture
+{
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        var board = await Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Only in crud's log" });
+        await RenameAsync(board, "Still only there", 1);
+        await ReplaceRealtimeAsync(whileDown: () => Task.CompletedTask);
+        await StopCrudAsync();
+    }
+}

@@ -1,0 +1,34 @@
+using Grpc.Core;
+using Polyglot.Contracts.Events.V1;
+using Polyglot.Contracts.Realtime.V1;
+
+namespace Polyglot.Realtime.Tests;
+
+internal static class Streams
+{
+    public static async Task<List<IntegrationEvent>> ReadEventsAsync(IAsyncStreamReader<SubscribeResponse> stream, int count, CancellationToken ct)
+    {
+        var events = new List<IntegrationEvent>();
+        while (events.Count < count && await stream.MoveNext(ct))
+        {
+            Assert.Equal(SubscribeResponse.MessageOneofCase.Event, stream.Current.MessageCase);
+            events.Add(stream.Current.Event);
+        }
+        return events;
+    }
+
+    /// <summary>Opens a subscription and waits for its `subscribed` message: from then on the stream is live.</summary>
+    public static async Task<AsyncServerStreamingCall<SubscribeResponse>> SubscribeAsync(
+        this Contracts.Realtime.V1.Realtime.RealtimeClient client, string channel, long? afterPosition, CancellationToken ct)
+    {
+        var request = new SubscribeRequest { Channel = channel };
+        if (afterPosition is { } after)
+        {
+            request.AfterPosition = after;
+        }
+        var stream = client.Subscribe(request, cancellationToken: ct);
+        Assert.True(await stream.ResponseStream.MoveNext(ct));
+        Assert.Equal(SubscribeResponse.MessageOneofCase.Subscribed, stream.ResponseStream.Current.MessageCase);
+        return stream;
+    }
+}
