@@ -1,16 +1,32 @@
 // Watches one board's channel and lists its events. The same JSON messages arrive over both
-// transports: {"type":"subscribed"|"event"|"error", ...} (see the realtime service's JsonMessages).
+// transports: {"type":"subscribed"|"event"|"error", ...} (see the streaming library's JsonMessages).
+// Every ending but "history_lost" means "reconnect and resume after the last position shown";
+// the codes are the streaming library's Endings.
 "use strict";
 
 const form = document.getElementById("watch");
 const status = document.getElementById("status");
 const list = document.getElementById("events");
+const retryDelay = 1000;
+// WebSocket close codes, named as the SSE error codes name the same endings.
+const closeCodes = { 1001: "draining", 1013: "unavailable", 4410: "history_lost", 4429: "slow_consumer" };
 let lastPosition = null; // resume point: the last event shown
 let stop = () => {};
 
 function setStatus(state, text) {
   status.dataset.state = state;
   status.textContent = text;
+}
+
+// Each ending is recorded on the status element (data-ends), so an observer can tell a resume from a first connect.
+function ended(code, text) {
+  status.dataset.ends = `${status.dataset.ends ?? ""} ${code}`.trim();
+  if (code === "history_lost") {
+    setStatus("closed", `Stopped: ${text}`);
+    return false;
+  }
+  setStatus("reconnecting", `Disconnected (${code}); resuming after #${lastPosition ?? "now"}…`);
+  return true;
 }
 
 function describe(event) {
@@ -20,6 +36,7 @@ function describe(event) {
   return `${kind.replace(/([A-Z])/g, " $1").toLowerCase()}: ${subject}`;
 }
 
+// Shows a message; returns the ending's code for an error message.
 function onMessage(text) {
   const message = JSON.parse(text);
   if (message.type === "subscribed") {
@@ -33,44 +50,64 @@ function onMessage(text) {
     item.append(position, describe(message.event));
     list.append(item);
   } else if (message.type === "error") {
-    setStatus("closed", `Stopped: ${message.message}`);
+    return message;
   }
+  return null;
 }
 
+const resumeQuery = () => (lastPosition === null ? "" : `&after=${lastPosition}`);
+
 function watchWebSocket(channel) {
-  let closedByUs = false;
+  let stopped = false;
   let socket;
   const connect = () => {
-    const after = lastPosition === null ? "" : `&after=${lastPosition}`;
-    socket = new WebSocket(`${location.origin.replace(/^http/, "ws")}/ws?channel=${channel}${after}`);
+    socket = new WebSocket(`${location.origin.replace(/^http/, "ws")}/ws?channel=${channel}${resumeQuery()}`);
     socket.onmessage = (e) => onMessage(e.data);
     socket.onclose = (e) => {
-      if (closedByUs) return;
-      if (e.code === 4410) { setStatus("closed", `Stopped: ${e.reason}`); return; }
-      setStatus("reconnecting", `Disconnected (${e.code}); resuming…`);
-      setTimeout(connect, 1000);
+      if (stopped) return;
+      if (ended(closeCodes[e.code] ?? String(e.code), e.reason || "connection lost")) {
+        setTimeout(connect, retryDelay);
+      }
     };
   };
   connect();
-  return () => { closedByUs = true; socket.close(); };
+  return () => { stopped = true; socket.close(); };
 }
 
 function watchSse(channel) {
-  // EventSource reconnects by itself and sends Last-Event-ID: the server resumes from it.
-  const after = lastPosition === null ? "" : `&after=${lastPosition}`;
-  const source = new EventSource(`/sse?channel=${channel}${after}`);
-  source.onmessage = (e) => {
-    onMessage(e.data);
-    if (JSON.parse(e.data).type === "error") source.close();
+  let stopped = false;
+  let source;
+  const connect = () => {
+    // EventSource retries a dropped connection by itself with Last-Event-ID; after an error
+    // message, or a refusal (it then gives up), a new one resumes with after=.
+    source = new EventSource(`/sse?channel=${channel}${resumeQuery()}`);
+    const reconnect = (code, text) => {
+      source.close();
+      if (!stopped && ended(code, text)) {
+        setTimeout(connect, retryDelay);
+      }
+    };
+    source.onmessage = (e) => {
+      const error = onMessage(e.data);
+      if (error) reconnect(error.code, error.message);
+    };
+    source.onerror = () => {
+      if (source.readyState === EventSource.CLOSED) {
+        reconnect("refused", "the server refused the stream");
+      } else {
+        setStatus("reconnecting", "Disconnected; resuming…");
+      }
+    };
   };
-  source.onerror = () => setStatus("reconnecting", "Disconnected; resuming…");
-  return () => source.close();
+  connect();
+  return () => { stopped = true; source.close(); };
 }
 
 function watch(board, transport) {
   stop();
   list.replaceChildren();
   lastPosition = null;
+  delete status.dataset.ends;
   setStatus("connecting", "Connecting…");
   const channel = encodeURIComponent(`board:${board}`);
   stop = transport === "sse" ? watchSse(channel) : watchWebSocket(channel);
