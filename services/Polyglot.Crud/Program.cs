@@ -10,6 +10,7 @@ var app = builder.Build();
 await app.MigrateDatabaseAsync();
 
 app.MapGrpcServices();
+await app.MapStreamingIfMonolithAsync();
 app.MapDefaultEndpoints();
 
 app.Run();

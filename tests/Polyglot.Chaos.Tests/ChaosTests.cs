@@ -2,6 +2,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.EntityFrameworkCore;
 using Polyglot.Contracts.Boards.V1;
+using Polyglot.Contracts.Settings;
 using Polyglot.Crud.Data;
 using Polyglot.Crud.Outbox;
 using Polyglot.LocalServers;

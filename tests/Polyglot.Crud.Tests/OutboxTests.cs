@@ -59,7 +59,7 @@ public abstract class OutboxTests<TFixture>(TFixture fixture) where TFixture : C
             await using var transaction = await db.Database.BeginTransactionAsync();
             var now = db.Now();
             db.Boards.Add(new Data.Board { Id = boardId, Name = "Never", CreatedAt = now, UpdatedAt = now });
-            db.Raise(new IntegrationEvent { BoardId = boardId.ToString(), BoardCreated = new BoardCreated() });
+            db.Events.Raise(new IntegrationEvent { BoardId = boardId.ToString(), BoardCreated = new BoardCreated() });
             await db.SaveChangesAsync();
             await transaction.RollbackAsync();
         }

@@ -18,7 +18,7 @@ public sealed class BackfillTests(SmallPagesSplitFixture fixture) : IClassFixtur
             last = (await Streams.ReadEventsAsync(first.ResponseStream, 1, timeout.Token))[0].Position;
         }
 
-        await fixture.ReplaceRealtimeAsync(whileDown: async () =>
+        await fixture.RestartStreamingAsync(meanwhile: async () =>
         {
             for (var version = 1; version <= Missed; version++)
             {

@@ -15,8 +15,7 @@ namespace Polyglot.Realtime.Tests;
 /// precise refusal, leak no exception text, and leave the service healthy and serving. Each
 /// case is one theory row, so the run counts them.
 /// </summary>
-[Collection(SplitCollection.Name)]
-public sealed class BadInputTests(SplitFixture fixture) : IClassFixture<SplitFixture>
+public abstract class BadInputTests<TFixture>(TFixture fixture) where TFixture : TopologyFixture
 {
     private const string Subscribe = "/polyglot.realtime.v1.Realtime/Subscribe";
 
@@ -39,7 +38,7 @@ public sealed class BadInputTests(SplitFixture fixture) : IClassFixture<SplitFix
     [MemberData(nameof(MalformedGrpc))]
     public async Task ABadGrpcSubscriptionIsRefusedPrecisely(string @case, byte[] body, StatusCode expected)
     {
-        var reply = await RawGrpc.CallAsync(fixture.Realtime.GrpcAddress, Subscribe, body);
+        var reply = await RawGrpc.CallAsync(fixture.StreamingGrpcAddress, Subscribe, body);
 
         Assert.True(reply.GrpcStatus == (int)expected, $"{@case}: grpc-status {reply.GrpcStatus} '{reply.GrpcMessage}'");
         Assert.DoesNotContain("Exception", reply.GrpcMessage);
@@ -59,7 +58,7 @@ public sealed class BadInputTests(SplitFixture fixture) : IClassFixture<SplitFix
     [InlineData("DELETE", "/stats", null, null, HttpStatusCode.MethodNotAllowed)]
     public async Task ABadHttpRequestGetsAPreciseStatus(string method, string path, string? header, string? value, HttpStatusCode expected)
     {
-        using var http = new HttpClient { BaseAddress = fixture.Realtime.HttpAddress };
+        using var http = new HttpClient { BaseAddress = fixture.StreamingHttpAddress };
         using var request = new HttpRequestMessage(new HttpMethod(method), path);
         if (header is not null)
         {
@@ -86,7 +85,7 @@ public sealed class BadInputTests(SplitFixture fixture) : IClassFixture<SplitFix
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = @case }, cancellationToken: timeout.Token);
-        using var socket = await TextStreams.ConnectWebSocketAsync(fixture.Realtime.HttpAddress, $"channel=board:{board.Id}", timeout.Token);
+        using var socket = await TextStreams.ConnectWebSocketAsync(fixture.StreamingHttpAddress, $"channel=board:{board.Id}", timeout.Token);
         Assert.Equal("subscribed", (await socket.ReceiveJsonAsync(timeout.Token)).GetProperty("type").GetString());
 
         await socket.SendAsync(frame, type, endOfMessage: true, timeout.Token);
@@ -106,7 +105,7 @@ public sealed class BadInputTests(SplitFixture fixture) : IClassFixture<SplitFix
     public async Task ATextFrameThatIsNotUtf8ClosesTheSocketAs1007SaysAndTheServerGoesOn()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        using var socket = await TextStreams.ConnectWebSocketAsync(fixture.Realtime.HttpAddress, "channel=all", timeout.Token);
+        using var socket = await TextStreams.ConnectWebSocketAsync(fixture.StreamingHttpAddress, "channel=all", timeout.Token);
         await socket.ReceiveJsonAsync(timeout.Token); // subscribed
 
         await socket.SendAsync(new byte[] { 0xC3, 0x28 }, WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
@@ -117,7 +116,13 @@ public sealed class BadInputTests(SplitFixture fixture) : IClassFixture<SplitFix
 
     private async Task AssertHealthyAsync()
     {
-        using var http = new HttpClient { BaseAddress = fixture.Realtime.HttpAddress };
+        using var http = new HttpClient { BaseAddress = fixture.StreamingHttpAddress };
         Assert.Equal("Healthy", await http.GetStringAsync("/health"));
     }
 }
+
+[Collection(SplitCollection.Name)]
+public sealed class SplitBadInputTests(SplitFixture fixture) : BadInputTests<SplitFixture>(fixture), IClassFixture<SplitFixture>;
+
+[Collection(MonolithCollection.Name)]
+public sealed class MonolithBadInputTests(MonolithFixture fixture) : BadInputTests<MonolithFixture>(fixture), IClassFixture<MonolithFixture>;

@@ -13,7 +13,7 @@ public sealed class CrudDownFixture : SplitFixture
         await base.InitializeAsync();
         var board = await Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Only in crud's log" });
         await RenameAsync(board, "Still only there", 1);
-        await ReplaceRealtimeAsync(whileDown: () => Task.CompletedTask);
+        await RestartStreamingAsync(meanwhile: () => Task.CompletedTask);
         await StopCrudAsync();
     }
 }

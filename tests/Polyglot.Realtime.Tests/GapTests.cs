@@ -8,16 +8,6 @@ using RabbitMQ.Client;
 
 namespace Polyglot.Realtime.Tests;
 
-/// <summary>crud's relay off: the tests publish crud's committed events to the bus themselves, out of order or broken.</summary>
-public sealed class ManualBusFixture : SplitFixture
-{
-    public string QueueName { get; } = $"realtime-gap-test-{Guid.NewGuid():N}";
-
-    protected override IEnumerable<KeyValuePair<string, string?>> CrudSettings => [new("Outbox:RelayEnabled", "false")];
-
-    protected override IEnumerable<KeyValuePair<string, string?>> RealtimeSettings => [new("Bus:QueueName", QueueName)];
-}
-
 /// <summary>
 /// What the bus can do wrong — lose a message, deliver one broken — and realtime still gives
 /// subscribers every position once, in order, from crud's log. The messages are written as a

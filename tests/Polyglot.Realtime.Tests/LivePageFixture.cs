@@ -1,5 +1,6 @@
 using Microsoft.Playwright;
 using Polyglot.Contracts.Boards.V1;
+using Polyglot.Contracts.Settings;
 using Polyglot.Crud.Data;
 using Polyglot.Crud.Grpc;
 using Polyglot.LocalServers;

@@ -1,3 +1,4 @@
+using Polyglot.Contracts.Settings;
 using Polyglot.Crud.Data;
 using Polyglot.Crud.Grpc;
 using Polyglot.LocalServers;

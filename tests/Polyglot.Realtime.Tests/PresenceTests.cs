@@ -7,8 +7,7 @@ using Polyglot.Contracts.Realtime.V1;
 namespace Polyglot.Realtime.Tests;
 
 /// <summary>Presence over gRPC: who is on a channel, and join/leave changes for those who ask.</summary>
-[Collection(SplitCollection.Name)]
-public sealed class PresenceTests(SplitFixture fixture) : IClassFixture<SplitFixture>
+public abstract class PresenceTests<TFixture>(TFixture fixture) where TFixture : TopologyFixture
 {
     [Fact]
     public async Task GetPresenceListsTheChannelsSubscribersAndAWatcherSeesThemComeAndGo()
@@ -40,7 +39,7 @@ public sealed class PresenceTests(SplitFixture fixture) : IClassFixture<SplitFix
     public async Task StatsCountTheSubscriptionsHeldForTheBenchmark()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        using var http = new HttpClient { BaseAddress = fixture.Realtime.HttpAddress };
+        using var http = new HttpClient { BaseAddress = fixture.StreamingHttpAddress };
         var before = await http.GetFromJsonAsync<JsonElement>("/stats?collect=true", timeout.Token);
 
         using var one = await fixture.RealtimeClient.SubscribeAsync("all", null, timeout.Token);
@@ -65,3 +64,9 @@ public sealed class PresenceTests(SplitFixture fixture) : IClassFixture<SplitFix
         Assert.Equal(field, Assert.Single(error.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
     }
 }
+
+[Collection(SplitCollection.Name)]
+public sealed class SplitPresenceTests(SplitFixture fixture) : PresenceTests<SplitFixture>(fixture), IClassFixture<SplitFixture>;
+
+[Collection(MonolithCollection.Name)]
+public sealed class MonolithPresenceTests(MonolithFixture fixture) : PresenceTests<MonolithFixture>(fixture), IClassFixture<MonolithFixture>;

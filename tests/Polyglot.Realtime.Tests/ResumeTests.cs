@@ -11,8 +11,7 @@ namespace Polyglot.Realtime.Tests;
 /// order: from realtime's history, from crud's event log after a realtime restart, or an explicit
 /// OUT_OF_RANGE when even crud no longer has them. Real crud, RabbitMQ and realtime throughout.
 /// </summary>
-[Collection(SplitCollection.Name)]
-public sealed class ResumeTests(SplitFixture fixture) : IClassFixture<SplitFixture>
+public abstract class ResumeTests<TFixture>(TFixture fixture) where TFixture : TopologyFixture
 {
     [Fact]
     public async Task AResumedSubscriberGetsWhatItMissedFromHistoryThenLiveEvents()
@@ -37,7 +36,7 @@ public sealed class ResumeTests(SplitFixture fixture) : IClassFixture<SplitFixtu
     }
 
     [Fact]
-    public async Task AfterRealtimeIsReplacedMissedEventsAreBackfilledFromCrudsLogExactlyOnce()
+    public async Task AfterTheStreamingSideRestartsMissedEventsAreBackfilledFromCrudsLogExactlyOnce()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Restart" });
@@ -47,7 +46,7 @@ public sealed class ResumeTests(SplitFixture fixture) : IClassFixture<SplitFixtu
             last = (await Streams.ReadEventsAsync(first.ResponseStream, 1, timeout.Token))[0].Position;
         }
 
-        await fixture.ReplaceRealtimeAsync(whileDown: async () =>
+        await fixture.RestartStreamingAsync(meanwhile: async () =>
         {
             for (var version = 1; version <= 3; version++)
             {
@@ -63,11 +62,11 @@ public sealed class ResumeTests(SplitFixture fixture) : IClassFixture<SplitFixtu
     }
 
     [Fact]
-    public async Task AfterRealtimeIsReplacedALiveSubscriptionStartsAtCrudsHeadAndTheNextEventFollowsIt()
+    public async Task AfterTheStreamingSideRestartsALiveSubscriptionStartsAtTheLogsHeadAndTheNextEventFollowsIt()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Head after restart" });
-        await fixture.ReplaceRealtimeAsync(whileDown: () => fixture.RenameAsync(board, "While down", 1));
+        await fixture.RestartStreamingAsync(meanwhile: () => fixture.RenameAsync(board, "While down", 1));
         var head = await fixture.InCrudAsync(db => db.OutboxCursors.Where(c => c.Name == OutboxCursor.Written).Select(c => c.Position).SingleAsync());
 
         // The new realtime has seen no event yet; its `subscribed` position must still be true.
@@ -84,9 +83,14 @@ public sealed class ResumeTests(SplitFixture fixture) : IClassFixture<SplitFixtu
     }
 }
 
-/// <summary>Its own crud and realtime: pruning crud's log would spoil the other resume tests.</summary>
 [Collection(SplitCollection.Name)]
-public sealed class HistoryLostTests(SplitFixture fixture) : IClassFixture<SplitFixture>
+public sealed class SplitResumeTests(SplitFixture fixture) : ResumeTests<SplitFixture>(fixture), IClassFixture<SplitFixture>;
+
+[Collection(MonolithCollection.Name)]
+public sealed class MonolithResumeTests(MonolithFixture fixture) : ResumeTests<MonolithFixture>(fixture), IClassFixture<MonolithFixture>;
+
+/// <summary>Its own crud and realtime: pruning crud's log would spoil the other resume tests.</summary>
+public abstract class HistoryLostTests<TFixture>(TFixture fixture) where TFixture : TopologyFixture
 {
     [Fact]
     public async Task WhenCrudNoLongerHoldsTheMissedEventsTheSubscriberIsToldHistoryIsLost()
@@ -96,7 +100,7 @@ public sealed class HistoryLostTests(SplitFixture fixture) : IClassFixture<Split
         // Prune crud's log up to the board's last event, as a retention job would, while a new
         // realtime (whose history is empty) takes over.
         long pruned = 0;
-        await fixture.ReplaceRealtimeAsync(whileDown: async () => pruned = await fixture.InCrudAsync(async db =>
+        await fixture.RestartStreamingAsync(meanwhile: async () => pruned = await fixture.InCrudAsync(async db =>
         {
             var upTo = await db.Outbox.MaxAsync(m => m.Position);
             await db.Outbox.Where(m => m.Position <= upTo).ExecuteDeleteAsync();
@@ -112,3 +116,9 @@ public sealed class HistoryLostTests(SplitFixture fixture) : IClassFixture<Split
         Assert.Contains($"after position {pruned}", error.Status.Detail);
     }
 }
+
+[Collection(SplitCollection.Name)]
+public sealed class SplitHistoryLostTests(SplitFixture fixture) : HistoryLostTests<SplitFixture>(fixture), IClassFixture<SplitFixture>;
+
+[Collection(MonolithCollection.Name)]
+public sealed class MonolithHistoryLostTests(MonolithFixture fixture) : HistoryLostTests<MonolithFixture>(fixture), IClassFixture<MonolithFixture>;

@@ -5,5 +5,5 @@ public sealed class SmallPagesSplitFixture : SplitFixture
 {
     public const int PageCap = 2;
 
-    protected override IEnumerable<KeyValuePair<string, string?>> CrudSettings => [new("Outbox:MaxEventLogPageSize", PageCap.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+    protected override IEnumerable<KeyValuePair<string, string?>> ExtraCrudSettings => [new("Outbox:MaxEventLogPageSize", PageCap.ToString(System.Globalization.CultureInfo.InvariantCulture))];
 }

@@ -10,10 +10,9 @@ using Polyglot.Testing;
 namespace Polyglot.Realtime.Tests;
 
 /// <summary>WebSocket and SSE over real sockets: the same events as gRPC, the same resume, clear refusals.</summary>
-[Collection(SplitCollection.Name)]
-public sealed class TransportTests(SplitFixture fixture) : IClassFixture<SplitFixture>
+public abstract class TransportTests<TFixture>(TFixture fixture) where TFixture : TopologyFixture
 {
-    private readonly HttpClient _http = new() { BaseAddress = fixture.Realtime.HttpAddress };
+    private readonly HttpClient _http = new() { BaseAddress = fixture.StreamingHttpAddress };
 
     [Fact]
     public async Task WebSocketAndSseCarryTheSameEventsAsGrpcInTheSameOrder()
@@ -22,7 +21,7 @@ public sealed class TransportTests(SplitFixture fixture) : IClassFixture<SplitFi
         var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Parity" });
         var channel = $"board:{board.Id}";
         using var grpc = await fixture.RealtimeClient.SubscribeAsync(channel, 0, timeout.Token);
-        using var socket = await TextStreams.ConnectWebSocketAsync(fixture.Realtime.HttpAddress, $"channel={channel}&after=0", timeout.Token);
+        using var socket = await TextStreams.ConnectWebSocketAsync(fixture.StreamingHttpAddress, $"channel={channel}&after=0", timeout.Token);
         await using var sse = await SseStream.OpenAsync(_http, $"channel={channel}&after=0", timeout.Token);
         Assert.Equal("subscribed", (await socket.ReceiveJsonAsync(timeout.Token)).GetProperty("type").GetString());
         Assert.Equal("subscribed", (await sse.ReadAsync(timeout.Token)).Data.GetProperty("type").GetString());
@@ -59,7 +58,7 @@ public sealed class TransportTests(SplitFixture fixture) : IClassFixture<SplitFi
         await Streams.ReadEventsAsync(observer.ResponseStream, 1, timeout.Token);
 
         await using var sse = await SseStream.OpenAsync(_http, $"channel={channel}", timeout.Token, lastEventId: created.ToString());
-        using var socket = await TextStreams.ConnectWebSocketAsync(fixture.Realtime.HttpAddress, $"channel={channel}&after={created}", timeout.Token);
+        using var socket = await TextStreams.ConnectWebSocketAsync(fixture.StreamingHttpAddress, $"channel={channel}&after={created}", timeout.Token);
 
         await sse.ReadAsync(timeout.Token); // subscribed
         await socket.ReceiveJsonAsync(timeout.Token);
@@ -89,7 +88,7 @@ public sealed class TransportTests(SplitFixture fixture) : IClassFixture<SplitFi
     {
         using var socket = new ClientWebSocket { Options = { CollectHttpResponseDetails = true } };
 
-        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(TextStreams.WebSocketUri(fixture.Realtime.HttpAddress, "channel=boards"), CancellationToken.None));
+        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(TextStreams.WebSocketUri(fixture.StreamingHttpAddress, "channel=boards"), CancellationToken.None));
 
         Assert.Equal(HttpStatusCode.BadRequest, socket.HttpStatusCode);
     }
@@ -103,3 +102,9 @@ public sealed class TransportTests(SplitFixture fixture) : IClassFixture<SplitFi
         return (message.GetProperty("position").GetInt64(), integrationEvent.GetProperty("eventId").GetString()!);
     }
 }
+
+[Collection(SplitCollection.Name)]
+public sealed class SplitTransportTests(SplitFixture fixture) : TransportTests<SplitFixture>(fixture), IClassFixture<SplitFixture>;
+
+[Collection(MonolithCollection.Name)]
+public sealed class MonolithTransportTests(MonolithFixture fixture) : TransportTests<MonolithFixture>(fixture), IClassFixture<MonolithFixture>;

@@ -1,16 +1,11 @@
-using System.Diagnostics;
-using Google.Protobuf;
-using Google.Protobuf.WellKnownTypes;
 using Microsoft.EntityFrameworkCore;
-using Polyglot.Contracts.Events.V1;
 using Polyglot.Crud.Outbox;
 
 namespace Polyglot.Crud.Data;
 
 /// <summary>
-/// The monolith's data. Changes that matter outside it are <see cref="Raise"/>d as integration
-/// events; <see cref="SaveChangesAsync(bool, CancellationToken)"/> writes them to the outbox in the
-/// same transaction as the change, so an event exists if and only if its change committed.
+/// The monolith's data. Changes that matter outside it raise integration <see cref="Events"/>,
+/// which SaveChangesAsync writes to the outbox in the same transaction as the change.
 /// </summary>
 /// <remarks>
 /// Provider-neutral on purpose: <see cref="SqliteBoardsDbContext"/> and
@@ -19,8 +14,6 @@ namespace Polyglot.Crud.Data;
 /// </remarks>
 public abstract class BoardsDbContext(DbContextOptions options, TimeProvider clock) : DbContext(options)
 {
-    private readonly List<IntegrationEvent> _raised = [];
-
     public DbSet<Board> Boards => Set<Board>();
     public DbSet<Column> Columns => Set<Column>();
     public DbSet<Card> Cards => Set<Card>();
@@ -34,8 +27,8 @@ public abstract class BoardsDbContext(DbContextOptions options, TimeProvider clo
         return now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond));
     }
 
-    /// <summary>Queues an event for the next save; it commits with the change or not at all.</summary>
-    public void Raise(IntegrationEvent integrationEvent) => _raised.Add(integrationEvent);
+    /// <summary>Raise the change's integration events here; they are saved with it (the outbox).</summary>
+    public IntegrationEvents Events => field ??= new IntegrationEvents(this);
 
     /// <summary>Runs <paramref name="work"/> and the saves it makes in one transaction.</summary>
     public async Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken ct)
@@ -58,71 +51,13 @@ public abstract class BoardsDbContext(DbContextOptions options, TimeProvider clo
     public async Task<bool> LockColumnAsync(Guid id, CancellationToken ct) =>
         await Columns.Where(c => c.Id == id).ExecuteUpdateAsync(s => s.SetProperty(c => c.Version, c => c.Version), ct) == 1;
 
-    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken ct = default)
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken ct = default) =>
+        Events.SaveAsync(token => base.SaveChangesAsync(acceptAllChangesOnSuccess, token), ct);
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
-        if (_raised.Count == 0)
-        {
-            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, ct);
-        }
-
-        try
-        {
-            var ownTransaction = Database.CurrentTransaction is null ? await Database.BeginTransactionAsync(ct) : null;
-            await using (ownTransaction)
-            {
-                // The domain rows first, the position cursor last: the cursor's row lock is then
-                // held only for the outbox insert and the commit, and no transaction can hold the
-                // cursor while it waits for a row another one holds (no deadlock).
-                var written = await base.SaveChangesAsync(acceptAllChangesOnSuccess, ct);
-                written += await AppendToOutboxAsync(acceptAllChangesOnSuccess, ct);
-                if (ownTransaction is not null)
-                {
-                    await ownTransaction.CommitAsync(ct);
-                }
-                return written;
-            }
-        }
-        finally
-        {
-            _raised.Clear();
-        }
-    }
-
-    public override int SaveChanges(bool acceptAllChangesOnSuccess) =>
-        _raised.Count == 0
-            ? base.SaveChanges(acceptAllChangesOnSuccess)
-            : throw new InvalidOperationException("Changes with integration events are saved with SaveChangesAsync.");
-
-    private async Task<int> AppendToOutboxAsync(bool acceptAllChangesOnSuccess, CancellationToken ct)
-    {
-        var count = _raised.Count;
-        var last = (await Database
-            .SqlQuery<long>($"""
-                UPDATE "OutboxCursors" SET "Position" = "Position" + {count}
-                WHERE "Name" = {OutboxCursor.Written}
-                RETURNING "Position" AS "Value"
-                """)
-            .ToListAsync(ct)).Single();
-
-        var now = Now();
-        var position = last - count;
-        foreach (var integrationEvent in _raised)
-        {
-            integrationEvent.Position = ++position;
-            integrationEvent.EventId = Guid.CreateVersion7(now).ToString();
-            integrationEvent.OccurredAt = Timestamp.FromDateTimeOffset(now);
-            Outbox.Add(new OutboxMessage
-            {
-                Position = position,
-                EventId = Guid.Parse(integrationEvent.EventId),
-                BoardId = Guid.Parse(integrationEvent.BoardId),
-                Type = integrationEvent.PayloadCase.ToString(),
-                OccurredAt = now,
-                Payload = integrationEvent.ToByteArray(),
-                TraceParent = Activity.Current?.Id,
-            });
-        }
-        return await base.SaveChangesAsync(acceptAllChangesOnSuccess, ct);
+        Events.ThrowIfRaised();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
     }
 
     protected override void OnModelCreating(ModelBuilder model)
@@ -152,24 +87,7 @@ public abstract class BoardsDbContext(DbContextOptions options, TimeProvider clo
             card.HasIndex(c => c.BoardId);
         });
 
-        model.Entity<OutboxMessage>(message =>
-        {
-            message.HasKey(m => m.Position);
-            message.Property(m => m.Position).ValueGeneratedNever();
-            message.Property(m => m.Type).HasMaxLength(64);
-            message.Property(m => m.TraceParent).HasMaxLength(128);
-            message.HasIndex(m => m.EventId).IsUnique();
-            message.HasIndex(m => new { m.BoardId, m.Position });
-        });
-
-        model.Entity<OutboxCursor>(cursor =>
-        {
-            cursor.HasKey(c => c.Name);
-            cursor.Property(c => c.Name).HasMaxLength(32);
-            cursor.HasData(
-                new OutboxCursor { Name = OutboxCursor.Written, Position = 0 },
-                new OutboxCursor { Name = OutboxCursor.Published, Position = 0 });
-        });
+        IntegrationEvents.Configure(model);
     }
 }
 

@@ -1,13 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
+using Polyglot.Contracts.Settings;
 
 namespace Polyglot.Crud.Data;
-
-public enum DatabaseProvider
-{
-    Sqlite,
-    Postgres,
-}
 
 public sealed class DatabaseOptions
 {

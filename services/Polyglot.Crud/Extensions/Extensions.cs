@@ -1,19 +1,33 @@
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Polyglot.Contracts.Events;
+using Polyglot.Contracts.Settings;
 using Polyglot.Crud.Data;
 using Polyglot.Crud.Grpc;
 using Polyglot.Crud.Outbox;
+using Polyglot.Streaming;
+using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Crud.Extensions;
 
 internal static class Extensions
 {
+    /// <summary>crud's setting: which <see cref="Contracts.Settings.Topology"/> this process is part of.</summary>
+    private const string TopologyKey = "Topology";
+
+    public static Topology Topology(this IConfiguration configuration)
+    {
+        var value = configuration[TopologyKey];
+        return string.IsNullOrEmpty(value) ? Contracts.Settings.Topology.Split
+            : Enum.TryParse<Topology>(value, ignoreCase: true, out var topology) && Enum.IsDefined(topology) ? topology
+            : throw new InvalidOperationException($"{TopologyKey} must be {nameof(Contracts.Settings.Topology.Split)} or {nameof(Contracts.Settings.Topology.Monolith)}, not '{value}'.");
+    }
+
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddDatabase();
-        builder.AddBus();
+        builder.AddOutbox();
 
         builder.Services.AddGrpc(options =>
         {
@@ -24,7 +38,7 @@ internal static class Extensions
         });
         builder.Services.AddStrictGrpcRequests();
         builder.Services.AddGrpcReflection();
-        // grpc.health.v1 reports the same checks as /health: database and bus.
+        // grpc.health.v1 reports the same checks as /health: the database, and the bus or the hub.
         builder.Services.AddGrpcHealthChecks();
     }
 
@@ -51,20 +65,32 @@ internal static class Extensions
         builder.Services.AddHealthChecks().AddDbContextCheck<BoardsDbContext>("db");
     }
 
-    private static void AddBus(this IHostApplicationBuilder builder)
+    /// <summary>
+    /// The outbox relay and where it delivers: in the split, the bus; in the monolith, the hub
+    /// this process hosts (with the event log read in-process for backfill) — no bus at all.
+    /// </summary>
+    private static void AddOutbox(this IHostApplicationBuilder builder)
     {
-        var bus = builder.Configuration.GetConnectionString("bus")
-            ?? throw new InvalidOperationException("ConnectionStrings:bus is not set (an amqp:// URI).");
-
         builder.Services.AddValidatedOptions<OutboxOptions, OutboxOptionsValidator>(OutboxOptions.Section);
+        builder.Services.AddSingleton<OutboxMetrics>();
+        builder.Services.AddHostedService<OutboxRelay>();
+        builder.Services.AddHostedService<OutboxPruner>();
+
+        if (builder.Configuration.Topology() == Contracts.Settings.Topology.Monolith)
+        {
+            builder.AddStreaming();
+            builder.Services.AddSingleton<IEventLog, OutboxEventLog>();
+            builder.Services.AddSingleton<IOutboxDestination, HubDestination>();
+            return;
+        }
+        var bus = builder.Configuration.GetConnectionString("bus")
+            ?? throw new InvalidOperationException("ConnectionStrings:bus is not set (an amqp:// URI); or set Topology=Monolith to run without a bus.");
         builder.Services.AddMassTransit(x => x.UsingRabbitMq((_, rabbit) =>
         {
             rabbit.Host(new Uri(bus));
             rabbit.Message<IntegrationEventBatch>(m => m.SetEntityName(IntegrationEventBatch.ExchangeName));
         }));
-        builder.Services.AddSingleton<OutboxMetrics>();
-        builder.Services.AddHostedService<OutboxRelay>();
-        builder.Services.AddHostedService<OutboxPruner>();
+        builder.Services.AddSingleton<IOutboxDestination, BusDestination>();
     }
 
     /// <summary>Applies the provider's generated migrations before the service takes traffic.</summary>
@@ -88,5 +114,19 @@ internal static class Extensions
         app.MapGrpcService<EventLogService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
+    }
+
+    /// <summary>
+    /// The monolith serves the real-time API itself — the same service, /ws, /sse and live page
+    /// as realtime — once the hub knows the log's head. The split's crud serves none of it.
+    /// </summary>
+    public static async Task MapStreamingIfMonolithAsync(this WebApplication app)
+    {
+        if (app.Configuration.Topology() != Contracts.Settings.Topology.Monolith)
+        {
+            return;
+        }
+        app.MapStreaming();
+        await app.Services.GetRequiredService<ChannelHub>().OpenAsync(app.Lifetime.ApplicationStopping);
     }
 }

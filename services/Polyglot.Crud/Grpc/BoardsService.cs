@@ -20,7 +20,7 @@ public sealed class BoardsService(BoardsDbContext db) : V1.Boards.BoardsBase
         var board = new Board { Id = Guid.CreateVersion7(now), Name = name, Description = description, CreatedAt = now, UpdatedAt = now };
         db.Boards.Add(board);
         var reply = board.ToProto();
-        db.Raise(new IntegrationEvent { BoardId = reply.Id, BoardCreated = new BoardCreated { Board = reply } });
+        db.Events.Raise(new IntegrationEvent { BoardId = reply.Id, BoardCreated = new BoardCreated { Board = reply } });
         await db.SaveChangesAsync(context.CancellationToken);
         return reply;
     }
@@ -70,7 +70,7 @@ public sealed class BoardsService(BoardsDbContext db) : V1.Boards.BoardsBase
         board.Version++;
         board.UpdatedAt = db.Now();
         var reply = board.ToProto();
-        db.Raise(new IntegrationEvent { BoardId = reply.Id, BoardUpdated = new BoardUpdated { Board = reply } });
+        db.Events.Raise(new IntegrationEvent { BoardId = reply.Id, BoardUpdated = new BoardUpdated { Board = reply } });
         await db.SaveChangesAsync(context.CancellationToken);
         return reply;
     }
@@ -85,7 +85,7 @@ public sealed class BoardsService(BoardsDbContext db) : V1.Boards.BoardsBase
         var board = await db.Boards.FindAsync([id], context.CancellationToken) ?? throw Errors.NotFound("Board", id);
         Errors.ExpectVersion("Board", id, version, board.Version);
         db.Boards.Remove(board); // the database cascades to its columns and cards
-        db.Raise(new IntegrationEvent { BoardId = board.Id.ToString(), BoardDeleted = new BoardDeleted { BoardId = board.Id.ToString() } });
+        db.Events.Raise(new IntegrationEvent { BoardId = board.Id.ToString(), BoardDeleted = new BoardDeleted { BoardId = board.Id.ToString() } });
         await db.SaveChangesAsync(context.CancellationToken);
         return new Empty();
     }

@@ -39,7 +39,7 @@ public sealed class CardsService(BoardsDbContext db) : V1.Cards.CardsBase
             };
             db.Cards.Add(card);
             var reply = card.ToProto();
-            db.Raise(new IntegrationEvent { BoardId = reply.BoardId, CardCreated = new CardCreated { Card = reply } });
+            db.Events.Raise(new IntegrationEvent { BoardId = reply.BoardId, CardCreated = new CardCreated { Card = reply } });
             await db.SaveChangesAsync(ct);
             return reply;
         }, ct);
@@ -92,7 +92,7 @@ public sealed class CardsService(BoardsDbContext db) : V1.Cards.CardsBase
         card.Version++;
         card.UpdatedAt = db.Now();
         var reply = card.ToProto();
-        db.Raise(new IntegrationEvent { BoardId = reply.BoardId, CardUpdated = new CardUpdated { Card = reply } });
+        db.Events.Raise(new IntegrationEvent { BoardId = reply.BoardId, CardUpdated = new CardUpdated { Card = reply } });
         await db.SaveChangesAsync(context.CancellationToken);
         return reply;
     }
@@ -145,7 +145,7 @@ public sealed class CardsService(BoardsDbContext db) : V1.Cards.CardsBase
             card.Version++;
             card.UpdatedAt = db.Now();
             var reply = card.ToProto();
-            db.Raise(new IntegrationEvent
+            db.Events.Raise(new IntegrationEvent
             {
                 BoardId = reply.BoardId,
                 CardMoved = new CardMoved { Card = reply, FromColumnId = fromColumnId.ToString(), FromIndex = fromIndex },
@@ -174,7 +174,7 @@ public sealed class CardsService(BoardsDbContext db) : V1.Cards.CardsBase
             await db.Cards
                 .Where(c => c.ColumnId == card.ColumnId && c.Index > card.Index)
                 .ExecuteUpdateAsync(s => s.SetProperty(c => c.Index, c => c.Index - 1), ct);
-            db.Raise(new IntegrationEvent
+            db.Events.Raise(new IntegrationEvent
             {
                 BoardId = card.BoardId.ToString(),
                 CardDeleted = new CardDeleted { CardId = id.ToString(), ColumnId = card.ColumnId.ToString(), Index = card.Index },

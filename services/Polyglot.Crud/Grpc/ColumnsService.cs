@@ -35,7 +35,7 @@ public sealed class ColumnsService(BoardsDbContext db) : V1.Columns.ColumnsBase
             };
             db.Columns.Add(column);
             var reply = column.ToProto();
-            db.Raise(new IntegrationEvent { BoardId = reply.BoardId, ColumnCreated = new ColumnCreated { Column = reply } });
+            db.Events.Raise(new IntegrationEvent { BoardId = reply.BoardId, ColumnCreated = new ColumnCreated { Column = reply } });
             await db.SaveChangesAsync(ct);
             return reply;
         }, ct);
@@ -86,7 +86,7 @@ public sealed class ColumnsService(BoardsDbContext db) : V1.Columns.ColumnsBase
         column.Version++;
         column.UpdatedAt = db.Now();
         var reply = column.ToProto();
-        db.Raise(new IntegrationEvent { BoardId = reply.BoardId, ColumnUpdated = new ColumnUpdated { Column = reply } });
+        db.Events.Raise(new IntegrationEvent { BoardId = reply.BoardId, ColumnUpdated = new ColumnUpdated { Column = reply } });
         await db.SaveChangesAsync(context.CancellationToken);
         return reply;
     }
@@ -111,7 +111,7 @@ public sealed class ColumnsService(BoardsDbContext db) : V1.Columns.ColumnsBase
             await db.Columns
                 .Where(c => c.BoardId == boardId && c.Index > column.Index)
                 .ExecuteUpdateAsync(s => s.SetProperty(c => c.Index, c => c.Index - 1), ct);
-            db.Raise(new IntegrationEvent
+            db.Events.Raise(new IntegrationEvent
             {
                 BoardId = boardId.ToString(),
                 ColumnDeleted = new ColumnDeleted { ColumnId = id.ToString(), Index = column.Index },

@@ -1,35 +1,34 @@
 using System.Diagnostics;
-using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Retry;
-using Polyglot.Contracts.Events;
 using Polyglot.Crud.Data;
 
 namespace Polyglot.Crud.Outbox;
 
 /// <summary>
-/// Publishes committed outbox rows to the bus in position order, a batch of consecutive rows per
-/// message (<see cref="IntegrationEventBatch"/>), each waiting for RabbitMQ's publisher confirm;
-/// then the <see cref="OutboxCursor.Published"/> cursor moves past the batch. A batch that is not
-/// confirmed is sent again; so is one confirmed just before a crash, before the cursor moved: the
-/// bus is at-least-once, and consumers drop positions they have seen. While RabbitMQ is down,
-/// rounds are retried with exponential backoff for as long as it takes.
+/// Delivers committed outbox rows in position order, a batch of consecutive rows at a time, to
+/// its <see cref="IOutboxDestination"/> — the bus (each batch one message, waiting for RabbitMQ's
+/// publisher confirm) or the in-process hub; then the <see cref="OutboxCursor.Published"/> cursor
+/// moves past the batch. A batch that is not confirmed is sent again; so is one confirmed just
+/// before a crash, before the cursor moved: delivery is at-least-once, and consumers drop
+/// positions they have seen. While the destination is down, rounds are retried with exponential
+/// backoff for as long as it takes.
 /// </summary>
 public sealed partial class OutboxRelay : BackgroundService
 {
     private readonly IServiceScopeFactory _scopes;
-    private readonly IBus _bus;
+    private readonly IOutboxDestination _destination;
     private readonly OutboxSignal _signal;
     private readonly OutboxMetrics _metrics;
     private readonly OutboxOptions _options;
     private readonly ILogger<OutboxRelay> _logger;
     private readonly ResiliencePipeline _retry;
 
-    public OutboxRelay(IServiceScopeFactory scopes, IBus bus, OutboxSignal signal, OutboxMetrics metrics, IOptions<OutboxOptions> options, ILogger<OutboxRelay> logger)
+    public OutboxRelay(IServiceScopeFactory scopes, IOutboxDestination destination, OutboxSignal signal, OutboxMetrics metrics, IOptions<OutboxOptions> options, ILogger<OutboxRelay> logger)
     {
-        (_scopes, _bus, _signal, _metrics, _options, _logger) = (scopes, bus, signal, metrics, options.Value, logger);
+        (_scopes, _destination, _signal, _metrics, _options, _logger) = (scopes, destination, signal, metrics, options.Value, logger);
         _retry = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
@@ -92,9 +91,7 @@ public sealed partial class OutboxRelay : BackgroundService
             activity?.SetTag("polyglot.positions", $"{batch[0].Position}-{batch[^1].Position}");
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(_options.PublishTimeout);
-            await _bus.Publish(
-                new IntegrationEventBatch([.. batch.Select(m => new IntegrationEventEnvelope(m.Position, m.EventId, m.BoardId, m.Type, m.OccurredAt, m.Payload))]),
-                timeout.Token);
+            await _destination.DeliverAsync(batch, timeout.Token);
         }
         var confirmed = batch[^1].Position;
         await db.OutboxCursors
