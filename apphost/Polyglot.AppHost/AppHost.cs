@@ -1,25 +1,33 @@
 using Microsoft.Extensions.Configuration;
+using Polyglot.AppHost;
 using Polyglot.AppHost.Provisioning;
+using Polyglot.Contracts.Settings;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
-// RabbitMQ, and PostgreSQL when chosen, come as a container, a private local executable or an
-// external server, whichever this machine can serve (Provisioning/ and the README's "Modes").
-var bus = builder.AddBus("bus");
-var db = builder.AddDatabase("db");
+// Split (the default): crud, RabbitMQ and realtime. Monolith: crud alone, streaming from the hub
+// it hosts. The database (SQLite, or PostgreSQL when chosen) and the bus come as a container, a
+// private local executable or an external server, whichever this machine can serve (Provisioning/).
+var topology = builder.Topology();
 
-var crud = builder.AddProject<Projects.Polyglot_Crud>("crud")
-    .WithReference(bus).WaitFor(bus)
-    .WithDatabase(db)
+var crud = builder.AddProject<Projects.Polyglot_Crud>(AppModelNames.Crud)
+    .WithEnvironment(AppModelNames.TopologySetting, topology.ToString())
+    .WithBoardsDatabase(AppModelNames.Database)
     .WithHttpHealthCheck("/health");
 
-// realtime reads crud's event log to backfill resuming subscribers, but does not wait for it:
-// live streams keep working while the monolith is down.
-builder.AddProject<Projects.Polyglot_Realtime>("realtime")
-    .WithReference(bus).WaitFor(bus)
-    .WithReference(crud)
-    // Each replica binds a queue of its own, so every replica sees every event.
-    .WithReplicas(builder.Configuration.GetValue("Polyglot:Realtime:Replicas", 1))
-    .WithHttpHealthCheck("/health");
+if (topology == Topology.Split)
+{
+    var bus = builder.AddBus(AppModelNames.Bus);
+    crud.WithReference(bus).WaitFor(bus);
+
+    // realtime reads crud's event log to backfill resuming subscribers, but does not wait for it:
+    // live streams keep working while the monolith is down.
+    builder.AddProject<Projects.Polyglot_Realtime>(AppModelNames.Realtime)
+        .WithReference(bus).WaitFor(bus)
+        .WithReference(crud)
+        // Each replica binds a queue of its own, so every replica sees every event.
+        .WithReplicas(builder.Configuration.GetValue(Topologies.ReplicasKey, 1))
+        .WithHttpHealthCheck("/health");
+}
 
 builder.Build().Run();

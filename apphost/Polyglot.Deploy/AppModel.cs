@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Polyglot.Contracts.Settings;
 
 namespace Polyglot.Deploy;
 
@@ -23,6 +24,20 @@ public sealed partial record AppModel(IReadOnlyDictionary<string, Resource> Reso
 
     public IEnumerable<Resource> Workloads => Resources.Values.Where(r => r.IsProject || r.IsContainer);
 
+    /// <summary>The topology the app model was published in: Monolith when crud says so.</summary>
+    public Topology Topology =>
+        Resources.TryGetValue(AppModelNames.Crud, out var crud) && crud.Env.TryGetValue(AppModelNames.TopologySetting, out var value)
+            ? Enum.Parse<Topology>(value)
+            : Topology.Split;
+
+    /// <summary>The workload that holds the long-lived subscriptions: realtime in the split, crud in the monolith.</summary>
+    public bool HoldsSubscriptions(Resource resource) =>
+        resource.Name == (Topology == Topology.Monolith ? AppModelNames.Crud : AppModelNames.Realtime);
+
+    /// <summary>Pods of a workload: realtime scales out (each replica binds its own queue); everything else runs one.</summary>
+    public int ReplicasOf(Resource resource, DeployOptions options) =>
+        resource.Name == AppModelNames.Realtime ? options.RealtimeReplicas : 1;
+
     /// <summary>A resource's settings, without those that point at a binding no deployment serves.</summary>
     public IEnumerable<KeyValuePair<string, string>> SettingsOf(Resource resource) =>
         resource.Env.Where(setting => !BindingReference().Matches(setting.Value).Any(m =>
@@ -30,68 +45,4 @@ public sealed partial record AppModel(IReadOnlyDictionary<string, Resource> Reso
 
     [GeneratedRegex(@"\{([A-Za-z0-9_-]+)\.bindings\.([A-Za-z0-9_-]+)\.")]
     private static partial Regex BindingReference();
-}
-
-public sealed record Binding(string Name, string Scheme, string Transport, int TargetPort)
-{
-    /// <summary>
-    /// Aspire gives every project a default https binding in publish mode; Polyglot's services
-    /// speak plain HTTP/1.1 and h2c inside the cluster and leave TLS to the ingress.
-    /// </summary>
-    public bool IsServed => Scheme != "https";
-}
-
-public sealed record Volume(string Name, string Target);
-
-public sealed record Resource(
-    string Name,
-    string Type,
-    string? Image,
-    string? ConnectionString,
-    string? Value,
-    string? Filter,
-    bool Secret,
-    int? GenerateLength,
-    bool GenerateSpecial,
-    IReadOnlyDictionary<string, string> Env,
-    IReadOnlyDictionary<string, Binding> Bindings,
-    IReadOnlyList<Volume> Volumes)
-{
-    public bool IsProject => Type.StartsWith("project.", StringComparison.Ordinal);
-
-    public bool IsContainer => Type.StartsWith("container.", StringComparison.Ordinal);
-
-    public bool IsParameter => Type.StartsWith("parameter.", StringComparison.Ordinal);
-
-    public IEnumerable<Binding> ServedBindings => Bindings.Values.Where(b => b.IsServed);
-
-    internal static Resource From(string name, JsonElement json)
-    {
-        var input = json.TryGetProperty("inputs", out var inputs) && inputs.TryGetProperty("value", out var value) ? value : default;
-        var generate = input.ValueKind == JsonValueKind.Object && input.TryGetProperty("default", out var d) && d.TryGetProperty("generate", out var g) ? g : default;
-        return new Resource(
-            name,
-            json.GetProperty("type").GetString()!,
-            String(json, "image"),
-            String(json, "connectionString"),
-            String(json, "value"),
-            String(json, "filter"),
-            input.ValueKind == JsonValueKind.Object && input.TryGetProperty("secret", out var secret) && secret.GetBoolean(),
-            generate.ValueKind == JsonValueKind.Object ? (generate.TryGetProperty("minLength", out var length) ? length.GetInt32() : 22) : null,
-            generate.ValueKind == JsonValueKind.Object && generate.TryGetProperty("special", out var special) && special.GetBoolean(),
-            json.TryGetProperty("env", out var env) ? env.EnumerateObject().ToDictionary(e => e.Name, e => e.Value.GetString()!) : [],
-            json.TryGetProperty("bindings", out var bindings)
-                ? bindings.EnumerateObject().ToDictionary(b => b.Name, b => new Binding(
-                    b.Name,
-                    b.Value.GetProperty("scheme").GetString()!,
-                    b.Value.GetProperty("transport").GetString()!,
-                    b.Value.GetProperty("targetPort").GetInt32()))
-                : [],
-            json.TryGetProperty("volumes", out var volumes)
-                ? [.. volumes.EnumerateArray().Select(v => new Volume(v.GetProperty("name").GetString()!, v.GetProperty("target").GetString()!))]
-                : []);
-    }
-
-    private static string? String(JsonElement json, string property) =>
-        json.TryGetProperty(property, out var value) ? value.GetString() : null;
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Polyglot.Contracts.Settings;
 using Polyglot.LocalServers;
 
 namespace Polyglot.Deploy;
@@ -11,8 +12,9 @@ public static class AspireManifest
     /// and database as containers, or with <paramref name="external"/> as servers that exist
     /// already, whose connection strings become parameters.
     /// </summary>
+    /// <param name="topology">Split: crud, the bus and realtime; Monolith: crud alone.</param>
     /// <param name="build">False to run the app host as last built (tests, which build it first).</param>
-    public static void Publish(string path, bool external, bool build = true)
+    public static void Publish(string path, bool external, Topology topology = Topology.Split, bool build = true)
     {
         string[] arguments =
         [
@@ -21,6 +23,7 @@ public static class AspireManifest
             "--",
             "--publisher", "manifest", "--output-path", path,
             "--Polyglot:Database:Provider=Postgres",
+            $"--Polyglot:Topology={topology}",
             .. external ? ["--Polyglot:Bus:Mode=External", "--Polyglot:Database:Mode=External"] : Array.Empty<string>(),
         ];
         using var publish = Process.Start(new ProcessStartInfo("dotnet", arguments) { RedirectStandardOutput = true })!;

@@ -38,35 +38,3 @@ public sealed record DeployOptions(string Registry, string Tag, int RealtimeRepl
     /// <summary>The image `dotnet publish -t:PublishContainer` builds for a service project (ContainerRepository polyglot-{name}).</summary>
     public string ImageOf(Resource project) => $"{(Registry.Length == 0 ? "" : Registry.TrimEnd('/') + "/")}polyglot-{project.Name}:{Tag}";
 }
-
-/// <summary>What each workload asks for and may use; the defaults suit a small cluster.</summary>
-public sealed record Sizing(string CpuRequest, string MemoryRequest, string CpuLimit, string MemoryLimit)
-{
-    public static Sizing For(Resource resource) => resource.Name switch
-    {
-        // realtime holds the connections: memory grows by ≈ 10 KB per subscription (bench/).
-        "realtime" => new("250m", "512Mi", "2", "2Gi"),
-        _ when resource.IsProject => new("100m", "256Mi", "1", "512Mi"),
-        _ => new("100m", "256Mi", "1", "1Gi"),
-    };
-}
-
-/// <summary>How to tell a backing server's container is up, for the images the app model uses; others get a TCP check.</summary>
-public static class KnownImages
-{
-    public static string[]? ReadinessCommand(Resource container) => Image(container) switch
-    {
-        "rabbitmq" => ["rabbitmq-diagnostics", "-q", "check_port_connectivity"],
-        "postgres" => ["pg_isready", "-U", "postgres"],
-        _ => null,
-    };
-
-    public static string[]? LivenessCommand(Resource container) => Image(container) switch
-    {
-        "rabbitmq" => ["rabbitmq-diagnostics", "-q", "status"],
-        "postgres" => ["pg_isready", "-U", "postgres"],
-        _ => null,
-    };
-
-    private static string? Image(Resource container) => container.Image?.Split('/')[^1].Split(':')[0];
-}

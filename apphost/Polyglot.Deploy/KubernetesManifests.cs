@@ -34,13 +34,13 @@ public static class KubernetesManifests
                 secrets.Add(new V1Secret { ApiVersion = "v1", Kind = "Secret", Metadata = Metadata($"{resource.Name}-secrets", resource), Type = "Opaque", StringData = Sorted(secret) });
             }
 
-            var pod = PodTemplate(resource, options, plain.Count > 0, secret.Count > 0);
-            objects.Add(resource.Volumes.Count > 0 ? StatefulSet(resource, pod) : Deployment(resource, pod, resource.Name == "realtime" ? options.RealtimeReplicas : 1));
+            var pod = PodTemplate(model, resource, options, plain.Count > 0, secret.Count > 0);
+            objects.Add(resource.Volumes.Count > 0 ? StatefulSet(resource, pod) : Deployment(resource, pod, model.ReplicasOf(resource, options)));
             if (resource.ServedBindings.Any())
             {
                 objects.Add(Service(resource));
             }
-            if (resource.Name == "realtime" && options.RealtimeReplicas > 1)
+            if (model.ReplicasOf(resource, options) > 1)
             {
                 objects.Add(new V1PodDisruptionBudget
                 {
@@ -56,9 +56,9 @@ public static class KubernetesManifests
         return files;
     }
 
-    private static V1PodTemplateSpec PodTemplate(Resource resource, DeployOptions options, bool hasConfig, bool hasSecrets)
+    private static V1PodTemplateSpec PodTemplate(AppModel model, Resource resource, DeployOptions options, bool hasConfig, bool hasSecrets)
     {
-        var sizing = Sizing.For(resource);
+        var sizing = Sizing.For(model, resource);
         var container = new V1Container
         {
             Name = resource.Name,

@@ -1,12 +1,17 @@
+using Polyglot.Contracts.Settings;
 using Polyglot.Deploy;
 
-// dotnet run --project apphost/Polyglot.Deploy -- [--output deploy] [--registry R] [--tag T]
-//   [--realtime-replicas N] [--external] [--parameter NAME=VALUE]... [--manifest aspire-manifest.json]
+// dotnet run --project apphost/Polyglot.Deploy -- [--output deploy] [--topology split|monolith]
+//   [--registry R] [--tag T] [--realtime-replicas N] [--external] [--parameter NAME=VALUE]...
+//   [--manifest aspire-manifest.json]
 // Publishes the app host's Aspire manifest into the output folder, then writes Kubernetes and
 // Compose files generated from it. See the README's "Deploy" section.
 
 var output = Path.GetFullPath(Option("--output") ?? "deploy");
 var external = args.Contains("--external");
+var topology = Enum.TryParse<Topology>(Option("--topology") ?? nameof(Topology.Split), ignoreCase: true, out var chosen) && Enum.IsDefined(chosen)
+    ? chosen
+    : throw new ArgumentException($"--topology is split or monolith, not '{Option("--topology")}'.");
 var options = new DeployOptions(
     Option("--registry") ?? "",
     Option("--tag") ?? DeployOptions.DefaultTag,
@@ -21,7 +26,7 @@ if (Option("--manifest") is { } existing)
 }
 else
 {
-    AspireManifest.Publish(manifest, external);
+    AspireManifest.Publish(manifest, external, topology);
 }
 var written = DeployFolder.Write(AppModel.Load(manifest), options, output);
 Console.WriteLine($"Wrote {output}:");

@@ -2,9 +2,6 @@ using System.Text.RegularExpressions;
 
 namespace Polyglot.Deploy;
 
-/// <summary>A resolved setting; <see cref="Secret"/> when any secret parameter went into it.</summary>
-public readonly record struct Setting(string Value, bool Secret);
-
 /// <summary>
 /// Resolves the manifest's expressions (<c>{bus.connectionString}</c>,
 /// <c>{crud.bindings.grpc.url}</c>, <c>{bus-password.value}</c>, …) for one deploy target:

@@ -1,22 +1,26 @@
 using System.Diagnostics;
+using Aspire.Hosting.ApplicationModel;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Events.V1;
 using Polyglot.Contracts.Realtime.V1;
 
 namespace Polyglot.AppHost.Tests;
 
-[Collection(AppCollection.Name)]
-public sealed class EndToEndTests(AppFixture fixture)
+/// <summary>The app host started as a user starts it, in either topology: a change on crud reaches a stream, and every service answers health and reflection.</summary>
+public abstract class EndToEndTests<TFixture>(TFixture fixture) where TFixture : AppHostFixture
 {
+    protected TFixture Fixture => fixture;
+
     [Fact]
-    public async Task ACardCreatedOnCrudArrivesOnARealtimeStreamWithItsPosition()
+    public async Task ACardCreatedOnCrudArrivesOnAStreamWithItsPosition()
     {
         var crud = fixture.GrpcChannel("crud");
         var board = await new Boards.BoardsClient(crud).CreateBoardAsync(new CreateBoardRequest { Name = "End to end" });
         var column = await new Columns.ColumnsClient(crud).CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = "To do" });
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        using var stream = new Contracts.Realtime.V1.Realtime.RealtimeClient(fixture.GrpcChannel("realtime"))
+        using var stream = new Contracts.Realtime.V1.Realtime.RealtimeClient(fixture.GrpcChannel(fixture.StreamingResource))
             .Subscribe(new SubscribeRequest { Channel = $"board:{board.Id}" }, cancellationToken: timeout.Token);
         Assert.True(await stream.ResponseStream.MoveNext(timeout.Token));
         Assert.Equal(SubscribeResponse.MessageOneofCase.Subscribed, stream.ResponseStream.Current.MessageCase);
@@ -35,21 +39,36 @@ public sealed class EndToEndTests(AppFixture fixture)
         Assert.True(received.Position > 0);
     }
 
-    [Theory]
-    [InlineData("crud")]
-    [InlineData("realtime")]
-    public async Task EveryServiceAnswersGrpcHealthAndReflection(string resource)
+    [Fact]
+    public async Task EveryServiceAnswersGrpcHealthAndReflection()
     {
-        var channel = fixture.GrpcChannel(resource);
+        foreach (var (resource, service) in new[] { ("crud", "polyglot.boards.v1.Cards"), (fixture.StreamingResource, "polyglot.realtime.v1.Realtime") })
+        {
+            var channel = fixture.GrpcChannel(resource);
 
-        var health = await new Grpc.Health.V1.Health.HealthClient(channel).CheckAsync(new Grpc.Health.V1.HealthCheckRequest());
-        using var reflection = new Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(channel).ServerReflectionInfo();
-        await reflection.RequestStream.WriteAsync(new Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = "" });
-        Assert.True(await reflection.ResponseStream.MoveNext());
-        var services = reflection.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name);
+            var health = await new Grpc.Health.V1.Health.HealthClient(channel).CheckAsync(new Grpc.Health.V1.HealthCheckRequest());
+            using var reflection = new Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(channel).ServerReflectionInfo();
+            await reflection.RequestStream.WriteAsync(new Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = "" });
+            Assert.True(await reflection.ResponseStream.MoveNext());
+            var services = reflection.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name);
 
-        Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
-        Assert.Contains(resource == "crud" ? "polyglot.boards.v1.Cards" : "polyglot.realtime.v1.Realtime", services);
-        Assert.Contains("grpc.health.v1.Health", services);
+            Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+            Assert.Contains(service, services);
+            Assert.Contains("grpc.health.v1.Health", services);
+        }
+    }
+}
+
+[Collection(AppCollection.Name)]
+public sealed class SplitEndToEndTests(AppFixture fixture) : EndToEndTests<AppFixture>(fixture);
+
+public sealed class MonolithEndToEndTests(MonolithAppFixture fixture) : EndToEndTests<MonolithAppFixture>(fixture), IClassFixture<MonolithAppFixture>
+{
+    [Fact]
+    public void TheMonolithRunsCrudAloneWithoutABusOrRealtime()
+    {
+        var model = Fixture.App.Services.GetRequiredService<DistributedApplicationModel>();
+
+        Assert.Equal(["crud"], model.Resources.Select(r => r.Name).Where(n => n is "crud" or "bus" or "realtime"));
     }
 }

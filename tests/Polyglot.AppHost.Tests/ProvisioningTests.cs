@@ -2,7 +2,10 @@ using Aspire.Hosting;
 
 namespace Polyglot.AppHost.Tests;
 
-/// <summary>When the bus cannot be provided the app host refuses to start, saying how to fix it, instead of waiting forever.</summary>
+/// <summary>
+/// When the bus cannot be provided, or the settings contradict the topology, the app host refuses
+/// to start, saying how to fix it, instead of waiting forever or running something else.
+/// </summary>
 public sealed class ProvisioningTests
 {
     [Fact]
@@ -28,6 +31,23 @@ public sealed class ProvisioningTests
         });
 
         Assert.Contains("Carrier-pigeon", Flatten(error));
+    }
+
+    [Theory]
+    [InlineData("--Polyglot:Topology=Microservices", "Polyglot:Topology is 'Microservices': set it to Split")]
+    [InlineData("--Polyglot:Realtime:Replicas=2", "Polyglot:Topology=Monolith runs no realtime, so Polyglot:Realtime:Replicas=2 cannot apply")]
+    [InlineData("--ConnectionStrings:bus=amqp://guest:guest@localhost:5672", "Polyglot:Topology=Monolith uses no bus, so ConnectionStrings:bus cannot apply")]
+    public async Task AContradictoryTopologyFailsAtOnceSayingWhatToSet(string setting, string expected)
+    {
+        string[] args = setting.StartsWith("--Polyglot:Topology=", StringComparison.Ordinal) ? [setting] : ["--Polyglot:Topology=Monolith", setting];
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Polyglot_AppHost>(args);
+            await using var app = await builder.BuildAsync();
+        });
+
+        Assert.Contains(expected, Flatten(error));
     }
 
     private static string Flatten(Exception error) =>

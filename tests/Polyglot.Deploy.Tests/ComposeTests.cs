@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Polyglot.Deploy.Tests;
 
 /// <summary>The Compose file, checked by docker-compose itself (offline: `config -q` needs no engine).</summary>
@@ -8,7 +6,7 @@ public sealed class ComposeTests(DeployFixture fixture) : IClassFixture<DeployFi
     [Fact]
     public async Task DockerComposeAcceptsTheFileWithItsEnvFile()
     {
-        var (exitCode, output) = await RunAsync("docker-compose", "-f", Path.Combine(fixture.Output, "docker-compose.yaml"), "config", "-q");
+        var (exitCode, output) = await DockerCompose.RunAsync("-f", Path.Combine(fixture.Output, "docker-compose.yaml"), "config", "-q");
 
         Assert.True(exitCode == 0, output);
     }
@@ -19,7 +17,7 @@ public sealed class ComposeTests(DeployFixture fixture) : IClassFixture<DeployFi
         var broken = Path.Combine(fixture.Output, "broken-compose.yaml");
         await File.WriteAllTextAsync(broken, fixture.Read("docker-compose.yaml").Replace("condition: service_healthy", "condition: whenever"));
 
-        var (exitCode, _) = await RunAsync("docker-compose", "-f", broken, "config", "-q");
+        var (exitCode, _) = await DockerCompose.RunAsync("-f", broken, "config", "-q");
 
         Assert.NotEqual(0, exitCode);
     }
@@ -27,7 +25,7 @@ public sealed class ComposeTests(DeployFixture fixture) : IClassFixture<DeployFi
     [Fact]
     public async Task ServicesWaitForHealthyBackingServersAndResolveTheirPasswordsFromEnv()
     {
-        var (exitCode, resolved) = await RunAsync("docker-compose", "-f", Path.Combine(fixture.Output, "docker-compose.yaml"), "config");
+        var (exitCode, resolved) = await DockerCompose.RunAsync("-f", Path.Combine(fixture.Output, "docker-compose.yaml"), "config");
 
         Assert.Equal(0, exitCode);
         Assert.Contains($"amqp://guest:{DeployFixture.BusPassword}@bus:5672", resolved);
@@ -35,15 +33,5 @@ public sealed class ComposeTests(DeployFixture fixture) : IClassFixture<DeployFi
         Assert.Contains("${BUS_PASSWORD_URI_ENCODED}", compose);
         Assert.Equal(3, compose.Split("condition: service_healthy").Length - 1); // crud → bus, db-server; realtime → bus
         Assert.Contains("healthcheck:", compose);
-    }
-
-    private static async Task<(int ExitCode, string Output)> RunAsync(string command, params string[] args)
-    {
-        using var process = Process.Start(new ProcessStartInfo(command, args) { RedirectStandardOutput = true, RedirectStandardError = true })
-            ?? throw new InvalidOperationException($"{command} did not start; .ci/run installs it (apt-get install docker-compose).");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await output + error);
     }
 }

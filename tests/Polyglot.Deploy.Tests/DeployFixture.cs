@@ -1,3 +1,4 @@
+using Polyglot.Contracts.Settings;
 using Polyglot.Deploy;
 
 namespace Polyglot.Deploy.Tests;
@@ -6,7 +7,7 @@ namespace Polyglot.Deploy.Tests;
 /// The deploy folder generated once from the real app host's manifest, with fixed passwords so
 /// that the output is the same on every run (the golden test needs that).
 /// </summary>
-public sealed class DeployFixture : IDisposable
+public class DeployFixture : IDisposable
 {
     public const string BusPassword = "golden-bus-password-1";
     public const string DbPassword = "golden-db-password-22";
@@ -16,7 +17,7 @@ public sealed class DeployFixture : IDisposable
         Output = Path.Combine(Path.GetTempPath(), $"polyglot-deploy-{Guid.NewGuid():N}");
         Directory.CreateDirectory(Output);
         var manifest = Path.Combine(Output, "aspire-manifest.json");
-        AspireManifest.Publish(manifest, external: false, build: false);
+        AspireManifest.Publish(manifest, external: false, Topology, build: false);
         Model = AppModel.Load(manifest);
         Options = new DeployOptions("", DeployOptions.DefaultTag, 2, new Dictionary<string, string>
         {
@@ -25,6 +26,9 @@ public sealed class DeployFixture : IDisposable
         });
         Files = DeployFolder.Write(Model, Options, Output);
     }
+
+    /// <summary>The topology the app model is published in.</summary>
+    protected virtual Topology Topology => Topology.Split;
 
     public string Output { get; }
 
@@ -36,5 +40,9 @@ public sealed class DeployFixture : IDisposable
 
     public string Read(string file) => File.ReadAllText(Path.Combine(Output, file));
 
-    public void Dispose() => Directory.Delete(Output, recursive: true);
+    public void Dispose()
+    {
+        Directory.Delete(Output, recursive: true);
+        GC.SuppressFinalize(this);
+    }
 }

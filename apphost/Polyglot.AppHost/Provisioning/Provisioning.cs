@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Polyglot.Contracts.Settings;
 using Polyglot.LocalServers;
 
 namespace Polyglot.AppHost.Provisioning;
@@ -13,12 +14,6 @@ public enum ProvisioningMode
     Container,
     Executable,
     External,
-}
-
-public enum DatabaseKind
-{
-    Sqlite,
-    Postgres,
 }
 
 public static class ProvisioningExtensions
@@ -48,17 +43,26 @@ public static class ProvisioningExtensions
     }
 
     /// <summary>
-    /// The database: null for SQLite (the default, a file crud opens itself); with
-    /// Polyglot:Database:Provider=Postgres, PostgreSQL as a container, a private local
-    /// cluster or an external server.
+    /// Gives crud its database: with Polyglot:Database:Provider=Sqlite (the default) a file crud
+    /// opens itself; with Postgres, the PostgreSQL resource <paramref name="name"/> as a container,
+    /// a private local cluster or an external server.
     /// </summary>
-    public static IResourceBuilder<IResourceWithConnectionString>? AddDatabase(this IDistributedApplicationBuilder builder, string name)
+    public static IResourceBuilder<ProjectResource> WithBoardsDatabase(this IResourceBuilder<ProjectResource> crud, string name)
     {
+        var builder = crud.ApplicationBuilder;
         var section = builder.Configuration.GetSection("Polyglot:Database");
-        if (section.GetValue("Provider", DatabaseKind.Sqlite) == DatabaseKind.Sqlite)
+        var provider = section.GetValue("Provider", DatabaseProvider.Sqlite);
+        crud.WithEnvironment("Database__Provider", provider.ToString());
+        if (provider == DatabaseProvider.Sqlite)
         {
-            return null;
+            return crud.WithEnvironment("ConnectionStrings__db", $"Data Source={Path.Combine(builder.DataDirectory(), "crud.db")}");
         }
+        var database = builder.ProvidePostgres(name, section);
+        return crud.WithReference(database).WaitFor(database);
+    }
+
+    private static IResourceBuilder<IResourceWithConnectionString> ProvidePostgres(this IDistributedApplicationBuilder builder, string name, IConfiguration section)
+    {
         switch (builder.ChooseMode(name, section, LocalPostgres.IsInstalled, "PostgreSQL", "sudo apt-get install -y postgresql"))
         {
             case ProvisioningMode.Container:
@@ -76,18 +80,6 @@ public static class ProvisioningExtensions
         return builder.AddResource(new LocalServerResource(name, command, cluster.DataDirectory, cluster.ConnectionString))
             .WithArgs(args)
             .WithHealthCheck(builder.AddHealthCheck(name, new NpgsqlReadyCheck(maintenance)));
-    }
-
-    /// <summary>Points crud at the chosen database.</summary>
-    public static IResourceBuilder<ProjectResource> WithDatabase(
-        this IResourceBuilder<ProjectResource> crud, IResourceBuilder<IResourceWithConnectionString>? database)
-    {
-        if (database is not null)
-        {
-            return crud.WithEnvironment("Database__Provider", nameof(DatabaseKind.Postgres)).WithReference(database).WaitFor(database);
-        }
-        var file = Path.Combine(crud.ApplicationBuilder.DataDirectory(), "crud.db");
-        return crud.WithEnvironment("Database__Provider", nameof(DatabaseKind.Sqlite)).WithEnvironment("ConnectionStrings__db", $"Data Source={file}");
     }
 
     /// <summary>Where local servers and the SQLite file keep their data (Polyglot:DataDirectory; default .data next to the app host).</summary>

@@ -12,15 +12,12 @@ namespace Polyglot.Crud.Extensions;
 
 internal static class Extensions
 {
-    /// <summary>crud's setting: which <see cref="Contracts.Settings.Topology"/> this process is part of.</summary>
-    private const string TopologyKey = "Topology";
-
     public static Topology Topology(this IConfiguration configuration)
     {
-        var value = configuration[TopologyKey];
+        var value = configuration[AppModelNames.TopologySetting];
         return string.IsNullOrEmpty(value) ? Contracts.Settings.Topology.Split
             : Enum.TryParse<Topology>(value, ignoreCase: true, out var topology) && Enum.IsDefined(topology) ? topology
-            : throw new InvalidOperationException($"{TopologyKey} must be {nameof(Contracts.Settings.Topology.Split)} or {nameof(Contracts.Settings.Topology.Monolith)}, not '{value}'.");
+            : throw new InvalidOperationException($"{AppModelNames.TopologySetting} must be {nameof(Contracts.Settings.Topology.Split)} or {nameof(Contracts.Settings.Topology.Monolith)}, not '{value}'.");
     }
 
     public static void AddApplicationServices(this IHostApplicationBuilder builder)

@@ -1,0 +1,6 @@
+namespace Polyglot.Deploy;
+
+public sealed class ComposeDependency
+{
+    public string Condition { get; init; } = "service_healthy";
+}

@@ -1,0 +1,14 @@
+namespace Polyglot.Deploy;
+
+/// <summary>What each workload asks for and may use; the defaults suit a small cluster.</summary>
+public sealed record Sizing(string CpuRequest, string MemoryRequest, string CpuLimit, string MemoryLimit)
+{
+    public static Sizing For(AppModel model, Resource resource) => resource switch
+    {
+        // Whoever holds the subscriptions (realtime, or crud in the monolith): memory grows by
+        // ≈ 10 KB per subscription (bench/).
+        _ when model.HoldsSubscriptions(resource) => new("250m", "512Mi", "2", "2Gi"),
+        { IsProject: true } => new("100m", "256Mi", "1", "512Mi"),
+        _ => new("100m", "256Mi", "1", "1Gi"),
+    };
+}

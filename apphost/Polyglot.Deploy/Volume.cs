@@ -1,0 +1,3 @@
+namespace Polyglot.Deploy;
+
+public sealed record Volume(string Name, string Target);

@@ -1,0 +1,16 @@
+namespace Polyglot.Contracts.Settings;
+
+/// <summary>
+/// The names the app host gives its resources, and the settings it hands the services: one home,
+/// used by the app host, the services, the deploy generator and the tests.
+/// </summary>
+public static class AppModelNames
+{
+    public const string Crud = "crud";
+    public const string Realtime = "realtime";
+    public const string Bus = "bus";
+    public const string Database = "db";
+
+    /// <summary>crud's setting naming its <see cref="Settings.Topology"/>.</summary>
+    public const string TopologySetting = "Topology";
+}

@@ -1,0 +1,47 @@
+using Aspire.Hosting;
+using Grpc.Net.Client;
+
+namespace Polyglot.AppHost.Tests;
+
+/// <summary>
+/// The whole app model started once for a class or collection of end-to-end tests, as
+/// Aspire.Hosting.Testing runs it: the bus as the app host provides it on this machine (a local
+/// rabbitmq-server without Docker), crud on SQLite. Its own ports and data directory, so it
+/// never meets a running dev instance.
+/// </summary>
+public abstract class AppHostFixture : IAsyncLifetime
+{
+    private DistributedApplication? _app;
+
+    public DistributedApplication App => _app ?? throw new InvalidOperationException("Not started.");
+
+    /// <summary>The resource subscribers stream from.</summary>
+    public abstract string StreamingResource { get; }
+
+    /// <summary>The app host's arguments beside its data directory.</summary>
+    protected abstract IEnumerable<string> Arguments { get; }
+
+    public async Task InitializeAsync()
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), $"polyglot-apphost-tests-{Guid.NewGuid():N}");
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Polyglot_AppHost>(
+            [$"--Polyglot:DataDirectory={dataDirectory}", .. Arguments]);
+        _app = await builder.BuildAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await _app.StartAsync(timeout.Token);
+        foreach (var resource in new[] { "crud", StreamingResource }.Distinct())
+        {
+            await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+        }
+    }
+
+    public GrpcChannel GrpcChannel(string resource) => Grpc.Net.Client.GrpcChannel.ForAddress(App.GetEndpoint(resource, "grpc"));
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+    }
+}
