@@ -1,55 +1,49 @@
 using Microsoft.Playwright;
 using Polyglot.Contracts.Boards.V1;
-using Polyglot.Contracts.Settings;
-using Polyglot.Crud.Data;
-using Polyglot.Crud.Grpc;
 using Polyglot.LocalServers;
-using Polyglot.Testing;
 
 namespace Polyglot.Realtime.Tests;
 
 /// <summary>
-/// The live page's world: crud on Kestrel with its relay on, realtime as its own process (so a
-/// real SIGTERM can restart it on the same port, where the page reconnects) with a queue of one
+/// The live page's world in one topology: the streaming side as its own process (so a real
+/// SIGTERM can restart it on the same port, where the page reconnects) with a queue of one
 /// message per subscriber (so a burst of events cuts a browser off as a slow consumer), and
 /// Debian's headless Chromium driven by Playwright (no browser download; test.sh installs the
 /// chromium package).
 /// </summary>
-public sealed class LivePageFixture : IAsyncLifetime
+public abstract class LivePageFixture : IAsyncLifetime
 {
     private const string Chromium = "/usr/bin/chromium";
 
-    private ServiceHost<BoardsService>? _crud;
     private IPlaywright? _playwright;
 
-    public ServiceProcess Realtime { get; private set; } = null!;
+    /// <summary>The process that serves the page and holds its stream.</summary>
+    public abstract ServiceProcess Streaming { get; }
+
+    /// <summary>crud's gRPC address, where the test writes.</summary>
+    protected abstract Uri CrudGrpcAddress { get; }
 
     public IBrowser Browser { get; private set; } = null!;
 
-    public Boards.BoardsClient Boards => new(_crud!.CreateGrpcChannel());
+    public Boards.BoardsClient Boards => new(Grpc.Net.Client.GrpcChannel.ForAddress(CrudGrpcAddress));
 
-    public Columns.ColumnsClient Columns => new(_crud!.CreateGrpcChannel());
+    public Columns.ColumnsClient Columns => new(Grpc.Net.Client.GrpcChannel.ForAddress(CrudGrpcAddress));
 
-    public Cards.CardsClient Cards => new(_crud!.CreateGrpcChannel());
+    public Cards.CardsClient Cards => new(Grpc.Net.Client.GrpcChannel.ForAddress(CrudGrpcAddress));
+
+    /// <summary>
+    /// SIGTERMs the streaming process and starts it again on the same ports. What
+    /// <paramref name="meanwhile"/> writes the page must get by resuming: in the split it is
+    /// written while realtime is down; in the monolith (crud is down too) right after the restart.
+    /// </summary>
+    public abstract Task RestartStreamingAsync(Func<Task> meanwhile);
+
+    protected abstract Task StartServicesAsync();
 
     public async Task InitializeAsync()
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing; run: apt-get install -y chromium");
-        var bus = (await LocalServer.RabbitMQAsync()).ConnectionString;
-        _crud = new ServiceHost<BoardsService>(new Dictionary<string, string?>
-        {
-            ["Database:Provider"] = nameof(DatabaseProvider.Sqlite),
-            ["ConnectionStrings:db"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-test-{Guid.NewGuid():N}.db")}",
-            ["ConnectionStrings:bus"] = bus,
-        });
-        Realtime = new ServiceProcess("Polyglot.Realtime", new Dictionary<string, string>
-        {
-            ["ConnectionStrings__bus"] = bus,
-            ["Crud__Address"] = _crud.GrpcAddress.ToString(),
-            ["Hub__SubscriberQueueCapacity"] = "1",
-        });
-        await StartRealtimeAsync();
-
+        await StartServicesAsync();
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -60,25 +54,21 @@ public sealed class LivePageFixture : IAsyncLifetime
         });
     }
 
-    /// <summary>Starts realtime (again, on the same ports) and returns once it takes subscribers.</summary>
-    public async Task StartRealtimeAsync()
+    /// <summary>Starts the process and returns once it is healthy: its hub takes subscribers.</summary>
+    protected static async Task StartAndWaitAsync(ServiceProcess process)
     {
-        await Realtime.StartAsync();
-        using var http = new HttpClient { BaseAddress = Realtime.HttpAddress };
-        await Wait.UntilAsync(async () => (await http.GetAsync("/health")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "realtime to take subscribers");
+        await process.StartAsync();
+        using var http = new HttpClient { BaseAddress = process.HttpAddress };
+        await Wait.UntilAsync(async () => (await http.GetAsync("/health")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "the streaming side to take subscribers");
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (Browser is not null)
         {
             await Browser.DisposeAsync();
         }
         _playwright?.Dispose();
-        await Realtime.DisposeAsync();
-        if (_crud is not null)
-        {
-            await _crud.DisposeAsync();
-        }
+        await Streaming.DisposeAsync();
     }
 }

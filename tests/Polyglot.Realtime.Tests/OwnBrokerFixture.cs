@@ -10,7 +10,7 @@ namespace Polyglot.Realtime.Tests;
 /// A RabbitMQ node of these tests' own, so nothing else publishes to their realtimes, and a crud
 /// whose relay is off: realtime reads its head (0) and its log, while the tests alone feed the bus.
 /// </summary>
-public sealed class OwnBrokerFixture : IAsyncLifetime
+public sealed class OwnBrokerFixture : IAsyncLifetime, IStreamingProcessFixture
 {
     public LocalServer Broker { get; private set; } = null!;
 
@@ -26,6 +26,18 @@ public sealed class OwnBrokerFixture : IAsyncLifetime
             ["ConnectionStrings:bus"] = Broker.ConnectionString,
             ["Outbox:RelayEnabled"] = "false",
         });
+    }
+
+    /// <summary>A realtime process on the broker, reading this crud's log; the caller disposes it.</summary>
+    public async Task<ServiceProcess> StartStreamingAsync(Dictionary<string, string> settings)
+    {
+        var realtime = new ServiceProcess("Polyglot.Realtime", new Dictionary<string, string>(settings)
+        {
+            ["ConnectionStrings__bus"] = Broker.ConnectionString,
+            ["Crud__Address"] = Crud.GrpcAddress.ToString(),
+        });
+        await realtime.StartAsync();
+        return realtime;
     }
 
     public async Task DisposeAsync()

@@ -15,39 +15,14 @@ namespace Polyglot.Realtime.Tests;
 /// would feed it: what only a real process shows — a real SIGTERM, and its own memory.
 /// </summary>
 [Collection(SplitCollection.Name)]
-public sealed class RealtimeProcessTests(OwnBrokerFixture fixture) : IClassFixture<OwnBrokerFixture>
+public sealed class RealtimeProcessTests(OwnBrokerFixture fixture) : StreamingProcessTests<OwnBrokerFixture>(fixture), IClassFixture<OwnBrokerFixture>
 {
-    /// <summary>The host's shutdown timeout (.NET's default, which realtime keeps): the drain must end within it.</summary>
-    private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(30);
-
-    [Fact]
-    public async Task SigtermEndsEveryStreamOnEveryTransportWithReconnectAndResumeAndTheProcessExits()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        await using var realtime = await StartRealtimeAsync([]);
-        using var channel = GrpcChannel.ForAddress(realtime.GrpcAddress);
-        using var grpc = await SubscribeWhenReadyAsync(new Contracts.Realtime.V1.Realtime.RealtimeClient(channel), timeout.Token);
-        using var socket = await ConnectWebSocketAsync(realtime, timeout.Token);
-        using var http = new HttpClient { BaseAddress = realtime.HttpAddress };
-        await using var sse = await OpenSseAsync(http, timeout.Token);
-        var grpcEnd = Assert.ThrowsAsync<RpcException>(() => grpc.ResponseStream.MoveNext(timeout.Token));
-        var socketEnd = socket.ReadUntilCloseAsync(timeout.Token);
-        var sseEnd = sse.ReadToEndAsync(timeout.Token);
-
-        var exitCode = await realtime.TerminateAsync(ShutdownTimeout);
-
-        Assert.Equal(0, exitCode);
-        Assert.Equal(StatusCode.Unavailable, (await grpcEnd).StatusCode);
-        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, await socketEnd);
-        Assert.Equal("draining", (await sseEnd)[^1].GetProperty("code").GetString());
-    }
-
     [Fact]
     public async Task StalledReadersAreCutOffOnEveryTransportWhileOthersGetEverythingAndMemoryStaysBounded()
     {
         const int Events = 800, TitleLength = 32 * 1024, HistorySize = 64;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        await using var realtime = await StartRealtimeAsync(new()
+        await using var realtime = await Fixture.StartStreamingAsync(new()
         {
             ["Hub__SubscriberQueueCapacity"] = "32",
             ["Hub__HistorySize"] = HistorySize.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -75,7 +50,7 @@ public sealed class RealtimeProcessTests(OwnBrokerFixture fixture) : IClassFixtu
                 Volatile.Write(ref lastReceived, healthy.ResponseStream.Current.Event.Position);
             }
         });
-        await using (var connection = await new ConnectionFactory { Uri = new Uri(fixture.Broker.ConnectionString) }.CreateConnectionAsync(timeout.Token))
+        await using (var connection = await new ConnectionFactory { Uri = new Uri(Fixture.Broker.ConnectionString) }.CreateConnectionAsync(timeout.Token))
         await using (var bus = await connection.CreateChannelAsync(cancellationToken: timeout.Token))
         {
             var board = Guid.NewGuid();
@@ -110,36 +85,6 @@ public sealed class RealtimeProcessTests(OwnBrokerFixture fixture) : IClassFixtu
             $"realtime's heap grew by {(after.GcHeapBytes - before.GcHeapBytes) >> 20} MiB (bound {Bound >> 20} MiB; the {Events} events are ~{Events * TitleLength * 3L >> 20} MiB in memory).");
     }
 
-    private async Task<ServiceProcess> StartRealtimeAsync(Dictionary<string, string> settings)
-    {
-        var realtime = new ServiceProcess("Polyglot.Realtime", new Dictionary<string, string>(settings)
-        {
-            ["ConnectionStrings__bus"] = fixture.Broker.ConnectionString,
-            ["Crud__Address"] = fixture.Crud.GrpcAddress.ToString(),
-        });
-        await realtime.StartAsync();
-        return realtime;
-    }
-
-    /// <summary>Subscribes to `all` once realtime takes subscribers (its queue consuming).</summary>
-    private static async Task<AsyncServerStreamingCall<SubscribeResponse>> SubscribeWhenReadyAsync(Contracts.Realtime.V1.Realtime.RealtimeClient client, CancellationToken ct)
-    {
-        AsyncServerStreamingCall<SubscribeResponse>? call = null;
-        await Wait.UntilAsync(async () =>
-        {
-            try
-            {
-                call = await client.SubscribeAsync("all", null, ct);
-                return true;
-            }
-            catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable)
-            {
-                return false;
-            }
-        }, TimeSpan.FromSeconds(60), "realtime to take subscribers");
-        return call!;
-    }
-
     /// <summary>
     /// Client sockets that buffer little, like a phone on a poor network: otherwise Linux's
     /// autotuned receive buffer (up to 32 MB here) would soak up what a stalled reader leaves.
@@ -161,23 +106,4 @@ public sealed class RealtimeProcessTests(OwnBrokerFixture fixture) : IClassFixtu
             }
         },
     };
-
-    private static async Task<ClientWebSocket> ConnectWebSocketAsync(ServiceProcess realtime, CancellationToken ct, HttpMessageInvoker? invoker = null)
-    {
-        var socket = await TextStreams.ConnectWebSocketAsync(realtime.HttpAddress, "channel=all", ct, invoker);
-        Assert.Equal("subscribed", (await socket.ReceiveJsonAsync(ct)).GetProperty("type").GetString());
-        return socket;
-    }
-
-    private static async Task<SseStream> OpenSseAsync(HttpClient http, CancellationToken ct)
-    {
-        var sse = await SseStream.OpenAsync(http, "channel=all", ct);
-        Assert.Equal("subscribed", (await sse.ReadAsync(ct)).Data.GetProperty("type").GetString());
-        return sse;
-    }
-
-    private static async Task<Stats> StatsAsync(HttpClient http, CancellationToken ct) =>
-        (await http.GetFromJsonAsync<Stats>("/stats?collect=true", ct))!;
-
-    private sealed record Stats(long GcHeapBytes, int Subscriptions);
 }

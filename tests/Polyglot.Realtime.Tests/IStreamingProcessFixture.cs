@@ -1,0 +1,10 @@
+using Polyglot.LocalServers;
+
+namespace Polyglot.Realtime.Tests;
+
+/// <summary>Starts the process that holds the subscriptions — realtime in the split, crud in the monolith — with extra settings.</summary>
+public interface IStreamingProcessFixture
+{
+    /// <summary>Started and taking subscribers; the caller disposes it.</summary>
+    Task<ServiceProcess> StartStreamingAsync(Dictionary<string, string> settings);
+}

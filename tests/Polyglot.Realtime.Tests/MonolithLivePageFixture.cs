@@ -1,0 +1,29 @@
+using Polyglot.Contracts.Settings;
+using Polyglot.LocalServers;
+
+namespace Polyglot.Realtime.Tests;
+
+/// <summary>The monolith: crud alone as its own process, serving the page and the streams.</summary>
+public sealed class MonolithLivePageFixture : LivePageFixture
+{
+    private readonly ServiceProcess _crud = new("Polyglot.Crud", new Dictionary<string, string>
+    {
+        [AppModelNames.TopologySetting] = nameof(Topology.Monolith),
+        ["Database__Provider"] = nameof(DatabaseProvider.Sqlite),
+        ["ConnectionStrings__db"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-test-{Guid.NewGuid():N}.db")}",
+        ["Hub__SubscriberQueueCapacity"] = "1",
+    });
+
+    public override ServiceProcess Streaming => _crud;
+
+    protected override Uri CrudGrpcAddress => _crud.GrpcAddress;
+
+    protected override Task StartServicesAsync() => StartAndWaitAsync(_crud);
+
+    public override async Task RestartStreamingAsync(Func<Task> meanwhile)
+    {
+        Assert.Equal(0, await _crud.TerminateAsync(TimeSpan.FromSeconds(30)));
+        await StartAndWaitAsync(_crud);
+        await meanwhile();
+    }
+}

@@ -1,0 +1,20 @@
+using Polyglot.Contracts.Settings;
+using Polyglot.LocalServers;
+
+namespace Polyglot.Realtime.Tests;
+
+/// <summary>crud as its own process in the monolith topology, on a database of its own each time.</summary>
+public sealed class MonolithProcessFixture : IStreamingProcessFixture
+{
+    public async Task<ServiceProcess> StartStreamingAsync(Dictionary<string, string> settings)
+    {
+        var crud = new ServiceProcess("Polyglot.Crud", new Dictionary<string, string>(settings)
+        {
+            [AppModelNames.TopologySetting] = nameof(Topology.Monolith),
+            ["Database__Provider"] = nameof(DatabaseProvider.Sqlite),
+            ["ConnectionStrings__db"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-test-{Guid.NewGuid():N}.db")}",
+        });
+        await crud.StartAsync();
+        return crud;
+    }
+}

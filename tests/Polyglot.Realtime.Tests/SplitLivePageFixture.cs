@@ -1,0 +1,48 @@
+using Polyglot.Contracts.Settings;
+using Polyglot.Crud.Grpc;
+using Polyglot.LocalServers;
+using Polyglot.Testing;
+
+namespace Polyglot.Realtime.Tests;
+
+/// <summary>The split: crud on Kestrel with its relay on, realtime as its own process, the shared test RabbitMQ between them.</summary>
+public sealed class SplitLivePageFixture : LivePageFixture
+{
+    private ServiceHost<BoardsService> _crud = null!;
+    private ServiceProcess _realtime = null!;
+
+    public override ServiceProcess Streaming => _realtime;
+
+    protected override Uri CrudGrpcAddress => _crud.GrpcAddress;
+
+    protected override async Task StartServicesAsync()
+    {
+        var bus = (await LocalServer.RabbitMQAsync()).ConnectionString;
+        _crud = new ServiceHost<BoardsService>(new Dictionary<string, string?>
+        {
+            ["Database:Provider"] = nameof(DatabaseProvider.Sqlite),
+            ["ConnectionStrings:db"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-test-{Guid.NewGuid():N}.db")}",
+            ["ConnectionStrings:bus"] = bus,
+        });
+        _realtime = new ServiceProcess("Polyglot.Realtime", new Dictionary<string, string>
+        {
+            ["ConnectionStrings__bus"] = bus,
+            ["Crud__Address"] = _crud.GrpcAddress.ToString(),
+            ["Hub__SubscriberQueueCapacity"] = "1",
+        });
+        await StartAndWaitAsync(_realtime);
+    }
+
+    public override async Task RestartStreamingAsync(Func<Task> meanwhile)
+    {
+        Assert.Equal(0, await _realtime.TerminateAsync(TimeSpan.FromSeconds(30)));
+        await meanwhile();
+        await StartAndWaitAsync(_realtime);
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _crud.DisposeAsync();
+    }
+}
