@@ -91,7 +91,7 @@ public sealed class CrudEvents : IEventSource
 /// <summary>
 /// The specialist alone: the benchmark plays crud's relay and publishes batches of consecutive
 /// events straight to the events exchange (<see cref="EventsExchange"/>), every 5 ms what is
-/// due — rates crud cannot commit on this machine.
+/// due — rates beyond what crud commits on a small machine.
 /// </summary>
 public sealed class BusEvents : IEventSource
 {

@@ -26,7 +26,7 @@ public sealed class HoldSettings : TargetSettings
     [CommandOption("-t|--transport <TRANSPORT>"), Description("grpc (streams over --connections HTTP/2 connections) or websocket (one socket each, sharded across client processes).")]
     public string Transport { get; init; } = "grpc";
 
-    [CommandOption("--processes <P>"), Description("WebSocket client processes (default: one per 15,000 sockets; a process holds at most ~19,900 here).")]
+    [CommandOption("--processes <P>"), Description("WebSocket client processes (default: one per 15,000 sockets; a process holds at most its open-file limit, ~19,900 at 20,000).")]
     public int? Processes { get; init; }
 
     public override ValidationResult Validate() =>

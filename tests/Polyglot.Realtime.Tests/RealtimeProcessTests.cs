@@ -87,7 +87,7 @@ public sealed class RealtimeProcessTests(OwnBrokerFixture fixture) : StreamingPr
 
     /// <summary>
     /// Client sockets that buffer little, like a phone on a poor network: otherwise Linux's
-    /// autotuned receive buffer (up to 32 MB here) would soak up what a stalled reader leaves.
+    /// autotuned receive buffer (up to tcp_rmem's maximum, often 6–32 MB) would soak up what a stalled reader leaves.
     /// </summary>
     private static SocketsHttpHandler SmallReceiveBuffers() => new()
     {
