@@ -31,6 +31,9 @@ public sealed class LocalServer : IAsyncDisposable
 
     public string ConnectionString { get; }
 
+    /// <summary>The id of the small shell the server runs under (the server is its child); null when stopped.</summary>
+    public int? ProcessId => _process is { HasExited: false } process ? process.Id : null;
+
     /// <summary>The RabbitMQ node the test process shares.</summary>
     public static Task<LocalServer> RabbitMQAsync() => SharedRabbitMQ.Value;
 

@@ -33,6 +33,9 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public Uri GrpcAddress { get; }
 
+    /// <summary>The running process's id; null before it started or after it exited.</summary>
+    public int? ProcessId => _process is { HasExited: false } process ? process.Id : null;
+
     /// <summary>Starts the process and returns once it answers /alive (it may still wait for its bus or database).</summary>
     public async Task StartAsync()
     {

@@ -1,4 +1,5 @@
 using Polyglot.Bench;
+using Polyglot.Bench.Cost;
 using Spectre.Console.Cli;
 
 var app = new CommandApp();
@@ -10,5 +11,7 @@ app.Configure(config =>
     config.AddCommand<WebSocketShardCommand>("ws-shard").IsHidden();
     config.AddCommand<FanoutCommand>("fanout")
         .WithDescription("Create events on crud at a set rate for S subscribers of one board, and report deliveries/s, server CPU per delivery and commit→subscriber latency.");
+    config.AddCommand<CostCommand>("cost")
+        .WithDescription("Start the monolith, then the split, run the same workloads on each and report what the split costs, side by side (Markdown, JSON, SVG charts).");
 });
 return await app.RunAsync(args);

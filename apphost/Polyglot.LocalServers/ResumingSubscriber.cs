@@ -3,19 +3,24 @@ using Grpc.Net.Client;
 using Polyglot.Contracts.Events.V1;
 using Polyglot.Contracts.Realtime.V1;
 
-namespace Polyglot.Chaos.Tests;
+namespace Polyglot.LocalServers;
 
 /// <summary>
 /// A subscriber as a client should be written: whenever its stream breaks, it subscribes again
 /// after the last position it received, until told to stop. Only a history-lost answer ends it.
+/// The chaos suite and the benchmark's failure runs drive the services with it.
 /// </summary>
 public sealed class ResumingSubscriber(string channel, Uri realtime)
 {
     private readonly List<IntegrationEvent> _received = [];
+    private long _liveSince;
 
     public string Channel { get; } = channel;
 
     public int Reconnects { get; private set; }
+
+    /// <summary>When the current stream said `subscribed` (UTC ticks); 0 while not connected.</summary>
+    public DateTime? LiveSince => Volatile.Read(ref _liveSince) is var ticks and > 0 ? new DateTime(ticks, DateTimeKind.Utc) : null;
 
     public string? HistoryLost { get; private set; }
 
@@ -40,7 +45,11 @@ public sealed class ResumingSubscriber(string channel, Uri realtime)
                     new SubscribeRequest { Channel = Channel, AfterPosition = Last }, cancellationToken: ct);
                 await foreach (var message in call.ResponseStream.ReadAllAsync(ct))
                 {
-                    if (message.MessageCase == SubscribeResponse.MessageOneofCase.Event)
+                    if (message.MessageCase == SubscribeResponse.MessageOneofCase.Subscribed)
+                    {
+                        Volatile.Write(ref _liveSince, DateTime.UtcNow.Ticks);
+                    }
+                    else if (message.MessageCase == SubscribeResponse.MessageOneofCase.Event)
                     {
                         lock (_received)
                         {
@@ -60,8 +69,9 @@ public sealed class ResumingSubscriber(string channel, Uri realtime)
             }
             catch (Exception ex) when (ex is RpcException or OperationCanceledException or HttpRequestException)
             {
-                // realtime was killed, is restarting, or drained us: come back and resume.
+                // The streaming side was killed, is restarting, or drained us: come back and resume.
             }
+            Volatile.Write(ref _liveSince, 0);
             Reconnects++;
             await Task.Delay(TimeSpan.FromMilliseconds(200), CancellationToken.None);
         }

@@ -1,0 +1,139 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using Polyglot.Contracts.Boards.V1;
+using Polyglot.Contracts.Settings;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Polyglot.Bench.Cost;
+
+public sealed class CostSettings : CommandSettings
+{
+    [CommandOption("--levels <N,N,...>"), Description("Subscriptions held while the CRUD reads are measured.")]
+    public string Levels { get; init; } = "0,1000,10000,50000";
+
+    [CommandOption("--creates <N>"), Description("Creates per hop measurement (one at a time, then at a steady rate).")]
+    public int Creates { get; init; } = 1000;
+
+    [CommandOption("--rate <EVENTS_PER_SECOND>"), Description("Events streamed to the held subscriptions while the CRUD side is measured (creates on crud, round-robin over the boards).")]
+    public int Rate { get; init; } = 20;
+
+    [CommandOption("--boards <N>"), Description("Boards the subscriptions and the events spread over.")]
+    public int Boards { get; init; } = 100;
+
+    [CommandOption("--seconds <S>"), Description("Length of each measured window (fan-out, GetCard, ListCards).")]
+    public int Seconds { get; init; } = 8;
+
+    [CommandOption("--subscribers <N>"), Description("Resuming subscribers during the failure runs.")]
+    public int Subscribers { get; init; } = 1000;
+
+    [CommandOption("--out <DIR>"), Description("Where results go: Markdown, JSON and SVG charts.")]
+    public string Out { get; init; } = "bench/results";
+
+    public int[] HeldLevels => [.. Levels.Split(',').Select(int.Parse)];
+
+    public override ValidationResult Validate() =>
+        Creates < 1 || Rate < 1 || Boards < 1 || Seconds < 1 || Subscribers < 1 || HeldLevels.Any(l => l < 0)
+            ? ValidationResult.Error("--creates, --rate, --boards, --seconds and --subscribers must be positive, --levels 0 or more.")
+            : ValidationResult.Success();
+}
+
+/// <summary>
+/// What the split costs: each topology started in turn the same way (Release processes,
+/// SQLite, no dashboard), the same workloads run against it, the figures side by side —
+/// what you operate, idle memory, the hop, the CRUD side under streaming load, the fan-out's
+/// CPU, and what a fault does to clients.
+/// </summary>
+public sealed class CostCommand : AsyncCommand<CostSettings>
+{
+    /// <summary>h2load's shape for the CRUD reads: 8 connections × 8 streams, 64 requests in flight.</summary>
+    private const int LoadConnections = 8, LoadStreams = 8;
+
+    public override async Task<int> ExecuteAsync(CommandContext context, CostSettings settings, CancellationToken ct)
+    {
+        await EnsureH2LoadAsync();
+        var started = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        var costs = new List<TopologyCost>();
+        foreach (var topology in new[] { Topology.Monolith, Topology.Split })
+        {
+            costs.Add(await AnsiConsole.Status().StartAsync($"{topology}: starting", status => MeasureAsync(topology, settings, status, ct)));
+            AnsiConsole.MarkupLineInterpolated($"[green]{topology}[/] measured ({clock.Elapsed:mm\\:ss} so far)");
+        }
+        await new CostReport(started, HoldCommand.CommandLine(), Machine.Current(), settings, costs, clock.Elapsed).SaveAndShowAsync(settings.Out);
+        return 0;
+    }
+
+    private static async Task<TopologyCost> MeasureAsync(Topology topology, CostSettings settings, StatusContext status, CancellationToken ct)
+    {
+        await using var system = await TopologyUnderTest.StartAsync(topology);
+        status.Status($"{topology}: idle footprint and what it takes to operate");
+        await Task.Delay(TimeSpan.FromSeconds(3), ct); // past start-up's allocations
+        var idle = Footprint.Measure(system);
+        var operated = Operated.Measure(system);
+
+        using var workload = await Workload.CreateAsync(system.Crud.GrpcAddress, settings.Boards, ct);
+        status.Status($"{topology}: the hop, {settings.Creates} creates one at a time");
+        await Hop.MeasureAsync(system, workload, 200, rate: 0, null, ct); // warm-up: JIT, pools
+        var oneAtATime = await Hop.MeasureAsync(system, workload, settings.Creates, rate: 0, null, ct);
+        const int SteadyRate = 50;
+        status.Status($"{topology}: the hop, {settings.Creates} creates at {SteadyRate}/s");
+        var steady = await Hop.MeasureAsync(system, workload, settings.Creates, SteadyRate, null, ct);
+
+        status.Status($"{topology}: warming the CRUD read path");
+        var getCard = new GetCardRequest { Id = workload.SampleCard.Id };
+        var listCards = new ListCardsRequest { ColumnId = workload.SampleColumn, PageSize = 20 };
+        var crudPid = system.Crud.ProcessId!.Value;
+        await H2Load.RunAsync(system.Crud.GrpcAddress, GetCardPath, getCard, LoadConnections, LoadStreams, TimeSpan.FromSeconds(10), crudPid, ct);
+
+        var underLoad = new List<UnderLoad>();
+        await using (var held = new HeldSubscriptions())
+        {
+            foreach (var level in settings.HeldLevels)
+            {
+                status.Status($"{topology}: opening subscriptions up to {level:N0}");
+                await held.GrowToAsync(system.Streaming.GrpcAddress, workload.Channels, level, null, ct);
+                using var streamStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                var streaming = workload.StreamEventsAsync(settings.Rate, streamStop.Token);
+                await Task.Delay(TimeSpan.FromSeconds(3), ct);
+
+                status.Status($"{topology}: {level:N0} held, {settings.Rate} events/s: the fan-out");
+                var processes = system.Processes().Select(p => p.ProcessId).ToList();
+                var (deliveriesBefore, streamingCpuBefore, systemCpuBefore) = (held.Deliveries, ProcFs.CpuSeconds(system.Streaming.ProcessId!.Value), processes.Sum(ProcFs.CpuSeconds));
+                var window = Stopwatch.StartNew();
+                await Task.Delay(TimeSpan.FromSeconds(settings.Seconds), ct);
+                var deliveries = held.Deliveries - deliveriesBefore;
+                var perDelivery = (double cpuSeconds) => deliveries == 0 ? 0 : cpuSeconds * 1e6 / deliveries;
+                var streamingCpu = ProcFs.CpuSeconds(system.Streaming.ProcessId!.Value) - streamingCpuBefore;
+                var systemCpu = processes.Sum(ProcFs.CpuSeconds) - systemCpuBefore;
+                var deliveriesPerSecond = deliveries / window.Elapsed.TotalSeconds;
+
+                status.Status($"{topology}: {level:N0} held: GetCard under h2load");
+                var get = await H2Load.RunAsync(system.Crud.GrpcAddress, GetCardPath, getCard, LoadConnections, LoadStreams, TimeSpan.FromSeconds(settings.Seconds), crudPid, ct);
+                status.Status($"{topology}: {level:N0} held: ListCards under h2load");
+                var list = await H2Load.RunAsync(system.Crud.GrpcAddress, ListCardsPath, listCards, LoadConnections, LoadStreams, TimeSpan.FromSeconds(settings.Seconds), crudPid, ct);
+                await streamStop.CancelAsync();
+                await streaming;
+                underLoad.Add(new UnderLoad(held.Count, deliveriesPerSecond, perDelivery(streamingCpu), perDelivery(systemCpu), get, list));
+            }
+        }
+
+        var (killed, redeployed) = await Failures.MeasureAsync(system, workload, settings.Subscribers, settings.Rate, status, ct);
+        return new TopologyCost(topology, operated, idle, system.ServicesStartup.TotalSeconds, system.BrokerStartup.TotalSeconds,
+            oneAtATime, steady, SteadyRate, underLoad, killed, redeployed);
+    }
+
+    private static readonly string GetCardPath = $"/{Cards.Descriptor.FullName}/GetCard";
+    private static readonly string ListCardsPath = $"/{Cards.Descriptor.FullName}/ListCards";
+
+    /// <summary>h2load comes from the OS packages (nghttp2-client); installed first when missing, as run.sh does for the servers.</summary>
+    private static async Task EnsureH2LoadAsync()
+    {
+        using var install = Process.Start(new ProcessStartInfo(Path.Combine(LocalServers.Repository.Root, "scripts", "ensure-os-packages"), ["nghttp2-client"]))!;
+        await install.WaitForExitAsync();
+        if (install.ExitCode != 0)
+        {
+            throw new InvalidOperationException("h2load is needed for the CRUD reads: install nghttp2-client (apt-get install nghttp2-client).");
+        }
+    }
+}

@@ -1,0 +1,173 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using OxyPlot;
+using OxyPlot.Axes;
+using OxyPlot.Legends;
+using OxyPlot.Series;
+using Polyglot.Contracts.Settings;
+using Spectre.Console;
+
+namespace Polyglot.Bench.Cost;
+
+/// <summary>The cost of the split, side by side: Markdown, JSON (stable names) and SVG charts, with the machine and the command.</summary>
+public sealed class CostReport(DateTimeOffset startedAt, string command, Machine machine, CostSettings settings, IReadOnlyList<TopologyCost> costs, TimeSpan took)
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    private TopologyCost Monolith => costs.Single(c => c.Topology == Topology.Monolith);
+
+    private TopologyCost Split => costs.Single(c => c.Topology == Topology.Split);
+
+    public async Task SaveAndShowAsync(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var stem = Path.Combine(directory, $"cost-{startedAt:yyyyMMdd-HHmmss}");
+        await File.WriteAllTextAsync(stem + ".json", JsonSerializer.Serialize(new { startedAt, command, machine, took = took.TotalSeconds, costs, thresholds = Thresholds() }, Json));
+        Chart("CRUD GetCard p99 while subscriptions are held", "p99 (ms)", c => c.GetCard.P99Ms, stem + "-getcard-p99.svg");
+        Chart("CRUD GetCard throughput while subscriptions are held", "requests/s", c => c.GetCard.RequestsPerSecond, stem + "-getcard-rate.svg");
+        var markdown = ToMarkdown(Path.GetFileName(stem));
+        await File.WriteAllTextAsync(stem + ".md", markdown);
+        Console.Out.Write(markdown); // as written: the console's own wrapping would break the tables
+        AnsiConsole.MarkupLineInterpolated($"[grey]Saved {stem}.md, .json and the -*.svg charts[/]");
+    }
+
+    /// <summary>Where the monolith's CRUD p99 doubles from idle, and where it passes 50 ms: between two measured levels, or beyond the last.</summary>
+    private IReadOnlyDictionary<string, string> Thresholds()
+    {
+        var levels = Monolith.UnderLoad;
+        var idle = levels[0].GetCard.P99Ms;
+        string FirstLevel(Func<UnderLoad, bool> reached)
+        {
+            var index = levels.ToList().FindIndex(l => reached(l));
+            return index switch
+            {
+                < 0 => $"not reached up to {levels[^1].HeldSubscriptions:N0} held",
+                0 => $"at {levels[0].HeldSubscriptions:N0} held already",
+                _ => $"between {levels[index - 1].HeldSubscriptions:N0} and {levels[index].HeldSubscriptions:N0} held",
+            };
+        }
+        return new Dictionary<string, string>
+        {
+            ["monolithGetCardP99Doubles"] = FirstLevel(l => l.GetCard.P99Ms >= 2 * idle),
+            ["monolithGetCardP99Passes50Ms"] = FirstLevel(l => l.GetCard.P99Ms > 50),
+            ["monolithGetCardRateIdle"] = Rate(Monolith.UnderLoad[0]),
+            ["splitGetCardRateIdle"] = Rate(Split.UnderLoad[0]),
+            ["monolithGetCardRateAtMostHeld"] = Rate(Monolith.UnderLoad[^1]),
+            ["splitGetCardRateAtMostHeld"] = Rate(Split.UnderLoad[^1]),
+        };
+
+        static string Rate(UnderLoad level) => $"{level.GetCard.RequestsPerSecond:N0}/s at {level.HeldSubscriptions:N0} held";
+    }
+
+    private string ToMarkdown(string stem)
+    {
+        var text = new StringBuilder();
+        void Line(string line = "") => text.AppendLine(line);
+        void Row(string figure, Func<TopologyCost, string> value) => Line($"| {figure} | {value(Monolith)} | {value(Split)} |");
+        void Header(string title)
+        {
+            Line();
+            Line($"#### {title}");
+            Line();
+            Line("| | Monolith | Split |");
+            Line("|---|---:|---:|");
+        }
+
+        Line($"### What the split costs — {startedAt:yyyy-MM-dd HH:mm} UTC, {took.TotalMinutes:0.#} minutes");
+        Line();
+        Line($"`{command}`");
+        Line();
+        Line($"Machine: {machine}. Services as Release processes on loopback, SQLite, no dashboard; the load generators share the cores.");
+
+        Header("What you operate");
+        Row("deployables (service processes)", c => N(c.Operated.Deployables));
+        Row("processes (services and servers)", c => N(c.Operated.Processes));
+        Row("listening ports", c => N(c.Operated.ListeningPorts));
+        Row("stateful servers (SQLite is a file)", c => N(c.Operated.StatefulServers));
+        Row("Kubernetes objects (generated, PostgreSQL, 2 realtime replicas)", c => N(c.Operated.KubernetesObjects));
+        Row("CPU requests / limits (cores)", c => $"{c.Operated.CpuRequestCores:0.##} / {c.Operated.CpuLimitCores:0.##}");
+        Row("memory requests / limits (MiB)", c => $"{c.Operated.MemoryRequestMiB:N0} / {c.Operated.MemoryLimitMiB:N0}");
+
+        Header("Idle footprint");
+        foreach (var process in costs.SelectMany(c => c.Idle.PssMiBByProcess.Keys).Distinct())
+        {
+            Row($"PSS {process} (MiB)", c => c.Idle.PssMiBByProcess.TryGetValue(process, out var mib) ? $"{mib:0.#}" : "—");
+        }
+        Row("PSS services (MiB)", c => $"{c.Idle.ServicesPssMiB:0.#}");
+        Row("PSS with the broker (MiB)", c => $"{c.Idle.TotalPssMiB:0.#}");
+        Row("services started to healthy (s)", c => $"{c.ServicesStartupSeconds:0.0}");
+        Row("broker started to ready (s)", c => c.Topology == Topology.Split ? $"{c.BrokerStartupSeconds:0.0}" : "—");
+
+        Header($"The hop: create → event on a stream ({settings.Creates:N0} creates each)");
+        Row("one at a time: p50 / p90 / p99 / max (ms)", c => Hop(c.HopOneAtATime));
+        Row($"at {Monolith.HopSteadyRate}/s: p50 / p90 / p99 / max (ms)", c => Hop(c.HopSteady));
+
+        Header($"CRUD under streaming load (h2load 8 × 8 streams, {settings.Seconds} s; {settings.Rate} events/s over {settings.Boards} boards)");
+        for (var i = 0; i < Monolith.UnderLoad.Count; i++)
+        {
+            var level = Monolith.UnderLoad[i].HeldSubscriptions;
+            Row($"{level:N0} held: GetCard req/s, p50 / p99 (ms)", c => Read(c.UnderLoad[i].GetCard));
+            Row($"{level:N0} held: ListCards req/s, p50 / p99 (ms)", c => Read(c.UnderLoad[i].ListCards));
+            Row($"{level:N0} held: GetCard server CPU per request (µs)", c => $"{c.UnderLoad[i].GetCard.ServerCpuMicrosecondsPerRequest:0}");
+        }
+
+        Header("Fan-out cost");
+        foreach (var level in Monolith.UnderLoad.Where(l => l.HeldSubscriptions > 0))
+        {
+            var i = Monolith.UnderLoad.ToList().IndexOf(level);
+            Row($"{level.HeldSubscriptions:N0} held: deliveries/s", c => N(c.UnderLoad[i].DeliveriesPerSecond));
+            Row($"{level.HeldSubscriptions:N0} held: CPU µs per delivery, streaming process / all processes", c => $"{c.UnderLoad[i].ServerCpuMicrosecondsPerDelivery:0.0} / {c.UnderLoad[i].SystemCpuMicrosecondsPerDelivery:0.0}");
+        }
+
+        Header($"Failure isolation ({settings.Subscribers:N0} resuming subscribers, GetCard every 10 ms, {settings.Rate} events/s)");
+        Row("streaming side SIGKILLed and restarted: failed CRUD calls", c => N(c.StreamingKilled.FailedCrudCalls));
+        Row("… seconds without CRUD", c => $"{c.StreamingKilled.SecondsWithoutCrud:0.0}");
+        Row("… subscriptions cut / seconds until all resumed", c => $"{c.StreamingKilled.SubscriptionsCut:N0} / {c.StreamingKilled.SecondsUntilAllResumed:0.0}");
+        Row("crud redeployed (SIGTERM, start): failed CRUD calls", c => N(c.CrudRedeployed.FailedCrudCalls));
+        Row("… seconds without CRUD", c => $"{c.CrudRedeployed.SecondsWithoutCrud:0.0}");
+        Row("… subscriptions cut / seconds until all resumed", c => $"{c.CrudRedeployed.SubscriptionsCut:N0} / {c.CrudRedeployed.SecondsUntilAllResumed:0.0}");
+        Row("events lost / delivered twice (both faults, checked against crud's log)", c => $"{c.StreamingKilled.Lost} / {c.StreamingKilled.Duplicated}");
+
+        Line();
+        Line("#### Where the thresholds sit on this machine");
+        Line();
+        foreach (var (name, value) in Thresholds())
+        {
+            Line($"- {name}: {value}");
+        }
+        Line();
+        Line($"![CRUD GetCard p99 against held subscriptions]({stem}-getcard-p99.svg)");
+        Line($"![CRUD GetCard throughput against held subscriptions]({stem}-getcard-rate.svg)");
+        return text.ToString();
+    }
+
+    private void Chart(string title, string axis, Func<UnderLoad, double> value, string path)
+    {
+        var model = new PlotModel { Title = title, Background = OxyColors.White };
+        // Outside the plot, with room: the SVG exporter measures text only roughly.
+        model.Legends.Add(new Legend { LegendPlacement = LegendPlacement.Outside, LegendPosition = LegendPosition.RightTop, LegendSymbolLength = 24 });
+        model.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Title = "subscriptions held", Minimum = 0 });
+        model.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Title = axis, Minimum = 0, AxisTitleDistance = 12 });
+        foreach (var cost in costs)
+        {
+            var series = new LineSeries { Title = $"{cost.Topology}  ", MarkerType = MarkerType.Circle };
+            series.Points.AddRange(cost.UnderLoad.Select(l => new DataPoint(l.HeldSubscriptions, value(l))));
+            model.Series.Add(series);
+        }
+        using var file = File.Create(path);
+        new SvgExporter { Width = 720, Height = 400 }.Export(model, file);
+    }
+
+    private static string N(double value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string Hop(HopLatency h) => $"{h.P50Ms:0.0} / {h.P90Ms:0.0} / {h.P99Ms:0.0} / {h.MaxMs:0}";
+
+    private static string Read(ReadLoad r) => $"{r.RequestsPerSecond:N0}, {r.P50Ms:0.0} / {r.P99Ms:0.0}";
+}

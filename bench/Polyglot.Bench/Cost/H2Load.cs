@@ -1,0 +1,87 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Google.Protobuf;
+
+namespace Polyglot.Bench.Cost;
+
+/// <summary>One CRUD read load: requests per second, latency percentiles, and the server's CPU per request.</summary>
+public sealed record ReadLoad(double RequestsPerSecond, double P50Ms, double P99Ms, long Failed, double ServerCpuMicrosecondsPerRequest);
+
+/// <summary>
+/// Unary gRPC load from h2load (Debian's nghttp2-client): far cheaper per request than a .NET
+/// client on the same cores, so the server, not the load generator, is what is measured. The
+/// request is one gRPC-framed message sent on every stream; the latencies come from its
+/// per-request log.
+/// </summary>
+public static partial class H2Load
+{
+    public const string Command = "h2load";
+
+    /// <param name="method">The full method path, e.g. /polyglot.boards.v1.Cards/GetCard.</param>
+    /// <param name="serverPid">The process whose CPU time the requests cost.</param>
+    public static async Task<ReadLoad> RunAsync(Uri grpc, string method, IMessage request, int connections, int streams, TimeSpan duration, int serverPid, CancellationToken ct)
+    {
+        var body = Path.GetTempFileName();
+        var log = Path.GetTempFileName();
+        try
+        {
+            var message = request.ToByteArray();
+            var framed = new byte[5 + message.Length];
+            BinaryPrimitives.WriteInt32BigEndian(framed.AsSpan(1), message.Length);
+            message.CopyTo(framed, 5);
+            await File.WriteAllBytesAsync(body, framed, ct);
+
+            var cpuBefore = ProcFs.CpuSeconds(serverPid);
+            using var process = Process.Start(new ProcessStartInfo(Command,
+            [
+                "-c", connections.ToString(CultureInfo.InvariantCulture), "-m", streams.ToString(CultureInfo.InvariantCulture),
+                "-D", ((int)duration.TotalSeconds).ToString(CultureInfo.InvariantCulture), "--warm-up-time=2",
+                "-d", body, "-H", "content-type: application/grpc", "-H", "te: trailers",
+                $"--log-file={log}", new Uri(grpc, method).ToString(),
+            ]) { RedirectStandardOutput = true, RedirectStandardError = true }) ?? throw new InvalidOperationException($"{Command} did not start.");
+            var output = await process.StandardOutput.ReadToEndAsync(ct);
+            await process.WaitForExitAsync(ct);
+            var cpu = ProcFs.CpuSeconds(serverPid) - cpuBefore;
+            if (process.ExitCode != 0 || RequestsLine().Match(output) is not { Success: true } requests)
+            {
+                throw new InvalidOperationException($"{Command} failed ({process.ExitCode}): {output}{await process.StandardError.ReadToEndAsync(ct)}");
+            }
+
+            // start µs, HTTP status, µs until the end of the response
+            var latencies = File.ReadLines(log)
+                .Select(line => line.Split('\t'))
+                .Where(columns => columns.Length >= 3 && columns[1] == "200")
+                .Select(columns => long.Parse(columns[2], CultureInfo.InvariantCulture))
+                .Order()
+                .ToArray();
+            if (latencies.Length == 0)
+            {
+                throw new InvalidOperationException($"{Command} logged no successful request: {output}");
+            }
+            var rate = double.Parse(RateLine().Match(output).Groups[1].Value, CultureInfo.InvariantCulture);
+            var done = long.Parse(requests.Groups["done"].Value, CultureInfo.InvariantCulture);
+            return new ReadLoad(
+                rate,
+                Percentile(latencies, 0.50) / 1000.0,
+                Percentile(latencies, 0.99) / 1000.0,
+                long.Parse(requests.Groups["failed"].Value, CultureInfo.InvariantCulture) + long.Parse(requests.Groups["errored"].Value, CultureInfo.InvariantCulture),
+                // The warm-up's requests cost CPU too: divide by everything done, warm-up included.
+                cpu * 1e6 / Math.Max(1, done + (long)(rate * 2)));
+        }
+        finally
+        {
+            File.Delete(body);
+            File.Delete(log);
+        }
+    }
+
+    private static long Percentile(long[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
+
+    [GeneratedRegex(@"requests: \d+ total, \d+ started, (?<done>\d+) done, \d+ succeeded, (?<failed>\d+) failed, (?<errored>\d+) errored")]
+    private static partial Regex RequestsLine();
+
+    [GeneratedRegex(@"finished in [^,]+, ([\d.]+) req/s")]
+    private static partial Regex RateLine();
+}

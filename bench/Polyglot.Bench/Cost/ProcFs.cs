@@ -1,0 +1,92 @@
+using System.Globalization;
+
+namespace Polyglot.Bench.Cost;
+
+/// <summary>What Linux's /proc says about a process: its proportional memory, its CPU time, its children, its listening ports.</summary>
+public static class ProcFs
+{
+    private static readonly double TicksPerSecond = 100; // USER_HZ: 100 on every Linux architecture .NET runs on
+
+    /// <summary>
+    /// Proportional set size: private pages plus each shared page divided by its sharers, so the
+    /// sum over processes is what they cost together (the runtime's shared libraries counted once).
+    /// </summary>
+    public static long PssBytes(int pid) =>
+        File.ReadLines($"/proc/{pid}/smaps_rollup")
+            .Where(line => line.StartsWith("Pss:", StringComparison.Ordinal))
+            .Select(line => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024)
+            .Single();
+
+    /// <summary>User plus system CPU time the process has used, in seconds.</summary>
+    public static double CpuSeconds(int pid)
+    {
+        var fields = StatFields(pid);
+        // utime and stime are the 14th and 15th fields; StatFields starts at the 3rd (state).
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
+    }
+
+    public static string CommandName(int pid) => File.ReadAllText($"/proc/{pid}/comm").Trim();
+
+    /// <summary>The process and every process below it.</summary>
+    public static IEnumerable<int> Descendants(int root)
+    {
+        var parents = new Dictionary<int, int>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(directory), out var pid))
+            {
+                try
+                {
+                    parents[pid] = int.Parse(StatFields(pid)[1], CultureInfo.InvariantCulture);
+                }
+                catch (IOException)
+                {
+                    // Exited meanwhile.
+                }
+            }
+        }
+        var tree = new List<int> { root };
+        for (var i = 0; i < tree.Count; i++)
+        {
+            tree.AddRange(parents.Where(p => p.Value == tree[i]).Select(p => p.Key));
+        }
+        return tree;
+    }
+
+    /// <summary>TCP ports the processes listen on: their socket inodes matched with the kernel's LISTEN sockets.</summary>
+    public static IReadOnlySet<int> ListeningPorts(IEnumerable<int> pids)
+    {
+        var inodes = new HashSet<string>();
+        foreach (var pid in pids)
+        {
+            foreach (var fd in Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd"))
+            {
+                if (new FileInfo(fd).LinkTarget is { } target && target.StartsWith("socket:[", StringComparison.Ordinal))
+                {
+                    inodes.Add(target["socket:[".Length..^1]);
+                }
+            }
+        }
+        var ports = new HashSet<int>();
+        foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
+        {
+            foreach (var line in File.ReadLines(table).Skip(1))
+            {
+                var columns = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                const string Listen = "0A";
+                if (columns[3] == Listen && inodes.Contains(columns[9]))
+                {
+                    ports.Add(int.Parse(columns[1].Split(':')[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture));
+                }
+            }
+        }
+        return ports;
+    }
+
+    /// <summary>The fields of /proc/PID/stat after the command name (which may hold spaces): state, ppid, …</summary>
+    private static string[] StatFields(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+    }
+}

@@ -1,0 +1,24 @@
+using Polyglot.Contracts.Settings;
+
+namespace Polyglot.Bench.Cost;
+
+/// <summary>The CRUD side and the fan-out while <see cref="HeldSubscriptions"/> subscriptions are held and events stream to them.</summary>
+/// <param name="ServerCpuMicrosecondsPerDelivery">The streaming process's CPU per delivery (in the monolith it also commits the events).</param>
+/// <param name="SystemCpuMicrosecondsPerDelivery">Every process's CPU per delivery: services and, in the split, the broker.</param>
+public sealed record UnderLoad(
+    int HeldSubscriptions, double DeliveriesPerSecond, double ServerCpuMicrosecondsPerDelivery, double SystemCpuMicrosecondsPerDelivery,
+    ReadLoad GetCard, ReadLoad ListCards);
+
+/// <summary>Everything the cost command measured for one topology.</summary>
+public sealed record TopologyCost(
+    Topology Topology,
+    Operated Operated,
+    Footprint Idle,
+    double ServicesStartupSeconds,
+    double BrokerStartupSeconds,
+    HopLatency HopOneAtATime,
+    HopLatency HopSteady,
+    int HopSteadyRate,
+    IReadOnlyList<UnderLoad> UnderLoad,
+    FaultOutcome StreamingKilled,
+    FaultOutcome CrudRedeployed);

@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Polyglot.Contracts.Boards.V1;
+
+namespace Polyglot.Bench.Cost;
+
+/// <summary>
+/// The same data and the same writes for both topologies: boards with one column each for the
+/// event stream, and a column of 20 cards for the CRUD reads (GetCard on one, ListCards on the
+/// column).
+/// </summary>
+public sealed class Workload : IDisposable
+{
+    private readonly GrpcChannel _crud;
+    private readonly Cards.CardsClient _cards;
+
+    private Workload(GrpcChannel crud, IReadOnlyList<(string Board, string Column)> boards, Card sample, string sampleColumn)
+    {
+        _crud = crud;
+        _cards = new Cards.CardsClient(crud);
+        Boards = boards;
+        SampleCard = sample;
+        SampleColumn = sampleColumn;
+    }
+
+    public IReadOnlyList<(string Board, string Column)> Boards { get; }
+
+    public string[] Channels => [.. Boards.Select(b => $"board:{b.Board}")];
+
+    /// <summary>The card GetCard reads.</summary>
+    public Card SampleCard { get; }
+
+    /// <summary>The column ListCards reads: 20 cards, one page.</summary>
+    public string SampleColumn { get; }
+
+    public static async Task<Workload> CreateAsync(Uri crudGrpc, int boards, CancellationToken ct)
+    {
+        var crud = GrpcChannel.ForAddress(crudGrpc);
+        var boardsClient = new Boards.BoardsClient(crud);
+        var columnsClient = new Columns.ColumnsClient(crud);
+        var created = new List<(string, string)>();
+        for (var i = 0; i < boards; i++)
+        {
+            var board = await boardsClient.CreateBoardAsync(new CreateBoardRequest { Name = $"cost {i}" }, cancellationToken: ct);
+            var column = await columnsClient.CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = "events" }, cancellationToken: ct);
+            created.Add((board.Id, column.Id));
+        }
+        var readBoard = await boardsClient.CreateBoardAsync(new CreateBoardRequest { Name = "reads" }, cancellationToken: ct);
+        var readColumn = await columnsClient.CreateColumnAsync(new CreateColumnRequest { BoardId = readBoard.Id, Name = "twenty cards" }, cancellationToken: ct);
+        var cards = new Cards.CardsClient(crud);
+        Card? sample = null;
+        for (var i = 0; i < 20; i++)
+        {
+            sample = await cards.CreateCardAsync(new CreateCardRequest { ColumnId = readColumn.Id, Title = $"card {i}", Description = "read by the benchmark" }, cancellationToken: ct);
+        }
+        return new Workload(crud, created, sample!, readColumn.Id);
+    }
+
+    /// <summary>
+    /// Creates cards at <paramref name="rate"/> per second, round-robin over the boards, until
+    /// cancelled: each commit is one event to its board's subscribers. A create that fails (the
+    /// monolith restarting) is counted and skipped, as a client would.
+    /// </summary>
+    public async Task<(long Created, long Failed)> StreamEventsAsync(int rate, CancellationToken ct)
+    {
+        long created = 0, failed = 0;
+        var clock = Stopwatch.StartNew();
+        var pending = new List<Task>();
+        using var inFlight = new SemaphoreSlim(32);
+        try
+        {
+            for (var i = 0; ; i++)
+            {
+                var due = TimeSpan.FromSeconds((double)i / rate);
+                if (due > clock.Elapsed)
+                {
+                    await Task.Delay(due - clock.Elapsed, ct);
+                }
+                await inFlight.WaitAsync(ct);
+                var column = Boards[i % Boards.Count].Column;
+                pending.Add(Task.Run(async () =>
+                {
+                    try
+                    {
+                        await _cards.CreateCardAsync(new CreateCardRequest { ColumnId = column, Title = "streamed" }, deadline: DateTime.UtcNow.AddSeconds(5));
+                        Interlocked.Increment(ref created);
+                    }
+                    catch (RpcException)
+                    {
+                        Interlocked.Increment(ref failed);
+                    }
+                    finally
+                    {
+                        inFlight.Release();
+                    }
+                }, CancellationToken.None));
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        await Task.WhenAll(pending);
+        return (created, failed);
+    }
+
+    public void Dispose() => _crud.Dispose();
+}
