@@ -56,9 +56,11 @@ public static class StreamingExtensions
         // On SIGTERM, end every stream with "reconnect elsewhere" before Kestrel waits for requests to finish.
         app.Lifetime.ApplicationStopping.Register(app.Services.GetRequiredService<ChannelHub>().Drain);
 
+        // Only GETs can be for the page: gRPC calls (POSTs) skip the file lookups.
         var page = new ManifestEmbeddedFileProvider(typeof(StreamingExtensions).Assembly, "wwwroot");
-        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = page });
-        app.UseStaticFiles(new StaticFileOptions { FileProvider = page });
+        app.UseWhen(context => HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method), files => files
+            .UseDefaultFiles(new DefaultFilesOptions { FileProvider = page })
+            .UseStaticFiles(new StaticFileOptions { FileProvider = page }));
         app.MapGrpcService<RealtimeService>();
         app.MapWebSocketTransport();
         app.MapSseTransport();

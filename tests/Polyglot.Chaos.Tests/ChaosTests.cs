@@ -163,7 +163,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
 
     private static async Task<List<OutboxMessage>> ReadOutboxAsync(string connectionString)
     {
-        await using var db = new SqliteBoardsDbContext(new DbContextOptionsBuilder<SqliteBoardsDbContext>().UseSqlite(connectionString).Options, TimeProvider.System);
+        await using var db = new SqliteBoardsDbContext(new DbContextOptionsBuilder<SqliteBoardsDbContext>().UseSqlite(connectionString).Options);
         return await db.Outbox.AsNoTracking().OrderBy(m => m.Position).ToListAsync();
     }
 }

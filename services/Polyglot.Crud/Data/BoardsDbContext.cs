@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Polyglot.Crud.Outbox;
 
 namespace Polyglot.Crud.Data;
@@ -8,11 +9,13 @@ namespace Polyglot.Crud.Data;
 /// which SaveChangesAsync writes to the outbox in the same transaction as the change.
 /// </summary>
 /// <remarks>
+/// Pooled (AddDbContextPool): a context costs more to set up than a read by primary key, so
+/// instances are reused; nothing here may outlive a lease (see <see cref="IntegrationEvents"/>).
 /// Provider-neutral on purpose: <see cref="SqliteBoardsDbContext"/> and
 /// <see cref="PostgresBoardsDbContext"/> only exist so each provider gets its own generated
 /// migrations.
 /// </remarks>
-public abstract class BoardsDbContext(DbContextOptions options, TimeProvider clock) : DbContext(options)
+public abstract class BoardsDbContext(DbContextOptions options) : DbContext(options)
 {
     public DbSet<Board> Boards => Set<Board>();
     public DbSet<Column> Columns => Set<Column>();
@@ -23,7 +26,7 @@ public abstract class BoardsDbContext(DbContextOptions options, TimeProvider clo
     /// <summary>Now, to the microsecond: what PostgreSQL stores, so a reply equals a later read.</summary>
     public DateTimeOffset Now()
     {
-        var now = clock.GetUtcNow();
+        var now = this.GetService<TimeProvider>().GetUtcNow();
         return now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond));
     }
 
@@ -91,11 +94,9 @@ public abstract class BoardsDbContext(DbContextOptions options, TimeProvider clo
     }
 }
 
-public sealed class SqliteBoardsDbContext(DbContextOptions<SqliteBoardsDbContext> options, TimeProvider clock)
-    : BoardsDbContext(options, clock);
+public sealed class SqliteBoardsDbContext(DbContextOptions<SqliteBoardsDbContext> options) : BoardsDbContext(options);
 
-public sealed class PostgresBoardsDbContext(DbContextOptions<PostgresBoardsDbContext> options, TimeProvider clock)
-    : BoardsDbContext(options, clock);
+public sealed class PostgresBoardsDbContext(DbContextOptions<PostgresBoardsDbContext> options) : BoardsDbContext(options);
 
 /// <summary>Field limits, shared by the schema and the request validation.</summary>
 public static class Limits

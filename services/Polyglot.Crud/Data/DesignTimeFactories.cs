@@ -9,11 +9,11 @@ namespace Polyglot.Crud.Data;
 internal sealed class SqliteDesignTimeFactory : IDesignTimeDbContextFactory<SqliteBoardsDbContext>
 {
     public SqliteBoardsDbContext CreateDbContext(string[] args) =>
-        new(new DbContextOptionsBuilder<SqliteBoardsDbContext>().UseSqlite("Data Source=design.db").Options, TimeProvider.System);
+        new(new DbContextOptionsBuilder<SqliteBoardsDbContext>().UseSqlite("Data Source=design.db").Options);
 }
 
 internal sealed class PostgresDesignTimeFactory : IDesignTimeDbContextFactory<PostgresBoardsDbContext>
 {
     public PostgresBoardsDbContext CreateDbContext(string[] args) =>
-        new(new DbContextOptionsBuilder<PostgresBoardsDbContext>().UseNpgsql("Host=design").Options, TimeProvider.System);
+        new(new DbContextOptionsBuilder<PostgresBoardsDbContext>().UseNpgsql("Host=design").Options);
 }

@@ -47,15 +47,18 @@ internal static class Extensions
             ?? throw new InvalidOperationException("ConnectionStrings:db is not set.");
 
         builder.Services.AddSingleton<OutboxSignal>();
+        // Pooled contexts: setting up a new one (its internal services, its options checked
+        // against EF's cache) cost more than the read itself — a profile of GetCard put 57 % of
+        // its time in the call, a third of that in building the context.
         if (provider == DatabaseProvider.Postgres)
         {
-            builder.Services.AddDbContext<BoardsDbContext, PostgresBoardsDbContext>((services, options) => options
+            builder.Services.AddDbContextPool<BoardsDbContext, PostgresBoardsDbContext>((services, options) => options
                 .UseNpgsql(connectionString)
                 .AddInterceptors(services.GetRequiredService<OutboxSignal>()));
         }
         else
         {
-            builder.Services.AddDbContext<BoardsDbContext, SqliteBoardsDbContext>((services, options) => options
+            builder.Services.AddDbContextPool<BoardsDbContext, SqliteBoardsDbContext>((services, options) => options
                 .UseSqlite(connectionString)
                 .AddInterceptors(services.GetRequiredService<OutboxSignal>(), new SqliteBusyTimeout()));
         }

@@ -9,6 +9,7 @@ namespace Polyglot.Crud.Grpc;
 
 public sealed class CardsService(BoardsDbContext db) : V1.Cards.CardsBase
 {
+
     public override async Task<V1.Card> CreateCard(V1.CreateCardRequest request, ServerCallContext context)
     {
         var validate = new RequestValidator();
@@ -51,8 +52,7 @@ public sealed class CardsService(BoardsDbContext db) : V1.Cards.CardsBase
         var id = validate.Id("id", request.Id);
         validate.ThrowIfInvalid();
 
-        var card = await db.Cards.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, context.CancellationToken)
-            ?? throw Errors.NotFound("Card", id);
+        var card = await db.CardByIdAsync(id, context.CancellationToken) ?? throw Errors.NotFound("Card", id);
         return card.ToProto();
     }
 

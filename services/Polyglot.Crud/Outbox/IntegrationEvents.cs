@@ -32,9 +32,24 @@ namespace Polyglot.Crud.Outbox;
 public sealed class IntegrationEvents(BoardsDbContext db)
 {
     private readonly List<IntegrationEvent> _raised = [];
+    private int _lease = db.ContextId.Lease;
 
     /// <summary>Queues an event for the next save; it commits with the change or not at all.</summary>
-    public void Raise(IntegrationEvent integrationEvent) => _raised.Add(integrationEvent);
+    public void Raise(IntegrationEvent integrationEvent) => Raised.Add(integrationEvent);
+
+    /// <summary>This lease's events: a pooled context is rented again and again, and a request's events must not outlive it.</summary>
+    private List<IntegrationEvent> Raised
+    {
+        get
+        {
+            if (db.ContextId.Lease != _lease)
+            {
+                _raised.Clear();
+                _lease = db.ContextId.Lease;
+            }
+            return _raised;
+        }
+    }
 
     /// <summary>
     /// Saves the change with <paramref name="saveChanges"/> and, when events were raised, appends
@@ -42,7 +57,7 @@ public sealed class IntegrationEvents(BoardsDbContext db)
     /// </summary>
     public async Task<int> SaveAsync(Func<CancellationToken, Task<int>> saveChanges, CancellationToken ct)
     {
-        if (_raised.Count == 0)
+        if (Raised.Count == 0)
         {
             return await saveChanges(ct);
         }
@@ -72,7 +87,7 @@ public sealed class IntegrationEvents(BoardsDbContext db)
     /// <summary>Synchronous saves cannot carry events (nothing here saves synchronously).</summary>
     public void ThrowIfRaised()
     {
-        if (_raised.Count > 0)
+        if (Raised.Count > 0)
         {
             throw new InvalidOperationException("Changes with integration events are saved with SaveChangesAsync.");
         }
