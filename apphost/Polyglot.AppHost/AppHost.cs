@@ -30,4 +30,5 @@ if (topology == Topology.Split)
         .WithHttpHealthCheck("/health");
 }
 
+builder.ThrowIfFixedPortsTaken();
 builder.Build().Run();

@@ -1,6 +1,7 @@
 using Microsoft.Playwright;
 using Polyglot.Contracts.Boards.V1;
 using Polyglot.LocalServers;
+using Polyglot.Testing;
 
 namespace Polyglot.Realtime.Tests;
 
@@ -8,14 +9,11 @@ namespace Polyglot.Realtime.Tests;
 /// The live page's world in one topology: the streaming side as its own process (so a real
 /// SIGTERM can restart it on the same port, where the page reconnects) with a queue of one
 /// message per subscriber (so a burst of events cuts a browser off as a slow consumer), and
-/// Debian's headless Chromium driven by Playwright (no browser download; test.sh installs the
-/// chromium package).
+/// headless Chromium.
 /// </summary>
 public abstract class LivePageFixture : IAsyncLifetime
 {
-    private const string Chromium = "/usr/bin/chromium";
-
-    private IPlaywright? _playwright;
+    private HeadlessChromium? _chromium;
 
     /// <summary>The process that serves the page and holds its stream.</summary>
     public abstract ServiceProcess Streaming { get; }
@@ -23,7 +21,7 @@ public abstract class LivePageFixture : IAsyncLifetime
     /// <summary>crud's gRPC address, where the test writes.</summary>
     protected abstract Uri CrudGrpcAddress { get; }
 
-    public IBrowser Browser { get; private set; } = null!;
+    public IBrowser Browser => _chromium!.Browser;
 
     public Boards.BoardsClient Boards => new(Grpc.Net.Client.GrpcChannel.ForAddress(CrudGrpcAddress));
 
@@ -42,16 +40,8 @@ public abstract class LivePageFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing; run: apt-get install -y chromium");
+        _chromium = await HeadlessChromium.LaunchAsync();
         await StartServicesAsync();
-        _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            // Without these, Chromium reaches for Google's services at start, which a closed network refuses.
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
     }
 
     /// <summary>Starts the process and returns once it is healthy: its hub takes subscribers.</summary>
@@ -64,11 +54,10 @@ public abstract class LivePageFixture : IAsyncLifetime
 
     public virtual async Task DisposeAsync()
     {
-        if (Browser is not null)
+        if (_chromium is not null)
         {
-            await Browser.DisposeAsync();
+            await _chromium.DisposeAsync();
         }
-        _playwright?.Dispose();
         await Streaming.DisposeAsync();
     }
 }

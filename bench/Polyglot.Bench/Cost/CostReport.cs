@@ -150,7 +150,8 @@ public sealed class CostReport(DateTimeOffset startedAt, string command, Machine
 
     private void Chart(string title, string axis, Func<UnderLoad, double> value, string path)
     {
-        var model = new PlotModel { Title = title, Background = OxyColors.White };
+        // Arial: its metrics are what the exporter measures with, and browsers have a metric twin of it.
+        var model = new PlotModel { Title = title, Background = OxyColors.White, DefaultFont = "Arial" };
         // Outside the plot, with room: the SVG exporter measures text only roughly.
         model.Legends.Add(new Legend { LegendPlacement = LegendPlacement.Outside, LegendPosition = LegendPosition.RightTop, LegendSymbolLength = 24 });
         model.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Title = "subscriptions held", Minimum = 0 });
@@ -162,7 +163,7 @@ public sealed class CostReport(DateTimeOffset startedAt, string command, Machine
             model.Series.Add(series);
         }
         using var file = File.Create(path);
-        new SvgExporter { Width = 720, Height = 400 }.Export(model, file);
+        new SvgExporter { Width = 780, Height = 400 }.Export(model, file);
     }
 
     private static string N(double value) => value.ToString("N0", CultureInfo.InvariantCulture);

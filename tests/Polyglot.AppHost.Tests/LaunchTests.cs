@@ -1,0 +1,50 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Playwright;
+using Polyglot.Testing;
+using static Microsoft.Playwright.Assertions;
+
+namespace Polyglot.AppHost.Tests;
+
+/// <summary>
+/// The app host launched as a user launches it (`./run.sh`): the dashboard on its fixed port, a
+/// login with the URL it prints, every resource healthy, a clean first screen; and a promised port
+/// held by another program stops it with a message saying which. One at a time: they share the
+/// fixed ports.
+/// </summary>
+public sealed class LaunchTests
+{
+    private static readonly string[] Resources = ["bus", "crud", "realtime"];
+
+    [Fact]
+    public async Task TheDashboardLogsInWithThePrintedUrlAndShowsEveryResourceHealthyOnACleanScreen()
+    {
+        await using var appHost = AppHostProcess.Start();
+        var line = await appHost.WaitForLineAsync(l => l.Contains("Login to the dashboard at "), TimeSpan.FromMinutes(2), "the dashboard's login URL");
+        var login = line[(line.IndexOf("http", StringComparison.Ordinal))..].Trim();
+        await using var chromium = await HeadlessChromium.LaunchAsync();
+        var page = await chromium.Browser.NewPageAsync();
+
+        await page.GotoAsync(login);
+
+        foreach (var resource in Resources)
+        {
+            var row = page.Locator("fluent-data-grid-row", new PageLocatorOptions { HasText = resource });
+            await Expect(row.First).ToContainTextAsync("Healthy", new LocatorAssertionsToContainTextOptions { Timeout = 120_000 });
+        }
+        Assert.DoesNotContain("development certificate", await page.ContentAsync(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task APromisedPortHeldByAnotherProgramStopsTheAppHostSayingWhichItIs()
+    {
+        using var squatter = new TcpListener(IPAddress.Loopback, 5100);
+        squatter.Start();
+
+        await using var appHost = AppHostProcess.Start();
+        var exitCode = await appHost.WaitForExitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Port 5100 (crud's http endpoint) is in use by another program", appHost.Output);
+    }
+}
