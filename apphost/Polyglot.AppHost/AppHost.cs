@@ -10,7 +10,10 @@ var builder = DistributedApplication.CreateBuilder(args);
 // private local executable or an external server, whichever this machine can serve (Provisioning/).
 var topology = builder.Topology();
 
+// Plain HTTP/1.1 and h2c by design (TLS is the ingress's job): no development certificate, and
+// so no dashboard warning that none is trusted.
 var crud = builder.AddProject<Projects.Polyglot_Crud>(AppModelNames.Crud)
+    .WithoutHttpsCertificate()
     .WithEnvironment(AppModelNames.TopologySetting, topology.ToString())
     .WithBoardsDatabase(AppModelNames.Database)
     .WithHttpHealthCheck("/health");
@@ -23,6 +26,7 @@ if (topology == Topology.Split)
     // realtime reads crud's event log to backfill resuming subscribers, but does not wait for it:
     // live streams keep working while the monolith is down.
     builder.AddProject<Projects.Polyglot_Realtime>(AppModelNames.Realtime)
+        .WithoutHttpsCertificate()
         .WithReference(bus).WaitFor(bus)
         .WithReference(crud)
         // Each replica binds a queue of its own, so every replica sees every event.

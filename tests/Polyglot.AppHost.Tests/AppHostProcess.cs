@@ -66,8 +66,11 @@ public sealed class AppHostProcess : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
-            using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            // The app host runs under `dotnet run`: SIGTERM to it stops DCP and every resource.
+            var appHost = ProcFs.Descendants(_process.Id).Where(pid => ProcFs.CommandName(pid).StartsWith("Polyglot.AppHos", StringComparison.Ordinal));
+            foreach (var pid in appHost.Append(_process.Id))
             {
+                using var term = Process.Start("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
                 await term.WaitForExitAsync();
             }
             using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));

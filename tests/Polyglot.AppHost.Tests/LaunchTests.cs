@@ -27,10 +27,12 @@ public sealed class LaunchTests
 
         await page.GotoAsync(login);
 
+        // A resource's state cell reads "Running" with the green success icon once its health checks pass.
         foreach (var resource in Resources)
         {
-            var row = page.Locator("fluent-data-grid-row", new PageLocatorOptions { HasText = resource });
-            await Expect(row.First).ToContainTextAsync("Healthy", new LocatorAssertionsToContainTextOptions { Timeout = 120_000 });
+            var state = page.Locator("[role=row]", new PageLocatorOptions { HasText = resource }).First.Locator("[role=gridcell][col-index='2']");
+            await Expect(state).ToHaveAttributeAsync("title", "Running", new LocatorAssertionsToHaveAttributeOptions { Timeout = 120_000 });
+            await Expect(state.Locator("svg.severity-icon")).ToHaveAttributeAsync("style", new System.Text.RegularExpressions.Regex("--success"), new LocatorAssertionsToHaveAttributeOptions { Timeout = 120_000 });
         }
         Assert.DoesNotContain("development certificate", await page.ContentAsync(), StringComparison.OrdinalIgnoreCase);
     }

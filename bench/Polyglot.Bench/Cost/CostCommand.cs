@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Settings;
+using Polyglot.LocalServers;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Google.Protobuf;
+using Polyglot.LocalServers;
 
 namespace Polyglot.Bench.Cost;
 

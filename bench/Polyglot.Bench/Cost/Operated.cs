@@ -1,6 +1,7 @@
 using k8s.Models;
 using Polyglot.Contracts.Settings;
 using Polyglot.Deploy;
+using Polyglot.LocalServers;
 
 namespace Polyglot.Bench.Cost;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Polyglot.Bench.Cost;
+namespace Polyglot.LocalServers;
 
 /// <summary>What Linux's /proc says about a process: its proportional memory, its CPU time, its children, its listening ports.</summary>
 public static class ProcFs
