@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Playwright;
+using Polyglot.LocalServers;
 using Polyglot.Testing;
 using static Microsoft.Playwright.Assertions;
 
@@ -40,8 +41,20 @@ public sealed class LaunchTests
     [Fact]
     public async Task APromisedPortHeldByAnotherProgramStopsTheAppHostSayingWhichItIs()
     {
+        // Another app host of this class may still be letting its ports go.
         using var squatter = new TcpListener(IPAddress.Loopback, 5100);
-        squatter.Start();
+        await Wait.UntilAsync(() =>
+        {
+            try
+            {
+                squatter.Start();
+                return Task.FromResult(true);
+            }
+            catch (SocketException)
+            {
+                return Task.FromResult(false);
+            }
+        }, TimeSpan.FromSeconds(60), "port 5100 to be free");
 
         await using var appHost = AppHostProcess.Start();
         var exitCode = await appHost.WaitForExitAsync(TimeSpan.FromMinutes(2));

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Polyglot.Contracts.Settings;
 using Polyglot.Crud.Data;
 using Polyglot.Crud.Grpc;
@@ -53,6 +54,12 @@ public abstract class CrudFixture : IAsyncLifetime
     public Task<List<Outbox.OutboxMessage>> OutboxForBoardAsync(string boardId) =>
         QueryAsync(db => db.Outbox.AsNoTracking().Where(m => m.BoardId == Guid.Parse(boardId)).OrderBy(m => m.Position).ToListAsync());
 
+    /// <summary>crud's pruner, to run a round by hand.</summary>
+    public Outbox.OutboxPruner Pruner => Host.Services.GetServices<IHostedService>().OfType<Outbox.OutboxPruner>().Single();
+
+    public Task<long> CursorAsync(string name) =>
+        QueryAsync(db => db.OutboxCursors.Where(c => c.Name == name).Select(c => c.Position).SingleAsync());
+
     public async Task DisposeAsync()
     {
         if (_host is not null)
@@ -60,22 +67,4 @@ public abstract class CrudFixture : IAsyncLifetime
             await _host.DisposeAsync();
         }
     }
-}
-
-public class SqliteCrudFixture : CrudFixture
-{
-    protected override Task<(DatabaseProvider, string)> DatabaseAsync() =>
-        Task.FromResult((DatabaseProvider.Sqlite, $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-test-{Guid.NewGuid():N}.db")}"));
-}
-
-public sealed class PostgresCrudFixture : CrudFixture
-{
-    protected override async Task<(DatabaseProvider, string)> DatabaseAsync() =>
-        (DatabaseProvider.Postgres, await LocalServer.NewPostgresDatabaseAsync());
-}
-
-/// <summary>crud with its relay off: nothing is ever confirmed by the bus.</summary>
-public sealed class UnpublishedCrudFixture : SqliteCrudFixture
-{
-    protected override IEnumerable<KeyValuePair<string, string?>> Settings => [new("Outbox:RelayEnabled", "false")];
 }

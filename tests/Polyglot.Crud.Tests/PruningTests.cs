@@ -20,11 +20,11 @@ public abstract class PruningTests<TFixture>(TFixture fixture) where TFixture : 
         {
             await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = $"Old {i}" });
         }
-        var head = await Pruning.Cursor(fixture, OutboxCursor.Written);
-        await Wait.UntilAsync(async () => await Pruning.Cursor(fixture, OutboxCursor.Published) == head, TimeSpan.FromSeconds(10), "the relay to publish everything");
+        var head = await fixture.CursorAsync(OutboxCursor.Written);
+        await Wait.UntilAsync(async () => await fixture.CursorAsync(OutboxCursor.Published) == head, TimeSpan.FromSeconds(10), "the relay to publish everything");
 
-        var kept = await Pruning.Pruner(fixture).PruneAsync(TimeSpan.FromDays(1), CancellationToken.None);
-        var pruned = await Pruning.Pruner(fixture).PruneAsync(TimeSpan.Zero, CancellationToken.None);
+        var kept = await fixture.Pruner.PruneAsync(TimeSpan.FromDays(1), CancellationToken.None);
+        var pruned = await fixture.Pruner.PruneAsync(TimeSpan.Zero, CancellationToken.None);
         var next = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "New" });
 
         Assert.Equal(0, kept);
@@ -44,15 +44,6 @@ public sealed class SqlitePruningTests(SqliteCrudFixture fixture)
 public sealed class PostgresPruningTests(PostgresCrudFixture fixture)
     : PruningTests<PostgresCrudFixture>(fixture), IClassFixture<PostgresCrudFixture>;
 
-internal static class Pruning
-{
-    public static OutboxPruner Pruner(CrudFixture fixture) =>
-        fixture.Host.Services.GetServices<IHostedService>().OfType<OutboxPruner>().Single();
-
-    public static Task<long> Cursor(CrudFixture fixture, string name) =>
-        fixture.QueryAsync(db => db.OutboxCursors.Where(c => c.Name == name).Select(c => c.Position).SingleAsync());
-}
-
 public sealed class UnpublishedPruningTests(UnpublishedCrudFixture fixture) : IClassFixture<UnpublishedCrudFixture>
 {
     [Fact]
@@ -60,10 +51,10 @@ public sealed class UnpublishedPruningTests(UnpublishedCrudFixture fixture) : IC
     {
         var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Waiting for the bus" });
 
-        var pruned = await Pruning.Pruner(fixture).PruneAsync(TimeSpan.Zero, CancellationToken.None);
+        var pruned = await fixture.Pruner.PruneAsync(TimeSpan.Zero, CancellationToken.None);
 
         Assert.Equal(0, pruned);
         Assert.Single(await fixture.OutboxForBoardAsync(board.Id));
-        Assert.Equal(0, await Pruning.Cursor(fixture, OutboxCursor.Published));
+        Assert.Equal(0, await fixture.CursorAsync(OutboxCursor.Published));
     }
 }

@@ -88,37 +88,3 @@ public sealed class SplitResumeTests(SplitFixture fixture) : ResumeTests<SplitFi
 
 [Collection(MonolithCollection.Name)]
 public sealed class MonolithResumeTests(MonolithFixture fixture) : ResumeTests<MonolithFixture>(fixture), IClassFixture<MonolithFixture>;
-
-/// <summary>Its own crud and realtime: pruning crud's log would spoil the other resume tests.</summary>
-public abstract class HistoryLostTests<TFixture>(TFixture fixture) where TFixture : TopologyFixture
-{
-    [Fact]
-    public async Task WhenCrudNoLongerHoldsTheMissedEventsTheSubscriberIsToldHistoryIsLost()
-    {
-        var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Pruned" });
-        await fixture.RenameAsync(board, "Later", 1);
-        // Prune crud's log up to the board's last event, as a retention job would, while a new
-        // realtime (whose history is empty) takes over.
-        long pruned = 0;
-        await fixture.RestartStreamingAsync(meanwhile: async () => pruned = await fixture.InCrudAsync(async db =>
-        {
-            var upTo = await db.Outbox.MaxAsync(m => m.Position);
-            await db.Outbox.Where(m => m.Position <= upTo).ExecuteDeleteAsync();
-            return upTo;
-        }));
-
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        using var resumed = fixture.RealtimeClient.Subscribe(new SubscribeRequest { Channel = "all", AfterPosition = 0 }, cancellationToken: timeout.Token);
-        Assert.True(await resumed.ResponseStream.MoveNext(timeout.Token)); // subscribed
-        var error = await Assert.ThrowsAsync<RpcException>(() => resumed.ResponseStream.MoveNext(timeout.Token));
-
-        Assert.Equal(StatusCode.OutOfRange, error.StatusCode);
-        Assert.Contains($"after position {pruned}", error.Status.Detail);
-    }
-}
-
-[Collection(SplitCollection.Name)]
-public sealed class SplitHistoryLostTests(SplitFixture fixture) : HistoryLostTests<SplitFixture>(fixture), IClassFixture<SplitFixture>;
-
-[Collection(MonolithCollection.Name)]
-public sealed class MonolithHistoryLostTests(MonolithFixture fixture) : HistoryLostTests<MonolithFixture>(fixture), IClassFixture<MonolithFixture>;

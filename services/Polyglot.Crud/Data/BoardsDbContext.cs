@@ -22,6 +22,7 @@ public abstract class BoardsDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<Card> Cards => Set<Card>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<OutboxCursor> OutboxCursors => Set<OutboxCursor>();
+    public DbSet<RelayLease> RelayLeases => Set<RelayLease>();
 
     /// <summary>Now, to the microsecond: what PostgreSQL stores, so a reply equals a later read.</summary>
     public DateTimeOffset Now()
@@ -91,6 +92,7 @@ public abstract class BoardsDbContext(DbContextOptions options) : DbContext(opti
         });
 
         IntegrationEvents.Configure(model);
+        RelayLease.Configure(model);
     }
 }
 

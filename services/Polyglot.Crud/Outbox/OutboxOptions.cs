@@ -8,10 +8,14 @@ public sealed class OutboxOptions
     public const string Section = "Outbox";
 
     /// <summary>
-    /// Whether this instance runs the relay. With several crud replicas any may run it: rows are
-    /// published in position order either way, and duplicates are dropped by consumers.
+    /// Whether this instance may run the relay. With several crud replicas, one at a time does
+    /// (<see cref="RelayLease"/>); the others stand by.
     /// </summary>
     public bool RelayEnabled { get; set; } = true;
+
+    /// <summary>How long the relay's lease lasts unrenewed: how soon a standby replica takes over from one that died.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Rows read and published per round: all in flight at once, confirmed together.</summary>
     [Range(1, 10_000)]

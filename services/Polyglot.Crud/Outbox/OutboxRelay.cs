@@ -14,7 +14,8 @@ namespace Polyglot.Crud.Outbox;
 /// moves past the batch. A batch that is not confirmed is sent again; so is one confirmed just
 /// before a crash, before the cursor moved: delivery is at-least-once, and consumers drop
 /// positions they have seen. While the destination is down, rounds are retried with exponential
-/// backoff for as long as it takes.
+/// backoff for as long as it takes. With several crud replicas only the holder of the
+/// <see cref="RelayLease"/> delivers; the cursor only ever moves forward.
 /// </summary>
 public sealed partial class OutboxRelay : BackgroundService
 {
@@ -24,11 +25,16 @@ public sealed partial class OutboxRelay : BackgroundService
     private readonly OutboxMetrics _metrics;
     private readonly OutboxOptions _options;
     private readonly ILogger<OutboxRelay> _logger;
+    private readonly TimeProvider _clock;
     private readonly ResiliencePipeline _retry;
+    private readonly string _holder = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
+    private DateTimeOffset? _renewAt; // while the lease is held: when to renew it
 
-    public OutboxRelay(IServiceScopeFactory scopes, IOutboxDestination destination, OutboxSignal signal, OutboxMetrics metrics, IOptions<OutboxOptions> options, ILogger<OutboxRelay> logger)
+    public OutboxRelay(
+        IServiceScopeFactory scopes, IOutboxDestination destination, OutboxSignal signal, OutboxMetrics metrics,
+        IOptions<OutboxOptions> options, TimeProvider clock, ILogger<OutboxRelay> logger)
     {
-        (_scopes, _destination, _signal, _metrics, _options, _logger) = (scopes, destination, signal, metrics, options.Value, logger);
+        (_scopes, _destination, _signal, _metrics, _options, _clock, _logger) = (scopes, destination, signal, metrics, options.Value, clock, logger);
         _retry = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
@@ -54,13 +60,69 @@ public sealed partial class OutboxRelay : BackgroundService
         {
             return;
         }
-        while (!stoppingToken.IsCancellationRequested)
+        try
         {
-            var sent = await _retry.ExecuteAsync(PublishBatchAsync, stoppingToken);
-            if (sent == 0)
+            while (!stoppingToken.IsCancellationRequested)
             {
-                await _signal.WaitAsync(_options.PollInterval, stoppingToken);
+                if (!await HoldLeaseAsync(stoppingToken))
+                {
+                    await Task.Delay(_options.LeaseDuration / 3, _clock, stoppingToken); // standing by
+                    continue;
+                }
+                var sent = await _retry.ExecuteAsync(PublishBatchAsync, stoppingToken);
+                if (sent == 0)
+                {
+                    await _signal.WaitAsync(_options.PollInterval, stoppingToken);
+                }
             }
+        }
+        finally
+        {
+            await ReleaseLeaseAsync();
+        }
+    }
+
+    /// <summary>Whether this replica holds the relay's lease, taking or renewing it when due.</summary>
+    private async Task<bool> HoldLeaseAsync(CancellationToken ct)
+    {
+        var now = _clock.GetUtcNow();
+        if (_renewAt > now)
+        {
+            return true;
+        }
+        var held = false;
+        try
+        {
+            await using var scope = _scopes.CreateAsyncScope();
+            held = await RelayLease.TryHoldAsync(scope.ServiceProvider.GetRequiredService<BoardsDbContext>(), _holder, now, _options.LeaseDuration, ct);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            LogLeaseFailed(ex);
+        }
+        if (held != _renewAt.HasValue)
+        {
+            LogLease(held ? "holds" : "stands by; another replica holds", _holder);
+        }
+        _renewAt = held ? now + _options.LeaseDuration / 3 : null;
+        return held;
+    }
+
+    private async Task ReleaseLeaseAsync()
+    {
+        if (_renewAt is null)
+        {
+            return;
+        }
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await using var scope = _scopes.CreateAsyncScope();
+            await RelayLease.ReleaseAsync(scope.ServiceProvider.GetRequiredService<BoardsDbContext>(), _holder, timeout.Token);
+        }
+        catch (Exception ex)
+        {
+            LogLeaseFailed(ex); // it runs out by itself
         }
     }
 
@@ -93,9 +155,10 @@ public sealed partial class OutboxRelay : BackgroundService
             timeout.CancelAfter(_options.PublishTimeout);
             await _destination.DeliverAsync(batch, timeout.Token);
         }
+        // Forward only: a relay that overlapped another (a lease it outlived) never moves it back.
         var confirmed = batch[^1].Position;
         await db.OutboxCursors
-            .Where(c => c.Name == OutboxCursor.Published)
+            .Where(c => c.Name == OutboxCursor.Published && c.Position < confirmed)
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.Position, confirmed), CancellationToken.None);
         LogPublished(batch.Count, confirmed);
         return batch.Count;
@@ -106,6 +169,12 @@ public sealed partial class OutboxRelay : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Published {Count} outbox rows up to position {Position}")]
     private partial void LogPublished(long count, long position);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbox relay {State} the lease ({Holder})")]
+    private partial void LogLease(string state, string holder);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading or writing the outbox relay's lease failed")]
+    private partial void LogLeaseFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox publish failed (attempt {Attempt}); retrying in {RetryDelay}")]
     private partial void LogPublishFailed(Exception? exception, int attempt, TimeSpan retryDelay);

@@ -194,6 +194,31 @@ namespace Polyglot.Crud.Migrations.Postgres
                     b.ToTable("Outbox");
                 });
 
+            modelBuilder.Entity("Polyglot.Crud.Outbox.RelayLease", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Holder")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("RelayLeases");
+
+                    b.HasData(
+                        new
+                        {
+                            Name = "relay",
+                            ExpiresAt = 0L
+                        });
+                });
+
             modelBuilder.Entity("Polyglot.Crud.Data.Card", b =>
                 {
                     b.HasOne("Polyglot.Crud.Data.Column", null)

@@ -189,6 +189,31 @@ namespace Polyglot.Crud.Migrations.Sqlite
                     b.ToTable("Outbox");
                 });
 
+            modelBuilder.Entity("Polyglot.Crud.Outbox.RelayLease", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Holder")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("RelayLeases");
+
+                    b.HasData(
+                        new
+                        {
+                            Name = "relay",
+                            ExpiresAt = 0L
+                        });
+                });
+
             modelBuilder.Entity("Polyglot.Crud.Data.Card", b =>
                 {
                     b.HasOne("Polyglot.Crud.Data.Column", null)
