@@ -11,6 +11,8 @@ app.Configure(config =>
     config.AddCommand<WebSocketShardCommand>("ws-shard").IsHidden();
     config.AddCommand<FanoutCommand>("fanout")
         .WithDescription("Create events on crud at a set rate for S subscribers of one board, and report deliveries/s, server CPU per delivery and commit→subscriber latency.");
+    config.AddCommand<WritesCommand>("writes")
+        .WithDescription("Commit CreateCard calls as fast as crud takes them, on SQLite or PostgreSQL: the writes/s the outbox's position counter allows.");
     config.AddCommand<CostCommand>("cost")
         .WithDescription("Start the monolith, then the split, run the same workloads on each and report what the split costs, side by side (Markdown, JSON, SVG charts).");
 });

@@ -264,6 +264,63 @@ public abstract class CrudApiTests<TFixture>(TFixture fixture) where TFixture : 
         Assert.Equal("", second.NextPageToken);
     }
 
+    [Theory]
+    [InlineData("delete a card already listed")]
+    [InlineData("move a listed card to another column")]
+    [InlineData("move a card from another column to the top")]
+    [InlineData("delete the next page's first card")]
+    public async Task PageTokensStayStableWhenTheOrderChangesBetweenPages(string change)
+    {
+        var (_, todo, done) = await BoardWithTwoColumnsAsync();
+        var cards = new List<Card>();
+        for (var i = 0; i < 6; i++)
+        {
+            cards.Add(await CreateCardAsync(todo, $"{i}"));
+        }
+        var incoming = await CreateCardAsync(done, "incoming");
+        var first = await Fixture.Cards.ListCardsAsync(new ListCardsRequest { ColumnId = todo.Id, PageSize = 3 });
+        Assert.Equal(["0", "1", "2"], first.Cards.Select(c => c.Title));
+
+        // Each change shifts the indices of every card after it: a token that were an index would skip or repeat one.
+        string[] expected = ["3", "4", "5"];
+        switch (change)
+        {
+            case "delete a card already listed":
+                await Fixture.Cards.DeleteCardAsync(new DeleteCardRequest { Id = cards[1].Id, Version = 1 });
+                break;
+            case "move a listed card to another column":
+                await Fixture.Cards.MoveCardAsync(new MoveCardRequest { Id = cards[0].Id, Version = 1, ColumnId = done.Id, Index = 0 });
+                break;
+            case "move a card from another column to the top":
+                await Fixture.Cards.MoveCardAsync(new MoveCardRequest { Id = incoming.Id, Version = 1, ColumnId = todo.Id, Index = 0 });
+                break;
+            case "delete the next page's first card":
+                await Fixture.Cards.DeleteCardAsync(new DeleteCardRequest { Id = cards[3].Id, Version = 1 });
+                expected = ["4", "5"];
+                break;
+        }
+        var second = await Fixture.Cards.ListCardsAsync(new ListCardsRequest { ColumnId = todo.Id, PageSize = 3, PageToken = first.NextPageToken });
+
+        Assert.Equal(expected, second.Cards.Select(c => c.Title));
+    }
+
+    [Fact]
+    public async Task ColumnPageTokensStayStableWhenAColumnBeforeThemIsDeleted()
+    {
+        var board = await Fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Many columns" });
+        var columns = new List<Column>();
+        for (var i = 0; i < 4; i++)
+        {
+            columns.Add(await Fixture.Columns.CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = $"{i}" }));
+        }
+        var first = await Fixture.Columns.ListColumnsAsync(new ListColumnsRequest { BoardId = board.Id, PageSize = 2 });
+
+        await Fixture.Columns.DeleteColumnAsync(new DeleteColumnRequest { Id = columns[0].Id, Version = 1 });
+        var second = await Fixture.Columns.ListColumnsAsync(new ListColumnsRequest { BoardId = board.Id, PageSize = 2, PageToken = first.NextPageToken });
+
+        Assert.Equal(["2", "3"], second.Columns.Select(c => c.Name));
+    }
+
     private async Task<(Board Board, Column Todo, Column Done)> BoardWithTwoColumnsAsync()
     {
         var board = await Fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Board" });

@@ -11,7 +11,14 @@ public sealed class Board
     public DateTimeOffset UpdatedAt { get; set; }
 }
 
-public sealed class Column
+/// <summary>An item kept in a dense 0-based order within its parent (a board's columns, a column's cards).</summary>
+public interface IOrdered
+{
+    Guid Id { get; }
+    int Index { get; }
+}
+
+public sealed class Column : IOrdered
 {
     public Guid Id { get; set; }
     public Guid BoardId { get; set; }
@@ -23,7 +30,7 @@ public sealed class Column
     public DateTimeOffset UpdatedAt { get; set; }
 }
 
-public sealed class Card
+public sealed class Card : IOrdered
 {
     public Guid Id { get; set; }
     public Guid BoardId { get; set; }

@@ -61,7 +61,7 @@ public sealed class CardsService(BoardsDbContext db) : V1.Cards.CardsBase
         var validate = new RequestValidator();
         var columnId = validate.Id("column_id", request.ColumnId);
         var pageSize = validate.PageSize(request.PageSize);
-        var after = validate.PageTokenKey<int>(request.PageToken) ?? -1;
+        var after = validate.PageTokenKey<OrderedKey>(request.PageToken);
         validate.ThrowIfInvalid();
 
         var ct = context.CancellationToken;
@@ -69,10 +69,7 @@ public sealed class CardsService(BoardsDbContext db) : V1.Cards.CardsBase
         {
             throw Errors.NotFound("Column", columnId);
         }
-        var (cards, next) = await db.Cards.AsNoTracking()
-            .Where(c => c.ColumnId == columnId && c.Index > after)
-            .OrderBy(c => c.Index)
-            .ReadPageAsync(pageSize, c => c.Index, ct);
+        var (cards, next) = await db.Cards.AsNoTracking().Where(c => c.ColumnId == columnId).ReadOrderedPageAsync(after, pageSize, ct);
         return new V1.ListCardsResponse { Cards = { cards.Select(c => c.ToProto()) }, NextPageToken = next };
     }
 

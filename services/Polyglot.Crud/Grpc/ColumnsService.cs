@@ -57,7 +57,7 @@ public sealed class ColumnsService(BoardsDbContext db) : V1.Columns.ColumnsBase
         var validate = new RequestValidator();
         var boardId = validate.Id("board_id", request.BoardId);
         var pageSize = validate.PageSize(request.PageSize);
-        var after = validate.PageTokenKey<int>(request.PageToken) ?? -1;
+        var after = validate.PageTokenKey<OrderedKey>(request.PageToken);
         validate.ThrowIfInvalid();
 
         var ct = context.CancellationToken;
@@ -65,10 +65,7 @@ public sealed class ColumnsService(BoardsDbContext db) : V1.Columns.ColumnsBase
         {
             throw Errors.NotFound("Board", boardId);
         }
-        var (columns, next) = await db.Columns.AsNoTracking()
-            .Where(c => c.BoardId == boardId && c.Index > after)
-            .OrderBy(c => c.Index)
-            .ReadPageAsync(pageSize, c => c.Index, ct);
+        var (columns, next) = await db.Columns.AsNoTracking().Where(c => c.BoardId == boardId).ReadOrderedPageAsync(after, pageSize, ct);
         return new V1.ListColumnsResponse { Columns = { columns.Select(c => c.ToProto()) }, NextPageToken = next };
     }
 
