@@ -55,7 +55,7 @@ public sealed class WritesCommand : AsyncCommand<WritesSettings>
         var columns = new List<string>();
         for (var i = 0; i < 64; i++)
         {
-            columns.Add((await new Columns.ColumnsClient(channel).CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = $"c{i}" }, cancellationToken: ct)).Id);
+            columns.Add((await new Contracts.Boards.V1.Columns.ColumnsClient(channel).CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = $"c{i}" }, cancellationToken: ct)).Id);
         }
 
         async Task<(long Writes, LongHistogram Latency)> WriteForAsync(TimeSpan duration)
