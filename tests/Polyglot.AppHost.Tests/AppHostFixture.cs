@@ -1,5 +1,6 @@
 using Aspire.Hosting;
 using Grpc.Net.Client;
+using Polyglot.Testing;
 
 namespace Polyglot.AppHost.Tests;
 
@@ -21,13 +22,13 @@ public abstract class AppHostFixture : IAsyncLifetime
     /// <summary>The app host's arguments beside its data directory.</summary>
     protected abstract IEnumerable<string> Arguments { get; }
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), $"polyglot-apphost-tests-{Guid.NewGuid():N}");
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Polyglot_AppHost>(
             [$"--Polyglot:DataDirectory={dataDirectory}", .. Arguments]);
         _app = await builder.BuildAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        using var timeout = TestTimeout.After(TimeSpan.FromMinutes(3));
         await _app.StartAsync(timeout.Token);
         foreach (var resource in new[] { "crud", StreamingResource }.Distinct())
         {
@@ -37,7 +38,7 @@ public abstract class AppHostFixture : IAsyncLifetime
 
     public GrpcChannel GrpcChannel(string resource) => Grpc.Net.Client.GrpcChannel.ForAddress(App.GetEndpoint(resource, "grpc"));
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_app is not null)
         {

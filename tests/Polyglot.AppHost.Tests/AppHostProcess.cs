@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Polyglot.LocalServers;
+using Polyglot.Testing;
 
 namespace Polyglot.AppHost.Tests;
 
@@ -73,7 +74,7 @@ public sealed class AppHostProcess : IAsyncDisposable
                 using var term = Process.Start("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
                 await term.WaitForExitAsync();
             }
-            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            using var deadline = TestTimeout.After(TimeSpan.FromSeconds(30));
             try
             {
                 await _process.WaitForExitAsync(deadline.Token);

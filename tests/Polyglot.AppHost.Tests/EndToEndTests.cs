@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Events.V1;
 using Polyglot.Contracts.Realtime.V1;
+using Polyglot.Testing;
 
 namespace Polyglot.AppHost.Tests;
 
@@ -19,7 +20,7 @@ public abstract class EndToEndTests<TFixture>(TFixture fixture) where TFixture :
         var crud = fixture.GrpcChannel("crud");
         var board = await new Boards.BoardsClient(crud).CreateBoardAsync(new CreateBoardRequest { Name = "End to end" });
         var column = await new Columns.ColumnsClient(crud).CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = "To do" });
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(5));
         using var stream = new Contracts.Realtime.V1.Realtime.RealtimeClient(fixture.GrpcChannel(fixture.StreamingResource))
             .Subscribe(new SubscribeRequest { Channel = $"board:{board.Id}" }, cancellationToken: timeout.Token);
         Assert.True(await stream.ResponseStream.MoveNext(timeout.Token));

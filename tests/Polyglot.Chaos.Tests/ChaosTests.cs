@@ -7,7 +7,6 @@ using Polyglot.Crud.Data;
 using Polyglot.Crud.Outbox;
 using Polyglot.LocalServers;
 using Polyglot.Testing;
-using Xunit.Abstractions;
 
 namespace Polyglot.Chaos.Tests;
 

@@ -28,7 +28,7 @@ public abstract class CrudFixture : IAsyncLifetime
     /// <summary>Extra settings for crud.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         var (provider, connectionString) = await DatabaseAsync();
         var bus = await LocalServer.RabbitMQAsync();
@@ -60,7 +60,7 @@ public abstract class CrudFixture : IAsyncLifetime
     public Task<long> CursorAsync(string name) =>
         QueryAsync(db => db.OutboxCursors.Where(c => c.Name == name).Select(c => c.Position).SingleAsync());
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_host is not null)
         {

@@ -6,6 +6,7 @@ using Polyglot.Contracts.Events;
 using Polyglot.Contracts.Settings;
 using Polyglot.Crud.Outbox;
 using Polyglot.LocalServers;
+using Polyglot.Testing;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
@@ -23,7 +24,7 @@ public sealed class RelayFailoverTests
     [Fact]
     public async Task OneReplicaRelaysAtATimeTheOtherTakesOverWhenItIsKilledAndTheCursorNeverMovesBack()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        using var timeout = TestTimeout.After(TimeSpan.FromMinutes(3));
         var database = await LocalServer.NewPostgresDatabaseAsync();
         await using var broker = await LocalServer.StartRabbitMQAsync();
         await using var published = await PublishedPositions.ListenAsync(broker.ConnectionString, timeout.Token);

@@ -1,4 +1,5 @@
 using Polyglot.Contracts.Boards.V1;
+using Polyglot.Testing;
 
 namespace Polyglot.Realtime.Tests;
 
@@ -10,7 +11,7 @@ public sealed class BackfillTests(SmallPagesSplitFixture fixture) : IClassFixtur
     public async Task AResumeReadsEveryPageUpToTheHeadWhenCrudCapsItsPagesBelowWhatRealtimeAsks()
     {
         const int Missed = 5 * SmallPagesSplitFixture.PageCap + 1;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(60));
         var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Paged backfill" });
         long last;
         using (var first = await fixture.RealtimeClient.SubscribeAsync($"board:{board.Id}", 0, timeout.Token))

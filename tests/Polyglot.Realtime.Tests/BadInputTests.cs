@@ -83,7 +83,7 @@ public abstract class BadInputTests<TFixture>(TFixture fixture) where TFixture :
     [MemberData(nameof(GarbageFrames))]
     public async Task GarbageFromAWebSocketClientIsIgnoredAndItsStreamGoesOn(string @case, WebSocketMessageType type, byte[] frame)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(15));
         var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = @case }, cancellationToken: timeout.Token);
         using var socket = await TextStreams.ConnectWebSocketAsync(fixture.StreamingHttpAddress, $"channel=board:{board.Id}", timeout.Token);
         Assert.Equal("subscribed", (await socket.ReceiveJsonAsync(timeout.Token)).GetProperty("type").GetString());
@@ -104,7 +104,7 @@ public abstract class BadInputTests<TFixture>(TFixture fixture) where TFixture :
     [Fact]
     public async Task ATextFrameThatIsNotUtf8ClosesTheSocketAs1007SaysAndTheServerGoesOn()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(15));
         using var socket = await TextStreams.ConnectWebSocketAsync(fixture.StreamingHttpAddress, "channel=all", timeout.Token);
         await socket.ReceiveJsonAsync(timeout.Token); // subscribed
 

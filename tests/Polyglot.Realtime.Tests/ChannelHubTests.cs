@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Polyglot.Contracts.Events.V1;
 using Polyglot.Streaming.Hub;
+using Polyglot.Testing;
 
 namespace Polyglot.Realtime.Tests;
 
@@ -308,7 +309,7 @@ public sealed class ChannelHubTests
     /// </summary>
     private static async Task<List<long>> ReadAsync(Subscription subscription, int count, bool dispose = true)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(5));
         var positions = new List<long>();
         await using var events = subscription.ReadAllAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
         while (positions.Count < count && await events.MoveNextAsync())

@@ -8,7 +8,7 @@ namespace Polyglot.Realtime.Tests;
 /// </summary>
 public sealed class CrudDownFixture : SplitFixture
 {
-    public override async Task InitializeAsync()
+    public override async ValueTask InitializeAsync()
     {
         await base.InitializeAsync();
         var board = await Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Only in crud's log" });

@@ -14,7 +14,7 @@ public sealed class CrudUnreachableTests(CrudDownFixture fixture) : IClassFixtur
     [Fact]
     public async Task OverGrpcTheStreamEndsUnavailableWithRealtimesOwnMessage()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(30));
         using var resumed = await fixture.RealtimeClient.SubscribeAsync("all", 0, timeout.Token);
 
         var ended = await Assert.ThrowsAsync<RpcException>(() => resumed.ResponseStream.MoveNext(timeout.Token));
@@ -27,7 +27,7 @@ public sealed class CrudUnreachableTests(CrudDownFixture fixture) : IClassFixtur
     [Fact]
     public async Task OverWebSocketTheSocketClosesWith1013TryAgainLater()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(30));
         using var socket = await TextStreams.ConnectWebSocketAsync(fixture.Realtime.HttpAddress, "channel=all&after=0", timeout.Token);
         Assert.Equal("subscribed", (await socket.ReceiveJsonAsync(timeout.Token)).GetProperty("type").GetString());
 
@@ -38,7 +38,7 @@ public sealed class CrudUnreachableTests(CrudDownFixture fixture) : IClassFixtur
     [Fact]
     public async Task OverSseTheStreamEndsWithAnUnavailableError()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(30));
         using var http = new HttpClient { BaseAddress = fixture.Realtime.HttpAddress };
         await using var sse = await SseStream.OpenAsync(http, "channel=all&after=0", timeout.Token);
 

@@ -21,7 +21,7 @@ public abstract class DeliveryTests<TFixture>(TFixture fixture) where TFixture :
     [Fact]
     public async Task ChangesOnCrudReachAFirehoseSubscriberInPositionOrder()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(15));
         using var stream = _realtime.Subscribe(new SubscribeRequest { Channel = "all" }, cancellationToken: timeout.Token);
         Assert.True(await stream.ResponseStream.MoveNext(timeout.Token));
         Assert.Equal(SubscribeResponse.MessageOneofCase.Subscribed, stream.ResponseStream.Current.MessageCase);
@@ -41,7 +41,7 @@ public abstract class DeliveryTests<TFixture>(TFixture fixture) where TFixture :
     [Fact]
     public async Task ABoardSubscriberGetsThatBoardOnly()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(15));
         var mine = await _boards.CreateBoardAsync(new CreateBoardRequest { Name = "Mine" });
         var other = await _boards.CreateBoardAsync(new CreateBoardRequest { Name = "Other" });
         using var stream = _realtime.Subscribe(new SubscribeRequest { Channel = $"board:{mine.Id}" }, cancellationToken: timeout.Token);

@@ -19,7 +19,7 @@ public sealed class GapTests(ManualBusFixture fixture) : IClassFixture<ManualBus
     [Fact]
     public async Task AMissingPositionIsReadFromCrudAndAnUnreadableMessageGoesToTheErrorQueue()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(30));
         using var stream = await fixture.RealtimeClient.SubscribeAsync("all", null, timeout.Token);
         for (var i = 1; i <= 5; i++)
         {

@@ -2,6 +2,7 @@ using Grpc.Core;
 using Microsoft.EntityFrameworkCore;
 using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Realtime.V1;
+using Polyglot.Testing;
 
 namespace Polyglot.Realtime.Tests;
 
@@ -23,7 +24,7 @@ public abstract class HistoryLostTests<TFixture>(TFixture fixture) where TFixtur
             return upTo;
         }));
 
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(15));
         using var resumed = fixture.RealtimeClient.Subscribe(new SubscribeRequest { Channel = "all", AfterPosition = 0 }, cancellationToken: timeout.Token);
         Assert.True(await resumed.ResponseStream.MoveNext(timeout.Token)); // subscribed
         var error = await Assert.ThrowsAsync<RpcException>(() => resumed.ResponseStream.MoveNext(timeout.Token));

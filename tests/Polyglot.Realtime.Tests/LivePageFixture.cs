@@ -38,7 +38,7 @@ public abstract class LivePageFixture : IAsyncLifetime
 
     protected abstract Task StartServicesAsync();
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _chromium = await HeadlessChromium.LaunchAsync();
         await StartServicesAsync();
@@ -52,7 +52,7 @@ public abstract class LivePageFixture : IAsyncLifetime
         await Wait.UntilAsync(async () => (await http.GetAsync("/health")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "the streaming side to take subscribers");
     }
 
-    public virtual async Task DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         if (_chromium is not null)
         {

@@ -3,6 +3,7 @@ using Grpc.Net.Client;
 using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Realtime.V1;
 using Polyglot.LocalServers;
+using Polyglot.Testing;
 
 namespace Polyglot.Realtime.Tests;
 
@@ -16,7 +17,7 @@ public sealed class MonolithProcessTests(MonolithProcessFixture fixture) : Strea
         // A card with a 2,000-character description is a ~2 KB event: the stalled stream's
         // HTTP/2 window (64 KB) and Kestrel's buffer hold a few dozen, its queue of 8 the next ones.
         const int Cards = 150;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(90));
         await using var crud = await Fixture.StartStreamingAsync(new() { ["Hub__SubscriberQueueCapacity"] = "8" });
         using var channel = GrpcChannel.ForAddress(crud.GrpcAddress);
         var column = await new Columns.ColumnsClient(channel).CreateColumnAsync(new CreateColumnRequest

@@ -16,7 +16,7 @@ public sealed class OwnBrokerFixture : IAsyncLifetime, IStreamingProcessFixture
 
     public ServiceHost<BoardsService> Crud { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         Broker = await LocalServer.StartRabbitMQAsync();
         Crud = new ServiceHost<BoardsService>(new Dictionary<string, string?>
@@ -40,7 +40,7 @@ public sealed class OwnBrokerFixture : IAsyncLifetime, IStreamingProcessFixture
         return realtime;
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await Crud.DisposeAsync();
         await Broker.DisposeAsync();

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Google.Rpc;
 using Grpc.Core;
 using Polyglot.Contracts.Realtime.V1;
+using Polyglot.Testing;
 
 namespace Polyglot.Realtime.Tests;
 
@@ -12,7 +13,7 @@ public abstract class PresenceTests<TFixture>(TFixture fixture) where TFixture :
     [Fact]
     public async Task GetPresenceListsTheChannelsSubscribersAndAWatcherSeesThemComeAndGo()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(15));
         var channel = $"board:{Guid.NewGuid()}";
         var client = fixture.RealtimeClient;
         using var watcher = client.Subscribe(new SubscribeRequest { Channel = channel, SubscriberId = "ann", Presence = true }, cancellationToken: timeout.Token);
@@ -38,7 +39,7 @@ public abstract class PresenceTests<TFixture>(TFixture fixture) where TFixture :
     [Fact]
     public async Task StatsCountTheSubscriptionsHeldForTheBenchmark()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(15));
         using var http = new HttpClient { BaseAddress = fixture.StreamingHttpAddress };
         var before = await http.GetFromJsonAsync<JsonElement>("/stats?collect=true", timeout.Token);
 

@@ -21,7 +21,7 @@ public sealed class RealtimeProcessTests(OwnBrokerFixture fixture) : StreamingPr
     public async Task StalledReadersAreCutOffOnEveryTransportWhileOthersGetEverythingAndMemoryStaysBounded()
     {
         const int Events = 800, TitleLength = 32 * 1024, HistorySize = 64;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(120));
         await using var realtime = await Fixture.StartStreamingAsync(new()
         {
             ["Hub__SubscriberQueueCapacity"] = "32",

@@ -1,5 +1,6 @@
 using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Events.V1;
+using Polyglot.Testing;
 
 namespace Polyglot.Realtime.Tests;
 
@@ -10,7 +11,7 @@ public sealed class ReplicaTests(SplitFixture fixture) : IClassFixture<SplitFixt
     [Fact]
     public async Task EveryReplicaDeliversEveryEvent()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(30));
         await using var second = await fixture.StartRealtimeReplicaAsync();
         using var onFirst = await fixture.RealtimeClient.SubscribeAsync("all", null, timeout.Token);
         using var onSecond = await new Contracts.Realtime.V1.Realtime.RealtimeClient(second.CreateGrpcChannel()).SubscribeAsync("all", null, timeout.Token);

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Realtime.V1;
 using Polyglot.Crud.Outbox;
+using Polyglot.Testing;
 
 namespace Polyglot.Realtime.Tests;
 
@@ -16,7 +17,7 @@ public abstract class ResumeTests<TFixture>(TFixture fixture) where TFixture : T
     [Fact]
     public async Task AResumedSubscriberGetsWhatItMissedFromHistoryThenLiveEvents()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(15));
         var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Resume" });
         var channel = $"board:{board.Id}";
         // The first subscriber stays on as an observer: once it has seen the missed events,
@@ -38,7 +39,7 @@ public abstract class ResumeTests<TFixture>(TFixture fixture) where TFixture : T
     [Fact]
     public async Task AfterTheStreamingSideRestartsMissedEventsAreBackfilledFromCrudsLogExactlyOnce()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(60));
         var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Restart" });
         long last;
         using (var first = await fixture.RealtimeClient.SubscribeAsync($"board:{board.Id}", 0, timeout.Token))
@@ -64,7 +65,7 @@ public abstract class ResumeTests<TFixture>(TFixture fixture) where TFixture : T
     [Fact]
     public async Task AfterTheStreamingSideRestartsALiveSubscriptionStartsAtTheLogsHeadAndTheNextEventFollowsIt()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(60));
         var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Head after restart" });
         await fixture.RestartStreamingAsync(meanwhile: () => fixture.RenameAsync(board, "While down", 1));
         var head = await fixture.InCrudAsync(db => db.OutboxCursors.Where(c => c.Name == OutboxCursor.Written).Select(c => c.Position).SingleAsync());

@@ -26,7 +26,7 @@ public class SplitFixture : TopologyFixture
     /// <summary>Extra settings for realtime.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> RealtimeSettings => [];
 
-    public override async Task InitializeAsync()
+    public override async ValueTask InitializeAsync()
     {
         _bus = (await LocalServer.RabbitMQAsync()).ConnectionString;
         await base.InitializeAsync();
@@ -63,7 +63,7 @@ public class SplitFixture : TopologyFixture
     /// <summary>Stops crud for good, as an outage would (realtime stays up).</summary>
     public async Task StopCrudAsync() => await Crud.DisposeAsync();
 
-    public override async Task DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         await Realtime.DisposeAsync();
         await base.DisposeAsync();

@@ -40,7 +40,7 @@ public sealed class SplitLivePageFixture : LivePageFixture
         await StartAndWaitAsync(_realtime);
     }
 
-    public override async Task DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
         await _crud.DisposeAsync();

@@ -22,7 +22,7 @@ public abstract class StreamingProcessTests<TFixture>(TFixture fixture) where TF
     [Fact]
     public async Task SigtermEndsEveryStreamOnEveryTransportWithReconnectAndResumeAndTheProcessExits()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(90));
         await using var streaming = await Fixture.StartStreamingAsync([]);
         using var channel = GrpcChannel.ForAddress(streaming.GrpcAddress);
         using var grpc = await SubscribeWhenReadyAsync(new Contracts.Realtime.V1.Realtime.RealtimeClient(channel), timeout.Token);

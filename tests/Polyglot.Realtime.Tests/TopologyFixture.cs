@@ -55,7 +55,7 @@ public abstract class TopologyFixture : IAsyncLifetime
     /// </summary>
     public abstract Task RestartStreamingAsync(Func<Task> meanwhile);
 
-    public virtual async Task InitializeAsync() => await StartCrudAsync();
+    public virtual async ValueTask InitializeAsync() => await StartCrudAsync();
 
     /// <summary>Starts crud (again, on the same database) and waits until it is healthy.</summary>
     protected async Task StartCrudAsync()
@@ -75,5 +75,5 @@ public abstract class TopologyFixture : IAsyncLifetime
         await Wait.UntilAsync(async () => (await http.GetAsync("/health")).IsSuccessStatusCode, TimeSpan.FromSeconds(30), $"{what} to be healthy");
     }
 
-    public virtual async Task DisposeAsync() => await Crud.DisposeAsync();
+    public virtual async ValueTask DisposeAsync() => await Crud.DisposeAsync();
 }

@@ -17,7 +17,7 @@ public abstract class TransportTests<TFixture>(TFixture fixture) where TFixture 
     [Fact]
     public async Task WebSocketAndSseCarryTheSameEventsAsGrpcInTheSameOrder()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(15));
         var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Parity" });
         var channel = $"board:{board.Id}";
         using var grpc = await fixture.RealtimeClient.SubscribeAsync(channel, 0, timeout.Token);
@@ -47,7 +47,7 @@ public abstract class TransportTests<TFixture>(TFixture fixture) where TFixture 
     [Fact]
     public async Task AnSseClientResumesWithLastEventIdAndAWebSocketWithAfter()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(15));
         var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Resume over text" });
         var channel = $"board:{board.Id}";
         // A gRPC observer shows when realtime has the events, so the text clients below really
