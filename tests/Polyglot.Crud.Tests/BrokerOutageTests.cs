@@ -1,5 +1,7 @@
+using System.Diagnostics.Metrics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Events;
 using Polyglot.Contracts.Settings;
@@ -45,14 +47,20 @@ public sealed class BrokerOutageTests
 
         await boards.CreateBoardAsync(new CreateBoardRequest { Name = "Before" });
         await WaitUntilPublishedAsync(crud);
+        var meters = crud.Services.GetRequiredService<IMeterFactory>();
+        using var unpublished = new MetricCollector<long>(meters, "Polyglot.Crud.Outbox", "polyglot.outbox.unpublished");
+        using var oldestAge = new MetricCollector<double>(meters, "Polyglot.Crud.Outbox", "polyglot.outbox.oldest_unpublished_age");
         await broker.StopAsync();
         for (var i = 0; i < 3; i++)
         {
             await boards.CreateBoardAsync(new CreateBoardRequest { Name = $"During {i}" });
         }
         var (written, publishedDuring) = await CursorsAsync(crud);
+        // The lag shows on the dashboard while the relay retries: three events waiting, the oldest aging.
+        await Wait.UntilAsync(() => Task.FromResult(Observe(unpublished) == 3 && Observe(oldestAge) > 0), TimeSpan.FromSeconds(30), "the outbox lag metrics to show the waiting events");
         await broker.StartAsync();
         await WaitUntilPublishedAsync(crud);
+        await Wait.UntilAsync(() => Task.FromResult(Observe(unpublished) == 0 && Observe(oldestAge) == 0), TimeSpan.FromSeconds(30), "the outbox lag metrics to fall back to zero");
 
         Assert.Equal(4, written);
         Assert.Equal(1, publishedDuring);
@@ -67,6 +75,12 @@ public sealed class BrokerOutageTests
         // At least once: a batch that was sent but not confirmed before the stop may come twice.
         Assert.Equal([1L, 2L, 3L, 4L], positions.Distinct());
         Assert.Equal(positions.Order(), positions);
+    }
+
+    private static T? Observe<T>(MetricCollector<T> gauge) where T : struct
+    {
+        gauge.RecordObservableInstruments();
+        return gauge.LastMeasurement?.Value;
     }
 
     private static async Task WaitUntilPublishedAsync(ServiceHost<BoardsService> crud) =>

@@ -10,7 +10,7 @@ namespace Polyglot.Realtime.Tests;
 public abstract class HistoryLostTests<TFixture>(TFixture fixture) where TFixture : TopologyFixture
 {
     [Fact]
-    public async Task WhenCrudNoLongerHoldsTheMissedEventsTheSubscriberIsToldHistoryIsLost()
+    public async Task WhenCrudNoLongerHoldsTheMissedEventsEveryTransportSaysHistoryIsLost()
     {
         var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Pruned" });
         await fixture.RenameAsync(board, "Later", 1);
@@ -31,6 +31,16 @@ public abstract class HistoryLostTests<TFixture>(TFixture fixture) where TFixtur
 
         Assert.Equal(StatusCode.OutOfRange, error.StatusCode);
         Assert.Contains($"after position {pruned}", error.Status.Detail);
+
+        using var socket = await TextStreams.ConnectWebSocketAsync(fixture.StreamingHttpAddress, "channel=all&after=0", timeout.Token);
+        Assert.Equal("subscribed", (await socket.ReceiveJsonAsync(timeout.Token)).GetProperty("type").GetString());
+        Assert.Equal((System.Net.WebSockets.WebSocketCloseStatus)4410, await socket.ReadUntilCloseAsync(timeout.Token));
+
+        using var http = new HttpClient { BaseAddress = fixture.StreamingHttpAddress };
+        await using var sse = await SseStream.OpenAsync(http, "channel=all&after=0", timeout.Token);
+        var messages = await sse.ReadToEndAsync(timeout.Token);
+        Assert.Equal(["subscribed", "error"], messages.Select(m => m.GetProperty("type").GetString()));
+        Assert.Equal("history_lost", messages[^1].GetProperty("code").GetString());
     }
 }
 

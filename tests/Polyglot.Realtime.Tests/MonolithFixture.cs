@@ -7,6 +7,8 @@ public class MonolithFixture : TopologyFixture
 {
     public override Uri StreamingHttpAddress => Crud.HttpAddress;
 
+    public override IServiceProvider StreamingServices => Crud.Services;
+
     public override Uri StreamingGrpcAddress => Crud.GrpcAddress;
 
     protected override IEnumerable<KeyValuePair<string, string?>> CrudSettings => [new("Topology", nameof(Topology.Monolith))];

@@ -7,9 +7,32 @@ using Polyglot.Testing;
 
 namespace Polyglot.Realtime.Tests;
 
-/// <summary>Presence over gRPC: who is on a channel, and join/leave changes for those who ask.</summary>
+/// <summary>Presence: who is on a channel, and join/leave changes for those who ask, on every transport.</summary>
 public abstract class PresenceTests<TFixture>(TFixture fixture) where TFixture : TopologyFixture
 {
+    [Fact]
+    public async Task AWebSocketWatcherSeesAnSseSubscriberComeAndGoAndGetPresenceCountsThemBoth()
+    {
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(15));
+        var channel = $"board:{Guid.NewGuid()}";
+        using var watcher = await TextStreams.ConnectWebSocketAsync(fixture.StreamingHttpAddress, $"channel={channel}&subscriber=ann&presence=true", timeout.Token);
+        Assert.Equal("ann", (await watcher.ReceiveJsonAsync(timeout.Token)).GetProperty("subscriberId").GetString());
+
+        using (var http = new HttpClient { BaseAddress = fixture.StreamingHttpAddress })
+        await using (var sse = await SseStream.OpenAsync(http, $"channel={channel}&subscriber=bob&presence=true", timeout.Token))
+        {
+            Assert.Equal("bob", (await sse.ReadAsync(timeout.Token)).Data.GetProperty("subscriberId").GetString());
+            var joined = await watcher.ReceiveJsonAsync(timeout.Token);
+            var presence = await fixture.RealtimeClient.GetPresenceAsync(new GetPresenceRequest { Channel = channel }, cancellationToken: timeout.Token);
+
+            Assert.Equal(("presence", "bob", true, 2), (joined.GetProperty("type").GetString(), joined.GetProperty("subscriberId").GetString(), joined.GetProperty("joined").GetBoolean(), joined.GetProperty("count").GetInt32()));
+            Assert.Equal(["ann", "bob"], presence.SubscriberIds);
+        }
+
+        var left = await watcher.ReceiveJsonAsync(timeout.Token);
+        Assert.Equal(("bob", false, 1), (left.GetProperty("subscriberId").GetString(), left.GetProperty("joined").GetBoolean(), left.GetProperty("count").GetInt32()));
+    }
+
     [Fact]
     public async Task GetPresenceListsTheChannelsSubscribersAndAWatcherSeesThemComeAndGo()
     {

@@ -16,6 +16,8 @@ public class SplitFixture : TopologyFixture
 
     public override Uri StreamingHttpAddress => Realtime.HttpAddress;
 
+    public override IServiceProvider StreamingServices => Realtime.Services;
+
     public override Uri StreamingGrpcAddress => Realtime.GrpcAddress;
 
     protected sealed override IEnumerable<KeyValuePair<string, string?>> CrudSettings => [new("ConnectionStrings:bus", _bus), .. ExtraCrudSettings];

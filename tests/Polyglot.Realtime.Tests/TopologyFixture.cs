@@ -29,6 +29,9 @@ public abstract class TopologyFixture : IAsyncLifetime
 
     public Cards.CardsClient Cards => new(Crud.CreateGrpcChannel());
 
+    /// <summary>The services of the host that holds the hub: realtime in the split, crud in the monolith.</summary>
+    public abstract IServiceProvider StreamingServices { get; }
+
     /// <summary>Where subscribers connect over gRPC.</summary>
     public abstract Uri StreamingGrpcAddress { get; }
 
