@@ -64,7 +64,8 @@ public sealed class LocalServer : IAsyncDisposable
         return server;
     }
 
-    private static async Task<LocalServer> StartPostgresAsync()
+    /// <summary>A PostgreSQL cluster of the caller's own, to kill and start again; dispose it when done.</summary>
+    public static async Task<LocalServer> StartPostgresAsync()
     {
         if (!LocalPostgres.IsInstalled)
         {
@@ -117,6 +118,24 @@ public sealed class LocalServer : IAsyncDisposable
         if (_process is { HasExited: false } process)
         {
             process.StandardInput.Close(); // the wrapper then sends SIGTERM and waits for the server
+            await process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>
+    /// SIGKILL, as a crash or the OOM killer would: the server and every process it started, with
+    /// no chance to shut down cleanly. <see cref="StartAsync"/> starts it again on the same data.
+    /// </summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            foreach (var pid in ProcFs.Descendants(process.Id).Where(pid => pid != process.Id && ProcFs.CommandName(pid) != "cat"))
+            {
+                using var kill = Process.Start("kill", ["-KILL", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+                await kill.WaitForExitAsync();
+            }
+            process.StandardInput.Close(); // the wrapper finds nothing left to stop, and exits
             await process.WaitForExitAsync();
         }
     }

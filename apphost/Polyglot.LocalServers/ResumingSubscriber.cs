@@ -34,16 +34,27 @@ public sealed class ResumingSubscriber(string channel, Uri realtime)
         get { lock (_received) { return _received.Count == 0 ? 0 : _received[^1].Position; } }
     }
 
+    /// <summary>When set, the subscriber itself ends each stream after this long and resumes — as a flaky mobile client would.</summary>
+    public TimeSpan? ResumeEvery { get; init; }
+
+    /// <summary>Streams the subscriber ended itself (see <see cref="ResumeEvery"/>) and resumed.</summary>
+    public int Resumes { get; private set; }
+
     public async Task RunAsync(CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
         {
+            using var stream = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            if (ResumeEvery is { } every)
+            {
+                stream.CancelAfter(every);
+            }
             try
             {
                 using var connection = GrpcChannel.ForAddress(realtime);
                 using var call = new Contracts.Realtime.V1.Realtime.RealtimeClient(connection).Subscribe(
-                    new SubscribeRequest { Channel = Channel, AfterPosition = Last }, cancellationToken: ct);
-                await foreach (var message in call.ResponseStream.ReadAllAsync(ct))
+                    new SubscribeRequest { Channel = Channel, AfterPosition = Last }, cancellationToken: stream.Token);
+                await foreach (var message in call.ResponseStream.ReadAllAsync(stream.Token))
                 {
                     if (message.MessageCase == SubscribeResponse.MessageOneofCase.Subscribed)
                     {
@@ -66,6 +77,12 @@ public sealed class ResumingSubscriber(string channel, Uri realtime)
             catch (Exception) when (ct.IsCancellationRequested)
             {
                 return;
+            }
+            catch (Exception) when (stream.IsCancellationRequested)
+            {
+                Resumes++;
+                Volatile.Write(ref _liveSince, 0);
+                continue;
             }
             catch (Exception ex) when (ex is RpcException or OperationCanceledException or HttpRequestException)
             {

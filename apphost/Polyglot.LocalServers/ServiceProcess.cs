@@ -10,6 +10,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 {
     private readonly string _dll;
     private readonly IReadOnlyDictionary<string, string> _environment;
+    private readonly System.Text.StringBuilder _output = new();
     private Process? _process;
 
     /// <param name="project">The project's folder under services/, e.g. "Polyglot.Crud".</param>
@@ -56,8 +57,8 @@ public sealed class ServiceProcess : IAsyncDisposable
         var process = _process = Process.Start(startInfo)!;
         // Its log, for reading after a failure: one file per process start.
         var log = new StreamWriter(Path.Combine(Path.GetTempPath(), $"{Path.GetFileNameWithoutExtension(_dll)}-{process.Id}.log")) { AutoFlush = true };
-        process.OutputDataReceived += (_, e) => { lock (log) { log.WriteLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { lock (log) { log.WriteLine(e.Data); } };
+        process.OutputDataReceived += (_, e) => Record(log, e.Data);
+        process.ErrorDataReceived += (_, e) => Record(log, e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
@@ -109,5 +110,20 @@ public sealed class ServiceProcess : IAsyncDisposable
         return process.ExitCode;
     }
 
+    /// <summary>Everything it has logged (warnings and worse), across its starts.</summary>
+    public string Output
+    {
+        get { lock (_output) { return _output.ToString(); } }
+    }
+
     public async ValueTask DisposeAsync() => await KillAsync();
+
+    private void Record(StreamWriter log, string? line)
+    {
+        lock (_output)
+        {
+            log.WriteLine(line);
+            _output.AppendLine(line);
+        }
+    }
 }

