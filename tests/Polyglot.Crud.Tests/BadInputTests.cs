@@ -1,6 +1,6 @@
 using Google.Protobuf;
 using Grpc.Core;
-using Microsoft.EntityFrameworkCore;
+using Google.Rpc;
 using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Events.V1;
 using Polyglot.Testing;
@@ -8,11 +8,12 @@ using Polyglot.Testing;
 namespace Polyglot.Crud.Tests;
 
 /// <summary>
-/// The bad-input suite for crud: broken and hostile requests each get a precise status, leave
-/// no row behind, leak no exception text, and the service stays healthy. Each case is one row
-/// of a theory, so the run counts them.
+/// The bad-input suite for crud, asked of crud running as its own process: broken and hostile
+/// requests each get a precise status naming the field, leave no row behind, leak no exception
+/// text, and the process stays up and healthy. Each case is one row of a theory, so the run
+/// counts them.
 /// </summary>
-public sealed class BadInputTests(SqliteCrudFixture fixture) : IClassFixture<SqliteCrudFixture>
+public sealed class BadInputTests(CrudProcessFixture fixture) : IClassFixture<CrudProcessFixture>
 {
     private const string CreateBoard = "/polyglot.boards.v1.Boards/CreateBoard";
 
@@ -35,48 +36,65 @@ public sealed class BadInputTests(SqliteCrudFixture fixture) : IClassFixture<Sql
     [MemberData(nameof(Malformed))]
     public async Task AMalformedRequestGetsAPreciseStatusAndWritesNothing(string @case, string path, byte[] body, string contentType, int expected)
     {
-        var before = await RowsAsync();
+        var before = await fixture.RowsAsync();
 
-        var reply = await RawGrpc.CallAsync(fixture.Host.GrpcAddress, path, body, contentType);
+        var reply = await RawGrpc.CallAsync(fixture.Crud.GrpcAddress, path, body, contentType);
 
         Assert.True(expected >= 100 ? (int)reply.HttpStatus == expected : reply.GrpcStatus == expected,
             $"{@case}: HTTP {(int)reply.HttpStatus}, grpc-status {reply.GrpcStatus} '{reply.GrpcMessage}'");
         Assert.DoesNotContain("Exception", reply.GrpcMessage + reply.Body);
         Assert.DoesNotContain("   at ", reply.GrpcMessage + reply.Body);
-        Assert.Equal(before, await RowsAsync());
-        await AssertHealthyAsync();
+        Assert.Equal(before, await fixture.RowsAsync());
+        await fixture.AssertHealthyAsync();
     }
 
-    /// <summary>Well-formed requests with bad or hostile values: (case, call, expected status).</summary>
-    public static TheoryData<string, Func<Boards.BoardsClient, Task>, StatusCode> Hostile() => new()
-    {
-        { "empty name", b => b.CreateBoardAsync(new() { Name = "" }).ResponseAsync, StatusCode.InvalidArgument },
-        { "whitespace name", b => b.CreateBoardAsync(new() { Name = " \t " }).ResponseAsync, StatusCode.InvalidArgument },
-        { "name of 201 characters", b => b.CreateBoardAsync(new() { Name = new string('n', 201) }).ResponseAsync, StatusCode.InvalidArgument },
-        { "NUL in the name", b => b.CreateBoardAsync(new() { Name = "a\0b" }).ResponseAsync, StatusCode.InvalidArgument },
-        { "bell and escape in the description", b => b.CreateBoardAsync(new() { Name = "ok", Description = "\a\u001b[31m" }).ResponseAsync, StatusCode.InvalidArgument },
-        { "description of 2001 characters", b => b.CreateBoardAsync(new() { Name = "ok", Description = new string('d', 2001) }).ResponseAsync, StatusCode.InvalidArgument },
-        { "id that is not a UUID", b => b.GetBoardAsync(new() { Id = "1 OR 1=1" }).ResponseAsync, StatusCode.InvalidArgument },
-        { "id with braces", b => b.GetBoardAsync(new() { Id = $"{{{Guid.NewGuid()}}}" }).ResponseAsync, StatusCode.InvalidArgument },
-        { "version 0", b => b.UpdateBoardAsync(new() { Id = Guid.NewGuid().ToString(), Version = 0, Name = "x" }).ResponseAsync, StatusCode.InvalidArgument },
-        { "negative version", b => b.UpdateBoardAsync(new() { Id = Guid.NewGuid().ToString(), Version = -1, Name = "x" }).ResponseAsync, StatusCode.InvalidArgument },
-        { "update of a board that does not exist", b => b.UpdateBoardAsync(new() { Id = Guid.NewGuid().ToString(), Version = 1, Name = "x" }).ResponseAsync, StatusCode.NotFound },
-        { "negative page size", b => b.ListBoardsAsync(new() { PageSize = -1 }).ResponseAsync, StatusCode.InvalidArgument },
-        { "forged page token", b => b.ListBoardsAsync(new() { PageToken = "Jzsgc2VsZWN0ICogZnJvbSB1c2Vycw" }).ResponseAsync, StatusCode.InvalidArgument },
-        { "page token that is not base64", b => b.ListBoardsAsync(new() { PageToken = "%%%" }).ResponseAsync, StatusCode.InvalidArgument },
-    };
-
     [Theory]
-    [MemberData(nameof(Hostile))]
-    public async Task AHostileValueGetsAPreciseStatusAndWritesNothing(string @case, Func<Boards.BoardsClient, Task> call, StatusCode expected)
+    [MemberData(nameof(InvalidFieldCases.Names), MemberType = typeof(InvalidFieldCases))]
+    public async Task AnInvalidFieldIsNamedInInvalidArgumentAndNothingIsWritten(string @case)
     {
-        var before = await RowsAsync();
+        var (field, call, value) = InvalidFieldCases.Get(@case);
+        var before = await fixture.RowsAsync();
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => call(fixture.Boards));
+        var error = await Assert.ThrowsAsync<RpcException>(() => call(fixture.Channel, fixture, value));
 
-        Assert.True(expected == error.StatusCode, $"{@case}: {error.StatusCode} '{error.Status.Detail}'");
+        Assert.True(error.StatusCode == StatusCode.InvalidArgument, $"{@case}: {error.StatusCode} '{error.Status.Detail}'");
+        var violations = error.GetRpcStatus()?.GetDetail<BadRequest>()?.FieldViolations ?? [];
+        Assert.Equal([field], violations.Select(v => v.Field));
+        Assert.Contains(field, error.Status.Detail);
         Assert.DoesNotContain("Exception", error.Status.Detail);
-        Assert.Equal(before, await RowsAsync());
+        Assert.Equal(before, await fixture.RowsAsync());
+        await fixture.AssertHealthyAsync();
+    }
+
+    [Fact]
+    public Task AnUpdateOfABoardThatDoesNotExistIsNotFound() =>
+        AssertRefusedAsync(StatusCode.NotFound, () => new Boards.BoardsClient(fixture.Channel).UpdateBoardAsync(new() { Id = Guid.NewGuid().ToString(), Version = 1, Name = "x" }).ResponseAsync);
+
+    [Fact]
+    public Task AStaleVersionIsAborted() =>
+        AssertRefusedAsync(StatusCode.Aborted, () => new Cards.CardsClient(fixture.Channel).UpdateCardAsync(new() { Id = fixture.Card.Id, Version = 99, Title = "x" }).ResponseAsync);
+
+    [Fact]
+    public async Task ACardMovedToAnotherBoardsColumnIsAFailedPrecondition()
+    {
+        var other = await new Boards.BoardsClient(fixture.Channel).CreateBoardAsync(new() { Name = "Other" });
+        var column = await new Columns.ColumnsClient(fixture.Channel).CreateColumnAsync(new() { BoardId = other.Id, Name = "Elsewhere" });
+
+        await AssertRefusedAsync(StatusCode.FailedPrecondition,
+            () => new Cards.CardsClient(fixture.Channel).MoveCardAsync(new() { Id = fixture.Card.Id, Version = 1, ColumnId = column.Id }).ResponseAsync);
+    }
+
+    /// <summary>A valid request refused for what it asks: its status, no exception text, nothing written, the process healthy.</summary>
+    private async Task AssertRefusedAsync(StatusCode expected, Func<Task> call)
+    {
+        var before = await fixture.RowsAsync();
+
+        var error = await Assert.ThrowsAsync<RpcException>(call);
+
+        Assert.True(expected == error.StatusCode, $"{error.StatusCode} '{error.Status.Detail}'");
+        Assert.DoesNotContain("Exception", error.Status.Detail);
+        Assert.Equal(before, await fixture.RowsAsync());
+        await fixture.AssertHealthyAsync();
     }
 
     [Theory]
@@ -92,11 +110,11 @@ public sealed class BadInputTests(SqliteCrudFixture fixture) : IClassFixture<Sql
             name = new string('n', 200);
         }
 
-        var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = name, Description = name });
-        var read = await fixture.Boards.GetBoardAsync(new GetBoardRequest { Id = board.Id });
+        var boards = new Boards.BoardsClient(fixture.Channel);
+        var board = await boards.CreateBoardAsync(new CreateBoardRequest { Name = name, Description = name });
+        var read = await boards.GetBoardAsync(new GetBoardRequest { Id = board.Id });
 
         Assert.Equal((name, name), (read.Name, read.Description));
-        Assert.True(await fixture.QueryAsync(db => db.Boards.AnyAsync()));
     }
 
     [Fact]
@@ -104,7 +122,7 @@ public sealed class BadInputTests(SqliteCrudFixture fixture) : IClassFixture<Sql
     {
         var message = new CreateBoardRequest { Name = "with an extra field" }.ToByteArray().Concat(new byte[] { 0xF8, 0x06, 0x01 }).ToArray(); // field 111, varint 1
 
-        var reply = await RawGrpc.CallAsync(fixture.Host.GrpcAddress, CreateBoard, RawGrpc.Frame(message));
+        var reply = await RawGrpc.CallAsync(fixture.Crud.GrpcAddress, CreateBoard, RawGrpc.Frame(message));
 
         Assert.Equal((int)StatusCode.OK, reply.GrpcStatus);
     }
@@ -112,21 +130,20 @@ public sealed class BadInputTests(SqliteCrudFixture fixture) : IClassFixture<Sql
     [Fact]
     public async Task HugePageSizesAreCappedNotRefused()
     {
-        var boards = await fixture.Boards.ListBoardsAsync(new ListBoardsRequest { PageSize = int.MaxValue });
-        var events = await new EventLog.EventLogClient(fixture.Host.CreateGrpcChannel()).ListEventsAsync(new ListEventsRequest { PageSize = int.MaxValue });
+        var boards = new Boards.BoardsClient(fixture.Channel);
+        while ((await fixture.RowsAsync()).Boards <= 100)
+        {
+            await boards.CreateBoardAsync(new CreateBoardRequest { Name = "one more" });
+        }
 
-        Assert.True(boards.Boards.Count <= 100);
-        Assert.True(events.Events.Count <= 1000);
+        var page = await boards.ListBoardsAsync(new ListBoardsRequest { PageSize = int.MaxValue });
+        var events = await new EventLog.EventLogClient(fixture.Channel).ListEventsAsync(new ListEventsRequest { PageSize = int.MaxValue });
+
+        // More than a page of each exists: what comes back is the cap, not everything.
+        Assert.Equal(100, page.Boards.Count);
+        Assert.NotEqual("", page.NextPageToken);
+        Assert.Equal(CrudProcessFixture.EventLogPageCap, events.Events.Count);
     }
 
     private static byte[] Valid() => new CreateBoardRequest { Name = "valid" }.ToByteArray();
-
-    private Task<(int Boards, int Events)> RowsAsync() =>
-        fixture.QueryAsync(async db => (await db.Boards.CountAsync(), await db.Outbox.CountAsync()));
-
-    private async Task AssertHealthyAsync()
-    {
-        using var http = new HttpClient { BaseAddress = fixture.Host.HttpAddress };
-        Assert.Equal("Healthy", await http.GetStringAsync("/health"));
-    }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -54,7 +55,6 @@ public abstract class BadInputTests<TFixture>(TFixture fixture) where TFixture :
     [InlineData("GET", "/sse?channel=all&subscriber=%1B%5B2J", null, null, HttpStatusCode.BadRequest)]
     [InlineData("GET", "/sse?channel=board:%00", null, null, HttpStatusCode.BadRequest)]
     [InlineData("POST", "/sse?channel=all", null, null, HttpStatusCode.MethodNotAllowed)]
-    [InlineData("GET", "/ws?channel=all&after=abc", null, null, HttpStatusCode.BadRequest)]
     [InlineData("DELETE", "/stats", null, null, HttpStatusCode.MethodNotAllowed)]
     public async Task ABadHttpRequestGetsAPreciseStatus(string method, string path, string? header, string? value, HttpStatusCode expected)
     {
@@ -69,6 +69,29 @@ public abstract class BadInputTests<TFixture>(TFixture fixture) where TFixture :
 
         Assert.Equal(expected, response.StatusCode);
         Assert.DoesNotContain("Exception", await response.Content.ReadAsStringAsync());
+        await AssertHealthyAsync();
+    }
+
+    [Theory]
+    [InlineData("after=abc", "after")]
+    [InlineData("after=-1", "after")]
+    [InlineData("channel=board:1", "channel")]
+    [InlineData("presence=perhaps", "presence")]
+    public async Task AWebSocketUpgradeWithABadParameterIsRefusedBeforeTheUpgrade(string query, string field)
+    {
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(15));
+        var full = query.StartsWith("channel=", StringComparison.Ordinal) ? query : $"channel=all&{query}";
+        using var socket = new ClientWebSocket { Options = { CollectHttpResponseDetails = true } };
+
+        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(TextStreams.WebSocketUri(fixture.StreamingHttpAddress, full), timeout.Token));
+
+        // A real upgrade request, refused with 400; the same query over plain HTTP names the field.
+        Assert.Equal(HttpStatusCode.BadRequest, socket.HttpStatusCode);
+        using var http = new HttpClient { BaseAddress = fixture.StreamingHttpAddress };
+        using var refused = await http.GetAsync($"/sse?{full}", timeout.Token);
+        var problem = await refused.Content.ReadFromJsonAsync<Microsoft.AspNetCore.Mvc.ValidationProblemDetails>(timeout.Token);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains(field, problem!.Errors.Keys);
         await AssertHealthyAsync();
     }
 

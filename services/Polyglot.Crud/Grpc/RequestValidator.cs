@@ -18,7 +18,9 @@ internal sealed class RequestValidator
 
     public Guid Id(string field, string value)
     {
-        if (Guid.TryParseExact(value, "D", out var id))
+        // Exactly the 36 characters: TryParseExact alone lets surrounding white space through, and
+        // one id would then have several spellings.
+        if (value.Length == 36 && Guid.TryParseExact(value, "D", out var id))
         {
             return id;
         }
