@@ -12,7 +12,7 @@ namespace Polyglot.Chaos.Tests;
 /// drops and resumes its own stream every second or two, from realtime's history — and, at random
 /// moments, SIGKILLs and restarts of every part, some overlapping. Each fault must be seen to bite
 /// (writes fail while crud is down, the relay retries while the broker is, subscribers reconnect
-/// when realtime dies). Afterwards every subscriber must hold exactly what the database committed
+/// when realtime dies), and live delivery must resume within 2 s of the broker being back. Afterwards every subscriber must hold exactly what the database committed
 /// for its channel: each event once, in order, nothing uncommitted. The run prints its counts, the
 /// seconds each fault took to recover, and its seed. CHAOS_SEED replays a run; CHAOS_FAULTS=N
 /// and CHAOS_MINUTES=M make it a soak (N random faults, or as many as fit in M minutes).
@@ -197,6 +197,9 @@ public sealed class ChaosTests(ITestOutputHelper output)
         }
         if (run.Fault is Fault.RestartBroker or Fault.KillBroker or Fault.BrokerDownAndCrudKilled)
         {
+            // Both sides reconnect about every second (BusDefaults, Outbox:MaxRetryDelay): events flow again within 2 s.
+            Assert.True(run.DeliveryResumedAfter <= TimeSpan.FromSeconds(2),
+                $"{run.Fault}: live delivery resumed {run.DeliveryResumedAfter?.TotalSeconds:0.0} s after the broker was back (bound: 2 s).");
             // The relay met the broker down, and retried (its warning, logged at every failed round).
             await Wait.UntilAsync(() => Task.FromResult(system.Crud.Output[before.CrudLog..].Contains("Outbox publish failed", StringComparison.Ordinal)),
                 TimeSpan.FromSeconds(30), $"the relay's retry after {run.Fault}");

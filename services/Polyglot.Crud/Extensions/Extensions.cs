@@ -85,11 +85,7 @@ internal static class Extensions
         }
         var bus = builder.Configuration.GetConnectionString("bus")
             ?? throw new InvalidOperationException("ConnectionStrings:bus is not set (an amqp:// URI); or set Topology=Monolith to run without a bus.");
-        builder.Services.AddMassTransit(x => x.UsingRabbitMq((_, rabbit) =>
-        {
-            rabbit.Host(new Uri(bus));
-            rabbit.Message<IntegrationEventBatch>(m => m.SetEntityName(IntegrationEventBatch.ExchangeName));
-        }));
+        builder.Services.AddMassTransit(x => x.UsingRabbitMq((_, rabbit) => rabbit.UsePolyglotBus(bus)));
         builder.Services.AddSingleton<IOutboxDestination, BusDestination>();
     }
 

@@ -41,8 +41,7 @@ internal static class Extensions
             x.AddConsumer<IntegrationEventConsumer>();
             x.UsingRabbitMq((context, rabbit) =>
             {
-                rabbit.Host(new Uri(connectionString));
-                rabbit.Message<IntegrationEventBatch>(m => m.SetEntityName(IntegrationEventBatch.ExchangeName));
+                rabbit.UsePolyglotBus(connectionString);
                 rabbit.ReceiveEndpoint(options.QueueName, endpoint =>
                 {
                     endpoint.PrefetchCount = options.PrefetchCount;
