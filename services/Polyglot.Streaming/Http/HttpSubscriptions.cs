@@ -10,10 +10,10 @@ namespace Polyglot.Streaming.Http;
 /// </summary>
 internal static class HttpSubscriptions
 {
-    /// <param name="after">The resume position, from wherever the transport takes it.</param>
+    /// <param name="after">The resume position, from wherever the transport takes it, and that parameter's or header's name.</param>
     /// <param name="extraErrors">Transport-specific problems to report together with the query's.</param>
     public static (Subscription? Subscription, IResult? Refusal) Subscribe(
-        HttpContext context, ChannelHub hub, string? after, Dictionary<string, string[]>? extraErrors = null)
+        HttpContext context, ChannelHub hub, (string Name, string? Value) after, Dictionary<string, string[]>? extraErrors = null)
     {
         var query = context.Request.Query;
         var errors = SubscriptionRequest.TryParse(query["channel"], after, query["subscriber"], query["presence"], out var request);

@@ -25,6 +25,7 @@ public readonly record struct HubChannel(string Name)
         }
         else if (name is not null
             && name.StartsWith(BoardPrefix, StringComparison.Ordinal)
+            && name.Length == BoardPrefix.Length + 36 // TryParseExact alone lets surrounding white space through
             && Guid.TryParseExact(name.AsSpan(BoardPrefix.Length), "D", out var boardId))
         {
             channel = ForBoard(boardId);

@@ -17,25 +17,26 @@ public readonly record struct SubscriptionRequest(HubChannel Channel, long? Afte
         subscriberId is null || (subscriberId.Length <= 128 && !subscriberId.Any(char.IsControl));
 
     /// <summary>Parses the text transports' query parameters.</summary>
+    /// <param name="after">The resume position and the name of the parameter or header it came in.</param>
     /// <returns>The problems by parameter name; empty when the request is valid.</returns>
     public static Dictionary<string, string[]> TryParse(
-        string? channel, string? afterPosition, string? subscriberId, string? presence, out SubscriptionRequest request)
+        string? channel, (string Name, string? Value) after, string? subscriberId, string? presence, out SubscriptionRequest request)
     {
         var errors = new Dictionary<string, string[]>();
         if (!HubChannel.TryParse(channel, out var parsed))
         {
             errors["channel"] = [ChannelRule];
         }
-        long? after = null;
-        if (!string.IsNullOrEmpty(afterPosition))
+        long? afterPosition = null;
+        if (!string.IsNullOrEmpty(after.Value))
         {
-            if (long.TryParse(afterPosition, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+            if (long.TryParse(after.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
             {
-                after = value;
+                afterPosition = value;
             }
             else
             {
-                errors["after"] = [PositionRule];
+                errors[after.Name] = [PositionRule];
             }
         }
         if (!IsValidSubscriberId(subscriberId))
@@ -47,7 +48,7 @@ public readonly record struct SubscriptionRequest(HubChannel Channel, long? Afte
         {
             errors["presence"] = ["must be true or false"];
         }
-        request = new SubscriptionRequest(parsed ?? HubChannel.All, after, string.IsNullOrEmpty(subscriberId) ? null : subscriberId, wantsPresence);
+        request = new SubscriptionRequest(parsed ?? HubChannel.All, afterPosition, string.IsNullOrEmpty(subscriberId) ? null : subscriberId, wantsPresence);
         return errors;
     }
 }

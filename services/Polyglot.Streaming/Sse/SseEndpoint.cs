@@ -25,7 +25,9 @@ public static class SseEndpoint
 
     private static async Task<IResult> SubscribeAsync(HttpContext context, ChannelHub hub)
     {
-        var after = context.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? context.Request.Query["after"].FirstOrDefault();
+        var after = context.Request.Headers.TryGetValue("Last-Event-ID", out var lastEventId)
+            ? ("Last-Event-ID", lastEventId.FirstOrDefault())
+            : ("after", context.Request.Query["after"].FirstOrDefault());
         var (subscription, refusal) = HttpSubscriptions.Subscribe(context, hub, after);
         if (subscription is null)
         {

@@ -1,0 +1,53 @@
+using Grpc.Net.Client;
+using Polyglot.Contracts.Boards.V1;
+using Polyglot.LocalServers;
+using Polyglot.Testing;
+
+namespace Polyglot.Realtime.Tests;
+
+/// <summary>
+/// A topology run as real processes, for the bad-input suite: a request that crashed the
+/// streaming side would show as a dead process, which an in-process host could not show.
+/// </summary>
+public abstract class StreamingProcessesFixture : IAsyncLifetime
+{
+    protected readonly string Database = $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-test-{Guid.NewGuid():N}.db")}";
+
+    private GrpcChannel? _crudChannel;
+    private GrpcChannel? _streamingChannel;
+
+    /// <summary>The process that holds the subscriptions: realtime in the split, crud in the monolith.</summary>
+    public ServiceProcess Streaming { get; protected set; } = null!;
+
+    /// <summary>The process clients write to.</summary>
+    public ServiceProcess Crud { get; protected set; } = null!;
+
+    public Boards.BoardsClient Boards => new(_crudChannel ??= GrpcChannel.ForAddress(Crud.GrpcAddress));
+
+    public Contracts.Realtime.V1.Realtime.RealtimeClient Realtime => new(_streamingChannel ??= GrpcChannel.ForAddress(Streaming.GrpcAddress));
+
+    public abstract ValueTask InitializeAsync();
+
+    /// <summary>Once the streaming side is healthy it has read the log's head and takes subscribers.</summary>
+    protected async Task WaitHealthyAsync()
+    {
+        using var http = new HttpClient { BaseAddress = Streaming.HttpAddress };
+        await Wait.UntilAsync(async () => (await http.GetAsync("/health")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "the streaming process to be healthy");
+    }
+
+    /// <summary>The streaming process still runs and says it is healthy.</summary>
+    public async Task AssertHealthyAsync()
+    {
+        Assert.NotNull(Streaming.ProcessId);
+        using var http = new HttpClient { BaseAddress = Streaming.HttpAddress };
+        Assert.Equal("Healthy", await http.GetStringAsync("/health"));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _crudChannel?.Dispose();
+        _streamingChannel?.Dispose();
+        await Streaming.DisposeAsync();
+        await Crud.DisposeAsync();
+    }
+}
