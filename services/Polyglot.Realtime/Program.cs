@@ -10,7 +10,7 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapStreaming();
-app.MapGrpcServices();
+app.MapApplicationEndpoints();
 app.MapDefaultEndpoints();
 
 app.Run();

@@ -8,6 +8,9 @@ namespace Polyglot.Contracts.Events;
 /// <remarks>Keep bus types in a namespace: MassTransit silently never consumes a message type in the global namespace.</remarks>
 public sealed record IntegrationEventBatch(IReadOnlyList<IntegrationEventEnvelope> Events)
 {
-    /// <summary>The fan-out exchange every batch is published to; each consumer binds its own queue.</summary>
+    /// <summary>The fan-out exchange every batch is published to; each consumer binds its own queue. Over Dapr, the topic.</summary>
     public const string ExchangeName = "polyglot.events";
+
+    /// <summary>Over Dapr: the pub/sub component's name (its <c>metadata.name</c>).</summary>
+    public const string PubSubName = "pubsub";
 }

@@ -13,4 +13,7 @@ public static class AppModelNames
 
     /// <summary>crud's setting naming its <see cref="Settings.Topology"/>.</summary>
     public const string TopologySetting = "Topology";
+
+    /// <summary>crud's and realtime's setting naming their <see cref="Settings.BusKind"/>.</summary>
+    public const string BusKindSetting = "Bus:Kind";
 }

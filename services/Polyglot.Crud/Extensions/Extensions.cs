@@ -12,13 +12,7 @@ namespace Polyglot.Crud.Extensions;
 
 internal static class Extensions
 {
-    public static Topology Topology(this IConfiguration configuration)
-    {
-        var value = configuration[AppModelNames.TopologySetting];
-        return string.IsNullOrEmpty(value) ? Contracts.Settings.Topology.Split
-            : Enum.TryParse<Topology>(value, ignoreCase: true, out var topology) && Enum.IsDefined(topology) ? topology
-            : throw new InvalidOperationException($"{AppModelNames.TopologySetting} must be {nameof(Contracts.Settings.Topology.Split)} or {nameof(Contracts.Settings.Topology.Monolith)}, not '{value}'.");
-    }
+    public static Topology Topology(this IConfiguration configuration) => configuration.Choice<Topology>(AppModelNames.TopologySetting);
 
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
@@ -66,8 +60,9 @@ internal static class Extensions
     }
 
     /// <summary>
-    /// The outbox relay and where it delivers: in the split, the bus; in the monolith, the hub
-    /// this process hosts (with the event log read in-process for backfill) — no bus at all.
+    /// The outbox relay and where it delivers: in the split, the bus (RabbitMQ, or Dapr's sidecar);
+    /// in the monolith, the hub this process hosts (with the event log read in-process for
+    /// backfill) — no bus at all.
     /// </summary>
     private static void AddOutbox(this IHostApplicationBuilder builder)
     {
@@ -83,8 +78,15 @@ internal static class Extensions
             builder.Services.AddSingleton<IOutboxDestination, HubDestination>();
             return;
         }
+        if (builder.Configuration.Choice<BusKind>(AppModelNames.BusKindSetting) == BusKind.Dapr)
+        {
+            // The sidecar's address comes from DAPR_GRPC_ENDPOINT (or DAPR_GRPC_PORT), as Dapr sets it.
+            builder.Services.AddDaprClient();
+            builder.Services.AddSingleton<IOutboxDestination, DaprDestination>();
+            return;
+        }
         var bus = builder.Configuration.GetConnectionString("bus")
-            ?? throw new InvalidOperationException("ConnectionStrings:bus is not set (an amqp:// URI); or set Topology=Monolith to run without a bus.");
+            ?? throw new InvalidOperationException("ConnectionStrings:bus is not set (an amqp:// URI); or set Topology=Monolith to run without a bus, or Bus:Kind=Dapr to publish through Dapr.");
         builder.Services.AddMassTransit(x => x.UsingRabbitMq((_, rabbit) => rabbit.UsePolyglotBus(bus)));
         builder.Services.AddSingleton<IOutboxDestination, BusDestination>();
     }

@@ -1,3 +1,5 @@
+using Polyglot.Contracts.Events;
+
 namespace Polyglot.Crud.Outbox;
 
 /// <summary>
@@ -16,6 +18,10 @@ public sealed class OutboxMessage
     public required byte[] Payload { get; set; }
     /// <summary>W3C traceparent of the request that made the change, so the publish joins its trace.</summary>
     public string? TraceParent { get; set; }
+
+    /// <summary>Consecutive messages as the bus carries them, whichever bus it is.</summary>
+    public static IntegrationEventBatch ToBatch(IReadOnlyList<OutboxMessage> batch) =>
+        new([.. batch.Select(m => new IntegrationEventEnvelope(m.Position, m.EventId, m.BoardId, m.Type, m.OccurredAt, m.Payload))]);
 }
 
 /// <summary>

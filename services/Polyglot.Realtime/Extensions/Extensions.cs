@@ -1,19 +1,28 @@
 using MassTransit;
 using Polyglot.Contracts.Events;
 using Polyglot.Contracts.Events.V1;
+using Polyglot.Contracts.Settings;
 using Polyglot.Realtime.Backfill;
 using Polyglot.Realtime.Bus;
+using Polyglot.Realtime.Dapr;
 using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Realtime.Extensions;
 
 internal static class Extensions
 {
-    /// <summary>What makes this host the split's specialist: events from the bus, backfill from crud's event log.</summary>
+    /// <summary>What makes this host the split's specialist: events from the bus (RabbitMQ or Dapr), backfill from crud's event log.</summary>
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddBackfill();
-        builder.AddBus();
+        if (builder.Configuration.Choice<BusKind>(AppModelNames.BusKindSetting) == BusKind.Dapr)
+        {
+            builder.AddDaprBus();
+        }
+        else
+        {
+            builder.AddBus();
+        }
         builder.Services.AddGrpc();
         builder.Services.AddStrictGrpcRequests();
         builder.Services.AddGrpcReflection();
@@ -32,7 +41,7 @@ internal static class Extensions
     private static void AddBus(this IHostApplicationBuilder builder)
     {
         var connectionString = builder.Configuration.GetConnectionString("bus")
-            ?? throw new InvalidOperationException("ConnectionStrings:bus is not set (an amqp:// URI).");
+            ?? throw new InvalidOperationException("ConnectionStrings:bus is not set (an amqp:// URI); or set Bus:Kind=Dapr to take events from Dapr.");
         builder.Services.AddValidatedOptions<BusOptions, BusOptionsValidator>(BusOptions.Section);
         var options = builder.Configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new BusOptions();
 
@@ -59,9 +68,13 @@ internal static class Extensions
         });
     }
 
-    public static void MapGrpcServices(this WebApplication app)
+    public static void MapApplicationEndpoints(this WebApplication app)
     {
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
+        if (app.Configuration.Choice<BusKind>(AppModelNames.BusKindSetting) == BusKind.Dapr)
+        {
+            app.MapDaprBus();
+        }
     }
 }

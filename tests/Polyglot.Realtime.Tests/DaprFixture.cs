@@ -1,0 +1,80 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Polyglot.Contracts.Boards.V1;
+using Polyglot.Contracts.Settings;
+using Polyglot.Crud.Data;
+using Polyglot.Crud.Grpc;
+using Polyglot.Crud.Outbox;
+using Polyglot.LocalServers;
+using Polyglot.Realtime.Bus;
+using Polyglot.Realtime.Dapr;
+using Polyglot.Testing;
+
+namespace Polyglot.Realtime.Tests;
+
+/// <summary>
+/// The split on Dapr (<c>Bus:Kind=Dapr</c>): crud's Dapr client publishes to a
+/// <see cref="DaprSidecar"/>, which delivers to realtime's CloudEvents route — or, for tests that
+/// post the CloudEvents themselves, only records what crud published.
+/// </summary>
+public class DaprFixture : IAsyncLifetime
+{
+    private readonly string _database = $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-test-{Guid.NewGuid():N}.db")}";
+
+    public DaprSidecar Sidecar { get; } = new();
+
+    public ServiceHost<BoardsService> Crud { get; private set; } = null!;
+
+    public ServiceHost<IntegrationEventConsumer> Realtime { get; private set; } = null!;
+
+    public Boards.BoardsClient Boards => new(Crud.CreateGrpcChannel());
+
+    public Contracts.Realtime.V1.Realtime.RealtimeClient RealtimeClient => new(Realtime.CreateGrpcChannel());
+
+    /// <summary>Where the sidecar delivers: realtime's route for the topic.</summary>
+    public Uri Route => new(Realtime.HttpAddress, DaprBus.Route);
+
+    /// <summary>Whether the sidecar delivers to realtime; if not, the tests post the CloudEvents.</summary>
+    protected virtual bool Delivers => true;
+
+    public async ValueTask InitializeAsync()
+    {
+        await Sidecar.StartAsync();
+        Crud = new ServiceHost<BoardsService>(new Dictionary<string, string?>
+        {
+            ["Database:Provider"] = nameof(DatabaseProvider.Sqlite),
+            ["ConnectionStrings:db"] = _database,
+            [AppModelNames.BusKindSetting] = nameof(BusKind.Dapr),
+            ["DAPR_GRPC_ENDPOINT"] = Sidecar.Address.ToString(),
+        });
+        Realtime = StartRealtime(Crud.GrpcAddress);
+        using var http = new HttpClient { BaseAddress = Realtime.HttpAddress };
+        await Wait.UntilAsync(async () => (await http.GetAsync("/health")).IsSuccessStatusCode, TimeSpan.FromSeconds(30), "realtime to be healthy");
+        if (Delivers)
+        {
+            Sidecar.DeliverTo(Route);
+        }
+    }
+
+    /// <summary>A realtime on Dapr reading the event log at <paramref name="crud"/>; the caller disposes it.</summary>
+    public static ServiceHost<IntegrationEventConsumer> StartRealtime(Uri crud) => new(new Dictionary<string, string?>
+    {
+        [AppModelNames.BusKindSetting] = nameof(BusKind.Dapr),
+        ["Crud:Address"] = crud.ToString(),
+    });
+
+    /// <summary>crud's published cursor: how far the relay has had its batches accepted.</summary>
+    public async Task<long> PublishedCursorAsync()
+    {
+        await using var scope = Crud.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BoardsDbContext>();
+        return await db.OutboxCursors.Where(c => c.Name == OutboxCursor.Published).Select(c => c.Position).SingleOrDefaultAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Realtime.DisposeAsync();
+        await Crud.DisposeAsync();
+        await Sidecar.DisposeAsync();
+    }
+}

@@ -1,0 +1,241 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using CloudNative.CloudEvents;
+using CloudNative.CloudEvents.SystemTextJson;
+using Dapr.Client.Autogen.Grpc.v1;
+using Google.Protobuf;
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Polyglot.Contracts.Boards.V1;
+using Polyglot.Contracts.Events;
+using Polyglot.Contracts.Events.V1;
+using Polyglot.Contracts.Realtime.V1;
+using Polyglot.LocalServers;
+using Polyglot.Realtime.Dapr;
+using Polyglot.Testing;
+
+namespace Polyglot.Realtime.Tests;
+
+/// <summary>
+/// Contract tests of crud's Dapr publisher: its Dapr client talks to a sidecar written from
+/// Dapr's gRPC contract (<see cref="DaprSidecar"/>), which delivers to realtime's CloudEvents route.
+/// No daprd runs here: what a real sidecar and broker add is not tested.
+/// </summary>
+public sealed class DaprSidecarContractTests(DaprFixture fixture) : IClassFixture<DaprFixture>
+{
+    [Fact]
+    public async Task ContractCrudPublishesEveryCommittedEventToTopicPolyglotEventsOfPubsubInPositionOrder()
+    {
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(30));
+        var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Published" }, cancellationToken: timeout.Token);
+        for (var version = 1; version <= 5; version++)
+        {
+            await fixture.Boards.UpdateBoardAsync(new UpdateBoardRequest { Id = board.Id, Version = version, Name = $"Renamed {version}" }, cancellationToken: timeout.Token);
+        }
+        var head = (await new EventLog.EventLogClient(fixture.Crud.CreateGrpcChannel()).GetHeadAsync(new GetHeadRequest(), cancellationToken: timeout.Token)).HeadPosition;
+
+        await Wait.UntilAsync(() => Task.FromResult(DaprEvents.Of(fixture.Sidecar.Published).LastOrDefault()?.Position >= head), TimeSpan.FromSeconds(20), "crud to publish up to its head");
+
+        Assert.All(fixture.Sidecar.Published, request =>
+        {
+            Assert.Equal(IntegrationEventBatch.PubSubName, request.PubsubName);
+            Assert.Equal(IntegrationEventBatch.ExchangeName, request.Topic);
+            Assert.Equal("application/json", request.DataContentType);
+        });
+        Assert.Equal(Enumerable.Range(1, (int)head).Select(p => (long)p), DaprEvents.Of(fixture.Sidecar.Published).Select(e => e.Position));
+    }
+
+    [Fact]
+    public async Task ContractWhileTheSidecarIsUnavailableTheRelayRetriesItsCursorWaitsAndNothingIsLost()
+    {
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(30));
+        fixture.Sidecar.Unavailable = true;
+        var refusedBefore = fixture.Sidecar.Refused;
+        try
+        {
+            var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "While the sidecar is down" }, cancellationToken: timeout.Token);
+            var position = (await new EventLog.EventLogClient(fixture.Crud.CreateGrpcChannel()).GetHeadAsync(new GetHeadRequest(), cancellationToken: timeout.Token)).HeadPosition;
+
+            // The fault bit: publishes were refused, again and again, and the cursor stayed behind.
+            await Wait.UntilAsync(() => Task.FromResult(fixture.Sidecar.Refused >= refusedBefore + 2), TimeSpan.FromSeconds(10), "the relay to retry");
+            Assert.True(await fixture.PublishedCursorAsync() < position);
+            Assert.DoesNotContain(DaprEvents.Of(fixture.Sidecar.Published), e => e.Position == position);
+
+            fixture.Sidecar.Unavailable = false;
+            await Wait.UntilAsync(async () => await fixture.PublishedCursorAsync() >= position, TimeSpan.FromSeconds(10), "the relay to publish once the sidecar is back");
+            Assert.Single(DaprEvents.Of(fixture.Sidecar.Published), e => e.Position == position && e.BoardId == Guid.Parse(board.Id));
+        }
+        finally
+        {
+            fixture.Sidecar.Unavailable = false;
+        }
+    }
+
+    [Fact]
+    public async Task AChangeOnCrudReachesAGrpcSubscriberThroughTheSidecarAndRealtimesCloudEventsRoute()
+    {
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(30));
+        var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Through Dapr" }, cancellationToken: timeout.Token);
+        using var stream = fixture.RealtimeClient.Subscribe(new SubscribeRequest { Channel = $"board:{board.Id}" }, cancellationToken: timeout.Token);
+        Assert.True(await stream.ResponseStream.MoveNext(timeout.Token));
+        Assert.Equal(SubscribeResponse.MessageOneofCase.Subscribed, stream.ResponseStream.Current.MessageCase);
+        var answered = fixture.Sidecar.Answers.Count;
+
+        for (var version = 1; version <= 4; version++)
+        {
+            await fixture.Boards.UpdateBoardAsync(new UpdateBoardRequest { Id = board.Id, Version = version, Name = $"Live {version}" }, cancellationToken: timeout.Token);
+        }
+
+        // Live, so only the route can have carried them: each once, in order (the board's creation
+        // may still have been on its way when the stream began).
+        var names = new List<string>();
+        while (names.Count < 4 && await stream.ResponseStream.MoveNext(timeout.Token))
+        {
+            var received = stream.ResponseStream.Current.Event;
+            if (received.PayloadCase != IntegrationEvent.PayloadOneofCase.BoardCreated || names.Count > 0)
+            {
+                names.Add(received.BoardUpdated?.Board.Name ?? received.PayloadCase.ToString());
+            }
+        }
+        Assert.Equal(["Live 1", "Live 2", "Live 3", "Live 4"], names);
+        // Delivered (in one batch or several, as the relay found them), each answered SUCCESS.
+        Assert.NotEmpty(fixture.Sidecar.Answers.Skip(answered));
+        Assert.All(fixture.Sidecar.Answers.Skip(answered), answer => Assert.Equal("SUCCESS", answer));
+    }
+}
+
+/// <summary>
+/// realtime's CloudEvents route, fed CloudEvents built by the CloudEvents SDK (an independent
+/// implementation) in both of Dapr's forms: what crud published, reordered, doubled, and broken.
+/// </summary>
+public sealed class DaprIngestTests(DaprCaptureFixture fixture) : IClassFixture<DaprCaptureFixture>
+{
+    [Fact]
+    public async Task TheSubscribeHandlerAnnouncesTheTopicOfPubsubAndItsRoute()
+    {
+        using var http = new HttpClient { BaseAddress = fixture.Realtime.HttpAddress };
+
+        var subscriptions = await http.GetFromJsonAsync<JsonElement>("/dapr/subscribe");
+
+        var subscription = Assert.Single(subscriptions.EnumerateArray());
+        var fields = subscription.EnumerateObject().ToDictionary(p => p.Name.ToLowerInvariant(), p => p.Value.ToString());
+        Assert.Equal(IntegrationEventBatch.PubSubName, fields["pubsubname"]);
+        Assert.Equal(IntegrationEventBatch.ExchangeName, fields["topic"]);
+        Assert.Equal(DaprBus.Route.TrimStart('/'), fields["route"].TrimStart('/'));
+    }
+
+    [Fact]
+    public async Task CloudEventsInBothFormsStreamInOrderEachOnceThroughAGapAndDuplicates()
+    {
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(30));
+        var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "v0" }, cancellationToken: timeout.Token);
+        for (var version = 1; version <= 5; version++)
+        {
+            await fixture.Boards.UpdateBoardAsync(new UpdateBoardRequest { Id = board.Id, Version = version, Name = $"v{version}" }, cancellationToken: timeout.Token);
+        }
+        var boardId = Guid.Parse(board.Id);
+        await Wait.UntilAsync(() => Task.FromResult(DaprEvents.Of(fixture.Sidecar.Published).Count(e => e.BoardId == boardId) == 6), TimeSpan.FromSeconds(20), "crud to publish the board's six events");
+        var events = DaprEvents.Of(fixture.Sidecar.Published).Where(e => e.BoardId == boardId).ToList();
+        using var stream = fixture.RealtimeClient.Subscribe(new SubscribeRequest { Channel = $"board:{board.Id}" }, cancellationToken: timeout.Token);
+        Assert.True(await stream.ResponseStream.MoveNext(timeout.Token)); // subscribed
+
+        // 0 and 1 in order; 0 again; 3 before 2 (2 is read from crud's log); 2 late; then 4 and 5.
+        foreach (var (index, asBase64) in new[] { (0, false), (1, true), (0, false), (3, true), (2, false), (4, true), (5, false) })
+        {
+            Assert.Equal("SUCCESS", await PostAsync(DaprSidecar.CloudEventOf(DaprEvents.Single(events[index]), asBase64), timeout.Token));
+        }
+
+        var received = new List<string>();
+        while (received.Count < 6 && await stream.ResponseStream.MoveNext(timeout.Token))
+        {
+            received.Add(stream.ResponseStream.Current.Event.PayloadCase == IntegrationEvent.PayloadOneofCase.BoardCreated
+                ? stream.ResponseStream.Current.Event.BoardCreated.Board.Name
+                : stream.ResponseStream.Current.Event.BoardUpdated.Board.Name);
+        }
+        Assert.Equal(["v0", "v1", "v2", "v3", "v4", "v5"], received);
+        // Nothing more: a seventh message would be a duplicate.
+        await fixture.Boards.UpdateBoardAsync(new UpdateBoardRequest { Id = board.Id, Version = 6, Name = "v6" }, cancellationToken: timeout.Token);
+        await Wait.UntilAsync(() => Task.FromResult(DaprEvents.Of(fixture.Sidecar.Published).Count(e => e.BoardId == boardId) == 7), TimeSpan.FromSeconds(20), "crud to publish v6");
+        Assert.Equal("SUCCESS", await PostAsync(DaprSidecar.CloudEventOf(DaprEvents.Single(DaprEvents.Of(fixture.Sidecar.Published).Last(e => e.BoardId == boardId)), asBase64: false), timeout.Token));
+        Assert.True(await stream.ResponseStream.MoveNext(timeout.Token));
+        Assert.Equal("v6", stream.ResponseStream.Current.Event.BoardUpdated.Board.Name);
+    }
+
+    public static TheoryData<string, string, byte[]> UnreadableBodies() => new()
+    {
+        { "text that is not JSON", "text/plain", "hello"u8.ToArray() },
+        { "bytes that are not UTF-8", "application/octet-stream", [0xC3, 0x28] },
+        { "JSON without events", "application/json", "{}"u8.ToArray() },
+        { "events that are not a list", "application/json", """{"events":"all of them"}"""u8.ToArray() },
+        { "a JSON array", "application/json", "[1,2,3]"u8.ToArray() },
+        { "a payload that is not base64", "application/json", """{"events":[{"position":1,"eventId":"01a21e29-489b-7b6e-a9a3-2c8caa6c45ef","boardId":"01a21e29-4898-75ee-a8e8-133ef42efd99","type":"BoardCreated","occurredAt":"2026-11-27T17:59:11Z","payload":"***"}]}"""u8.ToArray() },
+        { "a payload that is not protobuf", "application/json", """{"events":[{"position":1,"eventId":"01a21e29-489b-7b6e-a9a3-2c8caa6c45ef","boardId":"01a21e29-4898-75ee-a8e8-133ef42efd99","type":"BoardCreated","occurredAt":"2026-11-27T17:59:11Z","payload":"/////w8="}]}"""u8.ToArray() },
+    };
+
+    [Theory]
+    [MemberData(nameof(UnreadableBodies))]
+    public async Task ABodyThatIsNotABatchIsDroppedAndCounted(string @case, string contentType, byte[] data)
+    {
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(15));
+        using var dropped = new MetricCollector<long>(fixture.Realtime.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), "Polyglot.Realtime.Dapr", "polyglot.dapr.dropped");
+        var cloudEvent = new CloudEvent
+        {
+            Id = Guid.NewGuid().ToString(),
+            Source = new Uri("test", UriKind.Relative),
+            Type = "com.dapr.event.sent",
+            DataContentType = contentType,
+            // JSON goes in `data`, anything else in `data_base64`, as a sidecar would put it.
+            Data = contentType == "application/json" ? JsonDocument.Parse(data).RootElement : data,
+        };
+
+        Assert.True(await PostAsync(cloudEvent, timeout.Token) == "DROP", @case);
+
+        Assert.Equal(1, dropped.GetMeasurementSnapshot().EvaluateAsCounter());
+        using var http = new HttpClient { BaseAddress = fixture.Realtime.HttpAddress };
+        Assert.Equal("Healthy", await http.GetStringAsync("/health", timeout.Token));
+    }
+
+    [Fact]
+    public async Task UntilItsHubIsOpenRealtimeAnswersRetrySoDaprDeliversAgain()
+    {
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(30));
+        var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Too early" }, cancellationToken: timeout.Token);
+        var boardId = Guid.Parse(board.Id);
+        await Wait.UntilAsync(() => Task.FromResult(DaprEvents.Of(fixture.Sidecar.Published).Any(e => e.BoardId == boardId)), TimeSpan.FromSeconds(20), "crud to publish");
+        // A realtime whose crud never answers cannot learn the log's head, so its hub never opens.
+        await using var starting = DaprFixture.StartRealtime(new Uri($"http://127.0.0.1:{Ports.Free()}"));
+        using var http = new HttpClient { BaseAddress = starting.HttpAddress };
+        Assert.False((await http.GetAsync("/health", timeout.Token)).IsSuccessStatusCode);
+
+        var answer = await PostAsync(DaprSidecar.CloudEventOf(DaprEvents.Single(DaprEvents.Of(fixture.Sidecar.Published).First(e => e.BoardId == boardId)), asBase64: true), timeout.Token, new Uri(starting.HttpAddress, DaprBus.Route));
+
+        Assert.Equal("RETRY", answer);
+    }
+
+    private async Task<string> PostAsync(CloudEvent cloudEvent, CancellationToken ct, Uri? route = null)
+    {
+        var body = new JsonEventFormatter().EncodeStructuredModeMessage(cloudEvent, out var contentType);
+        using var content = new ByteArrayContent(body.ToArray());
+        content.Headers.ContentType = new(contentType.MediaType);
+        using var http = new HttpClient();
+        using var response = await http.PostAsync(route ?? fixture.Route, content, ct);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("status").GetString()!;
+    }
+}
+
+/// <summary>Reads the batches a sidecar was given, and makes one-event publishes of them.</summary>
+internal static class DaprEvents
+{
+    public static List<IntegrationEventEnvelope> Of(IEnumerable<PublishEventRequest> published) =>
+        [.. published.SelectMany(p => JsonSerializer.Deserialize<IntegrationEventBatch>(p.Data.Span, JsonSerializerOptions.Web)!.Events)];
+
+    public static PublishEventRequest Single(IntegrationEventEnvelope envelope) => new()
+    {
+        PubsubName = IntegrationEventBatch.PubSubName,
+        Topic = IntegrationEventBatch.ExchangeName,
+        DataContentType = "application/json",
+        Data = ByteString.CopyFrom(JsonSerializer.SerializeToUtf8Bytes(new IntegrationEventBatch([envelope]), JsonSerializerOptions.Web)),
+    };
+}
