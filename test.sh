@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test against real servers: each test run starts its own private RabbitMQ and
-# PostgreSQL from the OS packages; the live page is tested in Debian's headless Chromium and the
-# generated Compose file by docker-compose (all installed first when missing). Arguments go to
-# dotnet test.
+# PostgreSQL from the OS packages; the live page is tested in Debian's headless Chromium, the
+# generated Compose file by docker-compose, and the Node bus consumer with its npm packages (all
+# installed first when missing). Arguments go to dotnet test.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-scripts/ensure-os-packages rabbitmq-server postgresql chromium docker-compose
+scripts/ensure-os-packages rabbitmq-server postgresql chromium docker-compose nodejs
 dotnet tool restore >/dev/null
+npm ci --prefix clients/node --no-audit --no-fund --silent
 dotnet test Polyglot.sln "$@"

@@ -18,20 +18,35 @@ var crud = builder.AddProject<Projects.Polyglot_Crud>(AppModelNames.Crud)
     .WithBoardsDatabase(AppModelNames.Database)
     .WithHttpHealthCheck("/health");
 
+var busKind = builder.BusKind(topology);
 if (topology == Topology.Split)
 {
     var bus = builder.AddBus(AppModelNames.Bus);
-    crud.WithReference(bus).WaitFor(bus);
+    ConnectToBus(crud);
 
     // realtime reads crud's event log to backfill resuming subscribers, but does not wait for it:
     // live streams keep working while the monolith is down.
-    builder.AddProject<Projects.Polyglot_Realtime>(AppModelNames.Realtime)
+    var realtime = builder.AddProject<Projects.Polyglot_Realtime>(AppModelNames.Realtime)
         .WithoutHttpsCertificate()
-        .WithReference(bus).WaitFor(bus)
         .WithReference(crud)
         // Each replica binds a queue of its own, so every replica sees every event.
         .WithReplicas(builder.Configuration.GetValue(Topologies.ReplicasKey, 1))
         .WithHttpHealthCheck("/health");
+    ConnectToBus(realtime);
+
+    // With Dapr the services talk to their sidecars (written by the deploy generator), and only
+    // the sidecars to RabbitMQ.
+    void ConnectToBus(IResourceBuilder<ProjectResource> service)
+    {
+        if (busKind == BusKind.Dapr)
+        {
+            service.WithEnvironment(AppModelNames.BusKindSetting.Replace(":", "__"), busKind.ToString());
+        }
+        else
+        {
+            service.WithReference(bus).WaitFor(bus);
+        }
+    }
 }
 
 builder.ThrowIfFixedPortsTaken();

@@ -7,6 +7,7 @@ public static class Topologies
 {
     public const string Key = "Polyglot:Topology";
     public const string ReplicasKey = "Polyglot:Realtime:Replicas";
+    public const string BusKindKey = "Polyglot:Bus:Kind";
 
     /// <summary>
     /// Polyglot:Topology, checked against the settings that only make sense in the other one; a
@@ -39,5 +40,35 @@ public static class Topologies
             }
         }
         return topology;
+    }
+
+    /// <summary>
+    /// Polyglot:Bus:Kind: RabbitMQ (MassTransit), or Dapr pub/sub — which needs a daprd sidecar
+    /// beside crud and realtime. The app host runs none (nor do the machines it is tested on), so
+    /// Dapr is for the published app model, from which the deploy generator writes the sidecars;
+    /// asked to run with it, the app host stops at once saying where Dapr runs.
+    /// </summary>
+    public static BusKind BusKind(this IDistributedApplicationBuilder builder, Topology topology)
+    {
+        var value = builder.Configuration[BusKindKey];
+        if (string.IsNullOrEmpty(value))
+        {
+            return Contracts.Settings.BusKind.RabbitMQ;
+        }
+        if (!Enum.TryParse<BusKind>(value, ignoreCase: true, out var kind) || !Enum.IsDefined(kind) || char.IsDigit(value[0]))
+        {
+            throw new DistributedApplicationException($"{BusKindKey} is '{value}': set it to {nameof(Contracts.Settings.BusKind.RabbitMQ)} or {nameof(Contracts.Settings.BusKind.Dapr)}.");
+        }
+        if (kind == Contracts.Settings.BusKind.Dapr && topology == Contracts.Settings.Topology.Monolith)
+        {
+            throw new DistributedApplicationException($"{Key}=Monolith uses no bus, so {BusKindKey}=Dapr cannot apply: remove {BusKindKey}, or set {Key}=Split.");
+        }
+        if (kind == Contracts.Settings.BusKind.Dapr && !builder.ExecutionContext.IsPublishMode)
+        {
+            throw new DistributedApplicationException(
+                $"{BusKindKey}=Dapr needs a Dapr sidecar (daprd) beside crud and realtime, which the app host does not run: " +
+                "generate deploy files with `--dapr` (docs/deploy.md), or run the services under the Dapr CLI (docs/dapr.md). Without it, the split runs on RabbitMQ.");
+        }
+        return kind;
     }
 }

@@ -30,6 +30,12 @@ public sealed partial record AppModel(IReadOnlyDictionary<string, Resource> Reso
             ? Enum.Parse<Topology>(value)
             : Topology.Split;
 
+    /// <summary>How crud's events travel in the split: Dapr when crud was published with Bus:Kind=Dapr.</summary>
+    public BusKind BusKind =>
+        Resources.TryGetValue(AppModelNames.Crud, out var crud) && crud.Env.TryGetValue(AppModelNames.BusKindSetting.Replace(":", "__"), out var value)
+            ? Enum.Parse<BusKind>(value)
+            : BusKind.RabbitMQ;
+
     /// <summary>The workload that holds the long-lived subscriptions: realtime in the split, crud in the monolith.</summary>
     public bool HoldsSubscriptions(Resource resource) =>
         resource.Name == (Topology == Topology.Monolith ? AppModelNames.Crud : AppModelNames.Realtime);

@@ -13,8 +13,9 @@ public static class AspireManifest
     /// already, whose connection strings become parameters.
     /// </summary>
     /// <param name="topology">Split: crud, the bus and realtime; Monolith: crud alone.</param>
+    /// <param name="busKind">In the split, how events travel: RabbitMQ, or Dapr sidecars in front of it.</param>
     /// <param name="build">False to run the app host as last built (tests, which build it first).</param>
-    public static void Publish(string path, bool external, Topology topology = Topology.Split, bool build = true)
+    public static void Publish(string path, bool external, Topology topology = Topology.Split, BusKind busKind = BusKind.RabbitMQ, bool build = true)
     {
         string[] arguments =
         [
@@ -24,6 +25,7 @@ public static class AspireManifest
             "--publisher", "manifest", "--output-path", path,
             "--Polyglot:Database:Provider=Postgres",
             $"--Polyglot:Topology={topology}",
+            .. busKind == BusKind.Dapr ? [$"--Polyglot:Bus:Kind={busKind}"] : Array.Empty<string>(),
             .. external ? ["--Polyglot:Bus:Mode=External", "--Polyglot:Database:Mode=External"] : Array.Empty<string>(),
         ];
         using var publish = Process.Start(new ProcessStartInfo("dotnet", arguments) { RedirectStandardOutput = true })!;

@@ -38,6 +38,10 @@ public static class ComposeBuilder
                 DependsOn = DependenciesOf(resource, workloads, values),
                 Healthcheck = Healthcheck(resource),
             };
+            if (DaprSidecars.HasSidecar(model, resource))
+            {
+                services[$"{resource.Name}-dapr"] = DaprSidecars.ComposeSidecar(model, resource, values);
+            }
         }
         var volumes = workloads.SelectMany(r => r.Volumes.Select((_, i) => VolumeName(r, i))).ToList();
         var file = new ComposeFile

@@ -4,6 +4,11 @@ public sealed class ComposeService
 {
     public required string Image { get; init; }
 
+    public List<string>? Command { get; init; }
+
+    /// <summary><c>service:NAME</c> for a sidecar that shares its app's network.</summary>
+    public string? NetworkMode { get; init; }
+
     public SortedDictionary<string, string>? Environment { get; init; }
 
     public List<string>? Ports { get; init; }
@@ -12,7 +17,8 @@ public sealed class ComposeService
 
     public SortedDictionary<string, ComposeDependency>? DependsOn { get; init; }
 
-    public required ComposeHealthcheck Healthcheck { get; init; }
+    /// <summary>None for images without a shell to run one (daprd's).</summary>
+    public ComposeHealthcheck? Healthcheck { get; init; }
 
     public string Restart { get; init; } = "unless-stopped";
 }

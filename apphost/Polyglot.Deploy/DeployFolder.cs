@@ -4,7 +4,7 @@ using YamlDotNet.Serialization.NamingConventions;
 
 namespace Polyglot.Deploy;
 
-/// <summary>Writes the deploy folder: kubernetes/ (kustomize-ready), docker-compose.yaml and its .env.</summary>
+/// <summary>Writes the deploy folder: kubernetes/ (kustomize-ready), docker-compose.yaml and its .env, and on Dapr the components in dapr/.</summary>
 public static class DeployFolder
 {
     public const string KubernetesDirectory = "kubernetes";
@@ -34,6 +34,17 @@ public static class DeployFolder
         File.WriteAllText(Path.Combine(output, ComposeFileName), ComposeBuilder.Serialize(compose));
         File.WriteAllText(Path.Combine(output, DotEnvFileName), dotEnv);
         written.AddRange([ComposeFileName, DotEnvFileName]);
+
+        if (DaprSidecars.Enabled(model))
+        {
+            var components = Path.Combine(output, DaprSidecars.ComponentsDirectory);
+            Directory.CreateDirectory(components);
+            foreach (var (name, component) in DaprSidecars.ComponentFiles())
+            {
+                File.WriteAllText(Path.Combine(components, name), KubernetesYaml.Serialize(component).TrimEnd('\n') + "\n");
+                written.Add($"{DaprSidecars.ComponentsDirectory}/{name}");
+            }
+        }
         return written;
     }
 

@@ -52,6 +52,11 @@ public static class KubernetesManifests
             }
             files[$"{resource.Name}.yaml"] = objects;
         }
+        if (DaprSidecars.Enabled(model))
+        {
+            files["dapr.yaml"] = DaprSidecars.KubernetesObjects();
+            secrets.Add(DaprSidecars.KubernetesSecret(model, values));
+        }
         files["secrets.yaml"] = secrets;
         return files;
     }
@@ -90,7 +95,11 @@ public static class KubernetesManifests
         }
         return new V1PodTemplateSpec
         {
-            Metadata = new V1ObjectMeta { Labels = Labels(resource) },
+            Metadata = new V1ObjectMeta
+            {
+                Labels = Labels(resource),
+                Annotations = DaprSidecars.HasSidecar(model, resource) ? DaprSidecars.PodAnnotations(resource) : null,
+            },
             Spec = new V1PodSpec
             {
                 Containers = [container],

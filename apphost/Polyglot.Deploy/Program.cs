@@ -1,7 +1,7 @@
 using Polyglot.Contracts.Settings;
 using Polyglot.Deploy;
 
-// dotnet run --project apphost/Polyglot.Deploy -- [--output deploy] [--topology split|monolith]
+// dotnet run --project apphost/Polyglot.Deploy -- [--output deploy] [--topology split|monolith] [--dapr]
 //   [--registry R] [--tag T] [--realtime-replicas N] [--external] [--parameter NAME=VALUE]...
 //   [--manifest aspire-manifest.json]
 // Publishes the app host's Aspire manifest into the output folder, then writes Kubernetes and
@@ -9,6 +9,7 @@ using Polyglot.Deploy;
 
 var output = Path.GetFullPath(Option("--output") ?? "deploy");
 var external = args.Contains("--external");
+var busKind = args.Contains("--dapr") ? BusKind.Dapr : BusKind.RabbitMQ;
 var topology = Enum.TryParse<Topology>(Option("--topology") ?? nameof(Topology.Split), ignoreCase: true, out var chosen) && Enum.IsDefined(chosen)
     ? chosen
     : throw new ArgumentException($"--topology is split or monolith, not '{Option("--topology")}'.");
@@ -26,7 +27,7 @@ if (Option("--manifest") is { } existing)
 }
 else
 {
-    AspireManifest.Publish(manifest, external, topology);
+    AspireManifest.Publish(manifest, external, topology, busKind);
 }
 var written = DeployFolder.Write(AppModel.Load(manifest), options, output);
 Console.WriteLine($"Wrote {output}:");

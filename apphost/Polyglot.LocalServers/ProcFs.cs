@@ -25,7 +25,18 @@ public static class ProcFs
         return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
     }
 
-    public static string CommandName(int pid) => File.ReadAllText($"/proc/{pid}/comm").Trim();
+    /// <summary>The process's command name; empty once it has exited (a process can go between listing and reading).</summary>
+    public static string CommandName(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/comm").Trim();
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
 
     /// <summary>The process and every process below it.</summary>
     public static IEnumerable<int> Descendants(int root)

@@ -37,6 +37,7 @@ public sealed class ProvisioningTests
     [InlineData("--Polyglot:Topology=Microservices", "Polyglot:Topology is 'Microservices': set it to Split")]
     [InlineData("--Polyglot:Realtime:Replicas=2", "Polyglot:Topology=Monolith runs no realtime, so Polyglot:Realtime:Replicas=2 cannot apply")]
     [InlineData("--ConnectionStrings:bus=amqp://guest:guest@localhost:5672", "Polyglot:Topology=Monolith uses no bus, so ConnectionStrings:bus cannot apply")]
+    [InlineData("--Polyglot:Bus:Kind=Dapr", "Polyglot:Topology=Monolith uses no bus, so Polyglot:Bus:Kind=Dapr cannot apply")]
     public async Task AContradictoryTopologyFailsAtOnceSayingWhatToSet(string setting, string expected)
     {
         string[] args = setting.StartsWith("--Polyglot:Topology=", StringComparison.Ordinal) ? [setting] : ["--Polyglot:Topology=Monolith", setting];
@@ -44,6 +45,20 @@ public sealed class ProvisioningTests
         var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
         {
             var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Polyglot_AppHost>(args);
+            await using var app = await builder.BuildAsync();
+        });
+
+        Assert.Contains(expected, Flatten(error));
+    }
+
+    [Theory]
+    [InlineData("Dapr", "Polyglot:Bus:Kind=Dapr needs a Dapr sidecar (daprd) beside crud and realtime, which the app host does not run")]
+    [InlineData("Kafka", "Polyglot:Bus:Kind is 'Kafka': set it to RabbitMQ or Dapr")]
+    public async Task ABusKindTheAppHostCannotRunStopsItAtOnceSayingWhereItRuns(string kind, string expected)
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Polyglot_AppHost>([$"--Polyglot:Bus:Kind={kind}"]);
             await using var app = await builder.BuildAsync();
         });
 

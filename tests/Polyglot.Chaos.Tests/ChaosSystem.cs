@@ -37,8 +37,6 @@ public sealed class ChaosSystem : IAsyncDisposable
             ["ConnectionStrings__db"] = database?.ConnectionString ?? $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-chaos-{Guid.NewGuid():N}.db")}",
             ["ConnectionStrings__bus"] = broker.ConnectionString,
             ["Outbox__PublishTimeout"] = "00:00:03",
-            ["Outbox__RetryDelay"] = "00:00:00.200",
-            ["Outbox__MaxRetryDelay"] = "00:00:01",
             ["Outbox__LeaseDuration"] = "00:00:02",
         });
         await crud.StartAsync();

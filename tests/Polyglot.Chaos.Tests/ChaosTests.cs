@@ -197,7 +197,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         }
         if (run.Fault is Fault.RestartBroker or Fault.KillBroker or Fault.BrokerDownAndCrudKilled)
         {
-            // Both sides reconnect about every second (BusDefaults, Outbox:MaxRetryDelay): events flow again within 2 s.
+            // The bus reconnects about every second (BusDefaults) and the relay retries every half second at most (Outbox:MaxRetryDelay): events flow again within 2 s.
             Assert.True(run.DeliveryResumedAfter <= TimeSpan.FromSeconds(2),
                 $"{run.Fault}: live delivery resumed {run.DeliveryResumedAfter?.TotalSeconds:0.0} s after the broker was back (bound: 2 s).");
             // The relay met the broker down, and retried (its warning, logged at every failed round).

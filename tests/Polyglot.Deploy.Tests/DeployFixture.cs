@@ -17,7 +17,7 @@ public class DeployFixture : IDisposable
         Output = Path.Combine(Path.GetTempPath(), $"polyglot-deploy-{Guid.NewGuid():N}");
         Directory.CreateDirectory(Output);
         var manifest = Path.Combine(Output, "aspire-manifest.json");
-        AspireManifest.Publish(manifest, external: false, Topology, build: false);
+        AspireManifest.Publish(manifest, external: false, Topology, BusKind, build: false);
         Model = AppModel.Load(manifest);
         Options = new DeployOptions("", DeployOptions.DefaultTag, 2, new Dictionary<string, string>
         {
@@ -29,6 +29,9 @@ public class DeployFixture : IDisposable
 
     /// <summary>The topology the app model is published in.</summary>
     protected virtual Topology Topology => Topology.Split;
+
+    /// <summary>How the split's events travel.</summary>
+    protected virtual BusKind BusKind => BusKind.RabbitMQ;
 
     public string Output { get; }
 

@@ -16,4 +16,7 @@ public static class AppModelNames
 
     /// <summary>crud's and realtime's setting naming their <see cref="Settings.BusKind"/>.</summary>
     public const string BusKindSetting = "Bus:Kind";
+
+    /// <summary>Over Dapr: realtime's route where its sidecar delivers the events topic.</summary>
+    public const string DaprEventsRoute = "/dapr/events";
 }

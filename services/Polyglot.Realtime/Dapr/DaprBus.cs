@@ -1,4 +1,5 @@
 using Polyglot.Contracts.Events;
+using Polyglot.Contracts.Settings;
 using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Realtime.Dapr;
@@ -7,7 +8,7 @@ namespace Polyglot.Realtime.Dapr;
 public static class DaprBus
 {
     /// <summary>Where the sidecar delivers the topic's CloudEvents.</summary>
-    public const string Route = "/dapr/events";
+    public const string Route = AppModelNames.DaprEventsRoute;
 
     public static void AddDaprBus(this IHostApplicationBuilder builder)
     {

@@ -1,0 +1,147 @@
+using k8s;
+using k8s.Models;
+using Polyglot.Contracts.Events;
+using Polyglot.Contracts.Settings;
+
+namespace Polyglot.Deploy;
+
+/// <summary>
+/// The split on Dapr (<c>--dapr</c>): a daprd sidecar beside crud and realtime, and Dapr's
+/// RabbitMQ pub/sub component as the bus — durable, persistent, publisher confirms, one message
+/// at a time (so order holds), and a consumer id per pod (so every realtime replica gets every
+/// event). Written to Dapr's published formats; no daprd ran to check them (see docs/dapr.md).
+/// </summary>
+public static class DaprSidecars
+{
+    /// <summary>The Dapr runtime the services' Dapr SDK (1.19) is made for.</summary>
+    public const string Image = "daprio/daprd:1.19.0";
+
+    public const string ComponentsDirectory = "dapr";
+
+    /// <summary>The Kubernetes Secret, and in Compose the environment variable, holding the broker's connection string.</summary>
+    private const string ConnectionSecret = "dapr-pubsub";
+    private const string ConnectionVariable = "BUS_CONNECTION_STRING";
+
+    /// <summary>daprd's default gRPC port, where the Dapr client looks without DAPR_GRPC_ENDPOINT.</summary>
+    private const int GrpcPort = 50001;
+
+    public static bool Enabled(AppModel model) => model.BusKind == BusKind.Dapr;
+
+    /// <summary>The workloads that get a sidecar: the services, which publish and subscribe through it.</summary>
+    public static bool HasSidecar(AppModel model, Resource resource) => Enabled(model) && resource.IsProject;
+
+    /// <summary>What Dapr's sidecar injector reads from a pod: the app id, and for realtime where to deliver events.</summary>
+    public static Dictionary<string, string> PodAnnotations(Resource resource)
+    {
+        var annotations = new Dictionary<string, string> { ["dapr.io/enabled"] = "true", ["dapr.io/app-id"] = resource.Name };
+        if (resource.Name == AppModelNames.Realtime)
+        {
+            annotations["dapr.io/app-port"] = resource.Bindings["http"].TargetPort.ToString();
+            annotations["dapr.io/app-protocol"] = "http";
+        }
+        return annotations;
+    }
+
+    /// <summary>The pub/sub Component (its connection string from a Secret) and the Subscription.</summary>
+    public static List<IKubernetesObject> KubernetesObjects() =>
+    [
+        PubSub(new Dictionary<string, string> { ["name"] = ConnectionSecret, ["key"] = "connectionString" }, secretStore: null, queuePerPod: true),
+        new DaprObject
+        {
+            ApiVersion = "dapr.io/v2alpha1",
+            Kind = "Subscription",
+            Metadata = Metadata("polyglot-events"),
+            Spec = new Dictionary<string, object>
+            {
+                ["pubsubname"] = IntegrationEventBatch.PubSubName,
+                ["topic"] = IntegrationEventBatch.ExchangeName,
+                ["routes"] = new Dictionary<string, string> { ["default"] = AppModelNames.DaprEventsRoute },
+            },
+            Scopes = [AppModelNames.Realtime],
+        },
+    ];
+
+    public static V1Secret KubernetesSecret(AppModel model, Values values) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "Secret",
+        Metadata = Metadata(ConnectionSecret),
+        Type = "Opaque",
+        StringData = new Dictionary<string, string> { ["connectionString"] = BusConnectionString(model, values) },
+    };
+
+    /// <summary>
+    /// For Compose and for <c>dapr run</c>: the pub/sub Component reading the connection string from
+    /// the sidecar's environment, through Dapr's environment secret store. File name → objects.
+    /// </summary>
+    public static Dictionary<string, IKubernetesObject> ComponentFiles() => new()
+    {
+        ["pubsub.yaml"] = PubSub(new Dictionary<string, string> { ["name"] = ConnectionVariable, ["key"] = ConnectionVariable }, secretStore: "env", queuePerPod: false),
+        ["secretstore.yaml"] = new DaprObject
+        {
+            ApiVersion = "dapr.io/v1alpha1",
+            Kind = "Component",
+            Metadata = Metadata("env"),
+            Spec = new Dictionary<string, object> { ["type"] = "secretstores.local.env", ["version"] = "v1" },
+            Scopes = [AppModelNames.Crud, AppModelNames.Realtime],
+        },
+    };
+
+    /// <summary>A sidecar service sharing its app's network (so the app reaches it on localhost, as in a pod).</summary>
+    public static ComposeService ComposeSidecar(AppModel model, Resource resource, Values values)
+    {
+        List<string> command = ["./daprd", "--app-id", resource.Name, "--resources-path", "/components", "--dapr-grpc-port", GrpcPort.ToString()];
+        if (resource.Name == AppModelNames.Realtime)
+        {
+            command.AddRange(["--app-port", resource.Bindings["http"].TargetPort.ToString(), "--app-protocol", "http"]);
+        }
+        return new ComposeService
+        {
+            Image = Image,
+            Command = command,
+            NetworkMode = $"service:{resource.Name}",
+            Environment = new SortedDictionary<string, string>(StringComparer.Ordinal) { [ConnectionVariable] = BusConnectionString(model, values) },
+            Volumes = [$"./{ComponentsDirectory}:/components:ro"],
+            DependsOn = new SortedDictionary<string, ComposeDependency>(StringComparer.Ordinal)
+            {
+                [AppModelNames.Bus] = new(),
+                [resource.Name] = new() { Condition = "service_started" },
+            },
+        };
+    }
+
+    private static string BusConnectionString(AppModel model, Values values) =>
+        values.Resolve(model[AppModelNames.Bus].ConnectionString ?? throw new InvalidOperationException("The bus has no connection string.")).Value;
+
+    /// <param name="queuePerPod">
+    /// A consumer id per pod, so each realtime replica has its own queue; outside Kubernetes (one
+    /// realtime) the default, the app id, does.
+    /// </param>
+    private static DaprObject PubSub(Dictionary<string, string> connectionSecret, string? secretStore, bool queuePerPod)
+    {
+        List<Dictionary<string, object>> metadata =
+        [
+            new() { ["name"] = "connectionString", ["secretKeyRef"] = connectionSecret },
+            new() { ["name"] = "durable", ["value"] = "true" },
+            new() { ["name"] = "deliveryMode", ["value"] = "2" },            // persistent messages
+            new() { ["name"] = "publisherConfirm", ["value"] = "true" },     // a publish returns once the broker has it
+            new() { ["name"] = "concurrencyMode", ["value"] = "single" },    // one message at a time: order holds
+            new() { ["name"] = "deleteWhenUnused", ["value"] = "true" },     // a gone replica's queue goes too (a new one backfills)
+        ];
+        if (queuePerPod)
+        {
+            metadata.Add(new() { ["name"] = "consumerID", ["value"] = "{podName}" });
+        }
+        return new DaprObject
+        {
+            ApiVersion = "dapr.io/v1alpha1",
+            Kind = "Component",
+            Metadata = Metadata(IntegrationEventBatch.PubSubName),
+            Spec = new Dictionary<string, object> { ["type"] = "pubsub.rabbitmq", ["version"] = "v1", ["metadata"] = metadata },
+            Scopes = [AppModelNames.Crud, AppModelNames.Realtime],
+            Auth = secretStore is null ? null : new Dictionary<string, string> { ["secretStore"] = secretStore },
+        };
+    }
+
+    private static V1ObjectMeta Metadata(string name) => new() { Name = name, Labels = new Dictionary<string, string> { ["app.kubernetes.io/part-of"] = "polyglot" } };
+}
