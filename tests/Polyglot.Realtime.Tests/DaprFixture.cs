@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Polyglot.Contracts.Boards.V1;
+using Polyglot.Contracts.Events.V1;
 using Polyglot.Contracts.Settings;
 using Polyglot.Crud.Data;
 using Polyglot.Crud.Grpc;
@@ -62,6 +63,21 @@ public class DaprFixture : IAsyncLifetime
         [AppModelNames.BusKindSetting] = nameof(BusKind.Dapr),
         ["Crud:Address"] = crud.ToString(),
     });
+
+    /// <summary>A new board named v0, then renamed v1, v2, …: one event each, in order.</summary>
+    public async Task<Contracts.Boards.V1.Board> BoardRenamedAsync(int renames, CancellationToken ct)
+    {
+        var board = await Boards.CreateBoardAsync(new CreateBoardRequest { Name = "v0" }, cancellationToken: ct);
+        for (var version = 1; version <= renames; version++)
+        {
+            board = await Boards.UpdateBoardAsync(new UpdateBoardRequest { Id = board.Id, Version = version, Name = $"v{version}" }, cancellationToken: ct);
+        }
+        return board;
+    }
+
+    /// <summary>The last position crud's log holds.</summary>
+    public async Task<long> HeadAsync(CancellationToken ct) =>
+        (await new EventLog.EventLogClient(Crud.CreateGrpcChannel()).GetHeadAsync(new GetHeadRequest(), cancellationToken: ct)).HeadPosition;
 
     /// <summary>crud's published cursor: how far the relay has had its batches accepted.</summary>
     public async Task<long> PublishedCursorAsync()

@@ -28,12 +28,8 @@ public sealed class DaprSidecarContractTests(DaprFixture fixture) : IClassFixtur
     public async Task ContractCrudPublishesEveryCommittedEventToTopicPolyglotEventsOfPubsubInPositionOrder()
     {
         using var timeout = TestTimeout.After(TimeSpan.FromSeconds(30));
-        var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Published" }, cancellationToken: timeout.Token);
-        for (var version = 1; version <= 5; version++)
-        {
-            await fixture.Boards.UpdateBoardAsync(new UpdateBoardRequest { Id = board.Id, Version = version, Name = $"Renamed {version}" }, cancellationToken: timeout.Token);
-        }
-        var head = (await new EventLog.EventLogClient(fixture.Crud.CreateGrpcChannel()).GetHeadAsync(new GetHeadRequest(), cancellationToken: timeout.Token)).HeadPosition;
+        await fixture.BoardRenamedAsync(renames: 5, timeout.Token);
+        var head = await fixture.HeadAsync(timeout.Token);
 
         await Wait.UntilAsync(() => Task.FromResult(DaprEvents.Of(fixture.Sidecar.Published).LastOrDefault()?.Position >= head), TimeSpan.FromSeconds(20), "crud to publish up to its head");
 
@@ -55,7 +51,7 @@ public sealed class DaprSidecarContractTests(DaprFixture fixture) : IClassFixtur
         try
         {
             var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "While the sidecar is down" }, cancellationToken: timeout.Token);
-            var position = (await new EventLog.EventLogClient(fixture.Crud.CreateGrpcChannel()).GetHeadAsync(new GetHeadRequest(), cancellationToken: timeout.Token)).HeadPosition;
+            var position = await fixture.HeadAsync(timeout.Token);
 
             // The fault bit: publishes were refused, again and again, and the cursor stayed behind.
             await Wait.UntilAsync(() => Task.FromResult(fixture.Sidecar.Refused >= refusedBefore + 2), TimeSpan.FromSeconds(10), "the relay to retry");
@@ -129,11 +125,7 @@ public sealed class DaprIngestTests(DaprCaptureFixture fixture) : IClassFixture<
     public async Task CloudEventsInBothFormsStreamInOrderEachOnceThroughAGapAndDuplicates()
     {
         using var timeout = TestTimeout.After(TimeSpan.FromSeconds(30));
-        var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "v0" }, cancellationToken: timeout.Token);
-        for (var version = 1; version <= 5; version++)
-        {
-            await fixture.Boards.UpdateBoardAsync(new UpdateBoardRequest { Id = board.Id, Version = version, Name = $"v{version}" }, cancellationToken: timeout.Token);
-        }
+        var board = await fixture.BoardRenamedAsync(renames: 5, timeout.Token);
         var boardId = Guid.Parse(board.Id);
         await Wait.UntilAsync(() => Task.FromResult(DaprEvents.Of(fixture.Sidecar.Published).Count(e => e.BoardId == boardId) == 6), TimeSpan.FromSeconds(20), "crud to publish the board's six events");
         var events = DaprEvents.Of(fixture.Sidecar.Published).Where(e => e.BoardId == boardId).ToList();
