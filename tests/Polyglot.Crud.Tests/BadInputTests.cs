@@ -1,9 +1,7 @@
 using Google.Protobuf;
 using Grpc.Core;
 using Google.Rpc;
-using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Events.V1;
-using Polyglot.Testing;
 
 namespace Polyglot.Crud.Tests;
 

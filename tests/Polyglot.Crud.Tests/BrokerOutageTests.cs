@@ -2,14 +2,10 @@ using System.Diagnostics.Metrics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
-using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Events;
-using Polyglot.Contracts.Settings;
 using Polyglot.Crud.Data;
 using Polyglot.Crud.Grpc;
 using Polyglot.Crud.Outbox;
-using Polyglot.LocalServers;
-using Polyglot.Testing;
 using RabbitMQ.Client;
 
 namespace Polyglot.Crud.Tests;

@@ -1,7 +1,6 @@
 using Google.Rpc;
 using Grpc.Core;
 using Microsoft.EntityFrameworkCore;
-using Polyglot.Contracts.Boards.V1;
 
 namespace Polyglot.Crud.Tests;
 

@@ -1,11 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Polyglot.Contracts.Settings;
 using Polyglot.Crud.Data;
 using Polyglot.Crud.Grpc;
-using Polyglot.LocalServers;
-using Polyglot.Testing;
 using V1 = Polyglot.Contracts.Boards.V1;
 
 namespace Polyglot.Crud.Tests;

@@ -1,8 +1,5 @@
 using Grpc.Net.Client;
 using Microsoft.EntityFrameworkCore;
-using Polyglot.Contracts.Boards.V1;
-using Polyglot.Contracts.Settings;
-using Polyglot.LocalServers;
 using SqliteBoardsDbContext = Polyglot.Crud.Data.SqliteBoardsDbContext;
 
 namespace Polyglot.Crud.Tests;

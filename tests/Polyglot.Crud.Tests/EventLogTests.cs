@@ -1,6 +1,5 @@
 using Google.Rpc;
 using Grpc.Core;
-using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Events.V1;
 
 namespace Polyglot.Crud.Tests;

@@ -1,5 +1,4 @@
 using Grpc.Net.Client;
-using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Events.V1;
 
 namespace Polyglot.Crud.Tests;

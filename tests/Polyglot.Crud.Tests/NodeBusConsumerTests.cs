@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
-using Polyglot.Contracts.Boards.V1;
-using Polyglot.LocalServers;
-using Polyglot.Testing;
 
 namespace Polyglot.Crud.Tests;
 

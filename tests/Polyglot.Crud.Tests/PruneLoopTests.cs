@@ -3,10 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
-using Polyglot.Contracts.Boards.V1;
 using Polyglot.Crud.Outbox;
-using Polyglot.LocalServers;
-using Polyglot.Testing;
 
 namespace Polyglot.Crud.Tests;
 

@@ -2,11 +2,8 @@ using Grpc.Core;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Events.V1;
 using Polyglot.Crud.Outbox;
-using Polyglot.LocalServers;
-using Polyglot.Testing;
 
 namespace Polyglot.Crud.Tests;
 

@@ -1,12 +1,8 @@
 using System.Text.Json;
 using Grpc.Net.Client;
 using Npgsql;
-using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Events;
-using Polyglot.Contracts.Settings;
 using Polyglot.Crud.Outbox;
-using Polyglot.LocalServers;
-using Polyglot.Testing;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 

@@ -1,4 +1,3 @@
-using Polyglot.Contracts.Settings;
 
 namespace Polyglot.Crud.Tests;
 

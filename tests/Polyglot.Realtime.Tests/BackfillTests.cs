@@ -1,5 +1,3 @@
-using Polyglot.Contracts.Boards.V1;
-using Polyglot.Testing;
 
 namespace Polyglot.Realtime.Tests;
 

@@ -1,14 +1,9 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Google.Protobuf;
 using Google.Rpc;
-using Grpc.Core;
 using Microsoft.AspNetCore.Mvc;
-using Polyglot.Contracts.Boards.V1;
-using Polyglot.Contracts.Realtime.V1;
-using Polyglot.Testing;
 
 namespace Polyglot.Realtime.Tests;
 

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Polyglot.Contracts.Boards.V1;
-using Polyglot.LocalServers;
 
 namespace Polyglot.Realtime.Tests;
 

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Polyglot.Contracts.Events.V1;
 using Polyglot.Streaming.Hub;
-using Polyglot.Testing;
 
 namespace Polyglot.Realtime.Tests;
 

@@ -1,4 +1,3 @@
-using Polyglot.Contracts.Boards.V1;
 
 namespace Polyglot.Realtime.Tests;
 

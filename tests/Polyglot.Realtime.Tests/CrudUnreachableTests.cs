@@ -1,6 +1,4 @@
 using System.Net.WebSockets;
-using Grpc.Core;
-using Polyglot.Testing;
 
 namespace Polyglot.Realtime.Tests;
 

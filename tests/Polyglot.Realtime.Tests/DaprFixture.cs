@@ -1,15 +1,11 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Events.V1;
-using Polyglot.Contracts.Settings;
 using Polyglot.Crud.Data;
 using Polyglot.Crud.Grpc;
 using Polyglot.Crud.Outbox;
-using Polyglot.LocalServers;
 using Polyglot.Realtime.Bus;
 using Polyglot.Realtime.Dapr;
-using Polyglot.Testing;
 
 namespace Polyglot.Realtime.Tests;
 

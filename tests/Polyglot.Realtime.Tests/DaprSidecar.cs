@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net.Http.Json;
 using System.Text.Json;
 using System.Threading.Channels;
 using CloudNative.CloudEvents;
@@ -7,12 +6,10 @@ using CloudNative.CloudEvents.SystemTextJson;
 using Dapr.Client.Autogen.Grpc.v1;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
-using Polyglot.LocalServers;
 using DaprService = Dapr.Client.Autogen.Grpc.v1.Dapr;
 
 namespace Polyglot.Realtime.Tests;

@@ -1,19 +1,13 @@
-using System.Net.Http.Json;
 using System.Text.Json;
 using CloudNative.CloudEvents;
 using CloudNative.CloudEvents.SystemTextJson;
 using Dapr.Client.Autogen.Grpc.v1;
 using Google.Protobuf;
-using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
-using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Events;
 using Polyglot.Contracts.Events.V1;
-using Polyglot.Contracts.Realtime.V1;
-using Polyglot.LocalServers;
 using Polyglot.Realtime.Dapr;
-using Polyglot.Testing;
 
 namespace Polyglot.Realtime.Tests;
 

@@ -1,12 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Google.Rpc;
-using Grpc.Core;
-using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Events.V1;
-using Polyglot.Contracts.Realtime.V1;
-using Polyglot.LocalServers;
-using Polyglot.Testing;
 
 namespace Polyglot.Realtime.Tests;
 

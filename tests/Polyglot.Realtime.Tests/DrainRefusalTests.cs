@@ -1,12 +1,8 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Net.WebSockets;
-using Grpc.Core;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
-using Polyglot.Contracts.Realtime.V1;
 using Polyglot.Streaming.Hub;
-using Polyglot.Testing;
 
 namespace Polyglot.Realtime.Tests;
 

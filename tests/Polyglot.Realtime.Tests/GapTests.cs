@@ -1,10 +1,7 @@
 using System.Diagnostics.Metrics;
 using Microsoft.EntityFrameworkCore;
-using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Events;
 using Polyglot.Crud.Outbox;
-using Polyglot.LocalServers;
-using Polyglot.Testing;
 using RabbitMQ.Client;
 
 namespace Polyglot.Realtime.Tests;

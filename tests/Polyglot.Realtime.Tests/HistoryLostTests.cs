@@ -1,8 +1,4 @@
-using Grpc.Core;
 using Microsoft.EntityFrameworkCore;
-using Polyglot.Contracts.Boards.V1;
-using Polyglot.Contracts.Realtime.V1;
-using Polyglot.Testing;
 
 namespace Polyglot.Realtime.Tests;
 

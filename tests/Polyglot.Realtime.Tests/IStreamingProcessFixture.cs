@@ -1,4 +1,3 @@
-using Polyglot.LocalServers;
 
 namespace Polyglot.Realtime.Tests;
 

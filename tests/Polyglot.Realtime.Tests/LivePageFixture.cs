@@ -1,7 +1,4 @@
 using Microsoft.Playwright;
-using Polyglot.Contracts.Boards.V1;
-using Polyglot.LocalServers;
-using Polyglot.Testing;
 
 namespace Polyglot.Realtime.Tests;
 

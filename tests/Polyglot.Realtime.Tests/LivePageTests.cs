@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
-using Polyglot.Contracts.Boards.V1;
 using static Microsoft.Playwright.Assertions;
 
 namespace Polyglot.Realtime.Tests;

@@ -2,8 +2,6 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Polyglot.Contracts.Events;
 using Polyglot.Contracts.Events.V1;
-using Polyglot.LocalServers;
-using Polyglot.Testing;
 using RabbitMQ.Client;
 
 namespace Polyglot.Realtime.Tests;

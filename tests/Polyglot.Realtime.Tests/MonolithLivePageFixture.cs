@@ -1,5 +1,3 @@
-using Polyglot.Contracts.Settings;
-using Polyglot.LocalServers;
 
 namespace Polyglot.Realtime.Tests;
 

@@ -1,9 +1,4 @@
-using Grpc.Core;
 using Grpc.Net.Client;
-using Polyglot.Contracts.Boards.V1;
-using Polyglot.Contracts.Realtime.V1;
-using Polyglot.LocalServers;
-using Polyglot.Testing;
 
 namespace Polyglot.Realtime.Tests;
 

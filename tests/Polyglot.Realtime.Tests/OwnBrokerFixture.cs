@@ -1,8 +1,5 @@
-using Polyglot.Contracts.Settings;
 using Polyglot.Crud.Data;
 using Polyglot.Crud.Grpc;
-using Polyglot.LocalServers;
-using Polyglot.Testing;
 
 namespace Polyglot.Realtime.Tests;
 

@@ -1,9 +1,5 @@
-using System.Net.Http.Json;
 using System.Text.Json;
 using Google.Rpc;
-using Grpc.Core;
-using Polyglot.Contracts.Realtime.V1;
-using Polyglot.Testing;
 
 namespace Polyglot.Realtime.Tests;
 

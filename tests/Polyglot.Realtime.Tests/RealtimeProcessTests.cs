@@ -1,11 +1,6 @@
-using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Net.WebSockets;
-using Grpc.Core;
 using Grpc.Net.Client;
-using Polyglot.Contracts.Realtime.V1;
-using Polyglot.LocalServers;
-using Polyglot.Testing;
 using RabbitMQ.Client;
 
 namespace Polyglot.Realtime.Tests;

@@ -1,6 +1,4 @@
-using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Events.V1;
-using Polyglot.Testing;
 
 namespace Polyglot.Realtime.Tests;
 

@@ -1,9 +1,5 @@
-using Grpc.Core;
 using Microsoft.EntityFrameworkCore;
-using Polyglot.Contracts.Boards.V1;
-using Polyglot.Contracts.Realtime.V1;
 using Polyglot.Crud.Outbox;
-using Polyglot.Testing;
 
 namespace Polyglot.Realtime.Tests;
 

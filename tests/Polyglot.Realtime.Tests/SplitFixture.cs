@@ -1,6 +1,4 @@
-using Polyglot.LocalServers;
 using Polyglot.Realtime.Bus;
-using Polyglot.Testing;
 
 namespace Polyglot.Realtime.Tests;
 

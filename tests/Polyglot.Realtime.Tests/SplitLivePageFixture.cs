@@ -1,7 +1,4 @@
-using Polyglot.Contracts.Settings;
 using Polyglot.Crud.Grpc;
-using Polyglot.LocalServers;
-using Polyglot.Testing;
 
 namespace Polyglot.Realtime.Tests;
 

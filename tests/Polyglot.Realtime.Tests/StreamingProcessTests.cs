@@ -1,10 +1,5 @@
-using System.Net.Http.Json;
 using System.Net.WebSockets;
-using Grpc.Core;
 using Grpc.Net.Client;
-using Polyglot.Contracts.Realtime.V1;
-using Polyglot.LocalServers;
-using Polyglot.Testing;
 
 namespace Polyglot.Realtime.Tests;
 

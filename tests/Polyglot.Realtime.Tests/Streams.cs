@@ -1,6 +1,4 @@
-using Grpc.Core;
 using Polyglot.Contracts.Events.V1;
-using Polyglot.Contracts.Realtime.V1;
 
 namespace Polyglot.Realtime.Tests;
 

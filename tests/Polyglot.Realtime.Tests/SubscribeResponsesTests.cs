@@ -1,8 +1,6 @@
 using System.Buffers;
 using Google.Protobuf;
-using Grpc.Core;
 using Polyglot.Contracts.Events.V1;
-using Polyglot.Contracts.Realtime.V1;
 using Polyglot.Streaming.Grpc;
 using Polyglot.Streaming.Hub;
 

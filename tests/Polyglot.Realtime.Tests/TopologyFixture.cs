@@ -1,10 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
-using Polyglot.Contracts.Boards.V1;
-using Polyglot.Contracts.Settings;
 using Polyglot.Crud.Data;
 using Polyglot.Crud.Grpc;
-using Polyglot.LocalServers;
-using Polyglot.Testing;
 using Board = Polyglot.Contracts.Boards.V1.Board;
 
 namespace Polyglot.Realtime.Tests;

@@ -1,11 +1,7 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text.Json;
-using Grpc.Core;
 using Microsoft.AspNetCore.Mvc;
-using Polyglot.Contracts.Boards.V1;
-using Polyglot.Testing;
 
 namespace Polyglot.Realtime.Tests;
 
