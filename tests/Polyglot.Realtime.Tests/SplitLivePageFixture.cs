@@ -2,9 +2,13 @@ using Polyglot.Crud.Grpc;
 
 namespace Polyglot.Realtime.Tests;
 
-/// <summary>The split: crud on Kestrel with its relay on, realtime as its own process, the shared test RabbitMQ between them.</summary>
+/// <summary>
+/// The split: crud on Kestrel with its relay on, realtime as its own process, and a RabbitMQ node
+/// of their own between them, so no other test's events reach this realtime.
+/// </summary>
 public sealed class SplitLivePageFixture : LivePageFixture
 {
+    private LocalServer _broker = null!;
     private ServiceHost<BoardsService> _crud = null!;
     private ServiceProcess _realtime = null!;
 
@@ -14,7 +18,8 @@ public sealed class SplitLivePageFixture : LivePageFixture
 
     protected override async Task StartServicesAsync()
     {
-        var bus = (await LocalServer.RabbitMQAsync()).ConnectionString;
+        _broker = await LocalServer.StartRabbitMQAsync();
+        var bus = _broker.ConnectionString;
         _crud = new ServiceHost<BoardsService>(new Dictionary<string, string?>
         {
             ["Database:Provider"] = nameof(DatabaseProvider.Sqlite),
@@ -41,5 +46,6 @@ public sealed class SplitLivePageFixture : LivePageFixture
     {
         await base.DisposeAsync();
         await _crud.DisposeAsync();
+        await _broker.DisposeAsync();
     }
 }
