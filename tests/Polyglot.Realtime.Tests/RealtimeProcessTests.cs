@@ -80,6 +80,55 @@ public sealed class RealtimeProcessTests(OwnBrokerFixture fixture) : StreamingPr
             $"realtime's heap grew by {(after.GcHeapBytes - before.GcHeapBytes) >> 20} MiB (bound {Bound >> 20} MiB; the {Events} events are ~{Events * TitleLength * 3L >> 20} MiB in memory).");
     }
 
+    [Fact]
+    public async Task AnUnreadableMessageShowsInMassTransitsConsumeErrorMetricAsAnOperatorReadsIt()
+    {
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(90));
+        const string Queue = "realtime.consume-errors";
+        await using var realtime = await Fixture.StartStreamingAsync(new() { ["Bus__QueueName"] = Queue });
+        using var http = new HttpClient { BaseAddress = realtime.HttpAddress };
+        await Wait.UntilAsync(async () => (await http.GetAsync("/health", timeout.Token)).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "realtime to consume");
+        // What an operator runs against a live process: dotnet-counters, on MassTransit's meter
+        // (and the runtime's, whose first figures show the session is up).
+        var counters = Path.Combine(Path.GetTempPath(), $"polyglot-counters-{Guid.NewGuid():N}.json");
+        using var collector = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet",
+            ["dotnet-counters", "collect", "-p", realtime.ProcessId!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture),
+             "--counters", "MassTransit,System.Runtime", "--format", "json", "-o", counters, "--refresh-interval", "1"])
+        {
+            WorkingDirectory = Repository.Root,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        try
+        {
+            await Wait.UntilAsync(() => Task.FromResult(File.Exists(counters) && File.ReadAllText(counters).Contains("System.Runtime", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(30), "dotnet-counters to report");
+            Assert.DoesNotContain(ConsumeErrors(counters), value => value > 0);
+
+            await using (var connection = await new ConnectionFactory { Uri = new Uri(Fixture.Broker.ConnectionString) }.CreateConnectionAsync(timeout.Token))
+            await using (var bus = await connection.CreateChannelAsync(cancellationToken: timeout.Token))
+            {
+                var broken = ManualBus.CardCreated(1, Guid.NewGuid(), 8) with { Payload = "not protobuf"u8.ToArray() };
+                await EventsExchange.PublishAsync(bus, [broken], timeout.Token);
+                await Wait.UntilAsync(async () => await ManualBus.MessagesInAsync(connection, $"{Queue}_error") == 1, TimeSpan.FromSeconds(30), "the unreadable message in the error queue");
+            }
+
+            await Wait.UntilAsync(() => Task.FromResult(ConsumeErrors(counters).Any(value => value > 0)), TimeSpan.FromSeconds(30),
+                "messaging.masstransit.consume.errors to count the unreadable message");
+        }
+        finally
+        {
+            collector.Kill();
+            await collector.WaitForExitAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>The values dotnet-counters wrote so far for MassTransit's consume-error counter.</summary>
+    private static IEnumerable<double> ConsumeErrors(string file) =>
+        System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(file), @"""name"":\s*""messaging\.masstransit\.consume\.errors[^""]*"".*?""value"":\s*([0-9.eE+-]+)")
+            .Select(m => double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+
     /// <summary>
     /// Client sockets that buffer little, like a phone on a poor network: otherwise Linux's
     /// autotuned receive buffer (up to tcp_rmem's maximum, often 6–32 MB) would soak up what a stalled reader leaves.
