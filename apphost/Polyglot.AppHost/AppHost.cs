@@ -40,7 +40,7 @@ if (topology == Topology.Split)
     {
         if (busKind == BusKind.Dapr)
         {
-            service.WithEnvironment(AppModelNames.BusKindSetting.Replace(":", "__"), busKind.ToString());
+            service.WithEnvironment(AppModelNames.BusKindVariable, busKind.ToString());
         }
         else
         {

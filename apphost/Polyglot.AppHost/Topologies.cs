@@ -43,7 +43,7 @@ public static class Topologies
     }
 
     /// <summary>
-    /// Polyglot:Bus:Kind: RabbitMQ (MassTransit), or Dapr pub/sub — which needs a daprd sidecar
+    /// Polyglot:Bus:Kind: MassTransit (on RabbitMQ), or Dapr pub/sub — which needs a daprd sidecar
     /// beside crud and realtime. The app host runs none (nor do the machines it is tested on), so
     /// Dapr is for the published app model, from which the deploy generator writes the sidecars;
     /// asked to run with it, the app host stops at once saying where Dapr runs.
@@ -53,11 +53,11 @@ public static class Topologies
         var value = builder.Configuration[BusKindKey];
         if (string.IsNullOrEmpty(value))
         {
-            return Contracts.Settings.BusKind.RabbitMQ;
+            return Contracts.Settings.BusKind.MassTransit;
         }
         if (!Enum.TryParse<BusKind>(value, ignoreCase: true, out var kind) || !Enum.IsDefined(kind) || char.IsDigit(value[0]))
         {
-            throw new DistributedApplicationException($"{BusKindKey} is '{value}': set it to {nameof(Contracts.Settings.BusKind.RabbitMQ)} or {nameof(Contracts.Settings.BusKind.Dapr)}.");
+            throw new DistributedApplicationException($"{BusKindKey} is '{value}': set it to {nameof(Contracts.Settings.BusKind.MassTransit)} or {nameof(Contracts.Settings.BusKind.Dapr)}.");
         }
         if (kind == Contracts.Settings.BusKind.Dapr && topology == Contracts.Settings.Topology.Monolith)
         {

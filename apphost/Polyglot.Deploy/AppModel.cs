@@ -32,9 +32,9 @@ public sealed partial record AppModel(IReadOnlyDictionary<string, Resource> Reso
 
     /// <summary>How crud's events travel in the split: Dapr when crud was published with Bus:Kind=Dapr.</summary>
     public BusKind BusKind =>
-        Resources.TryGetValue(AppModelNames.Crud, out var crud) && crud.Env.TryGetValue(AppModelNames.BusKindSetting.Replace(":", "__"), out var value)
+        Resources.TryGetValue(AppModelNames.Crud, out var crud) && crud.Env.TryGetValue(AppModelNames.BusKindVariable, out var value)
             ? Enum.Parse<BusKind>(value)
-            : BusKind.RabbitMQ;
+            : BusKind.MassTransit;
 
     /// <summary>The workload that holds the long-lived subscriptions: realtime in the split, crud in the monolith.</summary>
     public bool HoldsSubscriptions(Resource resource) =>

@@ -15,7 +15,7 @@ public static class AspireManifest
     /// <param name="topology">Split: crud, the bus and realtime; Monolith: crud alone.</param>
     /// <param name="busKind">In the split, how events travel: RabbitMQ, or Dapr sidecars in front of it.</param>
     /// <param name="build">False to run the app host as last built (tests, which build it first).</param>
-    public static void Publish(string path, bool external, Topology topology = Topology.Split, BusKind busKind = BusKind.RabbitMQ, bool build = true)
+    public static void Publish(string path, bool external, Topology topology = Topology.Split, BusKind busKind = BusKind.MassTransit, bool build = true)
     {
         string[] arguments =
         [

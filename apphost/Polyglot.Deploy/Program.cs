@@ -9,7 +9,7 @@ using Polyglot.Deploy;
 
 var output = Path.GetFullPath(Option("--output") ?? "deploy");
 var external = args.Contains("--external");
-var busKind = args.Contains("--dapr") ? BusKind.Dapr : BusKind.RabbitMQ;
+var busKind = args.Contains("--dapr") ? BusKind.Dapr : BusKind.MassTransit;
 var topology = Enum.TryParse<Topology>(Option("--topology") ?? nameof(Topology.Split), ignoreCase: true, out var chosen) && Enum.IsDefined(chosen)
     ? chosen
     : throw new ArgumentException($"--topology is split or monolith, not '{Option("--topology")}'.");

@@ -53,7 +53,7 @@ public sealed class ProvisioningTests
 
     [Theory]
     [InlineData("Dapr", "Polyglot:Bus:Kind=Dapr needs a Dapr sidecar (daprd) beside crud and realtime, which the app host does not run")]
-    [InlineData("Kafka", "Polyglot:Bus:Kind is 'Kafka': set it to RabbitMQ or Dapr")]
+    [InlineData("Kafka", "Polyglot:Bus:Kind is 'Kafka': set it to MassTransit or Dapr")]
     public async Task ABusKindTheAppHostCannotRunStopsItAtOnceSayingWhereItRuns(string kind, string expected)
     {
         var error = await Assert.ThrowsAnyAsync<Exception>(async () =>

@@ -18,9 +18,10 @@ public sealed class ReplicaTests(AppFixture fixture)
         var crud = fixture.GrpcChannel("crud");
         var board = await new Boards.BoardsClient(crud).CreateBoardAsync(new CreateBoardRequest { Name = "Replicas" }, cancellationToken: timeout.Token);
         var streams = new List<Grpc.Core.AsyncServerStreamingCall<SubscribeResponse>>();
-        foreach (var address in replicas)
+        var channels = replicas.Select(address => Grpc.Net.Client.GrpcChannel.ForAddress(address)).ToList();
+        foreach (var channel in channels)
         {
-            var stream = new Contracts.Realtime.V1.Realtime.RealtimeClient(Grpc.Net.Client.GrpcChannel.ForAddress(address))
+            var stream = new Contracts.Realtime.V1.Realtime.RealtimeClient(channel)
                 .Subscribe(new SubscribeRequest { Channel = $"board:{board.Id}", AfterPosition = 0 }, cancellationToken: timeout.Token);
             Assert.True(await stream.ResponseStream.MoveNext(timeout.Token));
             Assert.Equal(SubscribeResponse.MessageOneofCase.Subscribed, stream.ResponseStream.Current.MessageCase);
@@ -48,6 +49,7 @@ public sealed class ReplicaTests(AppFixture fixture)
             Assert.Equal(received.Select(e => e.Position).Order(), received.Select(e => e.Position));
             stream.Dispose();
         }
+        channels.ForEach(channel => channel.Dispose());
     }
 
     /// <summary>Each replica's own gRPC address, from the settings the app host gave that replica's process.</summary>

@@ -31,7 +31,7 @@ public class DeployFixture : IDisposable
     protected virtual Topology Topology => Topology.Split;
 
     /// <summary>How the split's events travel.</summary>
-    protected virtual BusKind BusKind => BusKind.RabbitMQ;
+    protected virtual BusKind BusKind => BusKind.MassTransit;
 
     public string Output { get; }
 

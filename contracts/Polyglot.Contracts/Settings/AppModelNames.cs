@@ -17,6 +17,9 @@ public static class AppModelNames
     /// <summary>crud's and realtime's setting naming their <see cref="Settings.BusKind"/>.</summary>
     public const string BusKindSetting = "Bus:Kind";
 
+    /// <summary><see cref="BusKindSetting"/> as an environment variable, as the app host and the manifests hand it over.</summary>
+    public const string BusKindVariable = "Bus__Kind";
+
     /// <summary>Over Dapr: realtime's route where its sidecar delivers the events topic.</summary>
     public const string DaprEventsRoute = "/dapr/events";
 }

@@ -7,7 +7,7 @@ namespace Polyglot.Contracts.Settings;
 public enum BusKind
 {
     /// <summary>MassTransit on RabbitMQ: crud publishes to the fan-out exchange, each realtime replica consumes a queue of its own.</summary>
-    RabbitMQ,
+    MassTransit,
 
     /// <summary>Dapr pub/sub through each service's sidecar: crud publishes with the Dapr client, realtime takes CloudEvents on an HTTP route.</summary>
     Dapr,
