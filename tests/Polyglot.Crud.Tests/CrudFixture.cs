@@ -25,15 +25,20 @@ public abstract class CrudFixture : IAsyncLifetime
     /// <summary>Extra settings for crud.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
 
+    /// <summary>The broker crud publishes to: the shared test node unless a fixture brings its own.</summary>
+    protected virtual Task<LocalServer> BusAsync() => LocalServer.RabbitMQAsync();
+
+    public string BusConnectionString { get; private set; } = null!;
+
     public async ValueTask InitializeAsync()
     {
         var (provider, connectionString) = await DatabaseAsync();
-        var bus = await LocalServer.RabbitMQAsync();
+        BusConnectionString = (await BusAsync()).ConnectionString;
         _host = new ServiceHost<BoardsService>(new Dictionary<string, string?>
         {
             ["Database:Provider"] = provider.ToString(),
             ["ConnectionStrings:db"] = connectionString,
-            ["ConnectionStrings:bus"] = bus.ConnectionString,
+            ["ConnectionStrings:bus"] = BusConnectionString,
         }.Concat(Settings).ToDictionary());
         var channel = Host.CreateGrpcChannel();
         Boards = new V1.Boards.BoardsClient(channel);
@@ -57,7 +62,7 @@ public abstract class CrudFixture : IAsyncLifetime
     public Task<long> CursorAsync(string name) =>
         QueryAsync(db => db.OutboxCursors.Where(c => c.Name == name).Select(c => c.Position).SingleAsync());
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         if (_host is not null)
         {

@@ -9,14 +9,13 @@ namespace Polyglot.Crud.Tests;
 /// and protobufjs from npm) binds a queue of its own to the exchange and reads crud's events from
 /// their documented JSON — no MassTransit, no Dapr.
 /// </summary>
-public sealed class NodeBusConsumerTests(SqliteCrudFixture fixture) : IClassFixture<SqliteCrudFixture>
+public sealed class NodeBusConsumerTests(OwnBrokerCrudFixture fixture) : IClassFixture<OwnBrokerCrudFixture>
 {
     [Fact]
     public async Task ANodeConsumerWithAmqplibReadsEveryEventOfABoardFromTheDocumentedJson()
     {
         using var timeout = TestTimeout.After(TimeSpan.FromSeconds(60));
-        var bus = await LocalServer.RabbitMQAsync();
-        using var node = Process.Start(new ProcessStartInfo("node", [Path.Combine(Repository.Root, "clients", "node", "consume-bus.mjs"), bus.ConnectionString])
+        using var node = Process.Start(new ProcessStartInfo("node", [Path.Combine(Repository.Root, "clients", "node", "consume-bus.mjs"), fixture.BusConnectionString])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -45,15 +44,11 @@ public sealed class NodeBusConsumerTests(SqliteCrudFixture fixture) : IClassFixt
             await fixture.Cards.DeleteCardAsync(new DeleteCardRequest { Id = card.Id, Version = 2 }, cancellationToken: timeout.Token);
             var committed = await fixture.OutboxForBoardAsync(board.Id);
 
-            // Other tests' boards share the bus: keep this board's lines.
+            // The broker is this fixture's own: only this log's events are on it.
             var seen = new List<JsonElement>();
             while (seen.Count < committed.Count)
             {
-                var line = await lines.Reader.ReadAsync(timeout.Token);
-                if (line.GetProperty("boardId").GetString() == board.Id)
-                {
-                    seen.Add(line);
-                }
+                seen.Add(await lines.Reader.ReadAsync(timeout.Token));
             }
             Assert.Equal(committed.Select(m => (m.Position, m.Type)), seen.Select(l => (l.GetProperty("position").GetInt64(), l.GetProperty("type").GetString()!)));
             // The protobuf payload, decoded in Node, is the same event.
