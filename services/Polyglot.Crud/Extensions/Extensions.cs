@@ -5,6 +5,7 @@ using Polyglot.Contracts.Settings;
 using Polyglot.Crud.Data;
 using Polyglot.Crud.Grpc;
 using Polyglot.Crud.Outbox;
+using Polyglot.Crud.Caching;
 using Polyglot.Streaming;
 using Polyglot.Streaming.Hub;
 
@@ -18,6 +19,7 @@ internal static class Extensions
     {
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddDatabase();
+        builder.AddReadCache();
         builder.AddOutbox();
 
         builder.Services.AddGrpc(options =>
@@ -48,15 +50,27 @@ internal static class Extensions
         {
             builder.Services.AddDbContextPool<BoardsDbContext, PostgresBoardsDbContext>((services, options) => options
                 .UseNpgsql(connectionString)
-                .AddInterceptors(services.GetRequiredService<OutboxSignal>()));
+                .AddInterceptors(services.GetRequiredService<OutboxSignal>(), services.GetRequiredService<ReadCacheInvalidation>()));
         }
         else
         {
             builder.Services.AddDbContextPool<BoardsDbContext, SqliteBoardsDbContext>((services, options) => options
                 .UseSqlite(connectionString)
-                .AddInterceptors(services.GetRequiredService<OutboxSignal>(), new SqliteBusyTimeout()));
+                .AddInterceptors(services.GetRequiredService<OutboxSignal>(), services.GetRequiredService<ReadCacheInvalidation>(), new SqliteBusyTimeout()));
         }
         builder.Services.AddHealthChecks().AddDbContextCheck<BoardsDbContext>("db");
+    }
+
+    /// <summary>Rows by id from memory, invalidated by this replica's commits and, through the outbox, by the others'.</summary>
+    private static void AddReadCache(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddValidatedOptions<ReadCacheOptions, ReadCacheOptionsValidator>(ReadCacheOptions.Section);
+        builder.Services.AddSingleton<ReadCache>();
+        builder.Services.AddSingleton<ReadCacheInvalidation>();
+        if (builder.Configuration.GetSection(ReadCacheOptions.Section).Get<ReadCacheOptions>()?.Enabled ?? true)
+        {
+            builder.Services.AddHostedService<ReadCacheTail>();
+        }
     }
 
     /// <summary>

@@ -2,12 +2,13 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.EntityFrameworkCore;
 using Polyglot.Contracts.Events.V1;
+using Polyglot.Crud.Caching;
 using Polyglot.Crud.Data;
 using V1 = Polyglot.Contracts.Boards.V1;
 
 namespace Polyglot.Crud.Grpc;
 
-public sealed class BoardsService(BoardsDbContext db) : V1.Boards.BoardsBase
+public sealed class BoardsService(BoardsDbContext db, ReadCache cache) : V1.Boards.BoardsBase
 {
     public override async Task<V1.Board> CreateBoard(V1.CreateBoardRequest request, ServerCallContext context)
     {
@@ -31,9 +32,8 @@ public sealed class BoardsService(BoardsDbContext db) : V1.Boards.BoardsBase
         var id = validate.Id("id", request.Id);
         validate.ThrowIfInvalid();
 
-        var board = await db.Boards.AsNoTracking().SingleOrDefaultAsync(b => b.Id == id, context.CancellationToken)
+        return await cache.GetAsync<V1.Board>(id, async ct => await db.Boards.AsNoTracking().SingleOrDefaultAsync(b => b.Id == id, ct) is { } board ? (board.ToProto(), board.Id) : null, context.CancellationToken)
             ?? throw Errors.NotFound("Board", id);
-        return board.ToProto();
     }
 
     public override async Task<V1.ListBoardsResponse> ListBoards(V1.ListBoardsRequest request, ServerCallContext context)

@@ -2,14 +2,14 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.EntityFrameworkCore;
 using Polyglot.Contracts.Events.V1;
+using Polyglot.Crud.Caching;
 using Polyglot.Crud.Data;
 using V1 = Polyglot.Contracts.Boards.V1;
 
 namespace Polyglot.Crud.Grpc;
 
-public sealed class CardsService(BoardsDbContext db) : V1.Cards.CardsBase
+public sealed class CardsService(BoardsDbContext db, ReadCache cache) : V1.Cards.CardsBase
 {
-
     public override async Task<V1.Card> CreateCard(V1.CreateCardRequest request, ServerCallContext context)
     {
         var validate = new RequestValidator();
@@ -52,8 +52,8 @@ public sealed class CardsService(BoardsDbContext db) : V1.Cards.CardsBase
         var id = validate.Id("id", request.Id);
         validate.ThrowIfInvalid();
 
-        var card = await db.CardByIdAsync(id, context.CancellationToken) ?? throw Errors.NotFound("Card", id);
-        return card.ToProto();
+        return await cache.GetAsync<V1.Card>(id, async ct => await db.CardByIdAsync(id, ct) is { } card ? (card.ToProto(), card.BoardId) : null, context.CancellationToken)
+            ?? throw Errors.NotFound("Card", id);
     }
 
     public override async Task<V1.ListCardsResponse> ListCards(V1.ListCardsRequest request, ServerCallContext context)

@@ -2,12 +2,13 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.EntityFrameworkCore;
 using Polyglot.Contracts.Events.V1;
+using Polyglot.Crud.Caching;
 using Polyglot.Crud.Data;
 using V1 = Polyglot.Contracts.Boards.V1;
 
 namespace Polyglot.Crud.Grpc;
 
-public sealed class ColumnsService(BoardsDbContext db) : V1.Columns.ColumnsBase
+public sealed class ColumnsService(BoardsDbContext db, ReadCache cache) : V1.Columns.ColumnsBase
 {
     public override async Task<V1.Column> CreateColumn(V1.CreateColumnRequest request, ServerCallContext context)
     {
@@ -47,9 +48,8 @@ public sealed class ColumnsService(BoardsDbContext db) : V1.Columns.ColumnsBase
         var id = validate.Id("id", request.Id);
         validate.ThrowIfInvalid();
 
-        var column = await db.Columns.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, context.CancellationToken)
+        return await cache.GetAsync<V1.Column>(id, async ct => await db.Columns.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, ct) is { } column ? (column.ToProto(), column.BoardId) : null, context.CancellationToken)
             ?? throw Errors.NotFound("Column", id);
-        return column.ToProto();
     }
 
     public override async Task<V1.ListColumnsResponse> ListColumns(V1.ListColumnsRequest request, ServerCallContext context)

@@ -32,6 +32,7 @@ namespace Polyglot.Crud.Outbox;
 public sealed class IntegrationEvents(BoardsDbContext db)
 {
     private readonly List<IntegrationEvent> _raised = [];
+    private readonly HashSet<Guid> _appendedBoards = [];
     private int _lease = db.ContextId.Lease;
 
     /// <summary>Queues an event for the next save; it commits with the change or not at all.</summary>
@@ -45,10 +46,27 @@ public sealed class IntegrationEvents(BoardsDbContext db)
             if (db.ContextId.Lease != _lease)
             {
                 _raised.Clear();
+                _appendedBoards.Clear();
                 _lease = db.ContextId.Lease;
             }
             return _raised;
         }
+    }
+
+    /// <summary>
+    /// The boards whose events the transaction that just committed appended (for the read cache
+    /// to invalidate); emptied by the call.
+    /// </summary>
+    public IReadOnlyCollection<Guid> TakeCommittedBoards()
+    {
+        _ = Raised; // a new lease starts empty
+        if (_appendedBoards.Count == 0)
+        {
+            return [];
+        }
+        Guid[] boards = [.. _appendedBoards];
+        _appendedBoards.Clear();
+        return boards;
     }
 
     /// <summary>
@@ -111,11 +129,13 @@ public sealed class IntegrationEvents(BoardsDbContext db)
             integrationEvent.Position = ++position;
             integrationEvent.EventId = Guid.CreateVersion7(now).ToString();
             integrationEvent.OccurredAt = Timestamp.FromDateTimeOffset(now);
+            var boardId = Guid.Parse(integrationEvent.BoardId);
+            _appendedBoards.Add(boardId);
             db.Outbox.Add(new OutboxMessage
             {
                 Position = position,
                 EventId = Guid.Parse(integrationEvent.EventId),
-                BoardId = Guid.Parse(integrationEvent.BoardId),
+                BoardId = boardId,
                 Type = integrationEvent.PayloadCase.ToString(),
                 OccurredAt = now,
                 Payload = integrationEvent.ToByteArray(),
