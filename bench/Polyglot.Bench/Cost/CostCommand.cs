@@ -52,7 +52,7 @@ public sealed class CostCommand : AsyncCommand<CostSettings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, CostSettings settings, CancellationToken ct)
     {
-        await EnsureH2LoadAsync();
+        await H2Load.EnsureInstalledAsync();
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         var costs = new List<TopologyCost>();
@@ -85,7 +85,7 @@ public sealed class CostCommand : AsyncCommand<CostSettings>
         var getCard = new GetCardRequest { Id = workload.SampleCard.Id };
         var listCards = new ListCardsRequest { ColumnId = workload.SampleColumn, PageSize = 20 };
         var crudPid = system.Crud.ProcessId!.Value;
-        await H2Load.RunAsync(system.Crud.GrpcAddress, GetCardPath, getCard, LoadConnections, LoadStreams, TimeSpan.FromSeconds(10), crudPid, ct);
+        await H2Load.RunAsync(system.Crud.GrpcAddress, H2Load.GetCardPath, getCard, LoadConnections, LoadStreams, TimeSpan.FromSeconds(10), crudPid, ct);
 
         var underLoad = new List<UnderLoad>();
         await using (var held = new HeldSubscriptions())
@@ -110,7 +110,7 @@ public sealed class CostCommand : AsyncCommand<CostSettings>
                 var deliveriesPerSecond = deliveries / window.Elapsed.TotalSeconds;
 
                 status.Status($"{topology}: {level:N0} held: GetCard under h2load");
-                var get = await H2Load.RunAsync(system.Crud.GrpcAddress, GetCardPath, getCard, LoadConnections, LoadStreams, TimeSpan.FromSeconds(settings.Seconds), crudPid, ct);
+                var get = await H2Load.RunAsync(system.Crud.GrpcAddress, H2Load.GetCardPath, getCard, LoadConnections, LoadStreams, TimeSpan.FromSeconds(settings.Seconds), crudPid, ct);
                 status.Status($"{topology}: {level:N0} held: ListCards under h2load");
                 var list = await H2Load.RunAsync(system.Crud.GrpcAddress, ListCardsPath, listCards, LoadConnections, LoadStreams, TimeSpan.FromSeconds(settings.Seconds), crudPid, ct);
                 await streamStop.CancelAsync();
@@ -124,17 +124,5 @@ public sealed class CostCommand : AsyncCommand<CostSettings>
             oneAtATime, steady, SteadyRate, underLoad, killed, redeployed);
     }
 
-    private static readonly string GetCardPath = $"/{Cards.Descriptor.FullName}/GetCard";
     private static readonly string ListCardsPath = $"/{Cards.Descriptor.FullName}/ListCards";
-
-    /// <summary>h2load comes from the OS packages (nghttp2-client); installed first when missing, as run.sh does for the servers.</summary>
-    private static async Task EnsureH2LoadAsync()
-    {
-        using var install = Process.Start(new ProcessStartInfo(Path.Combine(LocalServers.Repository.Root, "scripts", "ensure-os-packages"), ["nghttp2-client"]))!;
-        await install.WaitForExitAsync();
-        if (install.ExitCode != 0)
-        {
-            throw new InvalidOperationException("h2load is needed for the CRUD reads: install nghttp2-client (apt-get install nghttp2-client).");
-        }
-    }
 }

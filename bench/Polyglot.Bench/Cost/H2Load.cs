@@ -20,6 +20,19 @@ public static partial class H2Load
 {
     public const string Command = "h2load";
 
+    public static readonly string GetCardPath = $"/{Polyglot.Contracts.Boards.V1.Cards.Descriptor.FullName}/GetCard";
+
+    /// <summary>h2load comes from the OS packages (nghttp2-client); installed first when missing, as run.sh does for the servers.</summary>
+    public static async Task EnsureInstalledAsync()
+    {
+        using var install = Process.Start(new ProcessStartInfo(Path.Combine(LocalServers.Repository.Root, "scripts", "ensure-os-packages"), ["nghttp2-client"]))!;
+        await install.WaitForExitAsync();
+        if (install.ExitCode != 0)
+        {
+            throw new InvalidOperationException("h2load is needed for the CRUD reads: install nghttp2-client (apt-get install nghttp2-client).");
+        }
+    }
+
     /// <param name="method">The full method path, e.g. /polyglot.boards.v1.Cards/GetCard.</param>
     /// <param name="serverPid">The process whose CPU time the requests cost.</param>
     public static async Task<ReadLoad> RunAsync(Uri grpc, string method, IMessage request, int connections, int streams, TimeSpan duration, int serverPid, CancellationToken ct)
