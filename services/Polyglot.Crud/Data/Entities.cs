@@ -1,6 +1,16 @@
 namespace Polyglot.Crud.Data;
 
-public sealed class Board
+/// <summary>A row of one board that clients change by naming the version they read (optimistic concurrency).</summary>
+public interface IVersioned
+{
+    Guid Id { get; }
+    /// <summary>The board it belongs to — a board's own id: what its events and the read cache go by.</summary>
+    Guid BoardId { get; }
+    long Version { get; set; }
+    DateTimeOffset UpdatedAt { get; set; }
+}
+
+public sealed class Board : IVersioned
 {
     public Guid Id { get; set; }
     public required string Name { get; set; }
@@ -9,6 +19,7 @@ public sealed class Board
     public long Version { get; set; } = 1;
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+    Guid IVersioned.BoardId => Id;
 }
 
 /// <summary>An item kept in a dense 0-based order within its parent (a board's columns, a column's cards).</summary>
@@ -18,7 +29,7 @@ public interface IOrdered
     int Index { get; }
 }
 
-public sealed class Column : IOrdered
+public sealed class Column : IOrdered, IVersioned
 {
     public Guid Id { get; set; }
     public Guid BoardId { get; set; }
@@ -30,7 +41,7 @@ public sealed class Column : IOrdered
     public DateTimeOffset UpdatedAt { get; set; }
 }
 
-public sealed class Card : IOrdered
+public sealed class Card : IOrdered, IVersioned
 {
     public Guid Id { get; set; }
     public Guid BoardId { get; set; }

@@ -32,8 +32,7 @@ public sealed class BoardsService(BoardsDbContext db, ReadCache cache) : V1.Boar
         var id = validate.Id("id", request.Id);
         validate.ThrowIfInvalid();
 
-        return await cache.GetAsync<V1.Board>(id, async ct => await db.Boards.AsNoTracking().SingleOrDefaultAsync(b => b.Id == id, ct) is { } board ? (board.ToProto(), board.Id) : null, context.CancellationToken)
-            ?? throw Errors.NotFound("Board", id);
+        return await cache.GetAsync(id, ct => db.Boards.AsNoTracking().SingleOrDefaultAsync(b => b.Id == id, ct), Mapping.ToProto, context.CancellationToken);
     }
 
     public override async Task<V1.ListBoardsResponse> ListBoards(V1.ListBoardsRequest request, ServerCallContext context)
@@ -63,16 +62,11 @@ public sealed class BoardsService(BoardsDbContext db, ReadCache cache) : V1.Boar
         var description = validate.OptionalText("description", request.Description);
         validate.ThrowIfInvalid();
 
-        var board = await db.Boards.FindAsync([id], context.CancellationToken) ?? throw Errors.NotFound("Board", id);
-        Errors.ExpectVersion("Board", id, version, board.Version);
-        board.Name = name;
-        board.Description = description;
-        board.Version++;
-        board.UpdatedAt = db.Now();
-        var reply = board.ToProto();
-        db.Events.Raise(new IntegrationEvent { BoardId = reply.Id, BoardUpdated = new BoardUpdated { Board = reply } });
-        await db.SaveChangesAsync(context.CancellationToken);
-        return reply;
+        return await db.UpdateAsync(id, version, (Board board) =>
+        {
+            board.Name = name;
+            board.Description = description;
+        }, Mapping.ToProto, reply => new IntegrationEvent { BoardId = reply.Id, BoardUpdated = new BoardUpdated { Board = reply } }, context.CancellationToken);
     }
 
     public override async Task<Empty> DeleteBoard(V1.DeleteBoardRequest request, ServerCallContext context)

@@ -52,8 +52,7 @@ public sealed class CardsService(BoardsDbContext db, ReadCache cache) : V1.Cards
         var id = validate.Id("id", request.Id);
         validate.ThrowIfInvalid();
 
-        return await cache.GetAsync<V1.Card>(id, async ct => await db.CardByIdAsync(id, ct) is { } card ? (card.ToProto(), card.BoardId) : null, context.CancellationToken)
-            ?? throw Errors.NotFound("Card", id);
+        return await cache.GetAsync(id, ct => db.CardByIdAsync(id, ct), Mapping.ToProto, context.CancellationToken);
     }
 
     public override async Task<V1.ListCardsResponse> ListCards(V1.ListCardsRequest request, ServerCallContext context)
@@ -82,16 +81,11 @@ public sealed class CardsService(BoardsDbContext db, ReadCache cache) : V1.Cards
         var description = validate.OptionalText("description", request.Description);
         validate.ThrowIfInvalid();
 
-        var card = await db.Cards.FindAsync([id], context.CancellationToken) ?? throw Errors.NotFound("Card", id);
-        Errors.ExpectVersion("Card", id, version, card.Version);
-        card.Title = title;
-        card.Description = description;
-        card.Version++;
-        card.UpdatedAt = db.Now();
-        var reply = card.ToProto();
-        db.Events.Raise(new IntegrationEvent { BoardId = reply.BoardId, CardUpdated = new CardUpdated { Card = reply } });
-        await db.SaveChangesAsync(context.CancellationToken);
-        return reply;
+        return await db.UpdateAsync(id, version, (Card card) =>
+        {
+            card.Title = title;
+            card.Description = description;
+        }, Mapping.ToProto, reply => new IntegrationEvent { BoardId = reply.BoardId, CardUpdated = new CardUpdated { Card = reply } }, context.CancellationToken);
     }
 
     public override async Task<V1.Card> MoveCard(V1.MoveCardRequest request, ServerCallContext context)

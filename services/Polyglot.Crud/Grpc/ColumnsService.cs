@@ -48,8 +48,7 @@ public sealed class ColumnsService(BoardsDbContext db, ReadCache cache) : V1.Col
         var id = validate.Id("id", request.Id);
         validate.ThrowIfInvalid();
 
-        return await cache.GetAsync<V1.Column>(id, async ct => await db.Columns.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, ct) is { } column ? (column.ToProto(), column.BoardId) : null, context.CancellationToken)
-            ?? throw Errors.NotFound("Column", id);
+        return await cache.GetAsync(id, ct => db.Columns.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, ct), Mapping.ToProto, context.CancellationToken);
     }
 
     public override async Task<V1.ListColumnsResponse> ListColumns(V1.ListColumnsRequest request, ServerCallContext context)
@@ -77,15 +76,8 @@ public sealed class ColumnsService(BoardsDbContext db, ReadCache cache) : V1.Col
         var name = validate.RequiredText("name", request.Name);
         validate.ThrowIfInvalid();
 
-        var column = await db.Columns.FindAsync([id], context.CancellationToken) ?? throw Errors.NotFound("Column", id);
-        Errors.ExpectVersion("Column", id, version, column.Version);
-        column.Name = name;
-        column.Version++;
-        column.UpdatedAt = db.Now();
-        var reply = column.ToProto();
-        db.Events.Raise(new IntegrationEvent { BoardId = reply.BoardId, ColumnUpdated = new ColumnUpdated { Column = reply } });
-        await db.SaveChangesAsync(context.CancellationToken);
-        return reply;
+        return await db.UpdateAsync(id, version, (Column column) => column.Name = name,
+            Mapping.ToProto, reply => new IntegrationEvent { BoardId = reply.BoardId, ColumnUpdated = new ColumnUpdated { Column = reply } }, context.CancellationToken);
     }
 
     public override async Task<Empty> DeleteColumn(V1.DeleteColumnRequest request, ServerCallContext context)

@@ -1,0 +1,36 @@
+using Microsoft.EntityFrameworkCore;
+using Polyglot.Contracts.Events.V1;
+using Polyglot.Crud.Caching;
+using Polyglot.Crud.Data;
+
+namespace Polyglot.Crud.Grpc;
+
+/// <summary>What every service does to one row by id: read it, and change it at the version the client read.</summary>
+internal static class Rows
+{
+    /// <summary>The row as its reply, from the read cache when it may answer; NOT_FOUND when there is none.</summary>
+    public static async Task<TReply> GetAsync<TRow, TReply>(this ReadCache cache, Guid id, Func<CancellationToken, Task<TRow?>> read, Func<TRow, TReply> toReply, CancellationToken ct)
+        where TRow : class, IVersioned
+        where TReply : class =>
+        await cache.GetAsync<TReply>(id, async token => await read(token) is { } row ? (toReply(row), row.BoardId) : null, ct)
+            ?? throw Errors.NotFound(typeof(TRow).Name, id);
+
+    /// <summary>
+    /// Applies <paramref name="change"/> to the row if it is still at <paramref name="version"/>
+    /// (ABORTED if not), moves it to the next version, and saves it with its event.
+    /// </summary>
+    public static async Task<TReply> UpdateAsync<TRow, TReply>(
+        this BoardsDbContext db, Guid id, long version, Action<TRow> change, Func<TRow, TReply> toReply, Func<TReply, IntegrationEvent> updated, CancellationToken ct)
+        where TRow : class, IVersioned
+    {
+        var row = await db.Set<TRow>().FindAsync([id], ct) ?? throw Errors.NotFound(typeof(TRow).Name, id);
+        Errors.ExpectVersion(typeof(TRow).Name, id, version, row.Version);
+        change(row);
+        row.Version++;
+        row.UpdatedAt = db.Now();
+        var reply = toReply(row);
+        db.Events.Raise(updated(reply));
+        await db.SaveChangesAsync(ct);
+        return reply;
+    }
+}
