@@ -138,9 +138,16 @@ public sealed class RelayFailoverTests
             var samples = new CursorSamples();
             samples._sampling = Task.Run(async () =>
             {
-                while (!samples._stop.IsCancellationRequested)
+                while (true)
                 {
+                    // One more sample once stopped, so the last is read after the stop (a busy
+                    // thread pool can hold this loop back for seconds).
+                    var stopping = samples._stop.IsCancellationRequested;
                     samples._samples.Add(await ScalarAsync(database, """SELECT "Position" FROM "OutboxCursors" WHERE "Name" = 'published'"""));
+                    if (stopping)
+                    {
+                        return;
+                    }
                     await Task.Delay(20);
                 }
             });
