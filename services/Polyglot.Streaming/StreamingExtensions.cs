@@ -21,6 +21,7 @@ public static class StreamingExtensions
         var services = builder.Services;
         services.AddValidatedOptions<HubOptions, HubOptionsValidator>(HubOptions.Section);
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<HubMetrics>();
         services.AddSingleton<ChannelHub>();
         services.AddHealthChecks().AddCheck<HubHealthCheck>("hub");
 

@@ -1,3 +1,6 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -18,6 +21,7 @@ public sealed class ChannelHubTests
 
     private readonly FakeTimeProvider _clock = new();
     private readonly AskedEventLog _eventLog = new();
+    private readonly IMeterFactory _meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
 
     [Fact]
     public async Task BoardSubscribersGetTheirBoardOnlyAndTheFirehoseGetsEverything()
@@ -145,6 +149,46 @@ public sealed class ChannelHubTests
         var ended = await Assert.ThrowsAsync<SubscriptionEndedException>(async () => await slowEvents.MoveNextAsync());
         Assert.Equal(EndReason.SlowConsumer, ended.Reason);
         Assert.Equal(1, hub.SubscriptionCount);
+    }
+
+    [Fact]
+    public async Task TheDashboardSeesSubscriptionsDeliveriesQueuesCutOffsAndCatchUps()
+    {
+        using var subscriptions = Collect("polyglot.hub.subscriptions");
+        using var deliveries = Collect("polyglot.hub.deliveries");
+        using var cutOffs = Collect("polyglot.hub.cut_offs");
+        using var catchUps = Collect("polyglot.hub.catch_ups");
+        using var deepest = Collect("polyglot.hub.queue.deepest");
+        using var duration = new MetricCollector<double>(_meters, HubMetrics.MeterName, "polyglot.hub.delivery.duration");
+        var hub = await NewHubAsync(queueCapacity: 2, historySize: 2);
+        using var grpc = hub.Subscribe(new SubscriptionRequest(HubChannel.All, Transport: Transport.Grpc));
+        using var slow = hub.Subscribe(new SubscriptionRequest(HubChannel.All, Transport: Transport.WebSocket));
+        Assert.Equal(1, Sum(subscriptions, "transport", "grpc"));
+        Assert.Equal(1, Sum(subscriptions, "transport", "websocket"));
+
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(5));
+        await using var reader = grpc.ReadAllAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+        Publish(hub, (1, BoardA), (2, BoardA));
+        deepest.RecordObservableInstruments();
+        Assert.Equal(2, deepest.LastMeasurement!.Value); // the WebSocket subscriber reads nothing
+        Assert.True(await reader.MoveNextAsync());
+        Assert.True(await reader.MoveNextAsync()); // the first event was written: it came back for more
+        Publish(hub, (3, BoardA)); // one more than the WebSocket subscriber's queue holds
+        Assert.True(await reader.MoveNextAsync());
+
+        Assert.Equal(2, Sum(deliveries, "transport", "grpc"));
+        Assert.Equal(2, duration.GetMeasurementSnapshot().Count(m => m.Tags["transport"] as string == "grpc" && m.Value >= 0));
+        Assert.Equal(1, Sum(cutOffs, "reason", "slow_consumer"));
+        Assert.Equal(0, Sum(subscriptions, "transport", "websocket"));
+        deepest.RecordObservableInstruments();
+        Assert.Equal(0, deepest.LastMeasurement!.Value);
+
+        // The history holds the last two events (2 and 3): after 1 it replays, after 0 the log is read.
+        using var fromHistory = hub.Subscribe(new SubscriptionRequest(HubChannel.All, AfterPosition: 1, Transport: Transport.Sse));
+        using var fromLog = hub.Subscribe(new SubscriptionRequest(HubChannel.All, AfterPosition: 0, Transport: Transport.Sse));
+        Assert.Equal(1, Sum(catchUps, "source", "history"));
+        Assert.Equal(1, Sum(catchUps, "source", "event_log"));
+        Assert.Equal(2, Sum(subscriptions, "transport", "sse"));
     }
 
     [Fact]
@@ -286,6 +330,7 @@ public sealed class ChannelHubTests
             }),
             _eventLog,
             _clock,
+            new HubMetrics(_meters),
             NullLogger<ChannelHub>.Instance);
         if (open)
         {
@@ -293,6 +338,11 @@ public sealed class ChannelHubTests
         }
         return hub;
     }
+
+    private MetricCollector<long> Collect(string instrument) => new(_meters, HubMetrics.MeterName, instrument);
+
+    private static long Sum(MetricCollector<long> collector, string tag, string value) =>
+        collector.GetMeasurementSnapshot().Where(m => m.Tags[tag] as string == value).Sum(m => m.Value);
 
     private static void Publish(ChannelHub hub, params (long Position, Guid Board)[] events)
     {

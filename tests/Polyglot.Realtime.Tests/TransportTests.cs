@@ -1,7 +1,11 @@
 using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json;
+using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Realtime.Tests;
 
@@ -38,6 +42,42 @@ public abstract class TransportTests<TFixture>(TFixture fixture) where TFixture 
         }
         Assert.Equal(viaGrpc, viaWebSocket);
         Assert.Equal(viaGrpc, viaSse);
+    }
+
+    [Fact]
+    public async Task TheStreamingSidesMeterCountsEachTransportsSubscriptionsAndDeliveries()
+    {
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(15));
+        var meters = fixture.StreamingServices.GetRequiredService<IMeterFactory>();
+        using var subscriptions = new MetricCollector<long>(meters, HubMetrics.MeterName, "polyglot.hub.subscriptions");
+        using var deliveries = new MetricCollector<long>(meters, HubMetrics.MeterName, "polyglot.hub.deliveries");
+        var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Metered" });
+        var channel = $"board:{board.Id}";
+        using (var grpc = await fixture.RealtimeClient.SubscribeAsync(channel, 0, timeout.Token))
+        using (var socket = await TextStreams.ConnectWebSocketAsync(fixture.StreamingHttpAddress, $"channel={channel}&after=0", timeout.Token))
+        await using (var sse = await SseStream.OpenAsync(_http, $"channel={channel}&after=0", timeout.Token))
+        {
+            await socket.ReceiveJsonAsync(timeout.Token); // subscribed
+            await sse.ReadAsync(timeout.Token);
+            await fixture.RenameAsync(board, "Counted", 1);
+            // Two events each (created, renamed): the first counts once the transport comes back for the second.
+            await Streams.ReadEventsAsync(grpc.ResponseStream, 2, timeout.Token);
+            await socket.ReceiveJsonAsync(timeout.Token);
+            await socket.ReceiveJsonAsync(timeout.Token);
+            await sse.ReadAsync(timeout.Token);
+            await sse.ReadAsync(timeout.Token);
+            foreach (var transport in new[] { "grpc", "websocket", "sse" })
+            {
+                Assert.Equal(1, subscriptions.GetMeasurementSnapshot().Count(m => m.Value == 1 && (string?)m.Tags["transport"] == transport));
+                await Wait.UntilAsync(() => Task.FromResult(deliveries.GetMeasurementSnapshot().Any(m => (string?)m.Tags["transport"] == transport)),
+                    TimeSpan.FromSeconds(5), $"a delivery over {transport} to be counted");
+            }
+        }
+        foreach (var transport in new[] { "grpc", "websocket", "sse" })
+        {
+            await Wait.UntilAsync(() => Task.FromResult(subscriptions.GetMeasurementSnapshot().Any(m => m.Value == -1 && (string?)m.Tags["transport"] == transport)),
+                TimeSpan.FromSeconds(5), $"the {transport} subscription to be counted off once closed");
+        }
     }
 
     [Fact]

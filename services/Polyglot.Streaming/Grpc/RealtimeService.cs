@@ -30,7 +30,8 @@ public sealed class RealtimeService(ChannelHub hub) : V1.Realtime.RealtimeBase
                 channel!.Value,
                 request.HasAfterPosition ? request.AfterPosition : null,
                 request.SubscriberId.Length == 0 ? null : request.SubscriberId,
-                request.Presence));
+                request.Presence,
+                Transport.Grpc));
             await responseStream.WriteAsync(new SubscribeResponse
             {
                 Subscribed = new Subscribed { Channel = subscription.Channel.Name, Position = subscription.StartPosition, SubscriberId = subscription.SubscriberId },

@@ -13,7 +13,7 @@ internal static class HttpSubscriptions
     /// <param name="after">The resume position, from wherever the transport takes it, and that parameter's or header's name.</param>
     /// <param name="extraErrors">Transport-specific problems to report together with the query's.</param>
     public static (Subscription? Subscription, IResult? Refusal) Subscribe(
-        HttpContext context, ChannelHub hub, (string Name, string? Value) after, Dictionary<string, string[]>? extraErrors = null)
+        HttpContext context, ChannelHub hub, Transport transport, (string Name, string? Value) after, Dictionary<string, string[]>? extraErrors = null)
     {
         var query = context.Request.Query;
         var errors = SubscriptionRequest.TryParse(query["channel"], after, query["subscriber"], query["presence"], out var request);
@@ -28,7 +28,7 @@ internal static class HttpSubscriptions
         }
         try
         {
-            return (hub.Subscribe(request), null);
+            return (hub.Subscribe(request with { Transport = transport }), null);
         }
         catch (SubscriptionEndedException ex)
         {

@@ -30,13 +30,17 @@ public sealed partial class ChannelHub
     private bool _open;
     private bool _draining;
 
-    public ChannelHub(IOptions<HubOptions> options, IEventLog eventLog, TimeProvider clock, ILogger<ChannelHub> logger)
+    public ChannelHub(IOptions<HubOptions> options, IEventLog eventLog, TimeProvider clock, HubMetrics metrics, ILogger<ChannelHub> logger)
     {
         _history = new History(options.Value.HistorySize, options.Value.HistoryMaxAge, clock);
         _eventLog = eventLog;
         _queueCapacity = options.Value.SubscriberQueueCapacity;
+        Metrics = metrics;
         _logger = logger;
+        metrics.ObserveQueues(() => Subscriptions().Select(s => s.QueueDepth));
     }
+
+    internal HubMetrics Metrics { get; }
 
     /// <summary>Subscriptions held right now, on every channel.</summary>
     public int SubscriptionCount
@@ -69,6 +73,7 @@ public sealed partial class ChannelHub
         Subscription subscription;
         ChannelSubscribers subscribers;
         int count;
+        bool? fromHistory = null; // null: live only, nothing to catch up
         lock (_lock)
         {
             if (_draining)
@@ -82,20 +87,28 @@ public sealed partial class ChannelHub
                     "This server is still starting: retry in a moment, and resume after the last position you received.");
             }
             var channel = request.Channel;
-            subscription = request.AfterPosition switch
+            if (request.AfterPosition is not { } after)
             {
-                null => new Subscription(this, request, _head, catchUp: null, _queueCapacity),
-                { } after when _history.TryReplay(channel, after, out var missed) =>
-                    new Subscription(this, request, after, _ => missed.ToAsyncEnumerable(), _queueCapacity),
-                { } after =>
-                    new Subscription(this, request, after, ct => _eventLog.ReadAfterAsync(channel, after, ct), _queueCapacity),
-            };
+                subscription = new Subscription(this, request, _head, catchUp: null, _queueCapacity);
+            }
+            else
+            {
+                fromHistory = _history.TryReplay(channel, after, out var missed);
+                subscription = fromHistory == true
+                    ? new Subscription(this, request, after, _ => missed.ToAsyncEnumerable(), _queueCapacity)
+                    : new Subscription(this, request, after, ct => _eventLog.ReadAfterAsync(channel, after, ct), _queueCapacity);
+            }
             if (!_channels.TryGetValue(channel, out subscribers!))
             {
                 _channels[channel] = subscribers = new ChannelSubscribers();
             }
             subscribers.Add(subscription);
             count = subscribers.Count;
+        }
+        Metrics.Subscribed(request.Transport);
+        if (fromHistory is { } history)
+        {
+            Metrics.CaughtUp(history);
         }
         subscribers.Announce(new PresenceChange(request.Channel, subscription.SubscriberId, joined: true, count), subscription);
         return subscription;
@@ -237,7 +250,19 @@ public sealed partial class ChannelHub
                 _channels.Remove(subscription.Channel);
             }
         }
+        Metrics.Unsubscribed(subscription.Transport);
         subscribers.Announce(new PresenceChange(subscription.Channel, subscription.SubscriberId, joined: false, count), subscription);
+    }
+
+    /// <summary>Every subscription, enumerated outside the lock (those joining or leaving meanwhile may or may not be among them).</summary>
+    private IEnumerable<Subscription> Subscriptions()
+    {
+        ChannelSubscribers[] channels;
+        lock (_lock)
+        {
+            channels = [.. _channels.Values];
+        }
+        return channels.SelectMany(c => c.All);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Taking subscribers: live streams start after position {Head}")]

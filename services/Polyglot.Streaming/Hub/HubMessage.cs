@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Polyglot.Contracts.Events.V1;
 
 namespace Polyglot.Streaming.Hub;
@@ -25,6 +26,9 @@ public sealed class HubEvent(long position, HubChannel channel, IntegrationEvent
     public HubChannel Channel { get; } = channel;
 
     public IntegrationEvent Event { get; } = integrationEvent;
+
+    /// <summary>When this process received it (Stopwatch ticks): where its delivery time starts.</summary>
+    public long ReceivedAt { get; } = Stopwatch.GetTimestamp();
 
     public static HubEvent From(IntegrationEvent integrationEvent) =>
         new(integrationEvent.Position, HubChannel.ForBoard(integrationEvent.BoardId), integrationEvent);

@@ -23,6 +23,7 @@ public sealed class Subscription : IDisposable
         Channel = request.Channel;
         SubscriberId = request.SubscriberId ?? Guid.NewGuid().ToString();
         WantsPresence = request.Presence;
+        Transport = request.Transport;
         StartPosition = startPosition;
         _catchUp = catchUp;
         _live = System.Threading.Channels.Channel.CreateBounded<HubMessage>(new BoundedChannelOptions(capacity)
@@ -37,6 +38,11 @@ public sealed class Subscription : IDisposable
 
     public bool WantsPresence { get; }
 
+    public Transport Transport { get; }
+
+    /// <summary>Messages queued for it and not yet read.</summary>
+    internal int QueueDepth => _live.Reader.Count;
+
     /// <summary>The stream starts after this position: every later event of the channel follows, in order, once.</summary>
     public long StartPosition { get; }
 
@@ -45,18 +51,24 @@ public sealed class Subscription : IDisposable
     /// the catch-up already yielded is skipped when it comes live too. Presence changes come
     /// with the live ones.
     /// </summary>
+    /// <remarks>
+    /// An event counts as delivered when the reader comes back for the next message: the
+    /// transports write each one before they ask again.
+    /// </remarks>
     /// <exception cref="SubscriptionEndedException">The stream ended for one of <see cref="EndReason"/>'s reasons.</exception>
     public async IAsyncEnumerable<HubMessage> ReadAllAsync([EnumeratorCancellation] CancellationToken ct)
     {
         var last = StartPosition;
         if (_catchUp is not null)
         {
-            await foreach (var hubEvent in _catchUp(ct))
+            await using var missed = _catchUp(ct).GetAsyncEnumerator(ct);
+            while (await CatchUpNextAsync(missed))
             {
-                if (hubEvent.Position > last)
+                if (missed.Current.Position > last)
                 {
-                    last = hubEvent.Position;
-                    yield return hubEvent;
+                    last = missed.Current.Position;
+                    yield return missed.Current;
+                    _hub.Metrics.Delivered(Transport, receivedAt: null);
                 }
             }
         }
@@ -74,6 +86,7 @@ public sealed class Subscription : IDisposable
                 {
                     last = hubEvent.Position;
                     yield return hubEvent;
+                    _hub.Metrics.Delivered(Transport, hubEvent.ReceivedAt);
                 }
             }
         }
@@ -94,14 +107,29 @@ public sealed class Subscription : IDisposable
     }
 
     /// <summary>Ends the stream: the reader gets what is queued, then <paramref name="reason"/>. False when it had ended already.</summary>
-    internal bool End(Exception reason)
+    internal bool End(SubscriptionEndedException reason)
     {
         if (!_live.Writer.TryComplete(reason))
         {
             return false;
         }
+        _hub.Metrics.CutOff(reason.Reason, Transport);
         _hub.Unsubscribe(this);
         return true;
+    }
+
+    /// <summary>The catch-up's next event; a catch-up that cannot go on (history lost, log unavailable) is a cut-off.</summary>
+    private async ValueTask<bool> CatchUpNextAsync(IAsyncEnumerator<HubEvent> missed)
+    {
+        try
+        {
+            return await missed.MoveNextAsync();
+        }
+        catch (SubscriptionEndedException ex)
+        {
+            _hub.Metrics.CutOff(ex.Reason, Transport);
+            throw;
+        }
     }
 
     public void Dispose()

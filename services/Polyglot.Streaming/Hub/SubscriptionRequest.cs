@@ -4,10 +4,10 @@ namespace Polyglot.Streaming.Hub;
 
 /// <summary>
 /// What every transport asks for: a channel, optionally the position to resume after, who
-/// subscribes, and whether to see presence changes. Validated here so that the transports
+/// subscribes, and whether to see presence changes; and which transport it is. Validated here so that the transports
 /// refuse the same inputs with the same words.
 /// </summary>
-public readonly record struct SubscriptionRequest(HubChannel Channel, long? AfterPosition = null, string? SubscriberId = null, bool Presence = false)
+public readonly record struct SubscriptionRequest(HubChannel Channel, long? AfterPosition = null, string? SubscriberId = null, bool Presence = false, Transport Transport = Transport.Grpc)
 {
     public const string ChannelRule = "must be \"all\" or \"board:{board id}\"";
     public const string PositionRule = "must be a whole number, 0 or more";

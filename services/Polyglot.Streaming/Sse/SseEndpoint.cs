@@ -28,7 +28,7 @@ public static class SseEndpoint
         var after = context.Request.Headers.TryGetValue("Last-Event-ID", out var lastEventId)
             ? ("Last-Event-ID", lastEventId.FirstOrDefault())
             : ("after", context.Request.Query["after"].FirstOrDefault());
-        var (subscription, refusal) = HttpSubscriptions.Subscribe(context, hub, after);
+        var (subscription, refusal) = HttpSubscriptions.Subscribe(context, hub, Transport.Sse, after);
         if (subscription is null)
         {
             return refusal!;

@@ -25,7 +25,7 @@ public static class WebSocketEndpoint
 
     private static async Task<IResult> SubscribeAsync(HttpContext context, ChannelHub hub)
     {
-        var (subscription, refusal) = HttpSubscriptions.Subscribe(context, hub, ("after", context.Request.Query["after"]),
+        var (subscription, refusal) = HttpSubscriptions.Subscribe(context, hub, Transport.WebSocket, ("after", context.Request.Query["after"]),
             context.WebSockets.IsWebSocketRequest ? null : new() { ["upgrade"] = ["this endpoint speaks WebSocket only: send an Upgrade: websocket request"] });
         if (subscription is null)
         {
