@@ -9,7 +9,8 @@ namespace Polyglot.AppHost.Tests;
 
 /// <summary>
 /// The app host launched as a user launches it (`./run.sh`): the dashboard on its fixed port, a
-/// login with the URL it prints, every resource healthy, a clean first screen; and a promised port
+/// login with the URL it prints, every resource healthy, a clean first screen, realtime's hub
+/// metrics on its metrics page; and a promised port
 /// held by another program stops it with a message saying which. One at a time: they share the
 /// fixed ports.
 /// </summary>
@@ -18,7 +19,7 @@ public sealed class LaunchTests
     private static readonly string[] Resources = ["bus", "crud", "realtime"];
 
     [Fact]
-    public async Task TheDashboardLogsInWithThePrintedUrlAndShowsEveryResourceHealthyOnACleanScreen()
+    public async Task TheDashboardLogsInWithThePrintedUrlShowsEveryResourceHealthyOnACleanScreenAndTheHubsMetrics()
     {
         await using var appHost = AppHostProcess.Start();
         var line = await appHost.WaitForLineAsync(l => l.Contains("Login to the dashboard at "), TimeSpan.FromMinutes(2), "the dashboard's login URL");
@@ -36,6 +37,10 @@ public sealed class LaunchTests
             await Expect(state.Locator("svg.severity-icon")).ToHaveAttributeAsync("style", new System.Text.RegularExpressions.Regex("--success"), new LocatorAssertionsToHaveAttributeOptions { Timeout = 120_000 });
         }
         Assert.DoesNotContain("development certificate", await page.ContentAsync(), StringComparison.OrdinalIgnoreCase);
+
+        // The hub's meter reaches the dashboard: realtime's metrics page lists its instruments.
+        await page.GotoAsync(new Uri(new Uri(login), "/metrics/resource/realtime").ToString());
+        await Expect(page.GetByText("polyglot.hub.queue.deepest").First).ToBeVisibleAsync(new LocatorAssertionsToBeVisibleOptions { Timeout = 60_000 });
     }
 
     [Fact]
