@@ -13,12 +13,13 @@ public sealed class ServiceProcess : IAsyncDisposable
     private readonly System.Text.StringBuilder _output = new();
     private Process? _process;
 
-    /// <param name="project">The project's folder under services/, e.g. "Polyglot.Crud".</param>
-    public ServiceProcess(string project, IDictionary<string, string> environment)
+    /// <param name="project">The project's folder under <paramref name="parent"/>, e.g. "Polyglot.Crud".</param>
+    /// <param name="parent">The repository folder that holds the project.</param>
+    public ServiceProcess(string project, IDictionary<string, string> environment, string parent = "services")
     {
         // Built beside the test assemblies' configuration (Debug or Release).
         var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-        _dll = Path.Combine(Repository.Root, "services", project, "bin", configuration, "net10.0", $"{project}.dll");
+        _dll = Path.Combine(Repository.Root, parent, project, "bin", configuration, "net10.0", $"{project}.dll");
         HttpAddress = new Uri($"http://127.0.0.1:{Ports.Free()}");
         GrpcAddress = new Uri($"http://127.0.0.1:{Ports.Free()}");
         _environment = new Dictionary<string, string>(environment)

@@ -29,38 +29,60 @@ public sealed class HoldSettings : TargetSettings
     [CommandOption("--processes <P>"), Description("WebSocket client processes (default: one per 15,000 sockets; a process holds at most its open-file limit, ~19,900 at 20,000).")]
     public int? Processes { get; init; }
 
+    [CommandOption("--baseline"), Description("Then hold as many streams on bare Grpc.AspNetCore with the same stream shape (Polyglot.Bench.Baseline), and report realtime's memory per stream as a ratio of it (gRPC only).")]
+    public bool Baseline { get; init; }
+
     public override ValidationResult Validate() =>
         Subscriptions < 1 || Connections < 1 || Channels < 1 || HoldSeconds < 0 || Processes < 1
             ? ValidationResult.Error("--subscriptions, --connections, --channels and --processes must be positive, --hold 0 or more.")
             : Transport is not ("grpc" or "websocket")
                 ? ValidationResult.Error("--transport is grpc or websocket.")
-                : ValidationResult.Success();
+                : Baseline && Transport != "grpc"
+                    ? ValidationResult.Error("--baseline measures gRPC streams only.")
+                    : ValidationResult.Success();
 }
 
 /// <summary>
 /// Idle subscriptions: what holding one costs realtime. Memory figures are realtime's own
-/// (working set and GC heap, after a full collection) before and after, divided by N.
+/// (working set and GC heap, after a full collection) before and after, divided by N. With
+/// <c>--baseline</c>, the same streams then on bare Grpc.AspNetCore, so the ratio comes from one run.
 /// </summary>
 public sealed class HoldCommand : AsyncCommand<HoldSettings>
 {
     public override async Task<int> ExecuteAsync(CommandContext context, HoldSettings settings, CancellationToken ct)
     {
         var started = DateTimeOffset.UtcNow;
-        await using var target = await Target.OpenAsync(settings, ct);
-        var before = await RealtimeStats.ReadAsync(target, collect: true, ct);
         var channels = Enumerable.Range(0, settings.Channels).Select(_ => $"board:{Guid.NewGuid()}").ToArray();
+        Held realtime, baseline = default;
+        await using (var target = await Target.OpenAsync(settings, ct))
+        {
+            realtime = await HoldAsync(target, settings, channels, ct);
+        }
+        if (settings.Baseline)
+        {
+            await using var bare = await AnsiConsole.Status().StartAsync("Starting the baseline (bare Grpc.AspNetCore, Release)", _ => Target.StartBaselineAsync());
+            baseline = await HoldAsync(bare, settings, channels, ct);
+        }
 
-        var opening = Stopwatch.StartNew();
-        var subscriptions = settings.Transport == "websocket"
-            ? await OpenWebSocketsAsync(target, settings, channels, ct)
-            : await OpenGrpcStreamsAsync(target, settings, channels, ct);
-        opening.Stop();
-
-        await AnsiConsole.Status().StartAsync($"Holding for {settings.HoldSeconds} s", _ => Task.Delay(TimeSpan.FromSeconds(settings.HoldSeconds), ct));
-        var after = await RealtimeStats.ReadAsync(target, collect: true, ct);
-        var held = after.Subscriptions - before.Subscriptions;
-        await subscriptions.DisposeAsync();
-
+        var figures = new Dictionary<string, double>
+        {
+            ["subscriptionsHeld"] = realtime.Count,
+            ["openSeconds"] = realtime.OpenSeconds,
+            ["subscriptionsOpenedPerSecond"] = settings.Subscriptions / realtime.OpenSeconds,
+            ["serverWorkingSetBytesPerSubscription"] = realtime.WorkingSetBytesPerSubscription,
+            ["serverGcHeapBytesPerSubscription"] = realtime.GcHeapBytesPerSubscription,
+            ["serverWorkingSetMiBBefore"] = realtime.Before.WorkingSetBytes / 1048576.0,
+            ["serverWorkingSetMiBAfter"] = realtime.After.WorkingSetBytes / 1048576.0,
+            ["clientWorkingSetMiB"] = Environment.WorkingSet / 1048576.0,
+        };
+        if (settings.Baseline)
+        {
+            figures["baseline.subscriptionsHeld"] = baseline.Count;
+            figures["baseline.serverWorkingSetBytesPerSubscription"] = baseline.WorkingSetBytesPerSubscription;
+            figures["baseline.serverGcHeapBytesPerSubscription"] = baseline.GcHeapBytesPerSubscription;
+            figures["workingSetPerSubscriptionOverBaseline"] = realtime.WorkingSetBytesPerSubscription / baseline.WorkingSetBytesPerSubscription;
+            figures["gcHeapPerSubscriptionOverBaseline"] = realtime.GcHeapBytesPerSubscription / baseline.GcHeapBytesPerSubscription;
+        }
         await new Result(
             "hold",
             started,
@@ -73,20 +95,34 @@ public sealed class HoldCommand : AsyncCommand<HoldSettings>
                 ["connections"] = settings.Transport == "websocket" ? settings.Subscriptions : settings.Connections,
                 ["channels"] = settings.Channels,
                 ["holdSeconds"] = settings.HoldSeconds,
-                ["realtime"] = target.Bus is null ? "app host" : "started by the benchmark",
+                ["realtime"] = settings.StartRealtime ? "started by the benchmark" : "app host",
+                ["baseline"] = settings.Baseline ? "bare Grpc.AspNetCore, the same stream shape, run after realtime stopped" : "none",
             },
-            new Dictionary<string, double>
-            {
-                ["subscriptionsHeld"] = held,
-                ["openSeconds"] = opening.Elapsed.TotalSeconds,
-                ["subscriptionsOpenedPerSecond"] = settings.Subscriptions / opening.Elapsed.TotalSeconds,
-                ["serverWorkingSetBytesPerSubscription"] = (after.WorkingSetBytes - before.WorkingSetBytes) / (double)held,
-                ["serverGcHeapBytesPerSubscription"] = (after.GcHeapBytes - before.GcHeapBytes) / (double)held,
-                ["serverWorkingSetMiBBefore"] = before.WorkingSetBytes / 1048576.0,
-                ["serverWorkingSetMiBAfter"] = after.WorkingSetBytes / 1048576.0,
-                ["clientWorkingSetMiB"] = Environment.WorkingSet / 1048576.0,
-            }).SaveAndShowAsync(settings.Out);
-        return held == settings.Subscriptions ? 0 : 1;
+            figures).SaveAndShowAsync(settings.Out);
+        return realtime.Count == settings.Subscriptions && (!settings.Baseline || baseline.Count == settings.Subscriptions) ? 0 : 1;
+    }
+
+    /// <summary>Opens the subscriptions on the target, holds them, and reads its memory (after a full collection) before and after.</summary>
+    private static async Task<Held> HoldAsync(Target target, HoldSettings settings, string[] channels, CancellationToken ct)
+    {
+        var before = await RealtimeStats.ReadAsync(target, collect: true, ct);
+        var opening = Stopwatch.StartNew();
+        var subscriptions = settings.Transport == "websocket"
+            ? await OpenWebSocketsAsync(target, settings, channels, ct)
+            : await OpenGrpcStreamsAsync(target, settings, channels, ct);
+        opening.Stop();
+
+        await AnsiConsole.Status().StartAsync($"Holding for {settings.HoldSeconds} s", _ => Task.Delay(TimeSpan.FromSeconds(settings.HoldSeconds), ct));
+        var after = await RealtimeStats.ReadAsync(target, collect: true, ct);
+        await subscriptions.DisposeAsync();
+        return new Held(after.Subscriptions - before.Subscriptions, opening.Elapsed.TotalSeconds, before, after);
+    }
+
+    private readonly record struct Held(int Count, double OpenSeconds, RealtimeStats Before, RealtimeStats After)
+    {
+        public double WorkingSetBytesPerSubscription => (After.WorkingSetBytes - Before.WorkingSetBytes) / (double)Count;
+
+        public double GcHeapBytesPerSubscription => (After.GcHeapBytes - Before.GcHeapBytes) / (double)Count;
     }
 
     private static async Task<IAsyncDisposable> OpenGrpcStreamsAsync(Target target, HoldSettings settings, string[] channels, CancellationToken ct)

@@ -83,6 +83,14 @@ public sealed class Target : IAsyncDisposable
         });
     }
 
+    /// <summary>The baseline: bare Grpc.AspNetCore with realtime's stream shape (Polyglot.Bench.Baseline), a Release process of its own.</summary>
+    public static async Task<Target> StartBaselineAsync()
+    {
+        var baseline = new ServiceProcess("Polyglot.Bench.Baseline", new Dictionary<string, string>(), parent: "bench");
+        await baseline.StartAsync();
+        return new Target(baseline.HttpAddress, baseline.GrpcAddress, null, baseline);
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var started in _started)

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.FileProviders;
 using OpenTelemetry.Instrumentation.AspNetCore;
 using Polyglot.Streaming.Diagnostics;
@@ -25,17 +26,7 @@ public static class StreamingExtensions
         services.AddSingleton<ChannelHub>();
         services.AddHealthChecks().AddCheck<HubHealthCheck>("hub");
 
-        // Many streams share an HTTP/2 connection: at Kestrel's default of 100 per connection a
-        // client holding 100,000 subscriptions would open 1,000 connections. Keep-alive pings
-        // find dead peers, whose streams would otherwise be held until TCP gives up. Kestrel
-        // takes only its endpoints from configuration; its limits are bound here, over these defaults.
-        services.Configure<KestrelServerOptions>(options =>
-        {
-            options.Limits.Http2.MaxStreamsPerConnection = 1000;
-            options.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(30);
-            options.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
-        });
-        services.Configure<KestrelServerOptions>(builder.Configuration.GetSection("Kestrel"));
+        services.AddLongLivedStreamLimits(builder.Configuration);
 
         // Requests are a channel name and a few numbers: 4 KB is generous (RESOURCE_EXHAUSTED past it).
         services.AddGrpc().AddServiceOptions<RealtimeService>(options => options.MaxReceiveMessageSize = 4 * 1024);
@@ -49,6 +40,24 @@ public static class StreamingExtensions
         });
         services.AddProblemDetails();
         return builder;
+    }
+
+    /// <summary>
+    /// Kestrel for many long-lived HTTP/2 streams: at its default of 100 streams per connection a
+    /// client holding 100,000 subscriptions would open 1,000 connections. Keep-alive pings find
+    /// dead peers, whose streams would otherwise be held until TCP gives up. Kestrel takes only its
+    /// endpoints from configuration; its limits are bound here, over these defaults. (The
+    /// benchmark's bare baseline server sets the same.)
+    /// </summary>
+    public static IServiceCollection AddLongLivedStreamLimits(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<KestrelServerOptions>(options =>
+        {
+            options.Limits.Http2.MaxStreamsPerConnection = 1000;
+            options.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(30);
+            options.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
+        });
+        return services.Configure<KestrelServerOptions>(configuration.GetSection("Kestrel"));
     }
 
     /// <summary>The live page at /, the three transports, /stats, and the drain on shutdown.</summary>

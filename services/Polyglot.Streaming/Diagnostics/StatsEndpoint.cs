@@ -11,7 +11,14 @@ namespace Polyglot.Streaming.Diagnostics;
 /// </summary>
 public static class StatsEndpoint
 {
-    public static void MapStats(this WebApplication app) => app.MapGet("/stats", (bool? collect, ChannelHub hub, IHostEnvironment environment) =>
+    public static void MapStats(this WebApplication app) => app.MapStats(services =>
+    {
+        var hub = services.GetRequiredService<ChannelHub>();
+        return (hub.SubscriptionCount, hub.Head);
+    });
+
+    /// <param name="held">The subscriptions held and the head, from the app's services.</param>
+    public static void MapStats(this WebApplication app, Func<IServiceProvider, (int Subscriptions, long Head)> held) => app.MapGet("/stats", (bool? collect, IServiceProvider services, IHostEnvironment environment) =>
     {
         if (collect == true && environment.IsDevelopment())
         {
@@ -19,13 +26,14 @@ public static class StatsEndpoint
             GC.WaitForPendingFinalizers();
         }
         using var process = Process.GetCurrentProcess();
+        var (subscriptions, head) = held(services);
         return TypedResults.Ok(new Stats(
             Environment.ProcessId,
             process.WorkingSet64,
             GC.GetTotalMemory(forceFullCollection: false),
             process.TotalProcessorTime.TotalSeconds,
-            hub.SubscriptionCount,
-            hub.Head));
+            subscriptions,
+            head));
     });
 
     public sealed record Stats(int ProcessId, long WorkingSetBytes, long GcHeapBytes, double CpuSeconds, int Subscriptions, long Head);
