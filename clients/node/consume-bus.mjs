@@ -3,6 +3,7 @@
 // (contracts/README.md), decodes each event's protobuf payload, drops positions it has seen,
 // and prints one JSON line per event.
 // Usage: node consume-bus.mjs [amqp-url] [--count N]   (exits after N events when given)
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import amqp from "amqplib";
 import protobuf from "protobufjs";
@@ -13,6 +14,8 @@ const count = countAt >= 0 ? Number(args.splice(countAt, 2)[1]) : Infinity;
 const url = args[0] ?? "amqp://guest:guest@localhost:5680";
 
 const protos = fileURLToPath(new URL("../../contracts/protos", import.meta.url));
+// boards.proto's REST annotations import descriptor.proto, which protobufjs bundles but does not preload.
+protobuf.common("descriptor", createRequire(import.meta.url)("protobufjs/google/protobuf/descriptor.json").nested.google.nested.protobuf.nested);
 const root = new protobuf.Root();
 root.resolvePath = (_, target) => `${protos}/${target}`;
 await root.load("events/v1/events.proto", { keepCase: false });

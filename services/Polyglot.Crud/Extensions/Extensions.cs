@@ -28,7 +28,10 @@ internal static class Extensions
             // The largest valid request (a card with a 2000-character description, in UTF-8) is
             // under 10 KB; anything over 64 KB is refused before it is read (RESOURCE_EXHAUSTED).
             options.MaxReceiveMessageSize = 64 * 1024;
-        });
+        })
+        // The same services as REST with JSON, by the google.api.http rules in boards.proto; an
+        // error's BadRequest detail is written out as JSON, so the registry must know its type.
+        .AddJsonTranscoding(options => options.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(Google.Rpc.BadRequest.Descriptor));
         builder.Services.AddStrictGrpcRequests();
         builder.Services.AddGrpcReflection();
         // grpc.health.v1 reports the same checks as /health: the database, and the bus or the hub.

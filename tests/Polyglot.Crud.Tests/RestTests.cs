@@ -1,0 +1,90 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Grpc.Core;
+using Microsoft.EntityFrameworkCore;
+
+namespace Polyglot.Crud.Tests;
+
+/// <summary>
+/// The same API as REST with JSON on crud's HTTP/1.1 endpoint (gRPC JSON transcoding by the
+/// google.api.http rules in boards.proto): every route, and errors as google.rpc.Status JSON with
+/// the same BadRequest details and the HTTP status their code maps to.
+/// </summary>
+public sealed class RestTests(SqliteCrudFixture fixture) : IClassFixture<SqliteCrudFixture>
+{
+    private readonly HttpClient _http = new() { BaseAddress = fixture.Host.HttpAddress };
+
+    [Fact]
+    public async Task EveryRouteFromCreateToDeleteAnswersInProto3Json()
+    {
+        var board = await SendAsync(HttpMethod.Post, "/v1/boards", new { name = "Over REST" });
+        var boardId = board.GetProperty("id").GetString();
+        Assert.Equal(1, board.GetProperty("version").GetInt64());
+        Assert.Equal("Over REST", (await SendAsync(HttpMethod.Get, $"/v1/boards/{boardId}")).GetProperty("name").GetString());
+        Assert.Contains((await SendAsync(HttpMethod.Get, "/v1/boards?pageSize=100")).GetProperty("boards").EnumerateArray(), b => b.GetProperty("id").GetString() == boardId);
+        board = await SendAsync(HttpMethod.Patch, $"/v1/boards/{boardId}", new { version = 1, name = "Renamed", description = "over REST" });
+        Assert.Equal(2, board.GetProperty("version").GetInt64());
+
+        var column = await SendAsync(HttpMethod.Post, $"/v1/boards/{boardId}/columns", new { name = "To do" });
+        var columnId = column.GetProperty("id").GetString();
+        var other = (await SendAsync(HttpMethod.Post, $"/v1/boards/{boardId}/columns", new { name = "Done" })).GetProperty("id").GetString();
+        Assert.Equal(boardId, (await SendAsync(HttpMethod.Get, $"/v1/columns/{columnId}")).GetProperty("boardId").GetString());
+        Assert.Equal(2, (await SendAsync(HttpMethod.Get, $"/v1/boards/{boardId}/columns")).GetProperty("columns").GetArrayLength());
+        Assert.Equal("Doing", (await SendAsync(HttpMethod.Patch, $"/v1/columns/{columnId}", new { version = 1, name = "Doing" })).GetProperty("name").GetString());
+
+        var card = await SendAsync(HttpMethod.Post, $"/v1/columns/{columnId}/cards", new { title = "Ship it" });
+        var cardId = card.GetProperty("id").GetString();
+        Assert.Equal("Ship it", (await SendAsync(HttpMethod.Get, $"/v1/cards/{cardId}")).GetProperty("title").GetString());
+        Assert.Equal(1, (await SendAsync(HttpMethod.Get, $"/v1/columns/{columnId}/cards")).GetProperty("cards").GetArrayLength());
+        Assert.Equal(2, (await SendAsync(HttpMethod.Patch, $"/v1/cards/{cardId}", new { version = 1, title = "Shipped" })).GetProperty("version").GetInt64());
+        var moved = await SendAsync(HttpMethod.Post, $"/v1/cards/{cardId}:move", new { version = 2, columnId = other, index = 0 });
+        Assert.Equal(other, moved.GetProperty("columnId").GetString());
+
+        await SendAsync(HttpMethod.Delete, $"/v1/cards/{cardId}?version=3");
+        await SendAsync(HttpMethod.Delete, $"/v1/columns/{columnId}?version=2");
+        await SendAsync(HttpMethod.Delete, $"/v1/boards/{boardId}?version=2");
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/v1/boards/{boardId}")).StatusCode);
+        Assert.Empty(await fixture.QueryAsync(db => db.Cards.Where(c => c.Id == Guid.Parse(cardId!)).ToListAsync()));
+    }
+
+    [Fact]
+    public async Task ErrorsAreGoogleRpcStatusJsonWithTheSameDetailsAndNothingIsWritten()
+    {
+        var boards = await fixture.QueryAsync(db => db.Boards.CountAsync());
+        var (status, error) = await ErrorAsync(HttpMethod.Post, "/v1/boards", new { name = "", description = new string('x', 2001) });
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal((int)StatusCode.InvalidArgument, error.GetProperty("code").GetInt32());
+        var detail = Assert.Single(error.GetProperty("details").EnumerateArray());
+        Assert.Equal("type.googleapis.com/google.rpc.BadRequest", detail.GetProperty("@type").GetString());
+        Assert.Equal(["name", "description"], detail.GetProperty("fieldViolations").EnumerateArray().Select(v => v.GetProperty("field").GetString()));
+        Assert.Equal(boards, await fixture.QueryAsync(db => db.Boards.CountAsync()));
+
+        (status, error) = await ErrorAsync(HttpMethod.Get, $"/v1/cards/{Guid.NewGuid()}");
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.Equal((int)StatusCode.NotFound, error.GetProperty("code").GetInt32());
+
+        var board = await SendAsync(HttpMethod.Post, "/v1/boards", new { name = "Stale" });
+        (status, error) = await ErrorAsync(HttpMethod.Patch, $"/v1/boards/{board.GetProperty("id").GetString()}", new { version = 7, name = "Too late" });
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        Assert.Equal((int)StatusCode.Aborted, error.GetProperty("code").GetInt32());
+        Assert.Contains("not 7", error.GetProperty("message").GetString());
+    }
+
+    private async Task<JsonElement> SendAsync(HttpMethod method, string path, object? body = null)
+    {
+        using var response = await _http.SendAsync(Request(method, path, body));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{method} {path}: {(int)response.StatusCode} {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    private async Task<(HttpStatusCode Status, JsonElement Error)> ErrorAsync(HttpMethod method, string path, object? body = null)
+    {
+        using var response = await _http.SendAsync(Request(method, path, body));
+        return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
+    }
+
+    private static HttpRequestMessage Request(HttpMethod method, string path, object? body) =>
+        new(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+}
