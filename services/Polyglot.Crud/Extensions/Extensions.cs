@@ -5,6 +5,8 @@ using Polyglot.Contracts.Settings;
 using Polyglot.Crud.Data;
 using Polyglot.Crud.Grpc;
 using Polyglot.Crud.Outbox;
+using Scalar.AspNetCore;
+using V1 = Polyglot.Contracts.Boards.V1;
 using Polyglot.Crud.Caching;
 using Polyglot.Streaming;
 using Polyglot.Streaming.Hub;
@@ -32,6 +34,8 @@ internal static class Extensions
         // The same services as REST with JSON, by the google.api.http rules in boards.proto; an
         // error's BadRequest detail is written out as JSON, so the registry must know its type.
         .AddJsonTranscoding(options => options.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(Google.Rpc.BadRequest.Descriptor));
+        builder.Services.AddOpenApi(options => options.AddDocumentTransformer(
+            new RestApiDocument(V1.Boards.Descriptor, V1.Columns.Descriptor, V1.Cards.Descriptor)));
         builder.Services.AddStrictGrpcRequests();
         builder.Services.AddGrpcReflection();
         // grpc.health.v1 reports the same checks as /health: the database, and the bus or the hub.
@@ -129,6 +133,9 @@ internal static class Extensions
         app.MapGrpcService<EventLogService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
+        // The REST API's OpenAPI document (/openapi/v1.json) and a page to read and try it (/scalar).
+        app.MapOpenApi();
+        app.MapScalarApiReference();
     }
 
     /// <summary>

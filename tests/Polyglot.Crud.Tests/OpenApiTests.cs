@@ -1,0 +1,72 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Polyglot.Crud.Tests;
+
+/// <summary>
+/// crud's OpenAPI document (/openapi/v1.json), built from the google.api.http rules, lists every
+/// REST route, and each one it lists answers from the API; the Scalar page (/scalar) shows it in a
+/// real browser, from crud alone.
+/// </summary>
+public sealed class OpenApiTests(SqliteCrudFixture fixture) : IClassFixture<SqliteCrudFixture>
+{
+    private readonly HttpClient _http = new() { BaseAddress = fixture.Host.HttpAddress };
+
+    [Fact]
+    public async Task EveryOperationInTheDocumentIsARouteTheApiAnswers()
+    {
+        var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Documented" });
+        var column = await fixture.Columns.CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = "To do" });
+        var card = await fixture.Cards.CreateCardAsync(new CreateCardRequest { ColumnId = column.Id, Title = "Read the docs" });
+        var document = await _http.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+
+        var operations = document.GetProperty("paths").EnumerateObject()
+            .SelectMany(path => path.Value.EnumerateObject().Select(operation => (Path: path.Name, Method: operation.Name, Operation: operation.Value)))
+            .ToList();
+        // Every method of Boards, Columns and Cards has a rule: 5 + 5 + 6.
+        Assert.Equal(16, operations.Count);
+        foreach (var (path, method, operation) in operations)
+        {
+            var url = path
+                .Replace("/v1/boards/{id}", $"/v1/boards/{board.Id}")
+                .Replace("/v1/columns/{id}", $"/v1/columns/{column.Id}")
+                .Replace("/v1/cards/{id}", $"/v1/cards/{card.Id}")
+                .Replace("{board_id}", board.Id)
+                .Replace("{column_id}", column.Id);
+            Assert.DoesNotContain("{", url);
+            // An empty body or no version is a request the API itself refuses, naming the fields:
+            // the route reached the service. Reads of what exists succeed.
+            using var request = new HttpRequestMessage(new HttpMethod(method.ToUpperInvariant()), url)
+            {
+                Content = operation.TryGetProperty("requestBody", out _) ? JsonContent.Create(new { }) : null,
+            };
+            using var response = await _http.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+            if (method == "get")
+            {
+                Assert.True(response.StatusCode == HttpStatusCode.OK, $"{method} {url}: {(int)response.StatusCode} {body}");
+            }
+            else
+            {
+                Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{method} {url}: {(int)response.StatusCode} {body}");
+                Assert.Equal((int)global::Grpc.Core.StatusCode.InvalidArgument, JsonDocument.Parse(body).RootElement.GetProperty("code").GetInt32());
+            }
+        }
+    }
+
+    [Fact]
+    public async Task TheScalarPageShowsTheApiInABrowser()
+    {
+        await using var chromium = await HeadlessChromium.LaunchAsync();
+        var page = await chromium.Browser.NewPageAsync();
+        await page.GotoAsync(new Uri(fixture.Host.HttpAddress, "/scalar").ToString());
+        await Expect(page.GetByText("Polyglot crud").First).ToBeVisibleAsync(new LocatorAssertionsToBeVisibleOptions { Timeout = 30_000 });
+        // The first group (Boards) opens with its operations; the others are listed.
+        await Expect(page.GetByText("CreateBoard").First).ToBeVisibleAsync(new LocatorAssertionsToBeVisibleOptions { Timeout = 30_000 });
+        await Expect(page.GetByText("Cards").First).ToBeVisibleAsync();
+    }
+}
