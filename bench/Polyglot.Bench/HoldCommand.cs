@@ -29,6 +29,9 @@ public sealed class HoldSettings : TargetSettings
     [CommandOption("--processes <P>"), Description("WebSocket client processes (default: one per 15,000 sockets; a process holds at most its open-file limit, ~19,900 at 20,000).")]
     public int? Processes { get; init; }
 
+    [CommandOption("--checkpoints <N,N>"), Description("gRPC: counts at which opening pauses to read realtime's memory per subscription so far, e.g. 100000,500000.")]
+    public string Checkpoints { get; init; } = "";
+
     [CommandOption("--baseline"), Description("Then hold as many streams on bare Grpc.AspNetCore with the same stream shape (Polyglot.Bench.Baseline), and report realtime's memory per stream as a ratio of it (gRPC only).")]
     public bool Baseline { get; init; }
 
@@ -37,9 +40,14 @@ public sealed class HoldSettings : TargetSettings
             ? ValidationResult.Error("--subscriptions, --connections, --channels and --processes must be positive, --hold 0 or more.")
             : Transport is not ("grpc" or "websocket")
                 ? ValidationResult.Error("--transport is grpc or websocket.")
-                : Baseline && Transport != "grpc"
-                    ? ValidationResult.Error("--baseline measures gRPC streams only.")
-                    : ValidationResult.Success();
+                : (Baseline || CheckpointCounts.Count > 0) && Transport != "grpc"
+                    ? ValidationResult.Error("--baseline and --checkpoints measure gRPC streams only.")
+                    : CheckpointCounts.Any(c => c < 1 || c >= Subscriptions)
+                        ? ValidationResult.Error("--checkpoints are counts between 1 and --subscriptions.")
+                        : ValidationResult.Success();
+
+    public IReadOnlyList<int> CheckpointCounts =>
+        [.. Checkpoints.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(c => int.Parse(c, System.Globalization.CultureInfo.InvariantCulture)).Order()];
 }
 
 /// <summary>
@@ -53,7 +61,7 @@ public sealed class HoldCommand : AsyncCommand<HoldSettings>
     {
         var started = DateTimeOffset.UtcNow;
         var channels = Enumerable.Range(0, settings.Channels).Select(_ => $"board:{Guid.NewGuid()}").ToArray();
-        Held realtime, baseline = default;
+        Held realtime, baseline = null!;
         await using (var target = await Target.OpenAsync(settings, ct))
         {
             realtime = await HoldAsync(target, settings, channels, ct);
@@ -75,6 +83,18 @@ public sealed class HoldCommand : AsyncCommand<HoldSettings>
             ["serverWorkingSetMiBAfter"] = realtime.After.WorkingSetBytes / 1048576.0,
             ["clientWorkingSetMiB"] = Environment.WorkingSet / 1048576.0,
         };
+        foreach (var checkpoint in realtime.Checkpoints)
+        {
+            figures[$"at{checkpoint.Count}.openSeconds"] = checkpoint.OpenSeconds;
+            figures[$"at{checkpoint.Count}.serverWorkingSetBytesPerSubscription"] = checkpoint.WorkingSetBytesPerSubscription;
+            figures[$"at{checkpoint.Count}.serverGcHeapBytesPerSubscription"] = checkpoint.GcHeapBytesPerSubscription;
+        }
+        if (realtime.WhileHeld.Count > 1)
+        {
+            figures["heldWorkingSetMiBFirst"] = realtime.WhileHeld[0].WorkingSetBytes / 1048576.0;
+            figures["heldWorkingSetMiBMax"] = realtime.WhileHeld.Max(s => s.WorkingSetBytes) / 1048576.0;
+            figures["heldWorkingSetMiBLast"] = realtime.WhileHeld[^1].WorkingSetBytes / 1048576.0;
+        }
         if (settings.Baseline)
         {
             figures["baseline.subscriptionsHeld"] = baseline.Count;
@@ -106,26 +126,47 @@ public sealed class HoldCommand : AsyncCommand<HoldSettings>
     private static async Task<Held> HoldAsync(Target target, HoldSettings settings, string[] channels, CancellationToken ct)
     {
         var before = await RealtimeStats.ReadAsync(target, collect: true, ct);
+        var checkpoints = new List<Held>();
         var opening = Stopwatch.StartNew();
         var subscriptions = settings.Transport == "websocket"
             ? await OpenWebSocketsAsync(target, settings, channels, ct)
-            : await OpenGrpcStreamsAsync(target, settings, channels, ct);
+            : await OpenGrpcStreamsAsync(target, settings, channels, async opened =>
+            {
+                opening.Stop(); // a full collection on a large heap is not opening time
+                var now = await RealtimeStats.ReadAsync(target, collect: true, ct);
+                checkpoints.Add(new Held(now.Subscriptions - before.Subscriptions, opening.Elapsed.TotalSeconds, before, now, []));
+                opening.Start();
+            }, ct);
         opening.Stop();
 
-        await AnsiConsole.Status().StartAsync($"Holding for {settings.HoldSeconds} s", _ => Task.Delay(TimeSpan.FromSeconds(settings.HoldSeconds), ct));
+        // Sampled while held (no forced collection): memory must stay flat.
+        var samples = new List<RealtimeStats>();
+        await AnsiConsole.Status().StartAsync($"Holding for {settings.HoldSeconds} s", async _ =>
+        {
+            var until = Stopwatch.StartNew();
+            do
+            {
+                samples.Add(await RealtimeStats.ReadAsync(target, collect: false, ct));
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, Math.Max(0, settings.HoldSeconds - until.Elapsed.TotalSeconds))), ct);
+            }
+            while (until.Elapsed.TotalSeconds < settings.HoldSeconds);
+        });
         var after = await RealtimeStats.ReadAsync(target, collect: true, ct);
         await subscriptions.DisposeAsync();
-        return new Held(after.Subscriptions - before.Subscriptions, opening.Elapsed.TotalSeconds, before, after);
+        return new Held(after.Subscriptions - before.Subscriptions, opening.Elapsed.TotalSeconds, before, after, samples) { Checkpoints = checkpoints };
     }
 
-    private readonly record struct Held(int Count, double OpenSeconds, RealtimeStats Before, RealtimeStats After)
+    private sealed record Held(int Count, double OpenSeconds, RealtimeStats Before, RealtimeStats After, IReadOnlyList<RealtimeStats> WhileHeld)
     {
+        public IReadOnlyList<Held> Checkpoints { get; init; } = [];
+
         public double WorkingSetBytesPerSubscription => (After.WorkingSetBytes - Before.WorkingSetBytes) / (double)Count;
 
         public double GcHeapBytesPerSubscription => (After.GcHeapBytes - Before.GcHeapBytes) / (double)Count;
     }
 
-    private static async Task<IAsyncDisposable> OpenGrpcStreamsAsync(Target target, HoldSettings settings, string[] channels, CancellationToken ct)
+    /// <param name="atCheckpoint">Called with opening paused at each of the settings' checkpoint counts.</param>
+    private static async Task<IAsyncDisposable> OpenGrpcStreamsAsync(Target target, HoldSettings settings, string[] channels, Func<int, Task> atCheckpoint, CancellationToken ct)
     {
         var connections = Connections.Open(target.RealtimeGrpc, settings.Connections);
         var clients = connections.Select(c => new RealtimeClient(c)).ToArray();
@@ -135,7 +176,18 @@ public sealed class HoldCommand : AsyncCommand<HoldSettings>
             var task = progress.AddTask($"Opening {settings.Subscriptions:N0} gRPC streams over {settings.Connections} connections", maxValue: settings.Subscriptions);
             // A bounded number in flight: opening 100,000 at once would only queue in the client.
             using var gate = new SemaphoreSlim(1000);
-            await Task.WhenAll(Enumerable.Range(0, settings.Subscriptions).Select(async i =>
+            var from = 0;
+            foreach (var to in settings.CheckpointCounts.Append(settings.Subscriptions))
+            {
+                await Task.WhenAll(Enumerable.Range(from, to - from).Select(OpenAsync));
+                if (to < settings.Subscriptions)
+                {
+                    await atCheckpoint(to);
+                }
+                from = to;
+            }
+
+            async Task OpenAsync(int i)
             {
                 await gate.WaitAsync(ct);
                 try
@@ -155,7 +207,7 @@ public sealed class HoldCommand : AsyncCommand<HoldSettings>
                 {
                     gate.Release();
                 }
-            }));
+            }
         });
         return new Closing(() =>
         {
