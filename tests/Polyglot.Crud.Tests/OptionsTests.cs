@@ -1,8 +1,13 @@
+using Polyglot.Crud.Caching;
+using Polyglot.Crud.Data;
 using Polyglot.Crud.Outbox;
 
 namespace Polyglot.Crud.Tests;
 
-/// <summary>The generated validators still hold the annotated limits (they replaced reflection-based validation).</summary>
+/// <summary>
+/// The generated validators still hold the annotated limits (they replaced reflection-based
+/// validation), and every setting is on docs/settings.md.
+/// </summary>
 public sealed class OptionsTests
 {
     [Fact]
@@ -16,4 +21,10 @@ public sealed class OptionsTests
         Assert.Contains(nameof(OutboxOptions.BatchSize), refused.FailureMessage);
         Assert.Contains(nameof(OutboxOptions.Retention), refused.FailureMessage);
     }
+
+    [Theory]
+    [InlineData(typeof(OutboxOptions), OutboxOptions.Section)]
+    [InlineData(typeof(ReadCacheOptions), ReadCacheOptions.Section)]
+    [InlineData(typeof(DatabaseOptions), DatabaseOptions.Section)]
+    public void EverySettingIsOnTheSettingsPage(Type options, string section) => Assert.Empty(SettingsPage.Undocumented(options, section));
 }

@@ -1,8 +1,12 @@
+using Polyglot.Realtime.Bus;
 using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Realtime.Tests;
 
-/// <summary>The generated validators still hold the annotated limits (they replaced reflection-based validation).</summary>
+/// <summary>
+/// The generated validators still hold the annotated limits (they replaced reflection-based
+/// validation), and every setting is on docs/settings.md.
+/// </summary>
 public sealed class OptionsTests
 {
     [Fact]
@@ -16,4 +20,9 @@ public sealed class OptionsTests
         Assert.Contains(nameof(HubOptions.SubscriberQueueCapacity), refused.FailureMessage);
         Assert.Contains(nameof(HubOptions.HistoryMaxAge), refused.FailureMessage);
     }
+
+    [Theory]
+    [InlineData(typeof(HubOptions), HubOptions.Section)]
+    [InlineData(typeof(BusOptions), BusOptions.Section)]
+    public void EverySettingIsOnTheSettingsPage(Type options, string section) => Assert.Empty(SettingsPage.Undocumented(options, section));
 }
