@@ -10,12 +10,9 @@ public sealed class BackfillTests(SmallPagesSplitFixture fixture) : IClassFixtur
     {
         const int Missed = 5 * SmallPagesSplitFixture.PageCap + 1;
         using var timeout = TestTimeout.After(TimeSpan.FromSeconds(60));
-        var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Paged backfill" });
-        long last;
-        using (var first = await fixture.RealtimeClient.SubscribeAsync($"board:{board.Id}", 0, timeout.Token))
-        {
-            last = (await Streams.ReadEventsAsync(first.ResponseStream, 1, timeout.Token))[0].Position;
-        }
+        var first = await fixture.ObserveNewBoardAsync("Paged backfill", timeout.Token);
+        first.Dispose(); // unsubscribed before the restart
+        var (board, last) = (first.Board, first.Created);
 
         await fixture.RestartStreamingAsync(meanwhile: async () =>
         {

@@ -14,18 +14,15 @@ public abstract class ResumeTests<TFixture>(TFixture fixture) where TFixture : T
     public async Task AResumedSubscriberGetsWhatItMissedFromHistoryThenLiveEvents()
     {
         using var timeout = TestTimeout.After(TimeSpan.FromSeconds(15));
-        var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Resume" });
-        var channel = $"board:{board.Id}";
         // The first subscriber stays on as an observer: once it has seen the missed events,
         // realtime holds them, and the resumed one must get them from history.
-        using var first = await fixture.RealtimeClient.SubscribeAsync(channel, 0, timeout.Token);
-        var last = (await Streams.ReadEventsAsync(first.ResponseStream, 1, timeout.Token))[0].Position;
+        using var first = await fixture.ObserveNewBoardAsync("Resume", timeout.Token);
 
-        await fixture.RenameAsync(board, "Missed 1", 1);
-        await fixture.RenameAsync(board, "Missed 2", 2);
-        await Streams.ReadEventsAsync(first.ResponseStream, 2, timeout.Token);
-        using var resumed = await fixture.RealtimeClient.SubscribeAsync(channel, last, timeout.Token);
-        await fixture.RenameAsync(board, "Live", 3);
+        await fixture.RenameAsync(first.Board, "Missed 1", 1);
+        await fixture.RenameAsync(first.Board, "Missed 2", 2);
+        await Streams.ReadEventsAsync(first.Observer.ResponseStream, 2, timeout.Token);
+        using var resumed = await fixture.RealtimeClient.SubscribeAsync(first.Channel, first.Created, timeout.Token);
+        await fixture.RenameAsync(first.Board, "Live", 3);
 
         var events = await Streams.ReadEventsAsync(resumed.ResponseStream, 3, timeout.Token);
         Assert.Equal(["Missed 1", "Missed 2", "Live"], events.Select(e => e.BoardUpdated.Board.Name));
@@ -36,12 +33,9 @@ public abstract class ResumeTests<TFixture>(TFixture fixture) where TFixture : T
     public async Task AfterTheStreamingSideRestartsMissedEventsAreBackfilledFromCrudsLogExactlyOnce()
     {
         using var timeout = TestTimeout.After(TimeSpan.FromSeconds(60));
-        var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Restart" });
-        long last;
-        using (var first = await fixture.RealtimeClient.SubscribeAsync($"board:{board.Id}", 0, timeout.Token))
-        {
-            last = (await Streams.ReadEventsAsync(first.ResponseStream, 1, timeout.Token))[0].Position;
-        }
+        var first = await fixture.ObserveNewBoardAsync("Restart", timeout.Token);
+        first.Dispose(); // unsubscribed before the restart
+        var (board, last) = (first.Board, first.Created);
 
         await fixture.RestartStreamingAsync(meanwhile: async () =>
         {

@@ -37,6 +37,14 @@ public abstract class TopologyFixture : IAsyncLifetime
     /// <summary>Settings crud gets in this topology.</summary>
     protected abstract IEnumerable<KeyValuePair<string, string?>> CrudSettings { get; }
 
+    /// <summary>A new board, and a gRPC subscriber to it that has read the board's creation: the position a resume starts after.</summary>
+    public async Task<ObservedBoard> ObserveNewBoardAsync(string name, CancellationToken ct)
+    {
+        var board = await Boards.CreateBoardAsync(new CreateBoardRequest { Name = name }, cancellationToken: ct);
+        var observer = await RealtimeClient.SubscribeAsync(ObservedBoard.ChannelOf(board), 0, ct);
+        return new ObservedBoard(board, observer, (await Streams.ReadEventsAsync(observer.ResponseStream, 1, ct))[0].Position);
+    }
+
     public async Task RenameAsync(Board board, string name, long version) =>
         await Boards.UpdateBoardAsync(new UpdateBoardRequest { Id = board.Id, Version = version, Name = name });
 

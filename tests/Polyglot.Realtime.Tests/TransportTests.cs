@@ -84,14 +84,12 @@ public abstract class TransportTests<TFixture>(TFixture fixture) where TFixture 
     public async Task AnSseClientResumesWithLastEventIdAndAWebSocketWithAfter()
     {
         using var timeout = TestTimeout.After(TimeSpan.FromSeconds(15));
-        var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Resume over text" });
-        var channel = $"board:{board.Id}";
         // A gRPC observer shows when realtime has the events, so the text clients below really
         // resume from history rather than happen to catch the rename live.
-        using var observer = await fixture.RealtimeClient.SubscribeAsync(channel, 0, timeout.Token);
-        var created = (await Streams.ReadEventsAsync(observer.ResponseStream, 1, timeout.Token))[0].Position;
+        using var observed = await fixture.ObserveNewBoardAsync("Resume over text", timeout.Token);
+        var (board, channel, created) = (observed.Board, observed.Channel, observed.Created);
         await fixture.RenameAsync(board, "Missed", 1);
-        await Streams.ReadEventsAsync(observer.ResponseStream, 1, timeout.Token);
+        await Streams.ReadEventsAsync(observed.Observer.ResponseStream, 1, timeout.Token);
 
         await using var sse = await SseStream.OpenAsync(_http, $"channel={channel}", timeout.Token, lastEventId: created.ToString());
         using var socket = await TextStreams.ConnectWebSocketAsync(fixture.StreamingHttpAddress, $"channel={channel}&after={created}", timeout.Token);
