@@ -38,17 +38,12 @@ public sealed class IntegrationEvents(BoardsDbContext db)
     /// <summary>Queues an event for the next save; it commits with the change or not at all.</summary>
     public void Raise(IntegrationEvent integrationEvent) => Raised.Add(integrationEvent);
 
-    /// <summary>This lease's events: a pooled context is rented again and again, and a request's events must not outlive it.</summary>
+    /// <summary>This lease's events.</summary>
     private List<IntegrationEvent> Raised
     {
         get
         {
-            if (db.ContextId.Lease != _lease)
-            {
-                _raised.Clear();
-                _appendedBoards.Clear();
-                _lease = db.ContextId.Lease;
-            }
+            ForgetEarlierLeases();
             return _raised;
         }
     }
@@ -59,7 +54,7 @@ public sealed class IntegrationEvents(BoardsDbContext db)
     /// </summary>
     public IReadOnlyCollection<Guid> TakeCommittedBoards()
     {
-        _ = Raised; // a new lease starts empty
+        ForgetEarlierLeases();
         if (_appendedBoards.Count == 0)
         {
             return [];
@@ -67,6 +62,17 @@ public sealed class IntegrationEvents(BoardsDbContext db)
         Guid[] boards = [.. _appendedBoards];
         _appendedBoards.Clear();
         return boards;
+    }
+
+    /// <summary>A pooled context is rented again and again: what a request raised or appended must not outlive its lease.</summary>
+    private void ForgetEarlierLeases()
+    {
+        if (db.ContextId.Lease != _lease)
+        {
+            _raised.Clear();
+            _appendedBoards.Clear();
+            _lease = db.ContextId.Lease;
+        }
     }
 
     /// <summary>
