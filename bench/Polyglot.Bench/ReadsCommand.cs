@@ -9,7 +9,7 @@ using Spectre.Console.Cli;
 
 namespace Polyglot.Bench;
 
-public sealed class ReadsSettings : CommandSettings
+public sealed class ReadsSettings : ResultSettings
 {
     [CommandOption("--warmup <S>"), Description("Seconds of the same load before measuring: under load the JIT tiers methods up for about a minute.")]
     public int Warmup { get; init; } = 30;
@@ -22,9 +22,6 @@ public sealed class ReadsSettings : CommandSettings
 
     [CommandOption("--streams <N>"), Description("h2load's concurrent streams per connection.")]
     public int Streams { get; init; } = 32;
-
-    [CommandOption("--out <DIR>"), Description("Where results go, as JSON and Markdown.")]
-    public string Out { get; init; } = "bench/results";
 
     public override ValidationResult Validate() =>
         Seconds < 1 || Warmup < 0 || Connections < 1 || Streams < 1 ? ValidationResult.Error("--seconds, --connections and --streams must be positive.") : ValidationResult.Success();

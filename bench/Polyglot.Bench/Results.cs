@@ -1,9 +1,18 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.ComponentModel;
 using Spectre.Console;
+using Spectre.Console.Cli;
 
 namespace Polyglot.Bench;
+
+/// <summary>Every command's <c>--out</c>: where its results go.</summary>
+public class ResultSettings : CommandSettings
+{
+    [CommandOption("--out <DIR>"), Description("Where results go: JSON and Markdown (and SVG charts, for cost).")]
+    public string Out { get; init; } = "bench/results";
+}
 
 /// <summary>
 /// One run's outcome: the scenario, its parameters and figures (stable names: scripts read

@@ -8,7 +8,7 @@ using Spectre.Console.Cli;
 namespace Polyglot.Bench;
 
 /// <summary>Where the services are: by default the app host's fixed ports (./run.sh).</summary>
-public class TargetSettings : CommandSettings
+public class TargetSettings : ResultSettings
 {
     [CommandOption("--realtime-http <URL>"), Description("realtime's HTTP endpoint (health, /stats).")]
     public string RealtimeHttp { get; init; } = "http://localhost:5200";
@@ -23,9 +23,6 @@ public class TargetSettings : CommandSettings
         "Measure a realtime of the benchmark's own instead of the app host's: a Release build as its own process, on a private " +
         "RabbitMQ node, fed events straight from the bus as crud's relay would (crud runs beside it with its relay off, for its event log's head).")]
     public bool StartRealtime { get; init; }
-
-    [CommandOption("--out <DIR>"), Description("Where results go, as JSON and Markdown.")]
-    public string Out { get; init; } = "bench/results";
 }
 
 /// <summary>The realtime under test: the app host's, or one the benchmark started (and stops).</summary>

@@ -10,7 +10,7 @@ using Spectre.Console.Cli;
 
 namespace Polyglot.Bench;
 
-public sealed class WritesSettings : CommandSettings
+public sealed class WritesSettings : ResultSettings
 {
     [CommandOption("--provider <PROVIDER>"), Description("Sqlite or Postgres.")]
     public DatabaseProvider Provider { get; init; } = DatabaseProvider.Sqlite;
@@ -20,9 +20,6 @@ public sealed class WritesSettings : CommandSettings
 
     [CommandOption("--seconds <S>"), Description("How long to write, after 5 s of warm-up.")]
     public int Seconds { get; init; } = 10;
-
-    [CommandOption("--out <DIR>"), Description("Where results go, as JSON and Markdown.")]
-    public string Out { get; init; } = "bench/results";
 
     public override ValidationResult Validate() =>
         Concurrency < 1 || Seconds < 1 ? ValidationResult.Error("--concurrency and --seconds must be positive.") : ValidationResult.Success();

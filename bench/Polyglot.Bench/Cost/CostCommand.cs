@@ -8,7 +8,7 @@ using Spectre.Console.Cli;
 
 namespace Polyglot.Bench.Cost;
 
-public sealed class CostSettings : CommandSettings
+public sealed class CostSettings : ResultSettings
 {
     [CommandOption("--levels <N,N,...>"), Description("Subscriptions held while the CRUD reads are measured.")]
     public string Levels { get; init; } = "0,1000,10000,50000";
@@ -27,9 +27,6 @@ public sealed class CostSettings : CommandSettings
 
     [CommandOption("--subscribers <N>"), Description("Resuming subscribers during the failure runs.")]
     public int Subscribers { get; init; } = 1000;
-
-    [CommandOption("--out <DIR>"), Description("Where results go: Markdown, JSON and SVG charts.")]
-    public string Out { get; init; } = "bench/results";
 
     public int[] HeldLevels => [.. Levels.Split(',').Select(int.Parse)];
 
