@@ -38,6 +38,11 @@ public sealed class ChaosSystem : IAsyncDisposable
             ["ConnectionStrings__bus"] = broker.ConnectionString,
             ["Outbox__PublishTimeout"] = "00:00:03",
             ["Outbox__LeaseDuration"] = "00:00:02",
+            // When a recovery runs over its bound, the failure shows what the bus did meanwhile.
+            ["Logging__LogLevel__MassTransit"] = "Debug",
+            ["Logging__Console__FormatterName"] = "simple",
+            ["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ",
+            ["Logging__Console__FormatterOptions__UseUtcTimestamp"] = "true",
         });
         await crud.StartAsync();
         var realtime = new ServiceProcess("Polyglot.Realtime", new Dictionary<string, string>
