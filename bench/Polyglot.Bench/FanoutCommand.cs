@@ -2,6 +2,9 @@ using System.ComponentModel;
 using System.Diagnostics;
 using Grpc.Core;
 using HdrHistogram;
+using OxyPlot;
+using OxyPlot.Axes;
+using OxyPlot.Series;
 using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Events.V1;
 using Polyglot.Contracts.Realtime.V1;
@@ -29,10 +32,21 @@ public sealed class FanoutSettings : TargetSettings
     [CommandOption("--warmup <E>"), Description("Changes committed and delivered before measuring (JIT, connection pools).")]
     public int Warmup { get; init; } = 200;
 
+    [CommandOption("--write-delays <MS>"), Description(
+        "With --start-realtime: realtime's Hub:WriteDelay, in milliseconds; several (0,1,5,20) run the fanout once each, " +
+        "a realtime of its own per delay, and chart CPU per delivery against p99.")]
+    public string WriteDelays { get; init; } = "0";
+
+    public int[] WriteDelaysMs => [.. WriteDelays.Split(',').Select(d => int.Parse(d, System.Globalization.CultureInfo.InvariantCulture))];
+
     public override ValidationResult Validate() =>
         Subscribers < 1 || Connections < 1 || Rate < 1 || Events < 1 || Warmup < 0
             ? ValidationResult.Error("--subscribers, --connections, --rate and --events must be positive, --warmup 0 or more.")
-            : ValidationResult.Success();
+            : !WriteDelays.Split(',').All(d => int.TryParse(d, out var ms) && ms is >= 0 and <= 1000)
+                ? ValidationResult.Error("--write-delays must be milliseconds from 0 to 1000, separated by commas.")
+                : WriteDelays != "0" && !StartRealtime
+                    ? ValidationResult.Error("--write-delays needs --start-realtime: the app host's realtime has its own settings.")
+                    : ValidationResult.Success();
 }
 
 /// <summary>
@@ -46,8 +60,23 @@ public sealed class FanoutCommand : AsyncCommand<FanoutSettings>
 {
     public override async Task<int> ExecuteAsync(CommandContext context, FanoutSettings settings, CancellationToken ct)
     {
+        var runs = new List<Result>();
+        foreach (var writeDelay in settings.WriteDelaysMs)
+        {
+            runs.Add(await MeasureAsync(settings, writeDelay, ct));
+            await runs[^1].SaveAndShowAsync(settings.Out);
+        }
+        if (runs.Count > 1)
+        {
+            WriteDelayChart(runs, Path.Combine(settings.Out, $"fanout-{runs[0].StartedAt:yyyyMMdd-HHmmss}-write-delays.svg"));
+        }
+        return runs.All(r => r.Figures["deliveriesMissing"] == 0) ? 0 : 1;
+    }
+
+    private static async Task<Result> MeasureAsync(FanoutSettings settings, int writeDelayMs, CancellationToken ct)
+    {
         var started = DateTimeOffset.UtcNow;
-        await using var target = await Target.OpenAsync(settings, ct);
+        await using var target = await Target.OpenAsync(settings, ct, new() { ["Hub__WriteDelay"] = TimeSpan.FromMilliseconds(writeDelayMs).ToString() });
         await using IEventSource source = target.Bus is { } bus ? await BusEvents.CreateAsync(bus, ct) : await CrudEvents.CreateAsync(settings.CrudGrpc, ct);
 
         var connections = Connections.Open(target.RealtimeGrpc, settings.Connections);
@@ -144,7 +173,7 @@ public sealed class FanoutCommand : AsyncCommand<FanoutSettings>
         var delivered = Interlocked.Read(ref deliveries);
         var expected = (long)settings.Events * settings.Subscribers;
         var cpu = after.CpuSeconds - before.CpuSeconds;
-        await new Result(
+        return new Result(
             "fanout",
             started,
             HoldCommand.CommandLine(),
@@ -157,6 +186,7 @@ public sealed class FanoutCommand : AsyncCommand<FanoutSettings>
                 ["events"] = settings.Events,
                 ["warmupEvents"] = settings.Warmup,
                 ["realtime"] = target.Bus is null ? "app host" : "started by the benchmark",
+                ["writeDelayMs"] = writeDelayMs,
                 ["latencyFrom"] = source.LatencyFrom,
             },
             new Dictionary<string, double>
@@ -172,7 +202,30 @@ public sealed class FanoutCommand : AsyncCommand<FanoutSettings>
                 ["latencyP99Ms"] = latency.GetValueAtPercentile(99) / 1000.0,
                 ["latencyMaxMs"] = latency.GetMaxValue() / 1000.0,
                 ["clientWorkingSetMiB"] = Environment.WorkingSet / 1048576.0,
-            }).SaveAndShowAsync(settings.Out);
-        return delivered == expected ? 0 : 1;
+            });
+    }
+
+    /// <summary>What each write delay buys: realtime CPU per delivery against p99 latency, one point per delay.</summary>
+    private static void WriteDelayChart(List<Result> runs, string path)
+    {
+        // Arial: its metrics are what the exporter measures with, and browsers have a metric twin of it.
+        var model = new PlotModel { Title = "Write delay: CPU per delivery against p99", Background = OxyColors.White, DefaultFont = "Arial" };
+        model.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Title = "publish→subscriber p99 (ms)", Minimum = 0 });
+        model.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Title = "realtime CPU per delivery (µs)", Minimum = 0, AxisTitleDistance = 12 });
+        var series = new LineSeries { MarkerType = MarkerType.Circle };
+        series.Points.AddRange(runs.Select(r => new DataPoint(r.Figures["latencyP99Ms"], r.Figures["serverCpuSecondsPerMillionDeliveries"])));
+        model.Series.Add(series);
+        foreach (var run in runs)
+        {
+            model.Annotations.Add(new OxyPlot.Annotations.PointAnnotation
+            {
+                X = run.Figures["latencyP99Ms"],
+                Y = run.Figures["serverCpuSecondsPerMillionDeliveries"],
+                Text = $"{run.Parameters["writeDelayMs"]} ms",
+            });
+        }
+        using var file = File.Create(path);
+        new SvgExporter { Width = 780, Height = 400 }.Export(model, file);
+        AnsiConsole.MarkupLineInterpolated($"[grey]Saved {path}[/]");
     }
 }

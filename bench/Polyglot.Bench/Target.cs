@@ -47,7 +47,8 @@ public sealed class Target : IAsyncDisposable
     /// <summary>The private broker's connection string when the benchmark started realtime; null against the app host.</summary>
     public string? Bus => Broker?.ConnectionString;
 
-    public static async Task<Target> OpenAsync(TargetSettings settings, CancellationToken ct)
+    /// <param name="realtimeSettings">Settings (environment variables) for a realtime the benchmark starts.</param>
+    public static async Task<Target> OpenAsync(TargetSettings settings, CancellationToken ct, Dictionary<string, string>? realtimeSettings = null)
     {
         if (!settings.StartRealtime)
         {
@@ -66,7 +67,7 @@ public sealed class Target : IAsyncDisposable
                 ["Outbox__RelayEnabled"] = "false",
             });
             await crud.StartAsync();
-            var realtime = new ServiceProcess("Polyglot.Realtime", new Dictionary<string, string>
+            var realtime = new ServiceProcess("Polyglot.Realtime", new Dictionary<string, string>(realtimeSettings ?? [])
             {
                 ["ConnectionStrings__bus"] = broker.ConnectionString,
                 ["Crud__Address"] = crud.GrpcAddress.ToString(),

@@ -88,6 +88,62 @@ public sealed class ChannelHubTests
     }
 
     [Fact]
+    public async Task EachMessageSaysWhetherAnotherIsReadyBehindIt()
+    {
+        var hub = await NewHubAsync();
+        using var all = hub.Subscribe(HubChannel.All);
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(5));
+        await using var reader = all.ReadAllAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+
+        Publish(hub, (1, BoardA), (2, BoardA), (3, BoardA));
+        Assert.Equal([(1L, true), (2L, true), (3L, false)], await ReadDeliveriesAsync(reader, 3));
+        Publish(hub, (4, BoardA));
+        Assert.Equal([(4L, false)], await ReadDeliveriesAsync(reader, 1));
+    }
+
+    [Fact]
+    public async Task AQueuedDuplicateDoesNotCountAsReady()
+    {
+        // A resume backfilled from the log: the log already has position 4, which then comes live too.
+        using var queued = Collect("polyglot.hub.queue.messages");
+        var hub = await NewHubAsync(historySize: 1);
+        Publish(hub, (1, BoardA), (2, BoardA), (3, BoardA));
+        _eventLog.Events = [.. new long[] { 2, 3, 4 }.Select(p => Event(p, BoardA))];
+        using var resumed = hub.Subscribe(HubChannel.All, afterPosition: 1);
+        Publish(hub, (4, BoardA));
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(5));
+        await using var reader = resumed.ReadAllAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+
+        // Position 4 is queued live too, behind the last one delivered, but it will be skipped: "more" would leave 4 unflushed.
+        queued.RecordObservableInstruments();
+        Assert.Equal(1, queued.LastMeasurement!.Value);
+        Assert.Equal([(2L, true), (3L, true), (4L, false)], await ReadDeliveriesAsync(reader, 3));
+    }
+
+    [Fact]
+    public async Task WithAWriteDelayAMessageWaitsForOthersToBeWrittenWithIt()
+    {
+        var clock = new TimerCountingClock();
+        var hub = await NewHubAsync(writeDelay: TimeSpan.FromMilliseconds(5), clock: clock);
+        using var all = hub.Subscribe(HubChannel.All);
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(5));
+        await using var reader = all.ReadAllAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+
+        var first = reader.MoveNextAsync().AsTask();
+        var timers = clock.Timers;
+        Publish(hub, (1, BoardA));
+        await Wait.UntilAsync(() => Task.FromResult(clock.Timers > timers), TimeSpan.FromSeconds(5), "the reader to start its write delay");
+        Publish(hub, (2, BoardA));
+        clock.Advance(TimeSpan.FromMilliseconds(4));
+        Assert.False(first.IsCompleted, "The first message was written before its write delay was up.");
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+
+        Assert.True(await first);
+        Assert.Equal((1L, true), Positioned(reader.Current));
+        Assert.Equal([(2L, false)], await ReadDeliveriesAsync(reader, 1));
+    }
+
+    [Fact]
     public async Task AResumeOlderThanTheHistoryHoldsAsksTheEventLog()
     {
         var hub = await NewHubAsync(historySize: 3);
@@ -217,7 +273,7 @@ public sealed class ChannelHubTests
 
         var events = all.ReadAllAsync(CancellationToken.None).GetAsyncEnumerator();
         Assert.True(await events.MoveNextAsync());
-        Assert.Equal(1, Assert.IsType<HubEvent>(events.Current).Position);
+        Assert.Equal(1, Assert.IsType<HubEvent>(events.Current.Message).Position);
         Assert.Equal(EndReason.Draining, (await Assert.ThrowsAsync<SubscriptionEndedException>(async () => await events.MoveNextAsync())).Reason);
         Assert.Equal(EndReason.Draining, (await Assert.ThrowsAsync<SubscriptionEndedException>(
             async () => await a.ReadAllAsync(CancellationToken.None).Skip(1).FirstOrDefaultAsync())).Reason);
@@ -243,7 +299,7 @@ public sealed class ChannelHubTests
         Assert.Equal(2, after.Count);
         Assert.Equal(["ann", "bob"], after.SubscriberIds);
         var changes = new List<PresenceChange>();
-        await foreach (var message in watcher.ReadAllAsync(CancellationToken.None))
+        await foreach (var (message, _) in watcher.ReadAllAsync(CancellationToken.None))
         {
             changes.Add(Assert.IsType<PresenceChange>(message));
             if (changes.Count == 3)
@@ -319,7 +375,8 @@ public sealed class ChannelHubTests
         }
     }
 
-    private async Task<ChannelHub> NewHubAsync(int queueCapacity = 100, int historySize = 100, TimeSpan? historyMaxAge = null, bool open = true)
+    private async Task<ChannelHub> NewHubAsync(
+        int queueCapacity = 100, int historySize = 100, TimeSpan? historyMaxAge = null, bool open = true, TimeSpan? writeDelay = null, TimeProvider? clock = null)
     {
         var hub = new ChannelHub(
             Options.Create(new HubOptions
@@ -327,9 +384,10 @@ public sealed class ChannelHubTests
                 SubscriberQueueCapacity = queueCapacity,
                 HistorySize = historySize,
                 HistoryMaxAge = historyMaxAge ?? TimeSpan.FromMinutes(5),
+                WriteDelay = writeDelay ?? TimeSpan.Zero,
             }),
             _eventLog,
-            _clock,
+            clock ?? _clock,
             new HubMetrics(_meters),
             NullLogger<ChannelHub>.Instance);
         if (open)
@@ -348,8 +406,22 @@ public sealed class ChannelHubTests
     {
         foreach (var (position, board) in events)
         {
-            hub.Publish(HubEvent.From(new IntegrationEvent { Position = position, BoardId = board.ToString() }));
+            hub.Publish(Event(position, board));
         }
+    }
+
+    private static HubEvent Event(long position, Guid board) => HubEvent.From(new IntegrationEvent { Position = position, BoardId = board.ToString() });
+
+    private static (long Position, bool MoreReady) Positioned(Delivery delivery) => (Assert.IsType<HubEvent>(delivery.Message).Position, delivery.MoreReady);
+
+    private static async Task<List<(long Position, bool MoreReady)>> ReadDeliveriesAsync(IAsyncEnumerator<Delivery> reader, int count)
+    {
+        var read = new List<(long, bool)>();
+        while (read.Count < count && await reader.MoveNextAsync())
+        {
+            read.Add(Positioned(reader.Current));
+        }
+        return read;
     }
 
     /// <summary>
@@ -363,7 +435,7 @@ public sealed class ChannelHubTests
         await using var events = subscription.ReadAllAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
         while (positions.Count < count && await events.MoveNextAsync())
         {
-            positions.Add(Assert.IsType<HubEvent>(events.Current).Position);
+            positions.Add(Assert.IsType<HubEvent>(events.Current.Message).Position);
         }
         if (dispose)
         {
@@ -384,10 +456,27 @@ public sealed class ChannelHubTests
 
         public bool Asked => Request is not null;
 
+        /// <summary>What a backfill gets: nothing unless a test says.</summary>
+        public HubEvent[] Events { get; set; } = [];
+
         public IAsyncEnumerable<HubEvent> ReadAfterAsync(HubChannel channel, long afterPosition, CancellationToken ct)
         {
             Request = (channel, afterPosition);
-            return AsyncEnumerable.Empty<HubEvent>();
+            return Events.ToAsyncEnumerable();
+        }
+    }
+
+    /// <summary>A fake clock that counts the timers made on it: a write delay is one.</summary>
+    private sealed class TimerCountingClock : FakeTimeProvider
+    {
+        private int _timers;
+
+        public int Timers => Volatile.Read(ref _timers);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            Interlocked.Increment(ref _timers);
+            return base.CreateTimer(callback, state, dueTime, period);
         }
     }
 }

@@ -10,6 +10,8 @@ namespace Polyglot.Streaming.Grpc;
 /// <summary>The gRPC transport: one server stream per subscription, and presence queries.</summary>
 public sealed class RealtimeService(ChannelHub hub) : V1.Realtime.RealtimeBase
 {
+    private static readonly WriteOptions BufferHint = new(WriteFlags.BufferHint);
+
     public override async Task Subscribe(SubscribeRequest request, IServerStreamWriter<SubscribeResponse> responseStream, ServerCallContext context)
     {
         var badRequest = new BadRequest();
@@ -36,8 +38,10 @@ public sealed class RealtimeService(ChannelHub hub) : V1.Realtime.RealtimeBase
             {
                 Subscribed = new Subscribed { Channel = subscription.Channel.Name, Position = subscription.StartPosition, SubscriberId = subscription.SubscriberId },
             });
-            await foreach (var message in subscription.ReadAllAsync(context.CancellationToken))
+            // A message with another ready behind it is buffered; the last of them flushes them all.
+            await foreach (var (message, moreReady) in subscription.ReadAllAsync(context.CancellationToken))
             {
+                responseStream.WriteOptions = moreReady ? BufferHint : null;
                 await responseStream.WriteAsync(SubscribeResponses.For(message));
             }
         }

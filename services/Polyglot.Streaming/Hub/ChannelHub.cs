@@ -35,12 +35,19 @@ public sealed partial class ChannelHub
         _history = new History(options.Value.HistorySize, options.Value.HistoryMaxAge, clock);
         _eventLog = eventLog;
         _queueCapacity = options.Value.SubscriberQueueCapacity;
+        WriteDelay = options.Value.WriteDelay;
+        Clock = clock;
         Metrics = metrics;
         _logger = logger;
         metrics.ObserveQueues(() => Subscriptions().Select(s => s.QueueDepth));
     }
 
     internal HubMetrics Metrics { get; }
+
+    /// <summary><see cref="HubOptions.WriteDelay"/>.</summary>
+    internal TimeSpan WriteDelay { get; }
+
+    internal TimeProvider Clock { get; }
 
     /// <summary>Subscriptions held right now, on every channel.</summary>
     public int SubscriptionCount

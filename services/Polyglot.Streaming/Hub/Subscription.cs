@@ -49,16 +49,23 @@ public sealed class Subscription : IDisposable
     /// <summary>
     /// The events after <see cref="StartPosition"/>: the catch-up first, then live ones. A position
     /// the catch-up already yielded is skipped when it comes live too. Presence changes come
-    /// with the live ones.
+    /// with the live ones. Each comes with whether another is ready behind it, so a transport can
+    /// buffer it and write the lot with one flush (<see cref="Delivery.MoreReady"/>).
     /// </summary>
     /// <remarks>
     /// An event counts as delivered when the reader comes back for the next message: the
-    /// transports write each one before they ask again.
+    /// transports write each one before they ask again. One message is held in hand until the
+    /// next one worth delivering is known, so <see cref="Delivery.MoreReady"/> is never true
+    /// for a duplicate that will be skipped, and a reader that buffers on it is never left
+    /// with a buffered message and nothing to flush it. With <see cref="HubOptions.WriteDelay"/>,
+    /// a message arriving at an empty queue waits that long for others to join it.
     /// </remarks>
     /// <exception cref="SubscriptionEndedException">The stream ended for one of <see cref="EndReason"/>'s reasons.</exception>
-    public async IAsyncEnumerable<HubMessage> ReadAllAsync([EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<Delivery> ReadAllAsync([EnumeratorCancellation] CancellationToken ct)
     {
         var last = StartPosition;
+        HubMessage? held = null;
+        var heldLive = false;
         if (_catchUp is not null)
         {
             await using var missed = _catchUp(ct).GetAsyncEnumerator(ct);
@@ -67,29 +74,56 @@ public sealed class Subscription : IDisposable
                 if (missed.Current.Position > last)
                 {
                     last = missed.Current.Position;
-                    yield return missed.Current;
-                    _hub.Metrics.Delivered(Transport, receivedAt: null);
+                    if (held is not null)
+                    {
+                        yield return new Delivery(held, MoreReady: true);
+                        _hub.Metrics.Delivered(Transport, receivedAt: null);
+                    }
+                    held = missed.Current;
                 }
             }
         }
         // The channel read directly rather than through its own ReadAllAsync: one async iterator
         // less held by every idle subscriber (about 240 bytes of 10 KB).
-        while (await _live.Reader.WaitToReadAsync(ct))
+        while (true)
         {
-            while (_live.Reader.TryRead(out var message))
+            var next = TakeReady(ref last);
+            if (held is not null)
             {
-                if (message is not HubEvent hubEvent)
+                yield return new Delivery(held, MoreReady: next is not null);
+                _hub.Metrics.Delivered(Transport, heldLive ? (held as HubEvent)?.ReceivedAt : null);
+            }
+            (held, heldLive) = (next, true);
+            if (held is null)
+            {
+                if (!await _live.Reader.WaitToReadAsync(ct))
                 {
-                    yield return message;
+                    yield break;
                 }
-                else if (hubEvent.Position > last)
+                if (_hub.WriteDelay > TimeSpan.Zero)
                 {
-                    last = hubEvent.Position;
-                    yield return hubEvent;
-                    _hub.Metrics.Delivered(Transport, hubEvent.ReceivedAt);
+                    await Task.Delay(_hub.WriteDelay, _hub.Clock, ct);
                 }
             }
         }
+    }
+
+    /// <summary>The next queued message worth delivering, skipping events at or before <paramref name="last"/>; null when none is ready.</summary>
+    private HubMessage? TakeReady(ref long last)
+    {
+        while (_live.Reader.TryRead(out var message))
+        {
+            if (message is not HubEvent hubEvent)
+            {
+                return message;
+            }
+            if (hubEvent.Position > last)
+            {
+                last = hubEvent.Position;
+                return hubEvent;
+            }
+        }
+        return null;
     }
 
     internal void Deliver(HubMessage message)
@@ -138,3 +172,6 @@ public sealed class Subscription : IDisposable
         _hub.Unsubscribe(this);
     }
 }
+
+/// <summary>A message to write, and whether another is ready behind it: when so, a transport may buffer this one and flush after the last.</summary>
+public readonly record struct Delivery(HubMessage Message, bool MoreReady);

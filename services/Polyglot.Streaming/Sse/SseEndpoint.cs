@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Globalization;
-using System.Net.ServerSentEvents;
-using System.Runtime.CompilerServices;
+using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http.Features;
 using Polyglot.Streaming.Http;
 using Polyglot.Streaming.Hub;
@@ -37,46 +36,47 @@ public static class SseEndpoint
         context.Response.ContentType = "text/event-stream";
         context.Response.Headers.CacheControl = "no-cache";
         context.Features.GetRequiredFeature<IHttpResponseBodyFeature>().DisableBuffering();
+        var body = context.Response.BodyWriter;
+        var ct = context.RequestAborted;
         try
         {
-            await SseFormatter.WriteAsync(Messages(subscription, context.RequestAborted), context.Response.Body, WriteData, context.RequestAborted);
+            Write(body, JsonMessages.Subscribed(subscription), id: null);
+            await body.FlushAsync(ct);
+            // A message with another ready behind it stays in the response's buffer; the last of them flushes them all.
+            await foreach (var (message, moreReady) in subscription.ReadAllAsync(ct))
+            {
+                // Only events carry an id: presence changes must not move the browser's Last-Event-ID.
+                Write(body, message.JsonMessage.Span, (message as HubEvent)?.Position);
+                if (!moreReady)
+                {
+                    await body.FlushAsync(ct);
+                }
+            }
         }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        catch (SubscriptionEndedException ex)
+        {
+            Write(body, JsonMessages.Error(ex.Ending.Code, ex.Message), id: null);
+            await body.FlushAsync(ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
         }
         return Results.Empty;
     }
 
-    private static async IAsyncEnumerable<SseItem<ReadOnlyMemory<byte>>> Messages(Subscription subscription, [EnumeratorCancellation] CancellationToken ct)
+    /// <summary>One SSE item. The data is one line (compact JSON escapes its newlines), so it needs one <c>data:</c> field.</summary>
+    private static void Write(PipeWriter body, ReadOnlySpan<byte> data, long? id)
     {
-        yield return new SseItem<ReadOnlyMemory<byte>>(JsonMessages.Subscribed(subscription));
-        await using var events = subscription.ReadAllAsync(ct).GetAsyncEnumerator(ct);
-        while (true)
+        if (id is { } position)
         {
-            byte[]? error = null;
-            try
-            {
-                if (!await events.MoveNextAsync())
-                {
-                    yield break;
-                }
-            }
-            catch (SubscriptionEndedException ex)
-            {
-                error = JsonMessages.Error(ex.Ending.Code, ex.Message);
-            }
-            if (error is not null)
-            {
-                yield return new SseItem<ReadOnlyMemory<byte>>(error);
-                yield break;
-            }
-            // Only events carry an id: presence changes must not move the browser's Last-Event-ID.
-            yield return new SseItem<ReadOnlyMemory<byte>>(events.Current.JsonMessage)
-            {
-                EventId = (events.Current as HubEvent)?.Position.ToString(CultureInfo.InvariantCulture),
-            };
+            var line = body.GetSpan(32);
+            "id: "u8.CopyTo(line);
+            position.TryFormat(line[4..], out var digits, provider: CultureInfo.InvariantCulture);
+            line[4 + digits] = (byte)'\n';
+            body.Advance(5 + digits);
         }
+        body.Write("data: "u8);
+        body.Write(data);
+        body.Write("\n\n"u8);
     }
-
-    private static void WriteData(SseItem<ReadOnlyMemory<byte>> item, IBufferWriter<byte> writer) => writer.Write(item.Data.Span);
 }

@@ -39,7 +39,8 @@ public static class WebSocketEndpoint
         try
         {
             await socket.SendAsync(JsonMessages.Subscribed(subscription), WebSocketMessageType.Text, endOfMessage: true, closed.Token);
-            await foreach (var message in subscription.ReadAllAsync(closed.Token))
+            // One frame per message, each written through: WebSocket's send has no buffered form.
+            await foreach (var (message, _) in subscription.ReadAllAsync(closed.Token))
             {
                 await socket.SendAsync(message.JsonMessage, WebSocketMessageType.Text, endOfMessage: true, closed.Token);
             }
