@@ -210,10 +210,10 @@ public sealed class FanoutCommand : AsyncCommand<FanoutSettings>
     {
         // Arial: its metrics are what the exporter measures with, and browsers have a metric twin of it.
         var model = new PlotModel { Title = "Write delay: CPU per delivery against p99", Background = OxyColors.White, DefaultFont = "Arial" };
-        model.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Title = "publish→subscriber p99 (ms)", Minimum = 0 });
-        model.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Title = "realtime CPU per delivery (µs)", Minimum = 0, AxisTitleDistance = 12 });
-        var series = new LineSeries { MarkerType = MarkerType.Circle };
-        series.Points.AddRange(runs.Select(r => new DataPoint(r.Figures["latencyP99Ms"], r.Figures["serverCpuSecondsPerMillionDeliveries"])));
+        model.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Title = "publish→subscriber p99 (ms)", Minimum = 0, MaximumPadding = 0.15 });
+        model.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Title = "realtime CPU per delivery (µs)", Minimum = 0, MaximumPadding = 0.15, AxisTitleDistance = 12 });
+        var series = new ScatterSeries { MarkerType = MarkerType.Circle, MarkerSize = 5 };
+        series.Points.AddRange(runs.Select(r => new ScatterPoint(r.Figures["latencyP99Ms"], r.Figures["serverCpuSecondsPerMillionDeliveries"])));
         model.Series.Add(series);
         foreach (var run in runs)
         {
