@@ -311,6 +311,31 @@ public sealed class ChannelHubTests
     }
 
     [Fact]
+    public async Task PresenceCountsOtherReplicasAndWatchersHearTheirJoinsAndLeaves()
+    {
+        var hub = await NewHubAsync();
+        var board = HubChannel.ForBoard(BoardA);
+        using var watcher = hub.Subscribe(new SubscriptionRequest(board, SubscriberId: "ann", Presence: true));
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(5));
+        await using var changes = watcher.ReadAllAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+
+        hub.UpdateReplica("r2", Channels((board, new() { ["bob"] = 2 }), (HubChannel.ForBoard(BoardB), new() { ["cy"] = 1 })), complete: false);
+        Assert.Equal((3, "ann,bob"), Seen(hub.GetPresence(board)));
+        hub.UpdateReplica("r2", Channels((board, new() { ["bob"] = 1 })), complete: false);
+        using var dan = hub.Subscribe(new SubscriptionRequest(board, SubscriberId: "dan"));
+        hub.UpdateReplica("r3", Channels((board, new() { ["eve"] = 1 })), complete: false);
+        hub.UpdateReplica("r3", Channels(), complete: true); // a complete list without the board: eve is gone from it
+        hub.ForgetReplica("r2");
+
+        Assert.Equal(
+            [("bob", true, 2), ("bob", true, 3), ("bob", false, 2), ("dan", true, 3), ("eve", true, 4), ("eve", false, 3), ("bob", false, 2)],
+            await ReadPresenceAsync(changes, 7));
+        Assert.Equal((2, "ann,dan"), Seen(hub.GetPresence(board)));
+        Assert.Equal((0, ""), Seen(hub.GetPresence(HubChannel.ForBoard(BoardB))));
+        Assert.Equal(new Dictionary<string, int> { ["ann"] = 1, ["dan"] = 1 }, hub.LocalSubscribers(board));
+    }
+
+    [Fact]
     public async Task SubscribersAreRefusedAsStartingUntilTheHubIsOpen()
     {
         var hub = await NewHubAsync(open: false);
@@ -408,6 +433,22 @@ public sealed class ChannelHubTests
         {
             hub.Publish(Event(position, board));
         }
+    }
+
+    private static Dictionary<HubChannel, IReadOnlyDictionary<string, int>> Channels(params (HubChannel Channel, Dictionary<string, int> Subscribers)[] channels) =>
+        channels.ToDictionary(c => c.Channel, c => (IReadOnlyDictionary<string, int>)c.Subscribers);
+
+    private static (int Count, string SubscriberIds) Seen(Polyglot.Streaming.Hub.Presence presence) => (presence.Count, string.Join(",", presence.SubscriberIds));
+
+    private static async Task<List<(string, bool, int)>> ReadPresenceAsync(IAsyncEnumerator<Delivery> reader, int count)
+    {
+        var read = new List<(string, bool, int)>();
+        while (read.Count < count && await reader.MoveNextAsync())
+        {
+            var change = Assert.IsType<PresenceChange>(reader.Current.Message);
+            read.Add((change.SubscriberId, change.Joined, change.Count));
+        }
+        return read;
     }
 
     private static HubEvent Event(long position, Guid board) => HubEvent.From(new IntegrationEvent { Position = position, BoardId = board.ToString() });

@@ -1,4 +1,5 @@
 using Polyglot.Realtime.Bus;
+using Polyglot.Realtime.Presence;
 using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Realtime.Tests;
@@ -24,5 +25,6 @@ public sealed class OptionsTests
     [Theory]
     [InlineData(typeof(HubOptions), HubOptions.Section)]
     [InlineData(typeof(BusOptions), BusOptions.Section)]
+    [InlineData(typeof(PresenceOptions), PresenceOptions.Section)]
     public void EverySettingIsOnTheSettingsPage(Type options, string section) => Assert.Empty(SettingsPage.Undocumented(options, section));
 }

@@ -81,6 +81,53 @@ public sealed class RealtimeProcessTests(OwnBrokerFixture fixture) : StreamingPr
     }
 
     [Fact]
+    public async Task PresenceCoversEveryReplicaAndAKilledReplicasSubscribersLeaveWithinItsExpiry()
+    {
+        var expireAfter = TimeSpan.FromSeconds(2);
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(90));
+        var settings = new Dictionary<string, string> { ["Presence__Interval"] = "00:00:00.200", ["Presence__ExpireAfter"] = expireAfter.ToString() };
+        await using var first = await Fixture.StartStreamingAsync(settings);
+        await using var second = await Fixture.StartStreamingAsync(settings);
+        using var firstChannel = GrpcChannel.ForAddress(first.GrpcAddress);
+        using var secondChannel = GrpcChannel.ForAddress(second.GrpcAddress);
+        var onFirst = new Contracts.Realtime.V1.Realtime.RealtimeClient(firstChannel);
+        var onSecond = new Contracts.Realtime.V1.Realtime.RealtimeClient(secondChannel);
+        var board = $"board:{Guid.CreateVersion7()}";
+        using var ann = await SubscribeWhenReadyAsync(onFirst, timeout.Token, new SubscribeRequest { Channel = board, SubscriberId = "ann", Presence = true });
+        using var bob = await SubscribeWhenReadyAsync(onSecond, timeout.Token, new SubscribeRequest { Channel = board, SubscriberId = "bob" });
+
+        // ann, on the first replica, hears bob join on the second; each replica counts both.
+        Assert.Equal(("bob", true, 2), await NextPresenceChangeAsync(ann, timeout.Token));
+        foreach (var replica in new[] { onFirst, onSecond })
+        {
+            await Wait.UntilAsync(async () => await PresenceAsync(replica, board) == (2, "ann,bob"), TimeSpan.FromSeconds(10), "both replicas to count ann and bob");
+        }
+
+        // The second replica dies without a word: after its expiry the first takes bob for gone.
+        await second.KillAsync();
+        var killed = DateTime.UtcNow;
+        Assert.Null(second.ProcessId);
+        Assert.Equal(("bob", false, 1), await NextPresenceChangeAsync(ann, timeout.Token));
+        var droppedAfter = DateTime.UtcNow - killed;
+        Assert.Equal((1, "ann"), await PresenceAsync(onFirst, board));
+        Assert.True(droppedAfter <= expireAfter + TimeSpan.FromSeconds(1),
+            $"bob left the first replica's presence {droppedAfter.TotalSeconds:0.0} s after the second was killed (Presence:ExpireAfter {expireAfter.TotalSeconds} s, Interval 0.2 s).");
+
+        static async Task<(string, bool, int)> NextPresenceChangeAsync(AsyncServerStreamingCall<SubscribeResponse> watcher, CancellationToken ct)
+        {
+            Assert.True(await watcher.ResponseStream.MoveNext(ct));
+            var change = watcher.ResponseStream.Current.PresenceChanged;
+            return (change.SubscriberId, change.Joined, change.Count);
+        }
+
+        static async Task<(int, string)> PresenceAsync(Contracts.Realtime.V1.Realtime.RealtimeClient replica, string channel)
+        {
+            var presence = await replica.GetPresenceAsync(new GetPresenceRequest { Channel = channel });
+            return (presence.Count, string.Join(",", presence.SubscriberIds));
+        }
+    }
+
+    [Fact]
     public async Task AnUnreadableMessageShowsInMassTransitsConsumeErrorMetricAsAnOperatorReadsIt()
     {
         using var timeout = TestTimeout.After(TimeSpan.FromSeconds(90));

@@ -36,15 +36,16 @@ public abstract class StreamingProcessTests<TFixture>(TFixture fixture) where TF
         Assert.Equal("draining", (await sseEnd)[^1].GetProperty("code").GetString());
     }
 
-    /// <summary>Subscribes to `all` once the process takes subscribers.</summary>
-    protected static async Task<AsyncServerStreamingCall<SubscribeResponse>> SubscribeWhenReadyAsync(Contracts.Realtime.V1.Realtime.RealtimeClient client, CancellationToken ct)
+    /// <summary>Subscribes (to `all` unless asked otherwise) once the process takes subscribers.</summary>
+    protected static async Task<AsyncServerStreamingCall<SubscribeResponse>> SubscribeWhenReadyAsync(
+        Contracts.Realtime.V1.Realtime.RealtimeClient client, CancellationToken ct, SubscribeRequest? request = null)
     {
         AsyncServerStreamingCall<SubscribeResponse>? call = null;
         await Wait.UntilAsync(async () =>
         {
             try
             {
-                call = await client.SubscribeAsync("all", null, ct);
+                call = await client.SubscribeAsync(request ?? new SubscribeRequest { Channel = "all" }, ct);
                 return true;
             }
             catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable)

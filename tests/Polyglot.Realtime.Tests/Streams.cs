@@ -24,6 +24,13 @@ internal static class Streams
         {
             request.AfterPosition = after;
         }
+        return await client.SubscribeAsync(request, ct);
+    }
+
+    /// <summary>Subscribes, and reads the `subscribed` message.</summary>
+    public static async Task<AsyncServerStreamingCall<SubscribeResponse>> SubscribeAsync(
+        this Contracts.Realtime.V1.Realtime.RealtimeClient client, SubscribeRequest request, CancellationToken ct)
+    {
         var stream = client.Subscribe(request, cancellationToken: ct);
         Assert.True(await stream.ResponseStream.MoveNext(ct));
         Assert.Equal(SubscribeResponse.MessageOneofCase.Subscribed, stream.ResponseStream.Current.MessageCase);

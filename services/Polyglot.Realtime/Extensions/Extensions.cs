@@ -5,6 +5,7 @@ using Polyglot.Contracts.Settings;
 using Polyglot.Realtime.Backfill;
 using Polyglot.Realtime.Bus;
 using Polyglot.Realtime.Dapr;
+using Polyglot.Realtime.Presence;
 using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Realtime.Extensions;
@@ -45,12 +46,24 @@ internal static class Extensions
         builder.Services.AddValidatedOptions<BusOptions, BusOptionsValidator>(BusOptions.Section);
         var options = builder.Configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new BusOptions();
 
+        builder.Services.AddValidatedOptions<PresenceOptions, PresenceOptionsValidator>(PresenceOptions.Section);
+        builder.Services.AddSingleton<PresenceGossip>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<PresenceGossip>());
+
         builder.Services.AddMassTransit(x =>
         {
             x.AddConsumer<IntegrationEventConsumer>();
+            x.AddConsumer<ReplicaPresenceConsumer>();
             x.UsingRabbitMq((context, rabbit) =>
             {
                 rabbit.UsePolyglotBus(connectionString);
+                rabbit.Message<ReplicaPresence>(m => m.SetEntityName(ReplicaPresence.ExchangeName));
+                // Presence is worth nothing once its replica is gone: a queue that goes with it.
+                rabbit.ReceiveEndpoint(new TemporaryEndpointDefinition(), endpoint =>
+                {
+                    endpoint.ConcurrentMessageLimit = 1; // each replica's announcements in the order it sent them
+                    endpoint.ConfigureConsumer<ReplicaPresenceConsumer>(context);
+                });
                 rabbit.ReceiveEndpoint(options.QueueName, endpoint =>
                 {
                     endpoint.PrefetchCount = options.PrefetchCount;

@@ -22,6 +22,7 @@ public sealed partial class ChannelHub
 
     private readonly Lock _lock = new();
     private readonly Dictionary<HubChannel, ChannelSubscribers> _channels = [];
+    private readonly OtherReplicas _others = new();
     private readonly History _history;
     private readonly IEventLog _eventLog;
     private readonly int _queueCapacity;
@@ -48,6 +49,9 @@ public sealed partial class ChannelHub
     internal TimeSpan WriteDelay { get; }
 
     internal TimeProvider Clock { get; }
+
+    /// <summary>Raised, outside the hub's lock, after a subscription joined or left a channel here: what the other replicas need to hear.</summary>
+    public event Action<HubChannel>? LocalPresenceChanged;
 
     /// <summary>Subscriptions held right now, on every channel.</summary>
     public int SubscriptionCount
@@ -110,7 +114,7 @@ public sealed partial class ChannelHub
                 _channels[channel] = subscribers = new ChannelSubscribers();
             }
             subscribers.Add(subscription);
-            count = subscribers.Count;
+            count = subscribers.Count + _others.Count(channel);
         }
         Metrics.Subscribed(request.Transport);
         if (fromHistory is { } history)
@@ -118,19 +122,104 @@ public sealed partial class ChannelHub
             Metrics.CaughtUp(history);
         }
         subscribers.Announce(new PresenceChange(request.Channel, subscription.SubscriberId, joined: true, count), subscription);
+        LocalPresenceChanged?.Invoke(request.Channel);
         return subscription;
     }
 
-    /// <summary>Who is subscribed to the channel on this hub right now.</summary>
+    /// <summary>Who is subscribed to the channel right now: here, and on the other replicas as they last said (<see cref="UpdateReplica"/>).</summary>
     public Presence GetPresence(HubChannel channel)
     {
         ChannelSubscribers? subscribers;
         int count;
+        string[] elsewhere;
         lock (_lock)
         {
-            count = _channels.TryGetValue(channel, out subscribers) ? subscribers.Count : 0;
+            count = (_channels.TryGetValue(channel, out subscribers) ? subscribers.Count : 0) + _others.Count(channel);
+            elsewhere = [.. _others.SubscriberIds(channel)];
         }
-        return new Presence(channel, count, [.. (subscribers?.All ?? []).Select(s => s.SubscriberId).Distinct().Order(StringComparer.Ordinal)]);
+        return new Presence(channel, count, [.. (subscribers?.All ?? []).Select(s => s.SubscriberId).Concat(elsewhere).Distinct().Order(StringComparer.Ordinal)]);
+    }
+
+    /// <summary>The channels with subscribers on this hub.</summary>
+    public IReadOnlyList<HubChannel> LocalChannels()
+    {
+        lock (_lock)
+        {
+            return [.. _channels.Keys];
+        }
+    }
+
+    /// <summary>Who is subscribed to the channel on this hub alone: subscriber id → subscriptions.</summary>
+    public IReadOnlyDictionary<string, int> LocalSubscribers(HubChannel channel)
+    {
+        ChannelSubscribers? subscribers;
+        lock (_lock)
+        {
+            subscribers = _channels.GetValueOrDefault(channel);
+        }
+        return (subscribers?.All ?? []).GroupBy(s => s.SubscriberId).ToDictionary(g => g.Key, g => g.Count());
+    }
+
+    /// <summary>
+    /// What another replica says it has: per channel, subscriber id → subscriptions (empty: nobody
+    /// any more); when <paramref name="complete"/>, channels it does not name have nobody from it.
+    /// Presence here counts them, and the watchers here hear each join and leave.
+    /// </summary>
+    public void UpdateReplica(string replica, IReadOnlyDictionary<HubChannel, IReadOnlyDictionary<string, int>> channels, bool complete)
+    {
+        var changes = new List<(ChannelSubscribers?, PresenceChange)>();
+        lock (_lock)
+        {
+            foreach (var (channel, subscribers) in channels)
+            {
+                SetReplica(replica, channel, subscribers, changes);
+            }
+            foreach (var gone in complete ? _others.ChannelsOf(replica).Where(c => !channels.ContainsKey(c)) : [])
+            {
+                SetReplica(replica, gone, Nobody, changes);
+            }
+        }
+        Announce(changes);
+    }
+
+    /// <summary>A replica gone: its subscribers leave, and the watchers here hear it.</summary>
+    public void ForgetReplica(string replica)
+    {
+        var changes = new List<(ChannelSubscribers?, PresenceChange)>();
+        lock (_lock)
+        {
+            foreach (var channel in _others.ChannelsOf(replica))
+            {
+                SetReplica(replica, channel, Nobody, changes);
+            }
+            _others.Remove(replica);
+        }
+        Announce(changes);
+    }
+
+    private static readonly IReadOnlyDictionary<string, int> Nobody = new Dictionary<string, int>();
+
+    /// <summary>Under the lock: records what a replica has on a channel, and the presence changes that makes, one per subscription.</summary>
+    private void SetReplica(string replica, HubChannel channel, IReadOnlyDictionary<string, int> subscribers, List<(ChannelSubscribers?, PresenceChange)> changes)
+    {
+        var here = _channels.GetValueOrDefault(channel);
+        var count = (here?.Count ?? 0) + _others.Count(channel);
+        foreach (var (subscriberId, change) in _others.Set(replica, channel, subscribers))
+        {
+            for (var i = 0; i < Math.Abs(change); i++)
+            {
+                count += Math.Sign(change);
+                changes.Add((here, new PresenceChange(channel, subscriberId, joined: change > 0, count)));
+            }
+        }
+    }
+
+    private static void Announce(List<(ChannelSubscribers? Watchers, PresenceChange Change)> changes)
+    {
+        foreach (var (watchers, change) in changes)
+        {
+            watchers?.Announce(change, about: null);
+        }
     }
 
     /// <summary>
@@ -251,14 +340,15 @@ public sealed partial class ChannelHub
             {
                 return;
             }
-            count = subscribers.Count;
-            if (count == 0)
+            if (subscribers.Count == 0)
             {
                 _channels.Remove(subscription.Channel);
             }
+            count = subscribers.Count + _others.Count(subscription.Channel);
         }
         Metrics.Unsubscribed(subscription.Transport);
         subscribers.Announce(new PresenceChange(subscription.Channel, subscription.SubscriberId, joined: false, count), subscription);
+        LocalPresenceChanged?.Invoke(subscription.Channel);
     }
 
     /// <summary>Every subscription, enumerated outside the lock (those joining or leaving meanwhile may or may not be among them).</summary>

@@ -46,8 +46,8 @@ internal sealed class ChannelSubscribers
         }
     }
 
-    /// <summary>Tells those who asked for presence changes, except the one it is about.</summary>
-    public void Announce(PresenceChange change, Subscription about)
+    /// <summary>Tells those who asked for presence changes, except the one it is about (null: one on another replica).</summary>
+    public void Announce(PresenceChange change, Subscription? about)
     {
         foreach (var (watcher, _) in _watchers)
         {

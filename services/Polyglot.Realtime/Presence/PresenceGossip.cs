@@ -1,0 +1,131 @@
+using System.Collections.Concurrent;
+using MassTransit;
+using Microsoft.Extensions.Options;
+using Polyglot.Contracts.Events;
+using Polyglot.Streaming.Hub;
+
+namespace Polyglot.Realtime.Presence;
+
+/// <summary>
+/// Presence across replicas over the bus, with no server of its own: every
+/// <see cref="PresenceOptions.Interval"/> each replica publishes who is subscribed on it for the
+/// channels that changed (<see cref="ReplicaPresence"/>; sent even when empty, as a heartbeat),
+/// and takes in what the others publish (<see cref="Heard"/>), so its hub's presence and presence
+/// watchers cover every replica. A replica it has not heard before gets a complete list at the
+/// next announcement; one silent for <see cref="PresenceOptions.ExpireAfter"/> is forgotten and
+/// its subscribers leave.
+/// </summary>
+public sealed partial class PresenceGossip(
+    ChannelHub hub, IBus bus, IOptions<PresenceOptions> options, TimeProvider clock, ILogger<PresenceGossip> logger) : BackgroundService
+{
+    private readonly PresenceOptions _options = options.Value;
+    private readonly ConcurrentDictionary<HubChannel, byte> _changed = new();
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _heard = new();
+    private int _announcements;
+    private volatile bool _completeNext = true;
+
+    /// <summary>This process, as the other replicas know it.</summary>
+    public string Replica { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        hub.LocalPresenceChanged += Changed;
+        try
+        {
+            using var timer = new PeriodicTimer(_options.Interval, clock);
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await AnnounceAsync(stoppingToken);
+                ForgetSilentReplicas();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            hub.LocalPresenceChanged -= Changed;
+        }
+    }
+
+    /// <summary>What another replica announced (its own announcements come back too, and are skipped).</summary>
+    public void Heard(ReplicaPresence presence)
+    {
+        if (presence.Replica == Replica)
+        {
+            return;
+        }
+        if (_heard.TryAdd(presence.Replica, clock.GetUtcNow()))
+        {
+            LogJoined(presence.Replica);
+            _completeNext = true; // it has not heard everything from this one yet
+        }
+        _heard[presence.Replica] = clock.GetUtcNow();
+        var channels = new Dictionary<HubChannel, IReadOnlyDictionary<string, int>>();
+        foreach (var channel in presence.Channels)
+        {
+            if (HubChannel.TryParse(channel.Channel, out var parsed))
+            {
+                channels[parsed.Value] = channel.Subscribers;
+            }
+        }
+        hub.UpdateReplica(presence.Replica, channels, presence.Complete);
+    }
+
+    private void Changed(HubChannel channel) => _changed[channel] = 0;
+
+    private async Task AnnounceAsync(CancellationToken ct)
+    {
+        var complete = _completeNext || ++_announcements % _options.CompleteEvery == 0;
+        _completeNext = false;
+        IEnumerable<HubChannel> channels = complete ? hub.LocalChannels() : [];
+        foreach (var channel in _changed.Keys)
+        {
+            _changed.TryRemove(channel, out _);
+            channels = channels.Append(channel);
+        }
+        var presence = new ReplicaPresence(Replica, complete,
+            [.. channels.Distinct().Select(channel => new ChannelPresence(channel.Name, hub.LocalSubscribers(channel)))]);
+        try
+        {
+            await bus.Publish(presence, ct);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            _completeNext = true; // what this one said may not have got through
+            LogAnnounceFailed(ex);
+        }
+    }
+
+    private void ForgetSilentReplicas()
+    {
+        var now = clock.GetUtcNow();
+        foreach (var (replica, heard) in _heard)
+        {
+            if (now - heard > _options.ExpireAfter && _heard.TryRemove(new(replica, heard)))
+            {
+                LogForgotten(replica, (now - heard).TotalSeconds);
+                hub.ForgetReplica(replica);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Presence: heard from replica {Replica}")]
+    private partial void LogJoined(string replica);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Presence: replica {Replica} silent for {Seconds:0.0} s, its subscribers are gone")]
+    private partial void LogForgotten(string replica, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Presence: announcing to the other replicas failed; the next announcement lists every channel")]
+    private partial void LogAnnounceFailed(Exception exception);
+}
+
+/// <summary>Hands what the other replicas announce to <see cref="PresenceGossip"/>.</summary>
+public sealed class ReplicaPresenceConsumer(PresenceGossip gossip) : IConsumer<ReplicaPresence>
+{
+    public Task Consume(ConsumeContext<ReplicaPresence> context)
+    {
+        gossip.Heard(context.Message);
+        return Task.CompletedTask;
+    }
+}
