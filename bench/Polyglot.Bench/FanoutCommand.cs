@@ -150,6 +150,7 @@ public sealed class FanoutCommand : AsyncCommand<FanoutSettings>
         }
 
         var before = await RealtimeStats.ReadAsync(target, collect: false, ct);
+        var clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         Volatile.Write(ref measuring, 1);
         var clock = Stopwatch.StartNew();
         TimeSpan publishing = default;
@@ -161,6 +162,7 @@ public sealed class FanoutCommand : AsyncCommand<FanoutSettings>
             await Task.Run(() => done.Wait(TimeSpan.FromMinutes(5), ct), ct);
         });
         var elapsed = clock.Elapsed;
+        var clientCpu = (Process.GetCurrentProcess().TotalProcessorTime - clientCpuBefore).TotalSeconds;
         var after = await RealtimeStats.ReadAsync(target, collect: false, ct);
 
         await stop.CancelAsync();
@@ -202,6 +204,9 @@ public sealed class FanoutCommand : AsyncCommand<FanoutSettings>
                 ["latencyP99Ms"] = latency.GetValueAtPercentile(99) / 1000.0,
                 ["latencyMaxMs"] = latency.GetMaxValue() / 1000.0,
                 ["clientWorkingSetMiB"] = Environment.WorkingSet / 1048576.0,
+                // Whether the client kept up: its CPU over the measured part, in cores (2 would be this whole machine).
+                ["clientCpuCores"] = clientCpu / elapsed.TotalSeconds,
+                ["serverCpuCores"] = cpu / elapsed.TotalSeconds,
             });
     }
 
