@@ -16,7 +16,14 @@ var crud = builder.AddProject<Projects.Polyglot_Crud>(AppModelNames.Crud)
     .WithoutHttpsCertificate()
     .WithEnvironment(AppModelNames.TopologySetting, topology.ToString())
     .WithBoardsDatabase(AppModelNames.Database)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    // The dashboard links to what a newcomer opens first: the REST API's reference, and the live
+    // page wherever the streaming side runs.
+    .WithUrlForEndpoint("http", endpoint => new ResourceUrlAnnotation { Url = $"{endpoint.Url}/scalar", DisplayText = "REST API (Scalar)" });
+if (topology == Topology.Monolith)
+{
+    crud.WithUrlForEndpoint("http", url => url.DisplayText = "Live page");
+}
 
 var busKind = builder.BusKind(topology);
 if (topology == Topology.Split)
@@ -31,7 +38,8 @@ if (topology == Topology.Split)
         .WithReference(crud)
         // Each replica binds a queue of its own, so every replica sees every event.
         .WithReplicas(builder.Configuration.GetValue(Topologies.ReplicasKey, 1))
-        .WithHttpHealthCheck("/health");
+        .WithHttpHealthCheck("/health")
+        .WithUrlForEndpoint("http", url => url.DisplayText = "Live page");
     ConnectToBus(realtime);
 
     // With Dapr the services talk to their sidecars (written by the deploy generator), and only

@@ -9,8 +9,8 @@ namespace Polyglot.AppHost.Tests;
 
 /// <summary>
 /// The app host launched as a user launches it (`./run.sh`): the dashboard on its fixed port, a
-/// login with the URL it prints, every resource healthy, a clean first screen, realtime's hub
-/// metrics on its metrics page; and a promised port
+/// login with the URL it prints, every resource healthy, a clean first screen with links to the
+/// REST reference and the live page, realtime's hub metrics on its metrics page; and a promised port
 /// held by another program stops it with a message saying which. One at a time: they share the
 /// fixed ports.
 /// </summary>
@@ -19,7 +19,7 @@ public sealed class LaunchTests
     private static readonly string[] Resources = ["bus", "crud", "realtime"];
 
     [Fact]
-    public async Task TheDashboardLogsInWithThePrintedUrlShowsEveryResourceHealthyOnACleanScreenAndTheHubsMetrics()
+    public async Task TheDashboardLogsInWithThePrintedUrlShowsEveryResourceHealthyOnACleanScreenWithItsLinksAndTheHubsMetrics()
     {
         await using var appHost = AppHostProcess.Start();
         var line = await appHost.WaitForLineAsync(l => l.Contains("Login to the dashboard at "), TimeSpan.FromMinutes(2), "the dashboard's login URL");
@@ -32,16 +32,22 @@ public sealed class LaunchTests
         // A resource's state cell reads "Running" with the green success icon once its health checks pass.
         foreach (var resource in Resources)
         {
-            var state = page.Locator("[role=row]", new PageLocatorOptions { HasText = resource }).First.Locator("[role=gridcell][col-index='2']");
+            var state = Row(page, resource).Locator("[role=gridcell][col-index='2']");
             await Expect(state).ToHaveAttributeAsync("title", "Running", new LocatorAssertionsToHaveAttributeOptions { Timeout = 120_000 });
             await Expect(state.Locator("svg.severity-icon")).ToHaveAttributeAsync("style", new System.Text.RegularExpressions.Regex("--success"), new LocatorAssertionsToHaveAttributeOptions { Timeout = 120_000 });
         }
         Assert.DoesNotContain("development certificate", await page.ContentAsync(), StringComparison.OrdinalIgnoreCase);
 
+        // The links a newcomer opens first: crud's REST reference, and the live page on realtime.
+        await Expect(Row(page, "crud").Locator("a[href='http://localhost:5100/scalar']").First).ToHaveTextAsync("REST API (Scalar)");
+        await Expect(Row(page, "realtime").Locator("a[href^='http://localhost:5200']").First).ToHaveTextAsync("Live page");
+
         // The hub's meter reaches the dashboard: realtime's metrics page lists its instruments.
         await page.GotoAsync(new Uri(new Uri(login), "/metrics/resource/realtime").ToString());
         await Expect(page.GetByText("polyglot.hub.queue.deepest").First).ToBeVisibleAsync(new LocatorAssertionsToBeVisibleOptions { Timeout = 60_000 });
     }
+
+    private static ILocator Row(IPage page, string resource) => page.Locator("[role=row]", new PageLocatorOptions { HasText = resource }).First;
 
     [Fact]
     public async Task APromisedPortHeldByAnotherProgramStopsTheAppHostSayingWhichItIs()
