@@ -322,17 +322,19 @@ public sealed class ChannelHubTests
         hub.UpdateReplica("r2", Channels((board, new() { ["bob"] = 2 }), (HubChannel.ForBoard(BoardB), new() { ["cy"] = 1 })), complete: false);
         Assert.Equal((3, "ann,bob"), Seen(hub.GetPresence(board)));
         hub.UpdateReplica("r2", Channels((board, new() { ["bob"] = 1 })), complete: false);
+        hub.UpdateReplica("r2", Channels((board, new() { ["fay"] = 1 })), complete: false); // bob, not named, stays as he was
         using var dan = hub.Subscribe(new SubscriptionRequest(board, SubscriberId: "dan"));
         hub.UpdateReplica("r3", Channels((board, new() { ["eve"] = 1 })), complete: false);
         hub.UpdateReplica("r3", Channels(), complete: true); // a complete list without the board: eve is gone from it
         hub.ForgetReplica("r2");
 
         Assert.Equal(
-            [("bob", true, 2), ("bob", true, 3), ("bob", false, 2), ("dan", true, 3), ("eve", true, 4), ("eve", false, 3), ("bob", false, 2)],
-            await ReadPresenceAsync(changes, 7));
+            [("bob", true, 2), ("bob", true, 3), ("bob", false, 2), ("fay", true, 3), ("dan", true, 4), ("eve", true, 5), ("eve", false, 4), ("bob", false, 3), ("fay", false, 2)],
+            await ReadPresenceAsync(changes, 9));
         Assert.Equal((2, "ann,dan"), Seen(hub.GetPresence(board)));
         Assert.Equal((0, ""), Seen(hub.GetPresence(HubChannel.ForBoard(BoardB))));
         Assert.Equal(new Dictionary<string, int> { ["ann"] = 1, ["dan"] = 1 }, hub.LocalSubscribers(board));
+        Assert.Equal(new Dictionary<string, int> { ["dan"] = 1, ["bob"] = 0 }, hub.LocalSubscribers(board, ["dan", "bob"]));
     }
 
     [Fact]

@@ -8,18 +8,19 @@ namespace Polyglot.Realtime.Presence;
 
 /// <summary>
 /// Presence across replicas over the bus, with no server of its own: every
-/// <see cref="PresenceOptions.Interval"/> each replica publishes who is subscribed on it for the
-/// channels that changed (<see cref="ReplicaPresence"/>; sent even when empty, as a heartbeat),
-/// and takes in what the others publish (<see cref="Heard"/>), so its hub's presence and presence
-/// watchers cover every replica. A replica it has not heard before gets a complete list at the
-/// next announcement; one silent for <see cref="PresenceOptions.ExpireAfter"/> is forgotten and
-/// its subscribers leave.
+/// <see cref="PresenceOptions.Interval"/> each replica publishes, for each subscriber who joined
+/// or left it since, how many subscriptions that subscriber holds on it now
+/// (<see cref="ReplicaPresence"/>; sent even when empty, as a heartbeat) — counts, not steps, so
+/// a message that overlaps a complete list or comes twice changes nothing — and takes in what the
+/// others publish (<see cref="Heard"/>), so its hub's presence and presence watchers cover every
+/// replica. A replica it has not heard before gets a complete list at the next announcement; one
+/// silent for <see cref="PresenceOptions.ExpireAfter"/> is forgotten and its subscribers leave.
 /// </summary>
 public sealed partial class PresenceGossip(
     ChannelHub hub, IBus bus, IOptions<PresenceOptions> options, TimeProvider clock, ILogger<PresenceGossip> logger) : BackgroundService
 {
     private readonly PresenceOptions _options = options.Value;
-    private readonly ConcurrentDictionary<HubChannel, byte> _changed = new();
+    private readonly ConcurrentDictionary<(HubChannel Channel, string SubscriberId), byte> _changed = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _heard = new();
     private int _announcements;
     private volatile bool _completeNext = true;
@@ -72,20 +73,22 @@ public sealed partial class PresenceGossip(
         hub.UpdateReplica(presence.Replica, channels, presence.Complete);
     }
 
-    private void Changed(HubChannel channel) => _changed[channel] = 0;
+    private void Changed(PresenceChange change) => _changed[(change.Channel, change.SubscriberId)] = 0;
 
     private async Task AnnounceAsync(CancellationToken ct)
     {
         var complete = _completeNext || ++_announcements % _options.CompleteEvery == 0;
         _completeNext = false;
-        IEnumerable<HubChannel> channels = complete ? hub.LocalChannels() : [];
-        foreach (var channel in _changed.Keys)
+        var changed = new List<(HubChannel Channel, string SubscriberId)>();
+        foreach (var key in _changed.Keys)
         {
-            _changed.TryRemove(channel, out _);
-            channels = channels.Append(channel);
+            _changed.TryRemove(key, out _);
+            changed.Add(key);
         }
-        var presence = new ReplicaPresence(Replica, complete,
-            [.. channels.Distinct().Select(channel => new ChannelPresence(channel.Name, hub.LocalSubscribers(channel)))]);
+        // Read after taking the changes: a change made meanwhile is in this count and comes again next time, which is harmless.
+        var presence = new ReplicaPresence(Replica, complete, complete
+            ? [.. hub.LocalChannels().Select(channel => new ChannelPresence(channel.Name, hub.LocalSubscribers(channel)))]
+            : [.. changed.GroupBy(c => c.Channel, c => c.SubscriberId).Select(ids => new ChannelPresence(ids.Key.Name, hub.LocalSubscribers(ids.Key, ids)))]);
         try
         {
             await bus.Publish(presence, ct);

@@ -15,7 +15,7 @@ public sealed class PresenceOptions
     [Range(typeof(TimeSpan), "00:00:00.200", "00:10:00")]
     public TimeSpan ExpireAfter { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Every this many announcements, a replica lists all its channels, not only the changed ones: what heals a lost message.</summary>
+    /// <summary>Every this many announcements, a replica lists everyone it has, not only who changed: what heals a lost message.</summary>
     [Range(1, 10_000)]
     public int CompleteEvery { get; set; } = 30;
 }

@@ -51,7 +51,7 @@ public sealed partial class ChannelHub
     internal TimeProvider Clock { get; }
 
     /// <summary>Raised, outside the hub's lock, after a subscription joined or left a channel here: what the other replicas need to hear.</summary>
-    public event Action<HubChannel>? LocalPresenceChanged;
+    public event Action<PresenceChange>? LocalPresenceChanged;
 
     /// <summary>Subscriptions held right now, on every channel.</summary>
     public int SubscriptionCount
@@ -121,23 +121,21 @@ public sealed partial class ChannelHub
         {
             Metrics.CaughtUp(history);
         }
-        subscribers.Announce(new PresenceChange(request.Channel, subscription.SubscriberId, joined: true, count), subscription);
-        LocalPresenceChanged?.Invoke(request.Channel);
+        var joined = new PresenceChange(request.Channel, subscription.SubscriberId, joined: true, count);
+        subscribers.Announce(joined, subscription);
+        LocalPresenceChanged?.Invoke(joined);
         return subscription;
     }
 
     /// <summary>Who is subscribed to the channel right now: here, and on the other replicas as they last said (<see cref="UpdateReplica"/>).</summary>
     public Presence GetPresence(HubChannel channel)
     {
-        ChannelSubscribers? subscribers;
-        int count;
-        string[] elsewhere;
         lock (_lock)
         {
-            count = (_channels.TryGetValue(channel, out subscribers) ? subscribers.Count : 0) + _others.Count(channel);
-            elsewhere = [.. _others.SubscriberIds(channel)];
+            var here = _channels.GetValueOrDefault(channel);
+            return new Presence(channel, (here?.Count ?? 0) + _others.Count(channel),
+                [.. (here?.BySubscriber.Keys ?? []).Concat(_others.SubscriberIds(channel)).Distinct().Order(StringComparer.Ordinal)]);
         }
-        return new Presence(channel, count, [.. (subscribers?.All ?? []).Select(s => s.SubscriberId).Concat(elsewhere).Distinct().Order(StringComparer.Ordinal)]);
     }
 
     /// <summary>The channels with subscribers on this hub.</summary>
@@ -149,68 +147,65 @@ public sealed partial class ChannelHub
         }
     }
 
-    /// <summary>Who is subscribed to the channel on this hub alone: subscriber id → subscriptions.</summary>
-    public IReadOnlyDictionary<string, int> LocalSubscribers(HubChannel channel)
+    /// <summary>
+    /// Subscriptions on this hub alone, per subscriber id: of <paramref name="subscriberIds"/>
+    /// (0 for one with none any more), or of everyone on the channel when null.
+    /// </summary>
+    public IReadOnlyDictionary<string, int> LocalSubscribers(HubChannel channel, IEnumerable<string>? subscriberIds = null)
     {
-        ChannelSubscribers? subscribers;
         lock (_lock)
         {
-            subscribers = _channels.GetValueOrDefault(channel);
+            var here = _channels.GetValueOrDefault(channel)?.BySubscriber ?? new Dictionary<string, int>();
+            return subscriberIds is null ? new Dictionary<string, int>(here) : subscriberIds.Distinct().ToDictionary(id => id, id => here.GetValueOrDefault(id));
         }
-        return (subscribers?.All ?? []).GroupBy(s => s.SubscriberId).ToDictionary(g => g.Key, g => g.Count());
     }
 
     /// <summary>
-    /// What another replica says it has: per channel, subscriber id → subscriptions (empty: nobody
-    /// any more); when <paramref name="complete"/>, channels it does not name have nobody from it.
-    /// Presence here counts them, and the watchers here hear each join and leave.
+    /// What another replica says it has: per channel, subscriber id → its subscriptions there now
+    /// (0: none any more). Subscribers it does not name are as it said before — unless
+    /// <paramref name="complete"/>, when it has named everyone it has. Presence here counts them,
+    /// and the watchers here hear each join and leave.
     /// </summary>
     public void UpdateReplica(string replica, IReadOnlyDictionary<HubChannel, IReadOnlyDictionary<string, int>> channels, bool complete)
     {
         var changes = new List<(ChannelSubscribers?, PresenceChange)>();
         lock (_lock)
         {
+            if (complete)
+            {
+                foreach (var channel in _others.ChannelsOf(replica))
+                {
+                    var named = channels.GetValueOrDefault(channel);
+                    foreach (var gone in _others.On(replica, channel).Keys.Where(id => named?.ContainsKey(id) != true).ToList())
+                    {
+                        SetReplica(replica, channel, gone, 0, changes);
+                    }
+                }
+            }
             foreach (var (channel, subscribers) in channels)
             {
-                SetReplica(replica, channel, subscribers, changes);
-            }
-            foreach (var gone in complete ? _others.ChannelsOf(replica).Where(c => !channels.ContainsKey(c)) : [])
-            {
-                SetReplica(replica, gone, Nobody, changes);
+                foreach (var (subscriberId, subscriptions) in subscribers)
+                {
+                    SetReplica(replica, channel, subscriberId, subscriptions, changes);
+                }
             }
         }
         Announce(changes);
     }
 
     /// <summary>A replica gone: its subscribers leave, and the watchers here hear it.</summary>
-    public void ForgetReplica(string replica)
-    {
-        var changes = new List<(ChannelSubscribers?, PresenceChange)>();
-        lock (_lock)
-        {
-            foreach (var channel in _others.ChannelsOf(replica))
-            {
-                SetReplica(replica, channel, Nobody, changes);
-            }
-            _others.Remove(replica);
-        }
-        Announce(changes);
-    }
+    public void ForgetReplica(string replica) => UpdateReplica(replica, new Dictionary<HubChannel, IReadOnlyDictionary<string, int>>(), complete: true);
 
-    private static readonly IReadOnlyDictionary<string, int> Nobody = new Dictionary<string, int>();
-
-    /// <summary>Under the lock: records what a replica has on a channel, and the presence changes that makes, one per subscription.</summary>
-    private void SetReplica(string replica, HubChannel channel, IReadOnlyDictionary<string, int> subscribers, List<(ChannelSubscribers?, PresenceChange)> changes)
+    /// <summary>Under the lock: records one subscriber's subscriptions on a replica, and the presence changes that makes, one per subscription.</summary>
+    private void SetReplica(string replica, HubChannel channel, string subscriberId, int subscriptions, List<(ChannelSubscribers?, PresenceChange)> changes)
     {
         var here = _channels.GetValueOrDefault(channel);
         var count = (here?.Count ?? 0) + _others.Count(channel);
-        foreach (var (subscriberId, change) in _others.Set(replica, channel, subscribers))
+        var change = _others.Set(replica, channel, subscriberId, subscriptions);
+        for (var i = 0; i < Math.Abs(change); i++)
         {
-            for (var i = 0; i < Math.Abs(change); i++)
-            {
-                count += Math.Sign(change);
-                changes.Add((here, new PresenceChange(channel, subscriberId, joined: change > 0, count)));
-            }
+            count += Math.Sign(change);
+            changes.Add((here, new PresenceChange(channel, subscriberId, joined: change > 0, count)));
         }
     }
 
@@ -347,8 +342,9 @@ public sealed partial class ChannelHub
             count = subscribers.Count + _others.Count(subscription.Channel);
         }
         Metrics.Unsubscribed(subscription.Transport);
-        subscribers.Announce(new PresenceChange(subscription.Channel, subscription.SubscriberId, joined: false, count), subscription);
-        LocalPresenceChanged?.Invoke(subscription.Channel);
+        var left = new PresenceChange(subscription.Channel, subscription.SubscriberId, joined: false, count);
+        subscribers.Announce(left, subscription);
+        LocalPresenceChanged?.Invoke(left);
     }
 
     /// <summary>Every subscription, enumerated outside the lock (those joining or leaving meanwhile may or may not be among them).</summary>

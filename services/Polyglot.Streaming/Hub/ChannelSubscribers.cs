@@ -11,8 +11,12 @@ internal sealed class ChannelSubscribers
 {
     private readonly ConcurrentDictionary<Subscription, byte> _all = new();
     private readonly ConcurrentDictionary<Subscription, byte> _watchers = new();
+    private readonly Dictionary<string, int> _bySubscriber = [];
 
     public int Count { get; private set; }
+
+    /// <summary>Subscriptions per subscriber id (read under the hub's lock).</summary>
+    public IReadOnlyDictionary<string, int> BySubscriber => _bySubscriber;
 
     public void Add(Subscription subscription)
     {
@@ -21,6 +25,7 @@ internal sealed class ChannelSubscribers
         {
             _watchers[subscription] = 0;
         }
+        _bySubscriber[subscription.SubscriberId] = _bySubscriber.GetValueOrDefault(subscription.SubscriberId) + 1;
         Count++;
     }
 
@@ -31,6 +36,10 @@ internal sealed class ChannelSubscribers
             return false;
         }
         _watchers.TryRemove(subscription, out _);
+        if (--_bySubscriber[subscription.SubscriberId] == 0)
+        {
+            _bySubscriber.Remove(subscription.SubscriberId);
+        }
         Count--;
         return true;
     }

@@ -7,48 +7,60 @@ namespace Polyglot.Streaming.Hub;
 /// </summary>
 internal sealed class OtherReplicas
 {
-    private readonly Dictionary<string, Dictionary<HubChannel, IReadOnlyDictionary<string, int>>> _replicas = [];
+    private readonly Dictionary<string, Dictionary<HubChannel, Dictionary<string, int>>> _replicas = [];
     private readonly Dictionary<HubChannel, int> _totals = [];
 
     public int Count(HubChannel channel) => _totals.GetValueOrDefault(channel);
 
     public IEnumerable<string> SubscriberIds(HubChannel channel) =>
-        _replicas.Values.SelectMany(channels => channels.TryGetValue(channel, out var subscribers) ? subscribers.Keys : []);
+        _replicas.Values.SelectMany(channels => channels.TryGetValue(channel, out var subscribers) ? subscribers.Keys : Enumerable.Empty<string>());
 
-    /// <summary>What <paramref name="replica"/> has on <paramref name="channel"/> now (empty: nobody); returns each subscriber's change in subscriptions.</summary>
-    public IEnumerable<(string SubscriberId, int Change)> Set(string replica, HubChannel channel, IReadOnlyDictionary<string, int> subscribers)
+    /// <summary>What <paramref name="replica"/> has on <paramref name="channel"/> (all of it, or only the subscribers named), as it says.</summary>
+    public IReadOnlyDictionary<string, int> On(string replica, HubChannel channel) =>
+        _replicas.TryGetValue(replica, out var channels) && channels.TryGetValue(channel, out var subscribers) ? subscribers : Nobody;
+
+    /// <summary>The channels <paramref name="replica"/> was last said to have subscribers on.</summary>
+    public IReadOnlyList<HubChannel> ChannelsOf(string replica) => _replicas.TryGetValue(replica, out var channels) ? [.. channels.Keys] : [];
+
+    /// <summary>Records that <paramref name="subscriberId"/> holds <paramref name="subscriptions"/> on <paramref name="replica"/>; returns the change.</summary>
+    public int Set(string replica, HubChannel channel, string subscriberId, int subscriptions)
     {
         if (!_replicas.TryGetValue(replica, out var channels))
         {
             _replicas[replica] = channels = [];
         }
-        var before = channels.GetValueOrDefault(channel) ?? new Dictionary<string, int>();
-        if (subscribers.Count == 0)
+        if (!channels.TryGetValue(channel, out var subscribers))
         {
-            channels.Remove(channel);
+            channels[channel] = subscribers = [];
+        }
+        var change = subscriptions - subscribers.GetValueOrDefault(subscriberId);
+        if (subscriptions > 0)
+        {
+            subscribers[subscriberId] = subscriptions;
         }
         else
         {
-            channels[channel] = subscribers;
+            subscribers.Remove(subscriberId);
+            if (subscribers.Count == 0)
+            {
+                channels.Remove(channel);
+                if (channels.Count == 0)
+                {
+                    _replicas.Remove(replica);
+                }
+            }
         }
-        var changes = before.Keys.Union(subscribers.Keys)
-            .Select(id => (id, subscribers.GetValueOrDefault(id) - before.GetValueOrDefault(id)))
-            .Where(change => change.Item2 != 0)
-            .ToList();
-        var total = Count(channel) + changes.Sum(change => change.Item2);
-        if (total == 0)
-        {
-            _totals.Remove(channel);
-        }
-        else
+        var total = Count(channel) + change;
+        if (total > 0)
         {
             _totals[channel] = total;
         }
-        return changes;
+        else
+        {
+            _totals.Remove(channel);
+        }
+        return change;
     }
 
-    /// <summary>The channels <paramref name="replica"/> was last said to have subscribers on.</summary>
-    public IReadOnlyList<HubChannel> ChannelsOf(string replica) => _replicas.TryGetValue(replica, out var channels) ? [.. channels.Keys] : [];
-
-    public void Remove(string replica) => _replicas.Remove(replica);
+    private static readonly IReadOnlyDictionary<string, int> Nobody = new Dictionary<string, int>();
 }
