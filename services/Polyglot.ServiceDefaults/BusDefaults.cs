@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Reflection;
 using MassTransit.RabbitMqTransport;
 using Polyglot.Contracts.Events;
@@ -14,6 +15,11 @@ public static class BusDefaults
         {
             host.RequestedConnectionTimeout(TimeSpan.FromSeconds(3)); // an attempt at an unreachable broker gives up soon
             host.Heartbeat(TimeSpan.FromSeconds(10));                 // a silently dead connection is noticed soon
+            host.OnRefreshConnectionFactory = factory =>
+            {
+                factory.SocketFactory = family => new AnsweringBrokerSocket(new Socket(family, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true });
+                return Task.CompletedTask;
+            };
         });
         rabbit.Message<IntegrationEventBatch>(m => m.SetEntityName(IntegrationEventBatch.ExchangeName));
         rabbit.ReconnectAboutEverySecond();
@@ -43,5 +49,45 @@ public static class BusDefaults
             retry.Ignore<AuthenticationFailureException>();
             retry.Interval(1000, TimeSpan.Zero);
         }));
+    }
+}
+
+/// <summary>
+/// A connection to RabbitMQ that gives up when the broker takes it but does not begin the AMQP
+/// handshake within <see cref="FirstBytesTimeout"/>, as a broker still starting can. RabbitMQ.Client 7
+/// waits for the broker's <c>connection.start</c> bounded only by the cancellation token it is
+/// given, and MassTransit gives none: one such attempt held every publish for as long as the broker
+/// stayed silent (16 s once, in the chaos suite). Failed, the attempt is retried about a second later.
+/// </summary>
+internal sealed class AnsweringBrokerSocket(Socket socket) : RabbitMQ.Client.TcpClientAdapter(socket)
+{
+    /// <summary>A live broker answers the protocol header at once.</summary>
+    public static readonly TimeSpan FirstBytesTimeout = TimeSpan.FromSeconds(2);
+
+    public override NetworkStream GetStream() => new FirstBytesStream(Client);
+
+    private sealed class FirstBytesStream(Socket socket) : NetworkStream(socket, ownsSocket: false)
+    {
+        private bool _answered;
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_answered)
+            {
+                return await base.ReadAsync(buffer, cancellationToken);
+            }
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(FirstBytesTimeout);
+            try
+            {
+                var read = await base.ReadAsync(buffer, timeout.Token);
+                _answered = true;
+                return read;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new IOException($"The broker took the connection but sent nothing for {FirstBytesTimeout.TotalSeconds} s.");
+            }
+        }
     }
 }
