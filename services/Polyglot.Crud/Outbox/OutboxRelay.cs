@@ -27,7 +27,7 @@ public sealed partial class OutboxRelay : BackgroundService
     private readonly ILogger<OutboxRelay> _logger;
     private readonly TimeProvider _clock;
     private readonly ResiliencePipeline _retry;
-    private readonly string _holder = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
+    private readonly string _holder = ServiceInstance.NewId();
     private DateTimeOffset? _renewAt; // while the lease is held: when to renew it
 
     public OutboxRelay(

@@ -26,7 +26,7 @@ public sealed partial class PresenceGossip(
     private volatile bool _completeNext = true;
 
     /// <summary>This process, as the other replicas know it.</summary>
-    public string Replica { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
+    public string Replica { get; } = ServiceInstance.NewId();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -56,12 +56,16 @@ public sealed partial class PresenceGossip(
         {
             return;
         }
-        if (_heard.TryAdd(presence.Replica, clock.GetUtcNow()))
+        var now = clock.GetUtcNow();
+        if (_heard.TryAdd(presence.Replica, now))
         {
             LogJoined(presence.Replica);
             _completeNext = true; // it has not heard everything from this one yet
         }
-        _heard[presence.Replica] = clock.GetUtcNow();
+        else
+        {
+            _heard[presence.Replica] = now;
+        }
         var channels = new Dictionary<HubChannel, IReadOnlyDictionary<string, int>>();
         foreach (var channel in presence.Channels)
         {
