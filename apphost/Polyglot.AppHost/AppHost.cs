@@ -25,6 +25,13 @@ if (topology == Topology.Monolith)
     crud.WithUrlForEndpoint("http", url => url.DisplayText = "Live page");
 }
 
+// The token server's keys are derived from secrets: generated for each run here, and for each
+// deployment by the deploy generator (a Secret), or given as parameters.
+foreach (var (parameter, setting) in new[] { ("auth-signing-key", "Auth__SigningKey"), ("auth-encryption-key", "Auth__EncryptionKey") })
+{
+    crud.WithEnvironment(setting, builder.AddParameter(parameter, new GenerateParameterDefault { MinLength = 43, Special = false }, secret: true));
+}
+
 var busKind = builder.BusKind(topology);
 if (topology == Topology.Split)
 {

@@ -30,16 +30,20 @@ public abstract class CrudFixture : IAsyncLifetime
 
     public string BusConnectionString { get; private set; } = null!;
 
+    /// <summary>All of crud's settings: another host given them runs on the same database and broker.</summary>
+    public IReadOnlyDictionary<string, string?> HostSettings { get; private set; } = null!;
+
     public async ValueTask InitializeAsync()
     {
         var (provider, connectionString) = await DatabaseAsync();
         BusConnectionString = (await BusAsync()).ConnectionString;
-        _host = new ServiceHost<BoardsService>(new Dictionary<string, string?>
+        HostSettings = new Dictionary<string, string?>
         {
             ["Database:Provider"] = provider.ToString(),
             ["ConnectionStrings:db"] = connectionString,
             ["ConnectionStrings:bus"] = BusConnectionString,
-        }.Concat(Settings).ToDictionary());
+        }.Concat(Settings).ToDictionary();
+        _host = new ServiceHost<BoardsService>(HostSettings);
         var channel = Host.CreateGrpcChannel();
         Boards = new V1.Boards.BoardsClient(channel);
         Columns = new V1.Columns.ColumnsClient(channel);

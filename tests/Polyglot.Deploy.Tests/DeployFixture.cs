@@ -23,6 +23,8 @@ public class DeployFixture : IDisposable
         {
             ["bus-password"] = BusPassword,
             ["db-server-password"] = DbPassword,
+            ["auth-signing-key"] = "golden-signing-key-of-43-characters-for-tests",
+            ["auth-encryption-key"] = "golden-encryption-key-of-43-characters-tests",
         });
         Files = DeployFolder.Write(Model, Options, Output);
     }

@@ -15,7 +15,7 @@ public sealed class ServiceHost<TMarker> : IAsyncDisposable where TMarker : clas
 {
     private readonly Factory _factory;
 
-    public ServiceHost(IDictionary<string, string?> settings)
+    public ServiceHost(IReadOnlyDictionary<string, string?> settings)
     {
         // A free port can be taken by another test process between choosing and binding it:
         // choose again then.

@@ -93,6 +93,8 @@ public abstract class BoardsDbContext(DbContextOptions options) : DbContext(opti
 
         IntegrationEvents.Configure(model);
         RelayLease.Configure(model);
+        // The token server's applications, authorizations, scopes and tokens.
+        model.UseOpenIddict();
     }
 }
 

@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Polyglot.Contracts.Events;
 using Polyglot.Contracts.Settings;
+using Polyglot.Crud.Auth;
 using Polyglot.Crud.Data;
 using Polyglot.Crud.Grpc;
 using Polyglot.Crud.Outbox;
@@ -23,6 +24,7 @@ internal static class Extensions
         builder.AddDatabase();
         builder.AddReadCache();
         builder.AddOutbox();
+        builder.AddTokenServer();
 
         builder.Services.AddGrpc(options =>
         {
@@ -127,6 +129,7 @@ internal static class Extensions
 
     public static void MapGrpcServices(this WebApplication app)
     {
+        app.MapTokenEndpoint();
         app.MapGrpcService<BoardsService>();
         app.MapGrpcService<ColumnsService>();
         app.MapGrpcService<CardsService>();

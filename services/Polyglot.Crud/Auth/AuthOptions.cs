@@ -1,0 +1,56 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace Polyglot.Crud.Auth;
+
+/// <summary>
+/// crud's token server. Keys and client secrets come from configuration only (the app host's
+/// parameters, a Secret in the manifests), never from the source.
+/// </summary>
+public sealed class AuthOptions
+{
+    public const string Section = "Auth";
+
+    /// <summary>
+    /// The issuer (<c>iss</c>) tokens carry and that services check, e.g. <c>http://crud:5100/</c>.
+    /// Unset: the address the token was asked at, which only one address of crud can agree with.
+    /// </summary>
+    public Uri? Issuer { get; set; }
+
+    /// <summary>
+    /// A random secret (32 characters or more) from which crud derives the ECDSA P-256 key that
+    /// signs tokens; the public half is published at <c>/.well-known/jwks</c>. Every replica needs
+    /// the same one. Unset: in Development a key made at start (its tokens die with the process),
+    /// elsewhere crud refuses to start.
+    /// </summary>
+    public string? SigningKey { get; set; }
+
+    /// <summary>
+    /// The same for the AES-256 key that encrypts what only crud reads back (authorization codes,
+    /// refresh tokens).
+    /// </summary>
+    public string? EncryptionKey { get; set; }
+
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Services that sign in with their own credentials (client credentials).</summary>
+    [ValidateEnumeratedItems]
+    public List<ServiceClient> Clients { get; set; } = [];
+}
+
+public sealed class ServiceClient
+{
+    [Required]
+    public string Id { get; set; } = "";
+
+    [Required, MinLength(16)]
+    public string Secret { get; set; } = "";
+
+    /// <summary>What it may ask for, of <see cref="Contracts.Auth.ApiScopes.All"/>.</summary>
+    [MinLength(1)]
+    public List<string> Scopes { get; set; } = [];
+}
+
+[OptionsValidator]
+public sealed partial class AuthOptionsValidator : IValidateOptions<AuthOptions>;

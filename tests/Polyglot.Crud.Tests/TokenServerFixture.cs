@@ -1,0 +1,31 @@
+using System.Security.Cryptography;
+using Polyglot.Contracts.Auth;
+
+namespace Polyglot.Crud.Tests;
+
+/// <summary>crud with keys of its own and two service clients: one for boards and all events, one for events only.</summary>
+public sealed class TokenServerFixture : SqliteCrudFixture
+{
+    public const string Service = "test-service";
+    public const string Reader = "test-reader";
+
+    public string SigningKey { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
+
+    public string ServiceSecret { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+
+    public string ReaderSecret { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+    [
+        new("Auth:SigningKey", SigningKey),
+        new("Auth:EncryptionKey", Convert.ToHexString(RandomNumberGenerator.GetBytes(24))),
+        new("Auth:AccessTokenLifetime", "00:10:00"),
+        new("Auth:Clients:0:Id", Service),
+        new("Auth:Clients:0:Secret", ServiceSecret),
+        new("Auth:Clients:0:Scopes:0", ApiScopes.Boards),
+        new("Auth:Clients:0:Scopes:1", ApiScopes.AllEvents),
+        new("Auth:Clients:1:Id", Reader),
+        new("Auth:Clients:1:Secret", ReaderSecret),
+        new("Auth:Clients:1:Scopes:0", ApiScopes.Events),
+    ];
+}

@@ -1,0 +1,137 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Polyglot.Contracts.Auth;
+using Polyglot.Crud.Grpc;
+
+namespace Polyglot.Crud.Tests;
+
+/// <summary>
+/// crud's token server over real HTTP: services get signed JWTs with client credentials, checked
+/// here as realtime will check them — with the keys crud publishes and nothing else.
+/// </summary>
+public sealed class TokenServerTests(TokenServerFixture fixture) : IClassFixture<TokenServerFixture>
+{
+    private readonly HttpClient _http = new() { BaseAddress = fixture.Host.HttpAddress };
+
+    [Fact]
+    public async Task AServiceGetsAJwtForItsScopesSignedWithTheConfiguredKeyThatThePublishedKeysVerify()
+    {
+        var before = DateTime.UtcNow;
+        var reply = await TokenAsync(TokenServerFixture.Service, fixture.ServiceSecret, $"{ApiScopes.Boards} {ApiScopes.AllEvents}");
+        Assert.Equal(HttpStatusCode.OK, reply.Status);
+        Assert.Equal("Bearer", reply.Body.GetProperty("token_type").GetString());
+
+        var (issuer, keys) = await PublishedKeysAsync(_http);
+        var published = Assert.Single(keys.Keys);
+        Assert.Equal(("EC", "P-256"), (published.Kty, published.Crv));
+
+        var token = await ValidateAsync(reply.Body.GetProperty("access_token").GetString()!, issuer, keys);
+
+        Assert.Equal("ES256", token.Alg);
+        Assert.Equal(TokenServerFixture.Service, token.Subject);
+        Assert.Equal([Audiences.Crud, Audiences.Realtime], token.Audiences.Order());
+        Assert.Equal($"{ApiScopes.Boards} {ApiScopes.AllEvents}", token.GetClaim("scope").Value);
+        // The configured lifetime, ten minutes (the clock's granularity is a second).
+        Assert.InRange(token.ValidTo, before.AddMinutes(10).AddSeconds(-1), DateTime.UtcNow.AddMinutes(10).AddSeconds(1));
+    }
+
+    [Fact]
+    public async Task AServiceAskingForAScopeItWasNotGivenIsRefusedAndGetsNoToken()
+    {
+        var reply = await TokenAsync(TokenServerFixture.Reader, fixture.ReaderSecret, ApiScopes.AllEvents);
+
+        Assert.Equal(HttpStatusCode.BadRequest, reply.Status);
+        // OpenIddict answers a scope the client may not use with invalid_request, saying so.
+        Assert.Equal("invalid_request", reply.Body.GetProperty("error").GetString());
+        Assert.Equal("This client application is not allowed to use the specified scope.", reply.Body.GetProperty("error_description").GetString());
+        Assert.False(reply.Body.TryGetProperty("access_token", out _));
+    }
+
+    [Theory]
+    [InlineData(TokenServerFixture.Reader, "not-the-secret-at-all")]
+    [InlineData("nobody", "not-the-secret-at-all")]
+    public async Task AWrongSecretOrAnUnknownClientIsRefusedAndGetsNoToken(string clientId, string secret)
+    {
+        var reply = await TokenAsync(clientId, secret, ApiScopes.Events);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, reply.Status);
+        Assert.Equal("invalid_client", reply.Body.GetProperty("error").GetString());
+        Assert.False(reply.Body.TryGetProperty("access_token", out _));
+    }
+
+    [Fact]
+    public async Task AReplicaGivenTheSameSecretPublishesTheSameKeySoItVerifiesTheOthersTokens()
+    {
+        var reply = await TokenAsync(TokenServerFixture.Service, fixture.ServiceSecret, ApiScopes.Boards);
+        var (issuer, keys) = await PublishedKeysAsync(_http);
+
+        await using var replica = new ServiceHost<BoardsService>(fixture.HostSettings);
+        using var http = new HttpClient { BaseAddress = replica.HttpAddress };
+        var (_, replicaKeys) = await PublishedKeysAsync(http);
+
+        Assert.Equal(Assert.Single(keys.Keys).X, Assert.Single(replicaKeys.Keys).X);
+        Assert.Equal(TokenServerFixture.Service, (await ValidateAsync(reply.Body.GetProperty("access_token").GetString()!, issuer, replicaKeys)).Subject);
+    }
+
+    [Fact]
+    public async Task AClientTakenOutOfTheConfigurationIsRevokedWhenCrudNextStarts()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await TokenAsync(TokenServerFixture.Reader, fixture.ReaderSecret, ApiScopes.Events)).Status);
+        var withoutReader = fixture.HostSettings.Where(s => !s.Key.StartsWith("Auth:Clients:1:", StringComparison.Ordinal)).ToDictionary();
+
+        await using var restarted = new ServiceHost<BoardsService>(withoutReader);
+        using var http = new HttpClient { BaseAddress = restarted.HttpAddress };
+        var reply = await TokenAsync(TokenServerFixture.Reader, fixture.ReaderSecret, ApiScopes.Events, http);
+
+        Assert.Equal("invalid_client", reply.Body.GetProperty("error").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await TokenAsync(TokenServerFixture.Service, fixture.ServiceSecret, ApiScopes.Boards, http)).Status);
+    }
+
+    [Theory]
+    [InlineData("Production", null, "Auth:SigningKey is not set")]
+    [InlineData("Development", "too short to be a key", "Auth:SigningKey is shorter than 32 characters")]
+    public void CrudWithoutAUsableSigningKeyRefusesToStartSayingWhatToSet(string environment, string? signingKey, string expected)
+    {
+        var settings = fixture.HostSettings.Where(s => s.Key != "Auth:SigningKey")
+            .Append(new("environment", environment)).Append(new("Auth:SigningKey", signingKey)).ToDictionary();
+
+        var error = Assert.ThrowsAny<Exception>(() => new ServiceHost<BoardsService>(settings));
+
+        Assert.Contains(expected, error.ToString());
+    }
+
+    private static async Task<(string Issuer, JsonWebKeySet Keys)> PublishedKeysAsync(HttpClient http)
+    {
+        var discovery = await http.GetFromJsonAsync<JsonElement>("/.well-known/openid-configuration");
+        return (discovery.GetProperty("issuer").GetString()!, new JsonWebKeySet(await http.GetStringAsync(discovery.GetProperty("jwks_uri").GetString())));
+    }
+
+    /// <summary>Checks a token as an API will: signature by a published key, issuer, audience, lifetime.</summary>
+    private static async Task<JsonWebToken> ValidateAsync(string token, string issuer, JsonWebKeySet keys)
+    {
+        var result = await new JsonWebTokenHandler().ValidateTokenAsync(token, new TokenValidationParameters
+        {
+            ValidIssuer = issuer,
+            ValidAudiences = [Audiences.Crud, Audiences.Realtime],
+            IssuerSigningKeys = keys.GetSigningKeys(),
+        });
+        Assert.True(result.IsValid, result.Exception?.Message);
+        return (JsonWebToken)result.SecurityToken;
+    }
+
+    private async Task<(HttpStatusCode Status, JsonElement Body)> TokenAsync(string clientId, string secret, string scope, HttpClient? http = null)
+    {
+        using var response = await (http ?? _http).PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = clientId,
+            ["client_secret"] = secret,
+            ["scope"] = scope,
+        }));
+        return (response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>());
+    }
+}
