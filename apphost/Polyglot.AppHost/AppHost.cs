@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Polyglot.AppHost;
 using Polyglot.AppHost.Provisioning;
+using Polyglot.Contracts.Auth;
 using Polyglot.Contracts.Settings;
 
 var builder = DistributedApplication.CreateBuilder(args);
@@ -27,9 +28,20 @@ if (topology == Topology.Monolith)
 
 // The token server's keys are derived from secrets: generated for each run here, and for each
 // deployment by the deploy generator (a Secret), or given as parameters.
-foreach (var (parameter, setting) in new[] { ("auth-signing-key", "Auth__SigningKey"), ("auth-encryption-key", "Auth__EncryptionKey") })
+crud.WithEnvironment("Auth__SigningKey", Secret("auth-signing-key"))
+    .WithEnvironment("Auth__EncryptionKey", Secret("auth-encryption-key"));
+if (builder.ExecutionContext.IsRunMode)
 {
-    crud.WithEnvironment(setting, builder.AddParameter(parameter, new GenerateParameterDefault { MinLength = 43, Special = false }, secret: true));
+    // For local runs only: a user to sign in as and a service client to get tokens with, their
+    // secrets among the dashboard's parameters (docs/api.md).
+    crud.WithEnvironment("Auth__Users__0__Name", DevelopmentAccounts.UserName)
+        .WithEnvironment("Auth__Users__0__Password", Secret(DevelopmentAccounts.PasswordParameter))
+        .WithEnvironment("Auth__Clients__0__Id", DevelopmentAccounts.ClientId)
+        .WithEnvironment("Auth__Clients__0__Secret", Secret(DevelopmentAccounts.ClientSecretParameter));
+    foreach (var (scope, index) in ApiScopes.All.Select((scope, index) => (scope, index)))
+    {
+        crud.WithEnvironment($"Auth__Clients__0__Scopes__{index}", scope);
+    }
 }
 
 var busKind = builder.BusKind(topology);
@@ -66,3 +78,6 @@ if (topology == Topology.Split)
 
 builder.ThrowIfFixedPortsTaken();
 builder.Build().Run();
+
+IResourceBuilder<ParameterResource> Secret(string name) =>
+    builder.AddParameter(name, new GenerateParameterDefault { MinLength = 43, Special = false }, secret: true);

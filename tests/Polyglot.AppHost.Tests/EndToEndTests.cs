@@ -41,6 +41,27 @@ public abstract class EndToEndTests<TFixture>(TFixture fixture) where TFixture :
     }
 
     [Fact]
+    public async Task TheDevelopmentUserSignsInAndTheDevelopmentClientGetsATokenWithTheDashboardsSecrets()
+    {
+        var parameters = fixture.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ParameterResource>().ToList();
+        async Task<string> ValueOf(string name) => (await parameters.Single(p => p.Name == name).GetValueAsync(default))!;
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = fixture.App.GetEndpoint("crud", "http") };
+
+        using var signedIn = await SignInForm.PostAsync(http, DevelopmentAccounts.UserName, await ValueOf(DevelopmentAccounts.PasswordParameter));
+        using var token = await http.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = DevelopmentAccounts.ClientId,
+            ["client_secret"] = await ValueOf(DevelopmentAccounts.ClientSecretParameter),
+            ["scope"] = string.Join(' ', Contracts.Auth.ApiScopes.All),
+        }));
+
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, signedIn.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, token.StatusCode);
+        Assert.Contains("access_token", await token.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task EveryServiceAnswersGrpcHealthAndReflection()
     {
         foreach (var (resource, service) in new[] { ("crud", "polyglot.boards.v1.Cards"), (fixture.StreamingResource, "polyglot.realtime.v1.Realtime") })

@@ -3,13 +3,23 @@ using Polyglot.Contracts.Auth;
 
 namespace Polyglot.Crud.Tests;
 
-/// <summary>crud with keys of its own and two service clients: one for boards and all events, one for events only.</summary>
+/// <summary>
+/// crud with keys of its own, two service clients (one for boards and all events, one for events
+/// only), a user, and the live page's client redirecting to <see cref="LivePage"/>.
+/// </summary>
 public sealed class TokenServerFixture : SqliteCrudFixture
 {
     public const string Service = "test-service";
     public const string Reader = "test-reader";
 
     public string SigningKey { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
+
+    public const string UserName = "ann";
+
+    /// <summary>Where the live page's client is sent back to; no server answers there (the browser test intercepts it).</summary>
+    public static readonly Uri LivePage = new("http://live-page.test/signed-in");
+
+    public string UserPassword { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
 
     public string ServiceSecret { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
 
@@ -27,5 +37,8 @@ public sealed class TokenServerFixture : SqliteCrudFixture
         new("Auth:Clients:1:Id", Reader),
         new("Auth:Clients:1:Secret", ReaderSecret),
         new("Auth:Clients:1:Scopes:0", ApiScopes.Events),
+        new("Auth:Users:0:Name", UserName),
+        new("Auth:Users:0:Password", UserPassword),
+        new("Auth:LivePageRedirectUris:0", LivePage.ToString()),
     ];
 }

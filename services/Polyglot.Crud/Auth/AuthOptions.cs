@@ -37,6 +37,28 @@ public sealed class AuthOptions
     /// <summary>Services that sign in with their own credentials (client credentials).</summary>
     [ValidateEnumeratedItems]
     public List<ServiceClient> Clients { get; set; } = [];
+
+    /// <summary>
+    /// People who sign in, created at start when missing and given the configured password: the
+    /// development user, or the first accounts of a deployment.
+    /// </summary>
+    [ValidateEnumeratedItems]
+    public List<ConfiguredUser> Users { get; set; } = [];
+
+    /// <summary>
+    /// Where the live page may receive its authorization code (the public client
+    /// <see cref="TokenServer.LivePageClient"/>, authorization code with PKCE): the page's own URLs.
+    /// </summary>
+    public List<Uri> LivePageRedirectUris { get; set; } = [];
+}
+
+public sealed class ConfiguredUser
+{
+    [Required]
+    public string Name { get; set; } = "";
+
+    [Required, MinLength(12)]
+    public string Password { get; set; } = "";
 }
 
 public sealed class ServiceClient

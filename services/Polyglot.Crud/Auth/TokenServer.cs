@@ -2,6 +2,8 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
@@ -18,6 +20,10 @@ namespace Polyglot.Crud.Auth;
 internal static class TokenServer
 {
     public const string TokenPath = "/connect/token";
+    public const string AuthorizePath = "/connect/authorize";
+
+    /// <summary>The live page's client id: a public client (no secret), authorization code with PKCE.</summary>
+    public const string LivePageClient = "polyglot-live";
 
     /// <summary>About 190 bits of entropy when the characters are random letters and digits.</summary>
     public const int MinSecretLength = 32;
@@ -33,8 +39,10 @@ internal static class TokenServer
             .AddServer(server =>
             {
                 server.SetTokenEndpointUris(TokenPath.TrimStart('/'));
+                server.SetAuthorizationEndpointUris(AuthorizePath.TrimStart('/'));
                 server.AllowClientCredentialsFlow();
-                server.RegisterScopes([.. ApiScopes.All]);
+                server.AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange();
+                server.RegisterScopes([.. ApiScopes.All, Scopes.Profile]);
                 server.SetAccessTokenLifetime(auth.AccessTokenLifetime);
                 // Plain JWTs, so realtime checks them with the published keys and no call to crud.
                 server.DisableAccessTokenEncryption();
@@ -63,32 +71,84 @@ internal static class TokenServer
 
                 server.UseAspNetCore()
                     .EnableTokenEndpointPassthrough()
+                    .EnableAuthorizationEndpointPassthrough()
                     // Polyglot speaks plain HTTP behind whatever terminates TLS (ingress, mesh).
                     .DisableTransportSecurityRequirement();
             });
 
-        builder.Services.AddHostedService<ClientRegistrations>();
+        builder.Services.AddIdentityCore<User>(identity =>
+            {
+                // Length is what makes a password strong; character classes only annoy.
+                identity.Password.RequiredLength = 12;
+                identity.Password.RequireDigit = identity.Password.RequireLowercase = identity.Password.RequireUppercase = identity.Password.RequireNonAlphanumeric = false;
+            })
+            .AddEntityFrameworkStores<BoardsDbContext>()
+            .AddSignInManager();
+        builder.Services.AddAuthentication(IdentityConstants.ApplicationScheme)
+            .AddIdentityCookies(cookies => cookies.ApplicationCookie!.Configure(cookie => cookie.LoginPath = SignInPage.Path));
+        builder.Services.AddAntiforgery();
+        builder.Services.AddHostedService<Registrations>();
+    }
+
+    public static void MapTokenServer(this WebApplication app)
+    {
+        // The sign-in form's token is checked by this middleware (not added by itself here).
+        app.UseAntiforgery();
+        app.MapPost(TokenPath, (Delegate)TokenAsync).ExcludeFromDescription();
+        app.MapMethods(AuthorizePath, [HttpMethods.Get, HttpMethods.Post], (Delegate)AuthorizeAsync).ExcludeFromDescription();
+        app.MapSignInPage();
     }
 
     /// <summary>
-    /// The token endpoint, once OpenIddict has checked the client, its secret and the scopes it
-    /// may have: a service's token names the client as its subject.
+    /// The token endpoint, once OpenIddict has checked the client, its secret or PKCE verifier,
+    /// the code and the scopes: a service's token names the client as its subject; a code's
+    /// token is the principal the code was issued for.
     /// </summary>
-    public static void MapTokenEndpoint(this WebApplication app) => app.MapPost(TokenPath, (HttpContext context) =>
+    private static async Task<IResult> TokenAsync(HttpContext context)
     {
         var request = context.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("Not an OpenID Connect request.");
+        if (request.IsAuthorizationCodeGrantType())
+        {
+            var code = await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+            return Results.SignIn(code.Principal!, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        }
         if (!request.IsClientCredentialsGrantType())
         {
             throw new InvalidOperationException($"Grant type {request.GrantType} is not enabled.");
         }
+        return SignIn(request.ClientId!, name: null, request.GetScopes());
+    }
 
-        var identity = new ClaimsIdentity(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.Subject, Claims.Role);
-        identity.SetClaim(Claims.Subject, request.ClientId);
-        identity.SetScopes(request.GetScopes());
-        identity.SetResources(request.GetScopes().Select(ApiScopes.AudienceOf).Distinct());
-        identity.SetDestinations(_ => [Destinations.AccessToken]);
+    /// <summary>
+    /// The authorization endpoint: someone not signed in goes to the sign-in page and comes back;
+    /// someone signed in gets a code for the scopes asked (first-party clients: no consent screen).
+    /// </summary>
+    private static async Task<IResult> AuthorizeAsync(HttpContext context, UserManager<User> users)
+    {
+        var request = context.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("Not an OpenID Connect request.");
+        var cookie = await context.AuthenticateAsync(IdentityConstants.ApplicationScheme);
+        if (!cookie.Succeeded || await users.GetUserAsync(cookie.Principal) is not { } user)
+        {
+            var back = context.Request.PathBase + context.Request.Path + QueryString.Create(context.Request.HasFormContentType
+                ? context.Request.Form.ToList()
+                : context.Request.Query.ToList());
+            return Results.Challenge(new AuthenticationProperties { RedirectUri = back }, [IdentityConstants.ApplicationScheme]);
+        }
+        return SignIn(user.Id.ToString(), user.UserName, request.GetScopes());
+    }
+
+    private static IResult SignIn(string subject, string? name, IEnumerable<string> scopes)
+    {
+        var identity = new ClaimsIdentity(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.Name, Claims.Role);
+        identity.SetClaim(Claims.Subject, subject);
+        identity.SetClaim(Claims.Name, name);
+        identity.SetScopes(scopes);
+        identity.SetResources(scopes.Where(ApiScopes.All.Contains).Select(ApiScopes.AudienceOf).Distinct());
+        identity.SetDestinations(claim => claim.Type == Claims.Name && identity.HasScope(Scopes.Profile)
+            ? [Destinations.AccessToken, Destinations.IdentityToken]
+            : [Destinations.AccessToken]);
         return Results.SignIn(new ClaimsPrincipal(identity), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
-    }).ExcludeFromDescription();
+    }
 
     /// <summary>The configured secret; none is allowed only in Development.</summary>
     private static string? Secret(string? value, string setting, bool development) => value switch

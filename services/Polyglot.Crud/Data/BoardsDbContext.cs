@@ -1,11 +1,13 @@
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Polyglot.Crud.Auth;
 using Polyglot.Crud.Outbox;
 
 namespace Polyglot.Crud.Data;
 
 /// <summary>
-/// The monolith's data. Changes that matter outside it raise integration <see cref="Events"/>,
+/// The monolith's data, and its users. Changes that matter outside it raise integration <see cref="Events"/>,
 /// which SaveChangesAsync writes to the outbox in the same transaction as the change.
 /// </summary>
 /// <remarks>
@@ -15,7 +17,7 @@ namespace Polyglot.Crud.Data;
 /// <see cref="PostgresBoardsDbContext"/> only exist so each provider gets its own generated
 /// migrations.
 /// </remarks>
-public abstract class BoardsDbContext(DbContextOptions options) : DbContext(options)
+public abstract class BoardsDbContext(DbContextOptions options) : IdentityUserContext<User, Guid>(options)
 {
     public DbSet<Board> Boards => Set<Board>();
     public DbSet<Column> Columns => Set<Column>();
@@ -66,6 +68,8 @@ public abstract class BoardsDbContext(DbContextOptions options) : DbContext(opti
 
     protected override void OnModelCreating(ModelBuilder model)
     {
+        // Identity's users, their claims, logins and tokens.
+        base.OnModelCreating(model);
         model.Entity<Board>(board =>
         {
             board.Property(b => b.Name).HasMaxLength(Limits.NameLength);

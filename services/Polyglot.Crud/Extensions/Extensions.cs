@@ -129,7 +129,7 @@ internal static class Extensions
 
     public static void MapGrpcServices(this WebApplication app)
     {
-        app.MapTokenEndpoint();
+        app.MapTokenServer();
         app.MapGrpcService<BoardsService>();
         app.MapGrpcService<ColumnsService>();
         app.MapGrpcService<CardsService>();

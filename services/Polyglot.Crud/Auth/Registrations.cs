@@ -1,0 +1,128 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using OpenIddict.Abstractions;
+using Polyglot.Contracts.Auth;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace Polyglot.Crud.Auth;
+
+/// <summary>
+/// Makes the token server's clients and configured users what configuration says, at start: each
+/// configured client (and the live page's) registered with its secret and scopes, any other
+/// removed — so a client is revoked by taking it out of the configuration; each configured user
+/// created when missing and given the configured password.
+/// </summary>
+internal sealed class Registrations(IServiceScopeFactory scopes, IOptions<AuthOptions> options, ILogger<Registrations> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+        var configured = options.Value.Clients.Select(Describe).Append(LivePage(options.Value.LivePageRedirectUris)).ToList();
+        foreach (var client in configured)
+        {
+            await RegisterAsync(applications, client, ct);
+        }
+
+        await foreach (var application in applications.ListAsync(cancellationToken: ct))
+        {
+            var id = await applications.GetClientIdAsync(application, ct);
+            if (!configured.Any(c => c.ClientId == id))
+            {
+                await applications.DeleteAsync(application, ct);
+                logger.LogInformation("Removed client {ClientId}: it is no longer configured", id);
+            }
+        }
+
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<User>>();
+        foreach (var configuredUser in options.Value.Users)
+        {
+            await SetUpAsync(users, configuredUser);
+        }
+    }
+
+    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>The live page: a browser app, so a public client (it keeps no secret) that must use PKCE.</summary>
+    private static OpenIddictApplicationDescriptor LivePage(IEnumerable<Uri> redirectUris)
+    {
+        var descriptor = new OpenIddictApplicationDescriptor
+        {
+            ClientId = TokenServer.LivePageClient,
+            ClientType = ClientTypes.Public,
+            DisplayName = "Polyglot live page",
+            Permissions =
+            {
+                Permissions.Endpoints.Authorization, Permissions.Endpoints.Token,
+                Permissions.GrantTypes.AuthorizationCode, Permissions.ResponseTypes.Code,
+                Permissions.Scopes.Profile, Permissions.Prefixes.Scope + ApiScopes.Events,
+            },
+            Requirements = { Requirements.Features.ProofKeyForCodeExchange },
+        };
+        descriptor.RedirectUris.UnionWith(redirectUris);
+        return descriptor;
+    }
+
+    private static async Task<IdentityResult> ChangePasswordAsync(UserManager<User> users, User user, string password)
+    {
+        var removed = await users.RemovePasswordAsync(user);
+        return removed.Succeeded ? await users.AddPasswordAsync(user, password) : removed;
+    }
+
+    private static async Task SetUpAsync(UserManager<User> users, ConfiguredUser configured)
+    {
+        var user = await users.FindByNameAsync(configured.Name);
+        var result = user switch
+        {
+            null => await users.CreateAsync(new User { UserName = configured.Name }, configured.Password),
+            _ when await users.CheckPasswordAsync(user, configured.Password) => IdentityResult.Success,
+            _ => await ChangePasswordAsync(users, user, configured.Password),
+        };
+        if (!result.Succeeded)
+        {
+            throw new InvalidOperationException($"Auth:Users: user {configured.Name}: {string.Join(" ", result.Errors.Select(e => e.Description))}");
+        }
+    }
+
+    private static OpenIddictApplicationDescriptor Describe(ServiceClient client)
+    {
+        if (client.Scopes.FirstOrDefault(s => !ApiScopes.All.Contains(s)) is { } unknown)
+        {
+            throw new InvalidOperationException($"Auth:Clients: client {client.Id} asks for scope '{unknown}'; the scopes are {string.Join(", ", ApiScopes.All)}.");
+        }
+        var descriptor = new OpenIddictApplicationDescriptor
+        {
+            ClientId = client.Id,
+            ClientSecret = client.Secret,
+            ClientType = ClientTypes.Confidential,
+            Permissions = { Permissions.Endpoints.Token, Permissions.GrantTypes.ClientCredentials },
+        };
+        descriptor.Permissions.UnionWith(client.Scopes.Select(s => Permissions.Prefixes.Scope + s));
+        return descriptor;
+    }
+
+    /// <summary>Creates or updates; replicas starting together may race to create the same client.</summary>
+    private static async Task RegisterAsync(IOpenIddictApplicationManager applications, OpenIddictApplicationDescriptor descriptor, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                if (await applications.FindByClientIdAsync(descriptor.ClientId!, ct) is { } existing)
+                {
+                    await applications.UpdateAsync(existing, descriptor, ct);
+                }
+                else
+                {
+                    await applications.CreateAsync(descriptor, ct);
+                }
+                return;
+            }
+            catch (DbUpdateException) when (attempt == 1)
+            {
+                // Another replica registered it in between: update theirs.
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Polyglot.Crud.Auth;
+
+/// <summary>
+/// A plain sign-in form (user name and password, ASP.NET Core Identity) that the authorization
+/// endpoint sends people to; it sets Identity's cookie and returns them where they came from.
+/// </summary>
+internal static class SignInPage
+{
+    public const string Path = "/account/login";
+
+    public static void MapSignInPage(this WebApplication app)
+    {
+        app.MapGet(Path, (HttpContext context, IAntiforgery antiforgery, string? returnUrl) =>
+            Page(context, antiforgery, returnUrl, error: null)).ExcludeFromDescription();
+
+        app.MapPost(Path, async (HttpContext context, IAntiforgery antiforgery, SignInManager<User> signIn,
+            [FromForm] string? userName, [FromForm] string? password, [FromForm] string? returnUrl) =>
+        {
+            var result = userName is { Length: > 0 } && password is { Length: > 0 }
+                ? await signIn.PasswordSignInAsync(userName, password, isPersistent: false, lockoutOnFailure: true)
+                : Microsoft.AspNetCore.Identity.SignInResult.Failed;
+            if (!result.Succeeded)
+            {
+                // One message whatever was wrong: the page tells no one which user names exist.
+                return Page(context, antiforgery, returnUrl, result.IsLockedOut
+                    ? "Too many failed attempts: try again in a few minutes."
+                    : "Wrong user name or password.");
+            }
+            return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : "/");
+        }).ExcludeFromDescription();
+    }
+
+    /// <summary>Only a path on this server: anything else would make the form an open redirect.</summary>
+    private static bool IsLocal(string? url) =>
+        url is ['/'] || url is ['/', var second, ..] && second != '/' && second != '\\';
+
+    private static IResult Page(HttpContext context, IAntiforgery antiforgery, string? returnUrl, string? error)
+    {
+        var tokens = antiforgery.GetAndStoreTokens(context);
+        var html = HtmlEncoder.Default;
+        var alert = error is null ? "" : $"<p class=\"error\" role=\"alert\">{html.Encode(error)}</p>";
+        var body = $$"""
+            <!doctype html>
+            <html lang="en">
+            <head><meta charset="utf-8"><title>Sign in · Polyglot</title>
+            <style>body{font-family:system-ui,sans-serif;max-width:22rem;margin:4rem auto}label,input,button{display:block;width:100%;margin:.4rem 0}.error{color:#b00020}</style></head>
+            <body>
+            <h1>Sign in</h1>
+            {{alert}}
+            <form method="post" action="{{Path}}">
+            <input type="hidden" name="{{html.Encode(tokens.FormFieldName)}}" value="{{html.Encode(tokens.RequestToken!)}}">
+            <input type="hidden" name="returnUrl" value="{{html.Encode(returnUrl ?? "/")}}">
+            <label for="userName">User name</label><input id="userName" name="userName" autocomplete="username" required>
+            <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+            <button type="submit">Sign in</button>
+            </form>
+            </body>
+            </html>
+            """;
+        return Results.Content(body, "text/html; charset=utf-8", statusCode: error is null ? 200 : 400);
+    }
+}

@@ -1,0 +1,32 @@
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace Polyglot.Testing;
+
+/// <summary>crud's sign-in form, filled in as a browser would: its anti-forgery token and cookie, then the post.</summary>
+public static partial class SignInForm
+{
+    /// <summary>
+    /// Posts user name and password; on success crud answers 302 to <paramref name="returnUrl"/>
+    /// when it is local. <paramref name="http"/> needs cookies on and redirects off.
+    /// </summary>
+    public static async Task<HttpResponseMessage> PostAsync(HttpClient http, string userName, string password, string returnUrl = "/")
+    {
+        var form = await http.GetStringAsync($"/account/login?returnUrl={Uri.EscapeDataString(returnUrl)}");
+        var antiforgery = AntiforgeryField().Match(form);
+        if (!antiforgery.Success)
+        {
+            throw new InvalidOperationException($"The sign-in form has no anti-forgery field: {form}");
+        }
+        return await http.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            [antiforgery.Groups[1].Value] = WebUtility.HtmlDecode(antiforgery.Groups[2].Value),
+            ["userName"] = userName,
+            ["password"] = password,
+            ["returnUrl"] = returnUrl,
+        }));
+    }
+
+    [GeneratedRegex("name=\"(__RequestVerificationToken)\" value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryField();
+}
