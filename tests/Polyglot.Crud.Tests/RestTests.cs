@@ -71,6 +71,56 @@ public sealed class RestTests(SqliteCrudFixture fixture) : IClassFixture<SqliteC
         Assert.Contains("not 7", error.GetProperty("message").GetString());
     }
 
+    [Theory]
+    [InlineData("POST", "/v1/boards", "{", "body", "is not JSON: ")]
+    [InlineData("POST", "/v1/boards", "", "body", "is not JSON: ")]
+    [InlineData("POST", "/v1/boards", "[]", "body", "must be a JSON object (CreateBoardRequest)")]
+    [InlineData("POST", "/v1/boards", """{"name": 5}""", "name", "must be a string")]
+    [InlineData("POST", "/v1/boards", """{"name": {"first": "x"}}""", "name", "must be a string")]
+    [InlineData("POST", "/v1/boards", """{"name": "x", "bogus": 1}""", "bogus", "is not a field of CreateBoardRequest")]
+    [InlineData("POST", "/v1/boards", """{"name": "x", "descriptoin": "a typo is not dropped"}""", "descriptoin", "is not a field of CreateBoardRequest")]
+    [InlineData("PATCH", "/v1/boards/{board}", """{"version": "one", "name": "x"}""", "version", "must be a number")]
+    [InlineData("PATCH", "/v1/boards/{board}", """{"version": true, "name": "x"}""", "version", "must be a number")]
+    [InlineData("POST", "/v1/cards/{card}:move", """{"version": 1, "columnId": 7, "index": "first"}""", "column_id index", "must be a string")]
+    [InlineData("DELETE", "/v1/boards/{board}?version=abc", null, "version", "must be a number")]
+    [InlineData("GET", "/v1/boards?pageSize=ten", null, "page_size", "must be a number")]
+    [InlineData("GET", "/v1/boards?colour=red", null, "colour", "is not a field of ListBoardsRequest")]
+    public async Task BadRequestsAreInvalidArgumentNamingEachFieldAndWriteNothing(string method, string path, string? body, string fields, string description)
+    {
+        var (boards, events) = await CountsAsync();
+        using var request = new HttpRequestMessage(new HttpMethod(method), path.Replace("{board}", Guid.NewGuid().ToString()).Replace("{card}", Guid.NewGuid().ToString()))
+        {
+            Content = body is null ? null : new StringContent(body, System.Text.Encoding.UTF8, "application/json"),
+        };
+
+        using var response = await _http.SendAsync(request);
+        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal((int)StatusCode.InvalidArgument, error.GetProperty("code").GetInt32());
+        var violations = Assert.Single(error.GetProperty("details").EnumerateArray()).GetProperty("fieldViolations").EnumerateArray().ToList();
+        Assert.Equal(fields.Split(' '), violations.Select(v => v.GetProperty("field").GetString()));
+        Assert.StartsWith(description, violations[0].GetProperty("description").GetString());
+        Assert.Equal((boards, events), await CountsAsync());
+    }
+
+    [Fact]
+    public async Task ABodyOverTheSizeLimitIsRefusedAs413AndWritesNothing()
+    {
+        var (boards, events) = await CountsAsync();
+        var huge = JsonSerializer.Serialize(new { name = "x", description = new string('x', 1_000_000) });
+
+        using var response = await _http.PostAsync("/v1/boards", new StringContent(huge, System.Text.Encoding.UTF8, "application/json"));
+        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal(((int)StatusCode.ResourceExhausted, "The request body is larger than 65536 bytes."), (error.GetProperty("code").GetInt32(), error.GetProperty("message").GetString()));
+        Assert.Equal((boards, events), await CountsAsync());
+    }
+
+    private Task<(int Boards, int Events)> CountsAsync() =>
+        fixture.QueryAsync(async db => (await db.Boards.CountAsync(), await db.Outbox.CountAsync()));
+
     private async Task<JsonElement> SendAsync(HttpMethod method, string path, object? body = null)
     {
         using var response = await _http.SendAsync(Request(method, path, body));

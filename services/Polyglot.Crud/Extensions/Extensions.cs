@@ -31,7 +31,7 @@ internal static class Extensions
             options.Interceptors.Add<ConcurrencyInterceptor>();
             // The largest valid request (a card with a 2000-character description, in UTF-8) is
             // under 10 KB; anything over 64 KB is refused before it is read (RESOURCE_EXHAUSTED).
-            options.MaxReceiveMessageSize = 64 * 1024;
+            options.MaxReceiveMessageSize = StrictJsonBodies.MaxBodyBytes;
         })
         // The same services as REST with JSON, by the google.api.http rules in boards.proto; an
         // error's BadRequest detail is written out as JSON, so the registry must know its type.
@@ -130,6 +130,7 @@ internal static class Extensions
     public static void MapGrpcServices(this WebApplication app)
     {
         app.MapTokenServer();
+        app.UseStrictJsonBodies();
         app.MapGrpcService<BoardsService>();
         app.MapGrpcService<ColumnsService>();
         app.MapGrpcService<CardsService>();
