@@ -24,6 +24,7 @@ var crud = builder.AddProject<Projects.Polyglot_Crud>(AppModelNames.Crud)
 if (topology == Topology.Monolith)
 {
     crud.WithUrlForEndpoint("http", url => url.DisplayText = "Live page");
+    LivePageAt(crud);
 }
 
 // The token server's keys are derived from secrets: generated for each run here, and for each
@@ -60,6 +61,7 @@ if (topology == Topology.Split)
         .WithHttpHealthCheck("/health")
         .WithUrlForEndpoint("http", url => url.DisplayText = "Live page");
     ConnectToBus(realtime);
+    LivePageAt(realtime);
 
     // With Dapr the services talk to their sidecars (written by the deploy generator), and only
     // the sidecars to RabbitMQ.
@@ -78,6 +80,21 @@ if (topology == Topology.Split)
 
 builder.ThrowIfFixedPortsTaken();
 builder.Build().Run();
+
+// In a local run the live page signs people in at crud as the browser reaches it, and crud sends
+// them back to the page wherever it is served. A deployment sets both to its public addresses
+// (docs/deploy.md): the manifests' addresses are the cluster's own.
+void LivePageAt(IResourceBuilder<ProjectResource> host)
+{
+    if (builder.ExecutionContext.IsRunMode)
+    {
+        crud.WithEnvironment("Auth__LivePageRedirectUris__0", ReferenceExpression.Create($"{host.GetEndpoint("http")}/"));
+        if (host != crud)
+        {
+            host.WithEnvironment("Auth__Authority", crud.GetEndpoint("http"));
+        }
+    }
+}
 
 IResourceBuilder<ParameterResource> Secret(string name) =>
     builder.AddParameter(name, new GenerateParameterDefault { MinLength = 43, Special = false }, secret: true);

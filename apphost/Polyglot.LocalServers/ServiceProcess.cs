@@ -9,7 +9,7 @@ namespace Polyglot.LocalServers;
 public sealed class ServiceProcess : IAsyncDisposable
 {
     private readonly string _dll;
-    private readonly IReadOnlyDictionary<string, string> _environment;
+    private readonly Dictionary<string, string> _environment;
     private readonly System.Text.StringBuilder _output = new();
     private Process? _process;
 
@@ -32,6 +32,12 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     public Uri HttpAddress { get; }
+
+    /// <summary>
+    /// Sets a variable for the next start: for settings that name another service which must
+    /// know this one's address before it starts.
+    /// </summary>
+    public void SetEnvironment(string name, string value) => _environment[name] = value;
 
     public Uri GrpcAddress { get; }
 

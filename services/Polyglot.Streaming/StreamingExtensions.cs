@@ -71,6 +71,13 @@ public static class StreamingExtensions
         app.UseWhen(context => HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method), files => files
             .UseDefaultFiles(new DefaultFilesOptions { FileProvider = page })
             .UseStaticFiles(new StaticFileOptions { FileProvider = page }));
+        // Where the page signs people in: crud's token server (Auth:Authority), or, unset, this
+        // host itself (the monolith).
+        app.MapGet("/live-config.json", (IConfiguration configuration) => new
+        {
+            authority = configuration["Auth:Authority"]?.TrimEnd('/') ?? "",
+            clientId = Contracts.Auth.KnownClients.LivePage,
+        }).ExcludeFromDescription();
         app.MapGrpcService<RealtimeService>();
         app.MapWebSocketTransport();
         app.MapSseTransport();

@@ -62,6 +62,26 @@ public abstract class EndToEndTests<TFixture>(TFixture fixture) where TFixture :
     }
 
     [Fact]
+    public async Task TheLivePageKnowsWhereToSignInAndCrudWillSendTheVisitorBackToIt()
+    {
+        var crud = fixture.App.GetEndpoint("crud", "http");
+        var page = fixture.App.GetEndpoint(fixture.StreamingResource, "http");
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+
+        var config = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri(page, "/live-config.json"))).RootElement;
+        var authority = config.GetProperty("authority").GetString()!;
+        using var authorize = await http.GetAsync(new Uri(authority.Length == 0 ? page : new Uri(authority), "/connect/authorize?" + string.Join('&',
+            $"client_id={config.GetProperty("clientId").GetString()}", "response_type=code", $"redirect_uri={Uri.EscapeDataString(new Uri(page, "/").ToString())}",
+            "scope=openid%20events", $"code_challenge={new string('a', 43)}", "code_challenge_method=S256")));
+
+        // Where the page signs in is crud (the page's own origin in the monolith, where crud serves it).
+        Assert.Equal(crud.GetLeftPart(UriPartial.Authority), (authority.Length == 0 ? page : new Uri(authority)).GetLeftPart(UriPartial.Authority));
+        // Not "invalid redirect_uri": crud sends the visitor to its sign-in form, to come back to the page.
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, authorize.StatusCode);
+        Assert.StartsWith("/account/login", authorize.Headers.Location?.PathAndQuery);
+    }
+
+    [Fact]
     public async Task EveryServiceAnswersGrpcHealthAndReflection()
     {
         foreach (var (resource, service) in new[] { ("crud", "polyglot.boards.v1.Cards"), (fixture.StreamingResource, "polyglot.realtime.v1.Realtime") })

@@ -27,7 +27,7 @@ public sealed class SignInTests(TokenServerFixture fixture) : IClassFixture<Toke
         var state = Guid.NewGuid().ToString("N");
         var authorize = new Uri(fixture.Host.HttpAddress, "/connect/authorize?" + Query(new()
         {
-            ["client_id"] = "polyglot-live",
+            ["client_id"] = KnownClients.LivePage,
             ["response_type"] = "code",
             ["redirect_uri"] = TokenServerFixture.LivePage.ToString(),
             ["scope"] = $"openid profile {ApiScopes.Events}",
@@ -93,7 +93,7 @@ public sealed class SignInTests(TokenServerFixture fixture) : IClassFixture<Toke
         using var response = await _http.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["grant_type"] = "authorization_code",
-            ["client_id"] = "polyglot-live",
+            ["client_id"] = KnownClients.LivePage,
             ["code"] = code,
             ["redirect_uri"] = TokenServerFixture.LivePage.ToString(),
             ["code_verifier"] = verifier,

@@ -12,6 +12,11 @@ public abstract class LivePageFixture : IAsyncLifetime
 {
     private HeadlessChromium? _chromium;
 
+    /// <summary>A user crud knows, to sign in on the page.</summary>
+    public const string UserName = "ann";
+
+    public string UserPassword { get; } = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+
     /// <summary>The process that serves the page and holds its stream.</summary>
     public abstract ServiceProcess Streaming { get; }
 

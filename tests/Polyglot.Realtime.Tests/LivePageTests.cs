@@ -48,6 +48,27 @@ public abstract partial class LivePageTests<TFixture>(TFixture fixture) where TF
         }
     }
 
+    [Fact]
+    public async Task AVisitorSignsInFromThePageOnCrudsFormAndComesBackToTheBoardSignedIn()
+    {
+        var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Signed in" });
+        var page = await fixture.Browser.NewPageAsync();
+        var watching = new Uri(fixture.Streaming.HttpAddress, $"/?board={board.Id}&transport=ws").ToString();
+        await page.GotoAsync(watching);
+        await Expect(page.Locator("#who")).ToHaveTextAsync("Not signed in.");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        // crud's form (another origin in the split).
+        await page.GetByLabel("User name").FillAsync(LivePageFixture.UserName);
+        await page.GetByLabel("Password").FillAsync(fixture.UserPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+
+        await Expect(page.Locator("#who")).ToHaveTextAsync($"Signed in as {LivePageFixture.UserName}.");
+        Assert.Equal(watching, page.Url);
+        await Expect(page.Locator("#status")).ToHaveAttributeAsync("data-state", "live");
+        Assert.StartsWith("eyJ", await page.EvaluateAsync<string>("sessionStorage.getItem('polyglot.token')"));
+    }
+
     /// <summary>Waits until the page lists exactly these cards, each once, in position order.</summary>
     private static async Task ExpectCardsAsync(IPage page, List<string> titles)
     {

@@ -4,13 +4,22 @@ namespace Polyglot.Realtime.Tests;
 /// <summary>The monolith: crud alone as its own process, serving the page and the streams.</summary>
 public sealed class MonolithLivePageFixture : LivePageFixture
 {
-    private readonly ServiceProcess _crud = new("Polyglot.Crud", new Dictionary<string, string>
+    private readonly ServiceProcess _crud;
+
+    public MonolithLivePageFixture()
     {
-        [AppModelNames.TopologySetting] = nameof(Topology.Monolith),
-        ["Database__Provider"] = nameof(DatabaseProvider.Sqlite),
-        ["ConnectionStrings__db"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-test-{Guid.NewGuid():N}.db")}",
-        ["Hub__SubscriberQueueCapacity"] = "1",
-    });
+        _crud = new("Polyglot.Crud", new Dictionary<string, string>
+        {
+            [AppModelNames.TopologySetting] = nameof(Topology.Monolith),
+            ["Database__Provider"] = nameof(DatabaseProvider.Sqlite),
+            ["ConnectionStrings__db"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-test-{Guid.NewGuid():N}.db")}",
+            ["Hub__SubscriberQueueCapacity"] = "1",
+            ["Auth__Users__0__Name"] = UserName,
+            ["Auth__Users__0__Password"] = UserPassword,
+        });
+        // The page is crud's own: the visitor comes back to it.
+        _crud.SetEnvironment("Auth__LivePageRedirectUris__0", new Uri(_crud.HttpAddress, "/").ToString());
+    }
 
     public override ServiceProcess Streaming => _crud;
 

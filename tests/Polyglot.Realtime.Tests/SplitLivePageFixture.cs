@@ -20,18 +20,23 @@ public sealed class SplitLivePageFixture : LivePageFixture
     {
         _broker = await LocalServer.StartRabbitMQAsync();
         var bus = _broker.ConnectionString;
+        _realtime = new ServiceProcess("Polyglot.Realtime", new Dictionary<string, string>
+        {
+            ["ConnectionStrings__bus"] = bus,
+            ["Hub__SubscriberQueueCapacity"] = "1",
+        });
+        // crud sends a signed-in visitor back to the page realtime serves.
         _crud = new ServiceHost<BoardsService>(new Dictionary<string, string?>
         {
             ["Database:Provider"] = nameof(DatabaseProvider.Sqlite),
             ["ConnectionStrings:db"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-test-{Guid.NewGuid():N}.db")}",
             ["ConnectionStrings:bus"] = bus,
+            ["Auth:Users:0:Name"] = UserName,
+            ["Auth:Users:0:Password"] = UserPassword,
+            ["Auth:LivePageRedirectUris:0"] = new Uri(_realtime.HttpAddress, "/").ToString(),
         });
-        _realtime = new ServiceProcess("Polyglot.Realtime", new Dictionary<string, string>
-        {
-            ["ConnectionStrings__bus"] = bus,
-            ["Crud__Address"] = _crud.GrpcAddress.ToString(),
-            ["Hub__SubscriberQueueCapacity"] = "1",
-        });
+        _realtime.SetEnvironment("Crud__Address", _crud.GrpcAddress.ToString());
+        _realtime.SetEnvironment("Auth__Authority", _crud.HttpAddress.ToString());
         await StartAndWaitAsync(_realtime);
     }
 

@@ -47,7 +47,7 @@ public sealed class AuthOptions
 
     /// <summary>
     /// Where the live page may receive its authorization code (the public client
-    /// <see cref="TokenServer.LivePageClient"/>, authorization code with PKCE): the page's own URLs.
+    /// <see cref="Contracts.Auth.KnownClients.LivePage"/>, authorization code with PKCE): the page's own URLs.
     /// </summary>
     public List<Uri> LivePageRedirectUris { get; set; } = [];
 }

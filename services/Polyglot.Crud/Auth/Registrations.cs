@@ -49,7 +49,7 @@ internal sealed class Registrations(IServiceScopeFactory scopes, IOptions<AuthOp
     {
         var descriptor = new OpenIddictApplicationDescriptor
         {
-            ClientId = TokenServer.LivePageClient,
+            ClientId = KnownClients.LivePage,
             ClientType = ClientTypes.Public,
             DisplayName = "Polyglot live page",
             Permissions =

@@ -22,9 +22,6 @@ internal static class TokenServer
     public const string TokenPath = "/connect/token";
     public const string AuthorizePath = "/connect/authorize";
 
-    /// <summary>The live page's client id: a public client (no secret), authorization code with PKCE.</summary>
-    public const string LivePageClient = "polyglot-live";
-
     /// <summary>About 190 bits of entropy when the characters are random letters and digits.</summary>
     public const int MinSecretLength = 32;
 
@@ -87,14 +84,22 @@ internal static class TokenServer
         builder.Services.AddAuthentication(IdentityConstants.ApplicationScheme)
             .AddIdentityCookies(cookies => cookies.ApplicationCookie!.Configure(cookie => cookie.LoginPath = SignInPage.Path));
         builder.Services.AddAntiforgery();
+        // The live page served by realtime (another origin) exchanges its code here from the browser.
+        builder.Services.AddCors(cors => cors.AddPolicy(TokenPath, policy => policy
+            .WithOrigins([.. auth.LivePageRedirectUris.Select(uri => uri.GetLeftPart(UriPartial.Authority))])
+            .WithMethods(HttpMethods.Post)
+            .WithHeaders("Content-Type")));
         builder.Services.AddHostedService<Registrations>();
     }
 
     public static void MapTokenServer(this WebApplication app)
     {
-        // The sign-in form's token is checked by this middleware (not added by itself here).
+        // In this order, before OpenIddict answers its endpoints in the authentication middleware:
+        // a browser's preflight for the token endpoint is answered by CORS.
+        app.UseCors();
+        app.UseAuthentication();
         app.UseAntiforgery();
-        app.MapPost(TokenPath, (Delegate)TokenAsync).ExcludeFromDescription();
+        app.MapPost(TokenPath, (Delegate)TokenAsync).RequireCors(TokenPath).ExcludeFromDescription();
         app.MapMethods(AuthorizePath, [HttpMethods.Get, HttpMethods.Post], (Delegate)AuthorizeAsync).ExcludeFromDescription();
         app.MapSignInPage();
     }

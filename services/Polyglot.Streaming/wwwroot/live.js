@@ -121,6 +121,67 @@ form.addEventListener("submit", (e) => {
   watch(board, data.get("transport"));
 });
 
+// Sign-in: authorization code with PKCE at crud's token server (/live-config.json says where),
+// the token kept for this tab only.
+const who = document.getElementById("who");
+const signInButton = document.getElementById("sign-in");
+const base64Url = (bytes) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const liveConfig = () => fetch("live-config.json").then((reply) => reply.json());
+const redirectUri = () => `${location.origin}/`;
+
+function showAccount() {
+  const token = sessionStorage.getItem("polyglot.token");
+  if (!token) return;
+  const claims = JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+  who.textContent = `Signed in as ${claims.name ?? claims.sub}.`;
+  signInButton.hidden = true;
+}
+
+async function signIn() {
+  const { authority, clientId } = await liveConfig();
+  const verifier = base64Url(crypto.getRandomValues(new Uint8Array(32)));
+  const challenge = base64Url(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier))));
+  const state = base64Url(crypto.getRandomValues(new Uint8Array(16)));
+  sessionStorage.setItem("polyglot.pkce", JSON.stringify({ verifier, state, back: location.search }));
+  location.assign(`${authority}/connect/authorize?${new URLSearchParams({
+    client_id: clientId, response_type: "code", redirect_uri: redirectUri(), scope: "openid profile events",
+    code_challenge: challenge, code_challenge_method: "S256", state,
+  })}`);
+}
+
+// Back from the token server with ?code=&state=: exchange the code, then restore the page's own query.
+async function completeSignIn(params) {
+  const pending = JSON.parse(sessionStorage.getItem("polyglot.pkce") ?? "null");
+  sessionStorage.removeItem("polyglot.pkce");
+  history.replaceState(null, "", `/${pending?.back ?? ""}`);
+  if (!pending || params.get("state") !== pending.state) {
+    who.textContent = "Sign-in failed: the reply does not match the request.";
+    return;
+  }
+  const { authority, clientId } = await liveConfig();
+  const reply = await fetch(`${authority}/connect/token`, {
+    method: "POST",
+    body: new URLSearchParams({
+      grant_type: "authorization_code", client_id: clientId, code: params.get("code"),
+      redirect_uri: redirectUri(), code_verifier: pending.verifier,
+    }),
+  });
+  const tokens = await reply.json();
+  if (!reply.ok) {
+    who.textContent = `Sign-in failed: ${tokens.error_description ?? tokens.error}`;
+    return;
+  }
+  sessionStorage.setItem("polyglot.token", tokens.access_token);
+  showAccount();
+}
+
+signInButton.addEventListener("click", signIn);
+const reply = new URLSearchParams(location.search);
+if (reply.get("code")) {
+  await completeSignIn(reply);
+}
+showAccount();
+
 // ?board=…&transport=ws|sse starts watching at once.
 const params = new URLSearchParams(location.search);
 if (params.get("board")) {
