@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Web;
 using Microsoft.EntityFrameworkCore;
@@ -23,7 +21,7 @@ public sealed class SignInTests(TokenServerFixture fixture) : IClassFixture<Toke
     [Fact]
     public async Task AUserSignsInWithPkceAfterAWrongPasswordAndTheCodeBuysOneTokenNamingThem()
     {
-        var verifier = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var pkce = Pkce.Create();
         var state = Guid.NewGuid().ToString("N");
         var authorize = new Uri(fixture.Host.HttpAddress, "/connect/authorize?" + Query(new()
         {
@@ -31,7 +29,7 @@ public sealed class SignInTests(TokenServerFixture fixture) : IClassFixture<Toke
             ["response_type"] = "code",
             ["redirect_uri"] = TokenServerFixture.LivePage.ToString(),
             ["scope"] = $"openid profile {ApiScopes.Events}",
-            ["code_challenge"] = Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier))),
+            ["code_challenge"] = pkce.Challenge,
             ["code_challenge_method"] = "S256",
             ["state"] = state,
         }));
@@ -60,10 +58,10 @@ public sealed class SignInTests(TokenServerFixture fixture) : IClassFixture<Toke
         Assert.Equal(state, callback["state"]);
         var code = callback["code"] ?? throw new InvalidOperationException("No code in the redirect.");
 
-        var wrongVerifier = await ExchangeAsync(code, Base64Url(RandomNumberGenerator.GetBytes(32)));
+        var wrongVerifier = await ExchangeAsync(code, Pkce.Create().Verifier);
         Assert.Equal((HttpStatusCode.BadRequest, "invalid_grant"), (wrongVerifier.Status, wrongVerifier.Body.GetProperty("error").GetString()));
 
-        var tokens = await ExchangeAsync(code, verifier);
+        var tokens = await ExchangeAsync(code, pkce.Verifier);
         Assert.Equal(HttpStatusCode.OK, tokens.Status);
         var token = new JsonWebToken(tokens.Body.GetProperty("access_token").GetString());
         var userId = await fixture.QueryAsync(db => db.Users.Where(u => u.UserName == TokenServerFixture.UserName).Select(u => u.Id).SingleAsync());
@@ -73,7 +71,7 @@ public sealed class SignInTests(TokenServerFixture fixture) : IClassFixture<Toke
         Assert.True(tokens.Body.TryGetProperty("id_token", out _));
 
         // A code is good once.
-        var again = await ExchangeAsync(code, verifier);
+        var again = await ExchangeAsync(code, pkce.Verifier);
         Assert.Equal((HttpStatusCode.BadRequest, "invalid_grant"), (again.Status, again.Body.GetProperty("error").GetString()));
     }
 
@@ -103,6 +101,4 @@ public sealed class SignInTests(TokenServerFixture fixture) : IClassFixture<Toke
 
     private static string Query(Dictionary<string, string> parameters) =>
         string.Join('&', parameters.Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value)}"));
-
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -3,6 +3,7 @@ using Grpc.Net.Client;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Polyglot.LocalServers;
 
 namespace Polyglot.Testing;
@@ -15,7 +16,8 @@ public sealed class ServiceHost<TMarker> : IAsyncDisposable where TMarker : clas
 {
     private readonly Factory _factory;
 
-    public ServiceHost(IReadOnlyDictionary<string, string?> settings)
+    /// <param name="services">Registrations added to the service's own, e.g. a logger provider that records.</param>
+    public ServiceHost(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services = null)
     {
         // A free port can be taken by another test process between choosing and binding it:
         // choose again then.
@@ -27,7 +29,7 @@ public sealed class ServiceHost<TMarker> : IAsyncDisposable where TMarker : clas
             {
                 ["Kestrel:Endpoints:http:Url"] = HttpAddress.ToString(),
                 ["Kestrel:Endpoints:grpc:Url"] = GrpcAddress.ToString(),
-            });
+            }, services);
             try
             {
                 _factory.UseKestrel();
@@ -54,13 +56,17 @@ public sealed class ServiceHost<TMarker> : IAsyncDisposable where TMarker : clas
     private static bool IsAddressInUse(Exception ex) =>
         ex is AddressInUseException || (ex is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }) || (ex.InnerException is { } inner && IsAddressInUse(inner));
 
-    private sealed class Factory(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<TMarker>
+    private sealed class Factory(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services) : WebApplicationFactory<TMarker>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             foreach (var (key, value) in settings)
             {
                 builder.UseSetting(key, value);
+            }
+            if (services is not null)
+            {
+                builder.ConfigureServices(services);
             }
         }
     }
