@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Logging;
 using OpenTelemetry.Instrumentation.AspNetCore;
 using Polyglot.Streaming.Diagnostics;
 using Polyglot.Streaming.Grpc;
@@ -27,6 +28,11 @@ public static class StreamingExtensions
         services.AddHealthChecks().AddCheck<HubHealthCheck>("hub");
 
         services.AddLongLivedStreamLimits(builder.Configuration);
+
+        // Browsers put their token in the query of /ws and /sse (they can set no header there),
+        // and the host's "Request starting/finished" lines carry the whole URL: keep them off,
+        // after configuration's rules so that no setting turns them on. Traces redact the query.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
 
         // Requests are a channel name and a few numbers: 4 KB is generous (RESOURCE_EXHAUSTED past it).
         services.AddGrpc().AddServiceOptions<RealtimeService>(options => options.MaxReceiveMessageSize = 4 * 1024);

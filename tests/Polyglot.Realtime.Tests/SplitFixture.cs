@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Polyglot.Realtime.Bus;
 
 namespace Polyglot.Realtime.Tests;
@@ -48,13 +49,16 @@ public class SplitFixture : TopologyFixture
     private async Task StartRealtimeAsync() => Realtime = await StartRealtimeReplicaAsync();
 
     /// <summary>Another realtime instance on the same bus and crud, as a second replica; the caller disposes it.</summary>
-    public async Task<ServiceHost<IntegrationEventConsumer>> StartRealtimeReplicaAsync()
+    /// <param name="settings">Settings beside the fixture's.</param>
+    /// <param name="services">Registrations added to realtime's own.</param>
+    public async Task<ServiceHost<IntegrationEventConsumer>> StartRealtimeReplicaAsync(
+        IEnumerable<KeyValuePair<string, string?>>? settings = null, Action<IServiceCollection>? services = null)
     {
         var realtime = new ServiceHost<IntegrationEventConsumer>(new Dictionary<string, string?>
         {
             ["ConnectionStrings:bus"] = _bus,
             ["Crud:Address"] = Crud.GrpcAddress.ToString(),
-        }.Concat(RealtimeSettings).ToDictionary());
+        }.Concat(RealtimeSettings).Concat(settings ?? []).ToDictionary(), services);
         // Healthy once its queue is consuming and it has read crud's head: it takes subscribers.
         await WaitHealthyAsync(realtime.HttpAddress, "realtime");
         return realtime;
