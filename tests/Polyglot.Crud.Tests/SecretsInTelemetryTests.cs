@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using System.Web;
 using Polyglot.Contracts.Auth;
 using Polyglot.Crud.Grpc;
@@ -23,13 +21,7 @@ public sealed class SecretsInTelemetryTests(TokenServerFixture fixture) : IClass
         await using var crud = new ServiceHost<BoardsService>(settings, telemetry.Register);
         using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = crud.HttpAddress };
 
-        var service = await PostTokenAsync(http, new()
-        {
-            ["grant_type"] = "client_credentials",
-            ["client_id"] = TokenServerFixture.Service,
-            ["client_secret"] = fixture.ServiceSecret,
-            ["scope"] = ApiScopes.Boards,
-        });
+        var (serviceStatus, service) = await TokenEndpoint.ClientCredentialsAsync(http, TokenServerFixture.Service, fixture.ServiceSecret, ApiScopes.Boards);
         var pkce = Pkce.Create();
         var authorize = $"/connect/authorize?client_id={KnownClients.LivePage}&response_type=code&scope=openid%20profile%20{ApiScopes.Events}"
             + $"&redirect_uri={Uri.EscapeDataString(TokenServerFixture.LivePage.ToString())}&code_challenge={pkce.Challenge}&code_challenge_method=S256";
@@ -43,15 +35,9 @@ public sealed class SecretsInTelemetryTests(TokenServerFixture fixture) : IClass
         }
         using var withCode = await http.GetAsync(authorize);
         var code = HttpUtility.ParseQueryString(withCode.Headers.Location!.Query)["code"]!;
-        var person = await PostTokenAsync(http, new()
-        {
-            ["grant_type"] = "authorization_code",
-            ["client_id"] = KnownClients.LivePage,
-            ["code"] = code,
-            ["redirect_uri"] = TokenServerFixture.LivePage.ToString(),
-            ["code_verifier"] = pkce.Verifier,
-        });
+        var (personStatus, person) = await TokenEndpoint.AuthorizationCodeAsync(http, code, TokenServerFixture.LivePage, pkce.Verifier);
 
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (serviceStatus, personStatus));
         // Not the PKCE verifier: OpenIddict logs it (at Information) with the request, but without
         // the code, which it redacts and which is good once, a verifier buys nothing.
         string[] secrets =
@@ -64,11 +50,4 @@ public sealed class SecretsInTelemetryTests(TokenServerFixture fixture) : IClass
         Assert.Empty(telemetry.Leaks(secrets));
     }
 
-    private static async Task<JsonElement> PostTokenAsync(HttpClient http, Dictionary<string, string> form)
-    {
-        using var response = await http.PostAsync("/connect/token", new FormUrlEncodedContent(form));
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.True(response.IsSuccessStatusCode, body.ToString());
-        return body;
-    }
 }

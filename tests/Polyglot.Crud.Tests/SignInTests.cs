@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using System.Web;
 using Microsoft.EntityFrameworkCore;
@@ -86,18 +85,8 @@ public sealed class SignInTests(TokenServerFixture fixture) : IClassFixture<Toke
         Assert.Equal("/", response.Headers.Location?.ToString());
     }
 
-    private async Task<(HttpStatusCode Status, JsonElement Body)> ExchangeAsync(string code, string verifier)
-    {
-        using var response = await _http.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "authorization_code",
-            ["client_id"] = KnownClients.LivePage,
-            ["code"] = code,
-            ["redirect_uri"] = TokenServerFixture.LivePage.ToString(),
-            ["code_verifier"] = verifier,
-        }));
-        return (response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>());
-    }
+    private Task<(HttpStatusCode Status, JsonElement Body)> ExchangeAsync(string code, string verifier) =>
+        TokenEndpoint.AuthorizationCodeAsync(_http, code, TokenServerFixture.LivePage, verifier);
 
     private static string Query(Dictionary<string, string> parameters) =>
         string.Join('&', parameters.Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value)}"));

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -123,15 +122,6 @@ public sealed class TokenServerTests(TokenServerFixture fixture) : IClassFixture
         return (JsonWebToken)result.SecurityToken;
     }
 
-    private async Task<(HttpStatusCode Status, JsonElement Body)> TokenAsync(string clientId, string secret, string scope, HttpClient? http = null)
-    {
-        using var response = await (http ?? _http).PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "client_credentials",
-            ["client_id"] = clientId,
-            ["client_secret"] = secret,
-            ["scope"] = scope,
-        }));
-        return (response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>());
-    }
+    private Task<(HttpStatusCode Status, JsonElement Body)> TokenAsync(string clientId, string secret, string scope, HttpClient? http = null) =>
+        TokenEndpoint.ClientCredentialsAsync(http ?? _http, clientId, secret, scope);
 }
