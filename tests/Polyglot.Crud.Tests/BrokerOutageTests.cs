@@ -24,7 +24,7 @@ public sealed class BrokerOutageTests
         await using var crud = new ServiceHost<BoardsService>(new Dictionary<string, string?>
         {
             ["Database:Provider"] = nameof(DatabaseProvider.Sqlite),
-            ["ConnectionStrings:db"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-test-{Guid.NewGuid():N}.db")}",
+            ["ConnectionStrings:db"] = SqliteFile.NewConnectionString(),
             ["ConnectionStrings:bus"] = broker.ConnectionString,
             ["Outbox:PublishTimeout"] = "00:00:02",
             ["Outbox:RetryDelay"] = "00:00:00.200",

@@ -13,7 +13,7 @@ public sealed class CrudProcessFixture : IAsyncLifetime
 {
     public const int EventLogPageCap = 50;
 
-    private readonly string _database = $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-test-{Guid.NewGuid():N}.db")}";
+    private readonly string _database = SqliteFile.NewConnectionString();
 
     public ServiceProcess Crud { get; private set; } = null!;
 

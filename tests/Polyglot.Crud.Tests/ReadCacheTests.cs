@@ -136,7 +136,7 @@ public sealed class ReadCacheTests(SqliteCrudFixture fixture) : IClassFixture<Sq
         var settings = new Dictionary<string, string?>
         {
             ["Database:Provider"] = nameof(DatabaseProvider.Sqlite),
-            ["ConnectionStrings:db"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-test-{Guid.NewGuid():N}.db")}",
+            ["ConnectionStrings:db"] = SqliteFile.NewConnectionString(),
             ["ConnectionStrings:bus"] = (await LocalServer.RabbitMQAsync()).ConnectionString,
             ["ReadCache:MaxStaleness"] = bound.ToString(),
         };

@@ -5,5 +5,5 @@ namespace Polyglot.Crud.Tests;
 public class SqliteCrudFixture : CrudFixture
 {
     protected override Task<(DatabaseProvider, string)> DatabaseAsync() =>
-        Task.FromResult((DatabaseProvider.Sqlite, $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-test-{Guid.NewGuid():N}.db")}"));
+        Task.FromResult((DatabaseProvider.Sqlite, SqliteFile.NewConnectionString()));
 }

@@ -79,8 +79,15 @@ public sealed class TokenServerTests(TokenServerFixture fixture) : IClassFixture
     [Fact]
     public async Task AClientTakenOutOfTheConfigurationIsRevokedWhenCrudNextStarts()
     {
-        Assert.Equal(HttpStatusCode.OK, (await TokenAsync(TokenServerFixture.Reader, fixture.ReaderSecret, ApiScopes.Events)).Status);
-        var withoutReader = fixture.HostSettings.Where(s => !s.Key.StartsWith("Auth:Clients:1:", StringComparison.Ordinal)).ToDictionary();
+        // A database of its own: revoking the fixture's reader would fail the tests that run after this one.
+        var settings = fixture.HostSettings.ToDictionary();
+        settings["ConnectionStrings:db"] = SqliteFile.NewConnectionString();
+        await using (var first = new ServiceHost<BoardsService>(settings))
+        {
+            using var firstHttp = new HttpClient { BaseAddress = first.HttpAddress };
+            Assert.Equal(HttpStatusCode.OK, (await TokenAsync(TokenServerFixture.Reader, fixture.ReaderSecret, ApiScopes.Events, firstHttp)).Status);
+        }
+        var withoutReader = settings.Where(s => !s.Key.StartsWith("Auth:Clients:1:", StringComparison.Ordinal)).ToDictionary();
 
         await using var restarted = new ServiceHost<BoardsService>(withoutReader);
         using var http = new HttpClient { BaseAddress = restarted.HttpAddress };

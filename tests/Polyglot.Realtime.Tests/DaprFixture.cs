@@ -16,7 +16,7 @@ namespace Polyglot.Realtime.Tests;
 /// </summary>
 public class DaprFixture : IAsyncLifetime
 {
-    private readonly string _database = $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-test-{Guid.NewGuid():N}.db")}";
+    private readonly string _database = SqliteFile.NewConnectionString();
 
     public DaprSidecar Sidecar { get; } = new();
 

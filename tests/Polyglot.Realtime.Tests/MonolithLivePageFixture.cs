@@ -12,7 +12,7 @@ public sealed class MonolithLivePageFixture : LivePageFixture
         {
             [AppModelNames.TopologySetting] = nameof(Topology.Monolith),
             ["Database__Provider"] = nameof(DatabaseProvider.Sqlite),
-            ["ConnectionStrings__db"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-test-{Guid.NewGuid():N}.db")}",
+            ["ConnectionStrings__db"] = SqliteFile.NewConnectionString(),
             ["Hub__SubscriberQueueCapacity"] = "1",
             ["Auth__Users__0__Name"] = UserName,
             ["Auth__Users__0__Password"] = UserPassword,

@@ -10,7 +10,7 @@ public sealed class MonolithProcessFixture : IStreamingProcessFixture
         {
             [AppModelNames.TopologySetting] = nameof(Topology.Monolith),
             ["Database__Provider"] = nameof(DatabaseProvider.Sqlite),
-            ["ConnectionStrings__db"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-test-{Guid.NewGuid():N}.db")}",
+            ["ConnectionStrings__db"] = SqliteFile.NewConnectionString(),
         });
         await crud.StartAsync();
         return crud;

@@ -19,7 +19,7 @@ public sealed class OwnBrokerFixture : IAsyncLifetime, IStreamingProcessFixture
         Crud = new ServiceHost<BoardsService>(new Dictionary<string, string?>
         {
             ["Database:Provider"] = nameof(DatabaseProvider.Sqlite),
-            ["ConnectionStrings:db"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-test-{Guid.NewGuid():N}.db")}",
+            ["ConnectionStrings:db"] = SqliteFile.NewConnectionString(),
             ["ConnectionStrings:bus"] = Broker.ConnectionString,
             ["Outbox:RelayEnabled"] = "false",
         });

@@ -29,7 +29,7 @@ public sealed class SplitLivePageFixture : LivePageFixture
         _crud = new ServiceHost<BoardsService>(new Dictionary<string, string?>
         {
             ["Database:Provider"] = nameof(DatabaseProvider.Sqlite),
-            ["ConnectionStrings:db"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-test-{Guid.NewGuid():N}.db")}",
+            ["ConnectionStrings:db"] = SqliteFile.NewConnectionString(),
             ["ConnectionStrings:bus"] = bus,
             ["Auth:Users:0:Name"] = UserName,
             ["Auth:Users:0:Password"] = UserPassword,

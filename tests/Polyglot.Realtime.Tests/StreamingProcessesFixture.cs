@@ -8,7 +8,7 @@ namespace Polyglot.Realtime.Tests;
 /// </summary>
 public abstract class StreamingProcessesFixture : IAsyncLifetime
 {
-    protected readonly string Database = $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-test-{Guid.NewGuid():N}.db")}";
+    protected readonly string Database = SqliteFile.NewConnectionString();
 
     private GrpcChannel? _crudChannel;
     private GrpcChannel? _streamingChannel;

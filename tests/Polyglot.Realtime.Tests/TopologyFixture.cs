@@ -12,7 +12,7 @@ namespace Polyglot.Realtime.Tests;
 /// </summary>
 public abstract class TopologyFixture : IAsyncLifetime
 {
-    private readonly string _database = $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-test-{Guid.NewGuid():N}.db")}";
+    private readonly string _database = SqliteFile.NewConnectionString();
 
     public ServiceHost<BoardsService> Crud { get; private set; } = null!;
 
