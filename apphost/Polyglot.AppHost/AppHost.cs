@@ -29,8 +29,11 @@ if (topology == Topology.Monolith)
 
 // The token server's keys are derived from secrets: generated for each run here, and for each
 // deployment by the deploy generator (a Secret), or given as parameters.
+// The issuer is crud's HTTP address, where its token endpoint and keys are: one name for the
+// tokens whichever of crud's addresses (HTTP or gRPC) they are shown at.
 crud.WithEnvironment("Auth__SigningKey", Secret("auth-signing-key"))
-    .WithEnvironment("Auth__EncryptionKey", Secret("auth-encryption-key"));
+    .WithEnvironment("Auth__EncryptionKey", Secret("auth-encryption-key"))
+    .WithEnvironment("Auth__Issuer", crud.GetEndpoint("http"));
 if (builder.ExecutionContext.IsRunMode)
 {
     // For local runs only: a user to sign in as and a service client to get tokens with, their

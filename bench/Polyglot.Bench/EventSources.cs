@@ -41,9 +41,8 @@ public sealed class CrudEvents : IEventSource
 
     public string LatencyFrom => "commit";
 
-    public static async Task<CrudEvents> CreateAsync(string address, CancellationToken ct)
+    public static async Task<CrudEvents> CreateAsync(Grpc.Net.Client.GrpcChannel crud, CancellationToken ct)
     {
-        var crud = Grpc.Net.Client.GrpcChannel.ForAddress(address);
         var board = await new Boards.BoardsClient(crud).CreateBoardAsync(new CreateBoardRequest { Name = "fan-out benchmark" }, cancellationToken: ct);
         var column = await new Contracts.Boards.V1.Columns.ColumnsClient(crud).CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = "events" }, cancellationToken: ct);
         return new CrudEvents(crud, board.Id, column.Id);

@@ -77,7 +77,7 @@ public sealed class FanoutCommand : AsyncCommand<FanoutSettings>
     {
         var started = DateTimeOffset.UtcNow;
         await using var target = await Target.OpenAsync(settings, ct, new() { ["Hub__WriteDelay"] = TimeSpan.FromMilliseconds(writeDelayMs).ToString() });
-        await using IEventSource source = target.Bus is { } bus ? await BusEvents.CreateAsync(bus, ct) : await CrudEvents.CreateAsync(settings.CrudGrpc, ct);
+        await using IEventSource source = target.Bus is { } bus ? await BusEvents.CreateAsync(bus, ct) : await CrudEvents.CreateAsync(settings.CrudChannel(), ct);
 
         var connections = Connections.Open(target.RealtimeGrpc, settings.Connections);
         var clients = connections.Select(c => new RealtimeClient(c)).ToArray();

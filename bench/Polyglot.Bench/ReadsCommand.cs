@@ -43,7 +43,7 @@ public sealed class ReadsCommand : AsyncCommand<ReadsSettings>
             var name = cached ? "cacheOn" : "cacheOff";
             var load = await AnsiConsole.Status().StartAsync($"GetCard, read cache {(cached ? "on" : "off")}", async status =>
             {
-                await using var crud = new ServiceProcess("Polyglot.Crud", new Dictionary<string, string>
+                await using var crud = new ServiceProcess("Polyglot.Crud", new Dictionary<string, string>(LocalAuth.Shared.CrudSettings())
                 {
                     [AppModelNames.TopologySetting] = nameof(Topology.Monolith),
                     ["Database__Provider"] = nameof(DatabaseProvider.Sqlite),
@@ -51,7 +51,7 @@ public sealed class ReadsCommand : AsyncCommand<ReadsSettings>
                     ["ReadCache__Enabled"] = cached.ToString(),
                 });
                 await TopologyUnderTest.StartHealthyAsync(crud);
-                using var channel = GrpcChannel.ForAddress(crud.GrpcAddress);
+                using var channel = LocalAuth.Shared.CrudChannel(crud);
                 var board = await new Boards.BoardsClient(channel).CreateBoardAsync(new CreateBoardRequest { Name = "reads" }, cancellationToken: ct);
                 var column = await new Contracts.Boards.V1.Columns.ColumnsClient(channel).CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = "c" }, cancellationToken: ct);
                 var card = await new Cards.CardsClient(channel).CreateCardAsync(new CreateCardRequest { ColumnId = column.Id, Title = "read me" }, cancellationToken: ct);

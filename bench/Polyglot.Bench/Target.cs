@@ -19,6 +19,20 @@ public class TargetSettings : ResultSettings
     [CommandOption("--crud-grpc <URL>"), Description("crud's gRPC endpoint.")]
     public string CrudGrpc { get; init; } = "http://localhost:5101";
 
+    [CommandOption("--crud-http <URL>"), Description("crud's HTTP endpoint, where the benchmark gets its access token.")]
+    public string CrudHttp { get; init; } = "http://localhost:5100";
+
+    [CommandOption("--client-id <ID>"), Description("The service client the benchmark signs in to the app host's crud as.")]
+    public string ClientId { get; init; } = "polyglot-dev";
+
+    [CommandOption("--client-secret <SECRET>"), Description("Its secret: for polyglot-dev, the dashboard's dev-client-secret parameter.")]
+    public string? ClientSecret { get; init; }
+
+    /// <summary>A channel to the app host's crud, signed in as the named client.</summary>
+    public Grpc.Net.Client.GrpcChannel CrudChannel() =>
+        new LocalAuth(ClientId, ClientSecret ?? throw new InvalidOperationException("--client-secret is not set: the benchmark writes to crud as a signed-in client."))
+            .CrudChannel(new Uri(CrudGrpc), new Uri(CrudHttp));
+
     [CommandOption("--start-realtime"), Description(
         "Measure a realtime of the benchmark's own instead of the app host's: a Release build as its own process, on a private " +
         "RabbitMQ node, fed events straight from the bus as crud's relay would (crud runs beside it with its relay off, for its event log's head).")]
@@ -59,7 +73,7 @@ public sealed class Target : IAsyncDisposable
             var broker = await LocalServer.StartRabbitMQAsync();
             // realtime reads the head of crud's log before it takes subscribers (0 here: crud writes
             // nothing); fed gap-free, it never reads the log itself.
-            var crud = new ServiceProcess("Polyglot.Crud", new Dictionary<string, string>
+            var crud = new ServiceProcess("Polyglot.Crud", new Dictionary<string, string>(LocalAuth.Shared.CrudSettings())
             {
                 ["Database__Provider"] = "Sqlite",
                 ["ConnectionStrings__db"] = $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-bench-{Guid.NewGuid():N}.db")}",

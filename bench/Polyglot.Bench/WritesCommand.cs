@@ -39,14 +39,14 @@ public sealed class WritesCommand : AsyncCommand<WritesSettings>
         var database = settings.Provider == DatabaseProvider.Postgres
             ? await LocalServer.NewPostgresDatabaseAsync()
             : $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-writes-{Guid.NewGuid():N}.db")}";
-        await using var crud = new ServiceProcess("Polyglot.Crud", new Dictionary<string, string>
+        await using var crud = new ServiceProcess("Polyglot.Crud", new Dictionary<string, string>(LocalAuth.Shared.CrudSettings())
         {
             [AppModelNames.TopologySetting] = nameof(Topology.Monolith),
             ["Database__Provider"] = settings.Provider.ToString(),
             ["ConnectionStrings__db"] = database,
         });
         await crud.StartAsync();
-        using var channel = GrpcChannel.ForAddress(crud.GrpcAddress);
+        using var channel = LocalAuth.Shared.CrudChannel(crud);
         var cards = new Cards.CardsClient(channel);
         var board = await new Boards.BoardsClient(channel).CreateBoardAsync(new CreateBoardRequest { Name = "writes" }, cancellationToken: ct);
         var columns = new List<string>();

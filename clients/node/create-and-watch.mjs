@@ -1,9 +1,11 @@
 // Subscribes to a board's channel on realtime, creates a card on crud, and prints the event
 // that comes back over the stream, with the time from the create call to its arrival.
 // Usage: node create-and-watch.mjs [crud-grpc-address] [realtime-grpc-address]
+// It signs in to crud first (sign-in.mjs says with what).
 import { fileURLToPath } from "node:url";
 import grpc from "@grpc/grpc-js";
 import protoLoader from "@grpc/proto-loader";
+import { signIn } from "./sign-in.mjs";
 
 const crudAddress = process.argv[2] ?? "localhost:5101";
 const realtimeAddress = process.argv[3] ?? "localhost:5201";
@@ -22,8 +24,9 @@ const columnsClient = new boards.v1.Columns(crudAddress, insecure);
 const cardsClient = new boards.v1.Cards(crudAddress, insecure);
 const realtimeClient = new realtime.v1.Realtime(realtimeAddress, insecure);
 
+const signedIn = await signIn();
 const call = (client, method, request) =>
-  new Promise((resolve, reject) => client[method](request, (error, reply) => (error ? reject(error) : resolve(reply))));
+  new Promise((resolve, reject) => client[method](request, signedIn, (error, reply) => (error ? reject(error) : resolve(reply))));
 
 const board = await call(boardsClient, "createBoard", { name: "Node demo" });
 const column = await call(columnsClient, "createColumn", { boardId: board.id, name: "To do" });

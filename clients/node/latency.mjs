@@ -2,10 +2,12 @@
 // cardCreated event arrives on a realtime gRPC stream (crud commit, outbox relay, RabbitMQ,
 // realtime's hub). One create at a time, after a warm-up.
 // Usage: node latency.mjs [count=100] [crud-grpc-address] [realtime-grpc-address]
+// It signs in to crud first (sign-in.mjs says with what).
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import grpc from "@grpc/grpc-js";
 import protoLoader from "@grpc/proto-loader";
+import { signIn } from "./sign-in.mjs";
 
 const count = Number(process.argv[2] ?? 100);
 const warmup = 20;
@@ -22,8 +24,9 @@ const crud = {
   columns: new boards.v1.Columns(crudAddress, insecure),
   cards: new boards.v1.Cards(crudAddress, insecure),
 };
+const signedIn = await signIn();
 const call = (client, method, request) =>
-  new Promise((resolve, reject) => client[method](request, (error, reply) => (error ? reject(error) : resolve(reply))));
+  new Promise((resolve, reject) => client[method](request, signedIn, (error, reply) => (error ? reject(error) : resolve(reply))));
 
 const board = await call(crud.boards, "createBoard", { name: "Latency" });
 const column = await call(crud.columns, "createColumn", { boardId: board.id, name: "Cards" });

@@ -1,5 +1,9 @@
 using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using Grpc.Net.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Polyglot.Contracts.Settings;
+using Polyglot.LocalServers;
 using Polyglot.Testing;
 
 namespace Polyglot.AppHost.Tests;
@@ -37,6 +41,15 @@ public abstract class AppHostFixture : IAsyncLifetime
     }
 
     public GrpcChannel GrpcChannel(string resource) => Grpc.Net.Client.GrpcChannel.ForAddress(App.GetEndpoint(resource, "grpc"));
+
+    /// <summary>A channel to crud signed in as the development client, with the secret the dashboard shows.</summary>
+    public async Task<GrpcChannel> CrudChannelAsync() =>
+        new LocalAuth(DevelopmentAccounts.ClientId, await ParameterAsync(DevelopmentAccounts.ClientSecretParameter))
+            .CrudChannel(App.GetEndpoint(AppModelNames.Crud, "grpc"), App.GetEndpoint(AppModelNames.Crud, "http"));
+
+    /// <summary>A parameter's value, as the dashboard shows it.</summary>
+    public async Task<string> ParameterAsync(string name) =>
+        (await App.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ParameterResource>().Single(p => p.Name == name).GetValueAsync(default))!;
 
     public async ValueTask DisposeAsync()
     {

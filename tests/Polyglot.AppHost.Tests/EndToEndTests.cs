@@ -17,7 +17,7 @@ public abstract class EndToEndTests<TFixture>(TFixture fixture) where TFixture :
     [Fact]
     public async Task ACardCreatedOnCrudArrivesOnAStreamWithItsPosition()
     {
-        var crud = fixture.GrpcChannel("crud");
+        var crud = await fixture.CrudChannelAsync();
         var board = await new Boards.BoardsClient(crud).CreateBoardAsync(new CreateBoardRequest { Name = "End to end" });
         var column = await new Columns.ColumnsClient(crud).CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = "To do" });
         using var timeout = TestTimeout.After(TimeSpan.FromSeconds(5));
@@ -43,13 +43,11 @@ public abstract class EndToEndTests<TFixture>(TFixture fixture) where TFixture :
     [Fact]
     public async Task TheDevelopmentUserSignsInAndTheDevelopmentClientGetsATokenWithTheDashboardsSecrets()
     {
-        var parameters = fixture.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ParameterResource>().ToList();
-        async Task<string> ValueOf(string name) => (await parameters.Single(p => p.Name == name).GetValueAsync(default))!;
         using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = fixture.App.GetEndpoint("crud", "http") };
 
-        using var signedIn = await SignInForm.PostAsync(http, DevelopmentAccounts.UserName, await ValueOf(DevelopmentAccounts.PasswordParameter));
+        using var signedIn = await SignInForm.PostAsync(http, DevelopmentAccounts.UserName, await fixture.ParameterAsync(DevelopmentAccounts.PasswordParameter));
         var (status, token) = await TokenEndpoint.ClientCredentialsAsync(http, DevelopmentAccounts.ClientId,
-            await ValueOf(DevelopmentAccounts.ClientSecretParameter), string.Join(' ', Contracts.Auth.ApiScopes.All));
+            await fixture.ParameterAsync(DevelopmentAccounts.ClientSecretParameter), string.Join(' ', Contracts.Auth.ApiScopes.All));
 
         Assert.Equal(System.Net.HttpStatusCode.Redirect, signedIn.StatusCode);
         Assert.Equal(System.Net.HttpStatusCode.OK, status);

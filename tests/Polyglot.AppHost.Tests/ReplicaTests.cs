@@ -15,7 +15,7 @@ public sealed class ReplicaTests(AppFixture fixture)
         using var timeout = TestTimeout.After(TimeSpan.FromSeconds(30));
         var replicas = await ReplicaGrpcAddressesAsync(timeout.Token);
         Assert.Equal(2, replicas.Distinct().Count());
-        var crud = fixture.GrpcChannel("crud");
+        var crud = await fixture.CrudChannelAsync();
         var board = await new Boards.BoardsClient(crud).CreateBoardAsync(new CreateBoardRequest { Name = "Replicas" }, cancellationToken: timeout.Token);
         var streams = new List<Grpc.Core.AsyncServerStreamingCall<SubscribeResponse>>();
         var channels = replicas.Select(address => Grpc.Net.Client.GrpcChannel.ForAddress(address)).ToList();

@@ -31,7 +31,7 @@ public sealed class ChaosSystem : IAsyncDisposable
     {
         var broker = await LocalServer.StartRabbitMQAsync();
         var database = provider == DatabaseProvider.Postgres ? await LocalServer.StartPostgresAsync() : null;
-        var crud = new ServiceProcess("Polyglot.Crud", new Dictionary<string, string>
+        var crud = new ServiceProcess("Polyglot.Crud", new Dictionary<string, string>(LocalAuth.Shared.CrudSettings())
         {
             ["Database__Provider"] = provider.ToString(),
             ["ConnectionStrings__db"] = database?.ConnectionString ?? $"Data Source={Path.Combine(Path.GetTempPath(), $"polyglot-chaos-{Guid.NewGuid():N}.db")}",
@@ -61,7 +61,7 @@ public sealed class ChaosSystem : IAsyncDisposable
         {
             try
             {
-                using var connection = GrpcChannel.ForAddress(Crud.GrpcAddress);
+                using var connection = LocalAuth.Shared.CrudChannel(Crud);
                 return await call(connection);
             }
             catch (RpcException) when (attempt < 100)

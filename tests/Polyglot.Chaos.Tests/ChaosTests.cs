@@ -47,7 +47,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
             .ToList();
         var listening = subscribers.Select(s => Task.Run(() => s.RunAsync(stop.Token))).ToList();
         using var writerStop = new CancellationTokenSource();
-        var writer = new ChaosWriter(system.Crud.GrpcAddress, boards, new Random(random.Next()));
+        var writer = new ChaosWriter(system.Crud, boards, new Random(random.Next()));
         var writing = Task.Run(() => writer.RunAsync(writerStop.Token));
 
         var runs = new List<FaultRun>();

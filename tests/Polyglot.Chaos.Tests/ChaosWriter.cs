@@ -1,5 +1,5 @@
 using Grpc.Core;
-using Grpc.Net.Client;
+using Polyglot.LocalServers;
 using Polyglot.Contracts.Boards.V1;
 
 namespace Polyglot.Chaos.Tests;
@@ -10,7 +10,7 @@ namespace Polyglot.Chaos.Tests;
 /// writes can be shown to have stopped them. A call that fails may still have committed (crud
 /// killed after the commit): only the database says what did.
 /// </summary>
-public sealed class ChaosWriter(Uri crud, IReadOnlyList<(string Board, string[] Columns)> boards, Random random)
+public sealed class ChaosWriter(ServiceProcess crud, IReadOnlyList<(string Board, string[] Columns)> boards, Random random)
 {
     private readonly List<(DateTime At, bool Ok)> _calls = [];
     private readonly List<(string Id, string Column, long Version)> _cards = [];
@@ -32,7 +32,7 @@ public sealed class ChaosWriter(Uri crud, IReadOnlyList<(string Board, string[] 
             var ok = true;
             try
             {
-                using var channel = GrpcChannel.ForAddress(crud);
+                using var channel = LocalAuth.Shared.CrudChannel(crud);
                 await ChangeSomethingAsync(new Cards.CardsClient(channel));
             }
             catch (RpcException)

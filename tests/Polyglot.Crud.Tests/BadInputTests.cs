@@ -36,7 +36,7 @@ public sealed class BadInputTests(CrudProcessFixture fixture) : IClassFixture<Cr
     {
         var before = await fixture.RowsAsync();
 
-        var reply = await RawGrpc.CallAsync(fixture.Crud.GrpcAddress, path, body, contentType);
+        var reply = await SignedInCallAsync(path, body, contentType);
 
         Assert.True(expected >= 100 ? (int)reply.HttpStatus == expected : reply.GrpcStatus == expected,
             $"{@case}: HTTP {(int)reply.HttpStatus}, grpc-status {reply.GrpcStatus} '{reply.GrpcMessage}'");
@@ -120,7 +120,7 @@ public sealed class BadInputTests(CrudProcessFixture fixture) : IClassFixture<Cr
     {
         var message = new CreateBoardRequest { Name = "with an extra field" }.ToByteArray().Concat(new byte[] { 0xF8, 0x06, 0x01 }).ToArray(); // field 111, varint 1
 
-        var reply = await RawGrpc.CallAsync(fixture.Crud.GrpcAddress, CreateBoard, RawGrpc.Frame(message));
+        var reply = await SignedInCallAsync(CreateBoard, RawGrpc.Frame(message));
 
         Assert.Equal((int)StatusCode.OK, reply.GrpcStatus);
     }
@@ -144,4 +144,8 @@ public sealed class BadInputTests(CrudProcessFixture fixture) : IClassFixture<Cr
     }
 
     private static byte[] Valid() => new CreateBoardRequest { Name = "valid" }.ToByteArray();
+
+    /// <summary>A hand-written call as the local service client: what is refused is the request, not the caller.</summary>
+    private async Task<RawGrpc.Reply> SignedInCallAsync(string path, byte[] body, string contentType = "application/grpc") =>
+        await RawGrpc.CallAsync(fixture.Crud.GrpcAddress, path, body, contentType, await LocalAuth.Shared.AccessTokenAsync(fixture.Crud.HttpAddress));
 }

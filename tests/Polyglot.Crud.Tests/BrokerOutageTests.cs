@@ -21,7 +21,7 @@ public sealed class BrokerOutageTests
     public async Task EventsCommittedWhileTheBrokerIsDownArePublishedWhenItReturns()
     {
         await using var broker = await LocalServer.StartRabbitMQAsync();
-        await using var crud = new ServiceHost<BoardsService>(new Dictionary<string, string?>
+        await using var crud = new ServiceHost<BoardsService>(new Dictionary<string, string?>(LocalAuth.Shared.CrudSettings(":")!)
         {
             ["Database:Provider"] = nameof(DatabaseProvider.Sqlite),
             ["ConnectionStrings:db"] = SqliteFile.NewConnectionString(),
@@ -30,7 +30,7 @@ public sealed class BrokerOutageTests
             ["Outbox:RetryDelay"] = "00:00:00.200",
             ["Outbox:MaxRetryDelay"] = "00:00:02",
         });
-        var boards = new Boards.BoardsClient(crud.CreateGrpcChannel());
+        var boards = new Boards.BoardsClient(crud.CreateSignedInChannel());
         var queue = $"outage-test-{Guid.NewGuid():N}";
         await using (var setup = await new ConnectionFactory { Uri = new Uri(broker.ConnectionString) }.CreateConnectionAsync())
         await using (var channel = await setup.CreateChannelAsync())

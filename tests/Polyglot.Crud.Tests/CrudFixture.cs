@@ -9,7 +9,8 @@ namespace Polyglot.Crud.Tests;
 
 /// <summary>
 /// crud on Kestrel over a database of its own and the shared test RabbitMQ; one per test
-/// class. Derived fixtures pick the provider.
+/// class, called as the local service client (<see cref="LocalAuth"/>), which owns the boards it
+/// creates. Derived fixtures pick the provider.
 /// </summary>
 public abstract class CrudFixture : IAsyncLifetime
 {
@@ -33,18 +34,23 @@ public abstract class CrudFixture : IAsyncLifetime
     /// <summary>All of crud's settings: another host given them runs on the same database and broker.</summary>
     public IReadOnlyDictionary<string, string?> HostSettings { get; private set; } = null!;
 
-    public async ValueTask InitializeAsync()
+    public virtual async ValueTask InitializeAsync()
     {
         var (provider, connectionString) = await DatabaseAsync();
         BusConnectionString = (await BusAsync()).ConnectionString;
-        HostSettings = new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>(LocalAuth.Shared.CrudSettings(":")!)
         {
             ["Database:Provider"] = provider.ToString(),
             ["ConnectionStrings:db"] = connectionString,
             ["ConnectionStrings:bus"] = BusConnectionString,
-        }.Concat(Settings).ToDictionary();
+        };
+        foreach (var (key, value) in Settings)
+        {
+            settings[key] = value; // a fixture's own keys, say, replace the shared ones
+        }
+        HostSettings = settings;
         _host = new ServiceHost<BoardsService>(HostSettings);
-        var channel = Host.CreateGrpcChannel();
+        var channel = Host.CreateSignedInChannel();
         Boards = new V1.Boards.BoardsClient(channel);
         Columns = new V1.Columns.ColumnsClient(channel);
         Cards = new V1.Cards.CardsClient(channel);

@@ -28,7 +28,7 @@ public sealed class CrudProcessFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var bus = await LocalServer.RabbitMQAsync();
-        Crud = new ServiceProcess("Polyglot.Crud", new Dictionary<string, string>
+        Crud = new ServiceProcess("Polyglot.Crud", new Dictionary<string, string>(LocalAuth.Shared.CrudSettings())
         {
             ["Database__Provider"] = nameof(DatabaseProvider.Sqlite),
             ["ConnectionStrings__db"] = _database,
@@ -36,7 +36,7 @@ public sealed class CrudProcessFixture : IAsyncLifetime
             ["Outbox__MaxEventLogPageSize"] = EventLogPageCap.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         await Crud.StartAsync();
-        Channel = GrpcChannel.ForAddress(Crud.GrpcAddress);
+        Channel = LocalAuth.Shared.CrudChannel(Crud);
         Board = await new Boards.BoardsClient(Channel).CreateBoardAsync(new CreateBoardRequest { Name = "Target" });
         Column = await new Columns.ColumnsClient(Channel).CreateColumnAsync(new CreateColumnRequest { BoardId = Board.Id, Name = "Target" });
         Card = await new Cards.CardsClient(Channel).CreateCardAsync(new CreateCardRequest { ColumnId = Column.Id, Title = "Target" });

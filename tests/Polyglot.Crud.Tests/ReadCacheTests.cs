@@ -34,15 +34,15 @@ public sealed class ReadCacheTests(SqliteCrudFixture fixture) : IClassFixture<Sq
 
         cache.Invalidate(board); // a commit lands while the read is under way
         slowRead.SetResult();
-        Assert.Equal("old", await reading); // its caller asked before the commit
+        Assert.Equal("old", (await reading)?.Row); // its caller asked before the commit
 
         var loads = 0;
-        Assert.Equal("new", await cache.GetAsync<string>(id, _ =>
+        Assert.Equal("new", (await cache.GetAsync<string>(id, _ =>
         {
             loads++;
             return Task.FromResult<(string, Guid)?>(("new", board));
-        }, CancellationToken.None));
-        Assert.Equal("new", await cache.GetAsync<string>(id, _ => throw new InvalidOperationException("a hit reads nothing"), CancellationToken.None));
+        }, CancellationToken.None))?.Row);
+        Assert.Equal(("new", board), await cache.GetAsync<string>(id, _ => throw new InvalidOperationException("a hit reads nothing"), CancellationToken.None));
         Assert.Equal(1, loads);
     }
 
@@ -133,7 +133,7 @@ public sealed class ReadCacheTests(SqliteCrudFixture fixture) : IClassFixture<Sq
     public async Task AnotherReplicaServesACommitWithinTheStalenessBound()
     {
         var bound = TimeSpan.FromMilliseconds(500);
-        var settings = new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>(LocalAuth.Shared.CrudSettings(":")!)
         {
             ["Database:Provider"] = nameof(DatabaseProvider.Sqlite),
             ["ConnectionStrings:db"] = SqliteFile.NewConnectionString(),
@@ -142,12 +142,12 @@ public sealed class ReadCacheTests(SqliteCrudFixture fixture) : IClassFixture<Sq
         };
         await using var writer = new ServiceHost<BoardsService>(settings);
         await using var reader = new ServiceHost<BoardsService>(settings);
-        var (writerBoards, writerCards) = (new Boards.BoardsClient(writer.CreateGrpcChannel()), new Cards.CardsClient(writer.CreateGrpcChannel()));
-        var readerCards = new Cards.CardsClient(reader.CreateGrpcChannel());
+        var (writerBoards, writerCards) = (new Boards.BoardsClient(writer.CreateSignedInChannel()), new Cards.CardsClient(writer.CreateSignedInChannel()));
+        var readerCards = new Cards.CardsClient(reader.CreateSignedInChannel());
         using var hits = new MetricCollector<long>(reader.Services.GetRequiredService<IMeterFactory>(), Meter, "polyglot.read_cache.hits");
 
         var board = await writerBoards.CreateBoardAsync(new CreateBoardRequest { Name = "Two replicas" });
-        var column = await new Columns.ColumnsClient(writer.CreateGrpcChannel()).CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = "To do" });
+        var column = await new Columns.ColumnsClient(writer.CreateSignedInChannel()).CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = "To do" });
         var card = await writerCards.CreateCardAsync(new CreateCardRequest { ColumnId = column.Id, Title = "v1" });
         await ReadUntilCachedAsync(hits, () => readerCards.GetCardAsync(new GetCardRequest { Id = card.Id }).ResponseAsync);
 

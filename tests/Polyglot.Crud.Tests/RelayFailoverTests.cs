@@ -24,7 +24,7 @@ public sealed class RelayFailoverTests
         var database = await LocalServer.NewPostgresDatabaseAsync();
         await using var broker = await LocalServer.StartRabbitMQAsync();
         await using var published = await PublishedPositions.ListenAsync(broker.ConnectionString, timeout.Token);
-        var settings = new Dictionary<string, string>
+        var settings = new Dictionary<string, string>(LocalAuth.Shared.CrudSettings())
         {
             ["Database__Provider"] = nameof(DatabaseProvider.Postgres),
             ["ConnectionStrings__db"] = database,
@@ -67,7 +67,7 @@ public sealed class RelayFailoverTests
     {
         for (var i = 0; i < count; i++)
         {
-            using var channel = GrpcChannel.ForAddress(replicas[i % replicas.Length].GrpcAddress);
+            using var channel = LocalAuth.Shared.CrudChannel(replicas[i % replicas.Length]);
             await new Boards.BoardsClient(channel).CreateBoardAsync(new CreateBoardRequest { Name = $"board {i}" }, cancellationToken: ct);
         }
     }

@@ -13,7 +13,7 @@ namespace Polyglot.Crud.Tests;
 /// </summary>
 public sealed class RestTests(SqliteCrudFixture fixture) : IClassFixture<SqliteCrudFixture>
 {
-    private readonly HttpClient _http = new() { BaseAddress = fixture.Host.HttpAddress };
+    private readonly HttpClient _http = LocalAuth.Shared.CrudHttpClient(fixture.Host.HttpAddress);
 
     [Fact]
     public async Task EveryRouteFromCreateToDeleteAnswersInProto3Json()

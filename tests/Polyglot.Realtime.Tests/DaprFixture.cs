@@ -24,7 +24,7 @@ public class DaprFixture : IAsyncLifetime
 
     public ServiceHost<IntegrationEventConsumer> Realtime { get; private set; } = null!;
 
-    public Boards.BoardsClient Boards => new(Crud.CreateGrpcChannel());
+    public Boards.BoardsClient Boards => new(Crud.CreateSignedInChannel());
 
     public Contracts.Realtime.V1.Realtime.RealtimeClient RealtimeClient => new(Realtime.CreateGrpcChannel());
 
@@ -37,7 +37,7 @@ public class DaprFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         await Sidecar.StartAsync();
-        Crud = new ServiceHost<BoardsService>(new Dictionary<string, string?>
+        Crud = new ServiceHost<BoardsService>(new Dictionary<string, string?>(LocalAuth.Shared.CrudSettings(":")!)
         {
             ["Database:Provider"] = nameof(DatabaseProvider.Sqlite),
             ["ConnectionStrings:db"] = _database,

@@ -1,3 +1,4 @@
+using Grpc.Net.Client;
 using Microsoft.Playwright;
 
 namespace Polyglot.Realtime.Tests;
@@ -20,16 +21,16 @@ public abstract class LivePageFixture : IAsyncLifetime
     /// <summary>The process that serves the page and holds its stream.</summary>
     public abstract ServiceProcess Streaming { get; }
 
-    /// <summary>crud's gRPC address, where the test writes.</summary>
-    protected abstract Uri CrudGrpcAddress { get; }
+    /// <summary>A channel to crud, where the test writes, signed in as the local service client.</summary>
+    protected abstract GrpcChannel CrudChannel();
 
     public IBrowser Browser => _chromium!.Browser;
 
-    public Boards.BoardsClient Boards => new(Grpc.Net.Client.GrpcChannel.ForAddress(CrudGrpcAddress));
+    public Boards.BoardsClient Boards => new(CrudChannel());
 
-    public Columns.ColumnsClient Columns => new(Grpc.Net.Client.GrpcChannel.ForAddress(CrudGrpcAddress));
+    public Columns.ColumnsClient Columns => new(CrudChannel());
 
-    public Cards.CardsClient Cards => new(Grpc.Net.Client.GrpcChannel.ForAddress(CrudGrpcAddress));
+    public Cards.CardsClient Cards => new(CrudChannel());
 
     /// <summary>
     /// SIGTERMs the streaming process and starts it again on the same ports. What

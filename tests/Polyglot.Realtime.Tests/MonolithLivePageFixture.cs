@@ -1,3 +1,4 @@
+using Grpc.Net.Client;
 
 namespace Polyglot.Realtime.Tests;
 
@@ -8,7 +9,7 @@ public sealed class MonolithLivePageFixture : LivePageFixture
 
     public MonolithLivePageFixture()
     {
-        _crud = new("Polyglot.Crud", new Dictionary<string, string>
+        _crud = new("Polyglot.Crud", new Dictionary<string, string>(LocalAuth.Shared.CrudSettings())
         {
             [AppModelNames.TopologySetting] = nameof(Topology.Monolith),
             ["Database__Provider"] = nameof(DatabaseProvider.Sqlite),
@@ -23,7 +24,7 @@ public sealed class MonolithLivePageFixture : LivePageFixture
 
     public override ServiceProcess Streaming => _crud;
 
-    protected override Uri CrudGrpcAddress => _crud.GrpcAddress;
+    protected override GrpcChannel CrudChannel() => LocalAuth.Shared.CrudChannel(_crud);
 
     protected override Task StartServicesAsync() => StartAndWaitAsync(_crud);
 

@@ -6,7 +6,7 @@ public sealed class MonolithProcessFixture : IStreamingProcessFixture
 {
     public async Task<ServiceProcess> StartStreamingAsync(Dictionary<string, string> settings)
     {
-        var crud = new ServiceProcess("Polyglot.Crud", new Dictionary<string, string>(settings)
+        var crud = new ServiceProcess("Polyglot.Crud", new Dictionary<string, string>(settings.Concat(LocalAuth.Shared.CrudSettings()))
         {
             [AppModelNames.TopologySetting] = nameof(Topology.Monolith),
             ["Database__Provider"] = nameof(DatabaseProvider.Sqlite),

@@ -14,7 +14,7 @@ public sealed class MonolithProcessTests(MonolithProcessFixture fixture) : Strea
         const int Cards = 150;
         using var timeout = TestTimeout.After(TimeSpan.FromSeconds(90));
         await using var crud = await Fixture.StartStreamingAsync(new() { ["Hub__SubscriberQueueCapacity"] = "8" });
-        using var channel = GrpcChannel.ForAddress(crud.GrpcAddress);
+        using var channel = LocalAuth.Shared.CrudChannel(crud);
         var column = await new Columns.ColumnsClient(channel).CreateColumnAsync(new CreateColumnRequest
         {
             BoardId = (await new Boards.BoardsClient(channel).CreateBoardAsync(new CreateBoardRequest { Name = "Stalled" })).Id,

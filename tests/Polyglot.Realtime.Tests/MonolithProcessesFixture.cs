@@ -6,7 +6,7 @@ public sealed class MonolithProcessesFixture : StreamingProcessesFixture
 {
     public override async ValueTask InitializeAsync()
     {
-        Crud = Streaming = new ServiceProcess("Polyglot.Crud", new Dictionary<string, string>
+        Crud = Streaming = new ServiceProcess("Polyglot.Crud", new Dictionary<string, string>(LocalAuth.Shared.CrudSettings())
         {
             [AppModelNames.TopologySetting] = nameof(Topology.Monolith),
             ["Database__Provider"] = nameof(DatabaseProvider.Sqlite),

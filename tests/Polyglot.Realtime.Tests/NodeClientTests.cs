@@ -4,7 +4,7 @@ namespace Polyglot.Realtime.Tests;
 
 /// <summary>
 /// The README's Node.js client (clients/node/create-and-watch.mjs: @grpc/grpc-js, the protos
-/// loaded at run time) creates a card on crud and sees it arrive on the stream, in both topologies.
+/// loaded at run time) signs in, creates a card on crud and sees it arrive on the stream, in both topologies.
 /// </summary>
 public abstract class NodeClientTests<TFixture>(TFixture fixture) where TFixture : TopologyFixture
 {
@@ -12,7 +12,7 @@ public abstract class NodeClientTests<TFixture>(TFixture fixture) where TFixture
     public async Task TheNodeClientCreatesACardAndWatchesItArrive()
     {
         using var timeout = TestTimeout.After(TimeSpan.FromSeconds(60));
-        using var node = Process.Start(new ProcessStartInfo("node",
+        var start = new ProcessStartInfo("node",
         [
             Path.Combine(Repository.Root, "clients", "node", "create-and-watch.mjs"),
             fixture.Crud.GrpcAddress.Authority,
@@ -21,7 +21,11 @@ public abstract class NodeClientTests<TFixture>(TFixture fixture) where TFixture
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-        })!;
+        };
+        start.Environment["POLYGLOT_CRUD_HTTP"] = fixture.Crud.HttpAddress.ToString();
+        start.Environment["POLYGLOT_CLIENT_ID"] = LocalAuth.Shared.ClientId;
+        start.Environment["POLYGLOT_CLIENT_SECRET"] = LocalAuth.Shared.ClientSecret;
+        using var node = Process.Start(start)!;
         var output = node.StandardOutput.ReadToEndAsync(timeout.Token);
         var errors = node.StandardError.ReadToEndAsync(timeout.Token);
         try

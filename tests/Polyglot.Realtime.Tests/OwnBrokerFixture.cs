@@ -16,7 +16,7 @@ public sealed class OwnBrokerFixture : IAsyncLifetime, IStreamingProcessFixture
     public async ValueTask InitializeAsync()
     {
         Broker = await LocalServer.StartRabbitMQAsync();
-        Crud = new ServiceHost<BoardsService>(new Dictionary<string, string?>
+        Crud = new ServiceHost<BoardsService>(new Dictionary<string, string?>(LocalAuth.Shared.CrudSettings(":")!)
         {
             ["Database:Provider"] = nameof(DatabaseProvider.Sqlite),
             ["ConnectionStrings:db"] = SqliteFile.NewConnectionString(),

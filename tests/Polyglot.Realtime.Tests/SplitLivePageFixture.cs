@@ -1,3 +1,4 @@
+using Grpc.Net.Client;
 using Polyglot.Crud.Grpc;
 
 namespace Polyglot.Realtime.Tests;
@@ -14,7 +15,7 @@ public sealed class SplitLivePageFixture : LivePageFixture
 
     public override ServiceProcess Streaming => _realtime;
 
-    protected override Uri CrudGrpcAddress => _crud.GrpcAddress;
+    protected override GrpcChannel CrudChannel() => _crud.CreateSignedInChannel();
 
     protected override async Task StartServicesAsync()
     {
@@ -26,7 +27,7 @@ public sealed class SplitLivePageFixture : LivePageFixture
             ["Hub__SubscriberQueueCapacity"] = "1",
         });
         // crud sends a signed-in visitor back to the page realtime serves.
-        _crud = new ServiceHost<BoardsService>(new Dictionary<string, string?>
+        _crud = new ServiceHost<BoardsService>(new Dictionary<string, string?>(LocalAuth.Shared.CrudSettings(":")!)
         {
             ["Database:Provider"] = nameof(DatabaseProvider.Sqlite),
             ["ConnectionStrings:db"] = SqliteFile.NewConnectionString(),

@@ -7,7 +7,7 @@ public sealed class SplitProcessesFixture : StreamingProcessesFixture
     public override async ValueTask InitializeAsync()
     {
         var bus = (await LocalServer.RabbitMQAsync()).ConnectionString;
-        Crud = new ServiceProcess("Polyglot.Crud", new Dictionary<string, string>
+        Crud = new ServiceProcess("Polyglot.Crud", new Dictionary<string, string>(LocalAuth.Shared.CrudSettings())
         {
             ["Database__Provider"] = nameof(DatabaseProvider.Sqlite),
             ["ConnectionStrings__db"] = Database,

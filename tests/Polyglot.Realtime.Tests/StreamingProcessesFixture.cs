@@ -19,7 +19,7 @@ public abstract class StreamingProcessesFixture : IAsyncLifetime
     /// <summary>The process clients write to.</summary>
     public ServiceProcess Crud { get; protected set; } = null!;
 
-    public Boards.BoardsClient Boards => new(_crudChannel ??= GrpcChannel.ForAddress(Crud.GrpcAddress));
+    public Boards.BoardsClient Boards => new(_crudChannel ??= LocalAuth.Shared.CrudChannel(Crud));
 
     public Contracts.Realtime.V1.Realtime.RealtimeClient Realtime => new(_streamingChannel ??= GrpcChannel.ForAddress(Streaming.GrpcAddress));
 

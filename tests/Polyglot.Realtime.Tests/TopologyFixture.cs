@@ -19,11 +19,11 @@ public abstract class TopologyFixture : IAsyncLifetime
     /// <summary>Where subscribers connect: its HTTP address (WebSocket, SSE, the live page).</summary>
     public abstract Uri StreamingHttpAddress { get; }
 
-    public Boards.BoardsClient Boards => new(Crud.CreateGrpcChannel());
+    public Boards.BoardsClient Boards => new(Crud.CreateSignedInChannel());
 
-    public Columns.ColumnsClient Columns => new(Crud.CreateGrpcChannel());
+    public Columns.ColumnsClient Columns => new(Crud.CreateSignedInChannel());
 
-    public Cards.CardsClient Cards => new(Crud.CreateGrpcChannel());
+    public Cards.CardsClient Cards => new(Crud.CreateSignedInChannel());
 
     /// <summary>The services of the host that holds the hub: realtime in the split, crud in the monolith.</summary>
     public abstract IServiceProvider StreamingServices { get; }
@@ -67,7 +67,7 @@ public abstract class TopologyFixture : IAsyncLifetime
     /// <summary>Starts crud (again, on the same database) and waits until it is healthy.</summary>
     protected async Task StartCrudAsync()
     {
-        Crud = new ServiceHost<BoardsService>(new Dictionary<string, string?>
+        Crud = new ServiceHost<BoardsService>(new Dictionary<string, string?>(LocalAuth.Shared.CrudSettings(":")!)
         {
             ["Database:Provider"] = nameof(DatabaseProvider.Sqlite),
             ["ConnectionStrings:db"] = _database,

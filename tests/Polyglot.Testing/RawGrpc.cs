@@ -21,7 +21,8 @@ public static class RawGrpc
         return framed;
     }
 
-    public static async Task<Reply> CallAsync(Uri address, string path, byte[] body, string contentType = "application/grpc")
+    /// <param name="accessToken">Sent as <c>authorization: Bearer</c>; none when null.</param>
+    public static async Task<Reply> CallAsync(Uri address, string path, byte[] body, string contentType = "application/grpc", string? accessToken = null)
     {
         using var http = new HttpClient(new SocketsHttpHandler()) { BaseAddress = address };
         using var request = new HttpRequestMessage(HttpMethod.Post, path)
@@ -32,6 +33,10 @@ public static class RawGrpc
         };
         request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
         request.Headers.TryAddWithoutValidation("TE", "trailers");
+        if (accessToken is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        }
         using var response = await http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         string? Header(string name) =>

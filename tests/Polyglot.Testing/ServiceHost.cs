@@ -51,6 +51,9 @@ public sealed class ServiceHost<TMarker> : IAsyncDisposable where TMarker : clas
 
     public GrpcChannel CreateGrpcChannel() => GrpcChannel.ForAddress(GrpcAddress);
 
+    /// <summary>A channel to crud whose calls carry the local service client's token (<see cref="LocalAuth"/>).</summary>
+    public GrpcChannel CreateSignedInChannel() => LocalAuth.Shared.CrudChannel(GrpcAddress, HttpAddress);
+
     public ValueTask DisposeAsync() => _factory.DisposeAsync();
 
     private static bool IsAddressInUse(Exception ex) =>

@@ -70,7 +70,7 @@ public sealed class CostCommand : AsyncCommand<CostSettings>
         var idle = Footprint.Measure(system);
         var operated = Operated.Measure(system);
 
-        using var workload = await Workload.CreateAsync(system.Crud.GrpcAddress, settings.Boards, ct);
+        using var workload = await Workload.CreateAsync(system.Crud, settings.Boards, ct);
         status.Status($"{topology}: the hop, {settings.Creates} creates one at a time");
         await Hop.MeasureAsync(system, workload, 200, rate: 0, null, ct); // warm-up: JIT, pools
         var oneAtATime = await Hop.MeasureAsync(system, workload, settings.Creates, rate: 0, null, ct);

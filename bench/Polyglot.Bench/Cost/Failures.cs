@@ -27,7 +27,7 @@ public static class Failures
             .Select(i => new ResumingSubscriber(workload.Channels[i % workload.Channels.Length], system.Streaming.GrpcAddress))
             .ToList();
         var listening = resuming.Select(s => Task.Run(() => s.RunAsync(stop.Token), CancellationToken.None)).ToList();
-        var probe = new CrudProbe(system.Crud.GrpcAddress, workload.SampleCard.Id);
+        var probe = new CrudProbe(system.Crud, workload.SampleCard.Id);
         var probing = probe.RunAsync(stop.Token);
         using var streamStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var streaming = workload.StreamEventsAsync(rate, streamStop.Token);
@@ -118,7 +118,7 @@ public static class Failures
     }
 
     /// <summary>A CRUD client reading one card every 10 ms, counting failures and the longest time between two successes.</summary>
-    private sealed class CrudProbe(Uri crudGrpc, string cardId)
+    private sealed class CrudProbe(ServiceProcess crud, string cardId)
     {
         private long _failed;
         private long _lastSuccess = Stopwatch.GetTimestamp();
@@ -132,7 +132,7 @@ public static class Failures
 
         public async Task RunAsync(CancellationToken ct)
         {
-            using var channel = GrpcChannel.ForAddress(crudGrpc);
+            using var channel = LocalAuth.Shared.CrudChannel(crud);
             var cards = new Cards.CardsClient(channel);
             while (!ct.IsCancellationRequested)
             {

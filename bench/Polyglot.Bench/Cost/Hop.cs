@@ -1,3 +1,4 @@
+using Polyglot.LocalServers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Grpc.Net.Client;
@@ -22,7 +23,7 @@ public static class Hop
     public static async Task<HopLatency> MeasureAsync(TopologyUnderTest system, Workload workload, int creates, int rate, ProgressTask? progress, CancellationToken ct)
     {
         var (board, column) = workload.Boards[0];
-        using var crud = GrpcChannel.ForAddress(system.Crud.GrpcAddress);
+        using var crud = LocalAuth.Shared.CrudChannel(system.Crud);
         using var streaming = GrpcChannel.ForAddress(system.Streaming.GrpcAddress);
         var cards = new Cards.CardsClient(crud);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);

@@ -44,7 +44,7 @@ public sealed class TopologyUnderTest : IAsyncDisposable
         var broker = topology == Topology.Split ? await LocalServer.StartRabbitMQAsync() : null;
         var brokerStartup = clock.Elapsed;
 
-        var crudSettings = new Dictionary<string, string>
+        var crudSettings = new Dictionary<string, string>(LocalAuth.Shared.CrudSettings())
         {
             [AppModelNames.TopologySetting] = topology.ToString(),
             ["Database__Provider"] = nameof(DatabaseProvider.Sqlite),

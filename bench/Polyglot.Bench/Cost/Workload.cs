@@ -1,3 +1,4 @@
+using Polyglot.LocalServers;
 using System.Diagnostics;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -34,9 +35,9 @@ public sealed class Workload : IDisposable
     /// <summary>The column ListCards reads: 20 cards, one page.</summary>
     public string SampleColumn { get; }
 
-    public static async Task<Workload> CreateAsync(Uri crudGrpc, int boards, CancellationToken ct)
+    public static async Task<Workload> CreateAsync(ServiceProcess crudProcess, int boards, CancellationToken ct)
     {
-        var crud = GrpcChannel.ForAddress(crudGrpc);
+        var crud = LocalAuth.Shared.CrudChannel(crudProcess);
         var boardsClient = new Boards.BoardsClient(crud);
         var columnsClient = new Columns.ColumnsClient(crud);
         var created = new List<(string, string)>();

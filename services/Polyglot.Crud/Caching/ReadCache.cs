@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace Polyglot.Crud.Caching;
 
 /// <summary>
-/// Single rows by id (boards, columns, cards), held in memory so a read by primary key costs
+/// Single rows by id (boards, columns, cards) and members' roles, held in memory so a read by primary key costs
 /// neither EF Core nor the database. A cached row is served only if no commit to its board has
 /// been seen since the row was read: this replica's own commits are seen as they commit (so a
 /// client reads its own writes), other replicas' through the outbox (<see cref="ReadCacheTail"/>),
@@ -47,18 +47,19 @@ public sealed class ReadCache : IDisposable
         _misses = meter.CreateCounter<long>("polyglot.read_cache.misses", "{read}", "Reads by id that went to the database");
     }
 
-    /// <summary>The row with this id, from memory if still valid, else from <paramref name="load"/> (and kept).</summary>
+    /// <summary>The row under this key (a row's id), from memory if still valid, else from <paramref name="load"/> (and kept).</summary>
     /// <param name="load">Reads the row and names its board; null when there is no such row (not kept).</param>
-    public async Task<T?> GetAsync<T>(Guid id, Func<CancellationToken, Task<(T Row, Guid BoardId)?>> load, CancellationToken ct) where T : class
+    /// <returns>The row and its board; null when there is none.</returns>
+    public async Task<(T Row, Guid BoardId)?> GetAsync<T>(object key, Func<CancellationToken, Task<(T Row, Guid BoardId)?>> load, CancellationToken ct) where T : class
     {
         if (!_enabled)
         {
-            return (await load(ct))?.Row;
+            return await load(ct);
         }
-        if (_rows.TryGetValue(id, out Entry? entry) && entry!.Row is T cached && IsValid(entry))
+        if (_rows.TryGetValue(key, out Entry? entry) && entry!.Row is T cached && IsValid(entry))
         {
             _hits.Add(1);
-            return cached;
+            return (cached, entry.BoardId);
         }
         _misses.Add(1);
         var readAfter = Interlocked.Read(ref _sequence); // before the read: see the remarks
@@ -66,8 +67,8 @@ public sealed class ReadCache : IDisposable
         {
             return null;
         }
-        _rows.Set(id, new Entry(loaded.Row, loaded.BoardId, readAfter), new MemoryCacheEntryOptions { Size = 1 });
-        return loaded.Row;
+        _rows.Set(key, new Entry(loaded.Row, loaded.BoardId, readAfter), new MemoryCacheEntryOptions { Size = 1 });
+        return loaded;
     }
 
     /// <summary>A commit to this board was seen: rows of it read before now are not served again.</summary>

@@ -22,6 +22,7 @@ public abstract class BoardsDbContext(DbContextOptions options) : IdentityUserCo
     public DbSet<Board> Boards => Set<Board>();
     public DbSet<Column> Columns => Set<Column>();
     public DbSet<Card> Cards => Set<Card>();
+    public DbSet<BoardMember> Members => Set<BoardMember>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<OutboxCursor> OutboxCursors => Set<OutboxCursor>();
     public DbSet<RelayLease> RelayLeases => Set<RelayLease>();
@@ -95,6 +96,16 @@ public abstract class BoardsDbContext(DbContextOptions options) : IdentityUserCo
             card.HasIndex(c => c.BoardId);
         });
 
+        model.Entity<BoardMember>(member =>
+        {
+            member.HasKey(m => new { m.BoardId, m.Subject });
+            member.Property(m => m.Subject).HasMaxLength(Limits.SubjectLength);
+            member.Property(m => m.Name).HasMaxLength(Limits.SubjectLength);
+            member.HasOne<Board>().WithMany().HasForeignKey(m => m.BoardId).OnDelete(DeleteBehavior.Cascade);
+            // Listing someone's boards.
+            member.HasIndex(m => new { m.Subject, m.BoardId });
+        });
+
         IntegrationEvents.Configure(model);
         RelayLease.Configure(model);
         // The token server's applications, authorizations, scopes and tokens.
@@ -111,4 +122,6 @@ public static class Limits
 {
     public const int NameLength = 200;
     public const int DescriptionLength = 2000;
+    /// <summary>A user name, user id or client id.</summary>
+    public const int SubjectLength = 256;
 }

@@ -54,3 +54,21 @@ public sealed class Card : IOrdered, IVersioned
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 }
+
+/// <summary>Ordered like the proto's Role: each may do everything the ones below it may.</summary>
+public enum BoardRole
+{
+    Viewer = 1,
+    Editor = 2,
+    Owner = 3,
+}
+
+/// <summary>Someone's role on a board: a person by user id, a service by client id (the tokens' <c>sub</c>).</summary>
+public sealed class BoardMember
+{
+    public Guid BoardId { get; set; }
+    public required string Subject { get; set; }
+    /// <summary>The user name or client id, as owners name members.</summary>
+    public required string Name { get; set; }
+    public BoardRole Role { get; set; }
+}

@@ -25,6 +25,7 @@ internal static class Extensions
         builder.AddReadCache();
         builder.AddOutbox();
         builder.AddTokenServer();
+        builder.AddApiAuthorization();
 
         builder.Services.AddGrpc(options =>
         {
@@ -37,7 +38,7 @@ internal static class Extensions
         // error's BadRequest detail is written out as JSON, so the registry must know its type.
         .AddJsonTranscoding(options => options.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(Google.Rpc.BadRequest.Descriptor));
         builder.Services.AddOpenApi(options => options.AddDocumentTransformer(
-            new RestApiDocument(V1.Boards.Descriptor, V1.Columns.Descriptor, V1.Cards.Descriptor)));
+            new RestApiDocument(V1.Boards.Descriptor, V1.Columns.Descriptor, V1.Cards.Descriptor, V1.Members.Descriptor)));
         builder.Services.AddStrictGrpcRequests();
         builder.Services.AddGrpcReflection();
         // grpc.health.v1 reports the same checks as /health: the database, and the bus or the hub.
@@ -130,10 +131,14 @@ internal static class Extensions
     public static void MapGrpcServices(this WebApplication app)
     {
         app.MapTokenServer();
+        // Who may call comes before what they sent: no token is 401 whatever the body.
+        app.UseAuthorization();
         app.UseStrictJsonBodies();
-        app.MapGrpcService<BoardsService>();
-        app.MapGrpcService<ColumnsService>();
-        app.MapGrpcService<CardsService>();
+        // The same rules for gRPC and for the REST routes transcoded from it.
+        app.MapGrpcService<BoardsService>().RequireAuthorization(ApiAuthorization.BoardsPolicy);
+        app.MapGrpcService<ColumnsService>().RequireAuthorization(ApiAuthorization.BoardsPolicy);
+        app.MapGrpcService<CardsService>().RequireAuthorization(ApiAuthorization.BoardsPolicy);
+        app.MapGrpcService<MembersService>().RequireAuthorization(ApiAuthorization.BoardsPolicy);
         app.MapGrpcService<EventLogService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();

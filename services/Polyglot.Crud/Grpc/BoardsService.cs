@@ -8,7 +8,7 @@ using V1 = Polyglot.Contracts.Boards.V1;
 
 namespace Polyglot.Crud.Grpc;
 
-public sealed class BoardsService(BoardsDbContext db, ReadCache cache) : V1.Boards.BoardsBase
+public sealed class BoardsService(BoardsDbContext db, ReadCache cache, BoardAccess access) : V1.Boards.BoardsBase
 {
     public override async Task<V1.Board> CreateBoard(V1.CreateBoardRequest request, ServerCallContext context)
     {
@@ -20,8 +20,11 @@ public sealed class BoardsService(BoardsDbContext db, ReadCache cache) : V1.Boar
         var now = db.Now();
         var board = new Board { Id = Guid.CreateVersion7(now), Name = name, Description = description, CreatedAt = now, UpdatedAt = now };
         db.Boards.Add(board);
+        // Whoever creates a board owns it.
+        var owner = new BoardMember { BoardId = board.Id, Subject = access.Subject, Name = access.Name, Role = BoardRole.Owner };
+        db.Members.Add(owner);
         var reply = board.ToProto();
-        db.Events.Raise(new IntegrationEvent { BoardId = reply.Id, BoardCreated = new BoardCreated { Board = reply } });
+        db.Events.Raise(new IntegrationEvent { BoardId = reply.Id, BoardCreated = new BoardCreated { Board = reply, Owner = owner.ToProto() } });
         await db.SaveChangesAsync(context.CancellationToken);
         return reply;
     }
@@ -32,7 +35,7 @@ public sealed class BoardsService(BoardsDbContext db, ReadCache cache) : V1.Boar
         var id = validate.Id("id", request.Id);
         validate.ThrowIfInvalid();
 
-        return await cache.GetAsync(id, ct => db.Boards.AsNoTracking().SingleOrDefaultAsync(b => b.Id == id, ct), Mapping.ToProto, context.CancellationToken);
+        return await cache.GetAsync(access, id, ct => db.Boards.AsNoTracking().SingleOrDefaultAsync(b => b.Id == id, ct), Mapping.ToProto, context.CancellationToken);
     }
 
     public override async Task<V1.ListBoardsResponse> ListBoards(V1.ListBoardsRequest request, ServerCallContext context)
@@ -42,9 +45,10 @@ public sealed class BoardsService(BoardsDbContext db, ReadCache cache) : V1.Boar
         var after = validate.PageTokenKey<Guid>(request.PageToken);
         validate.ThrowIfInvalid();
 
-        // Version 7 UUIDs sort by creation time, so id order is creation order and a page
-        // boundary never shifts when boards are added or deleted meanwhile.
-        var query = db.Boards.AsNoTracking();
+        // The caller's boards only. Version 7 UUIDs sort by creation time, so id order is creation
+        // order and a page boundary never shifts when boards are added or deleted meanwhile.
+        var subject = access.Subject;
+        var query = db.Boards.AsNoTracking().Where(b => db.Members.Any(m => m.BoardId == b.Id && m.Subject == subject));
         if (after is { } last)
         {
             query = query.Where(b => b.Id.CompareTo(last) > 0);
@@ -62,7 +66,7 @@ public sealed class BoardsService(BoardsDbContext db, ReadCache cache) : V1.Boar
         var description = validate.OptionalText("description", request.Description);
         validate.ThrowIfInvalid();
 
-        return await db.UpdateAsync(id, version, (Board board) =>
+        return await db.UpdateAsync(access, id, version, (Board board) =>
         {
             board.Name = name;
             board.Description = description;
@@ -77,8 +81,9 @@ public sealed class BoardsService(BoardsDbContext db, ReadCache cache) : V1.Boar
         validate.ThrowIfInvalid();
 
         var board = await db.Boards.FindAsync([id], context.CancellationToken) ?? throw Errors.NotFound("Board", id);
+        await access.RequireAsync(id, BoardRole.Owner, "Board", id, context.CancellationToken);
         Errors.ExpectVersion("Board", id, version, board.Version);
-        db.Boards.Remove(board); // the database cascades to its columns and cards
+        db.Boards.Remove(board); // the database cascades to its columns, cards and members
         db.Events.Raise(new IntegrationEvent { BoardId = board.Id.ToString(), BoardDeleted = new BoardDeleted { BoardId = board.Id.ToString() } });
         await db.SaveChangesAsync(context.CancellationToken);
         return new Empty();

@@ -8,7 +8,7 @@ using V1 = Polyglot.Contracts.Boards.V1;
 
 namespace Polyglot.Crud.Grpc;
 
-public sealed class CardsService(BoardsDbContext db, ReadCache cache) : V1.Cards.CardsBase
+public sealed class CardsService(BoardsDbContext db, ReadCache cache, BoardAccess access) : V1.Cards.CardsBase
 {
     public override async Task<V1.Card> CreateCard(V1.CreateCardRequest request, ServerCallContext context)
     {
@@ -26,6 +26,7 @@ public sealed class CardsService(BoardsDbContext db, ReadCache cache) : V1.Cards
                 throw Errors.NotFound("Column", columnId);
             }
             var boardId = await db.Columns.Where(c => c.Id == columnId).Select(c => c.BoardId).SingleAsync(ct);
+            await access.RequireAsync(boardId, BoardRole.Editor, "Column", columnId, ct);
             var now = db.Now();
             var card = new Card
             {
@@ -52,7 +53,7 @@ public sealed class CardsService(BoardsDbContext db, ReadCache cache) : V1.Cards
         var id = validate.Id("id", request.Id);
         validate.ThrowIfInvalid();
 
-        return await cache.GetAsync(id, ct => db.CardByIdAsync(id, ct), Mapping.ToProto, context.CancellationToken);
+        return await cache.GetAsync(access, id, ct => db.CardByIdAsync(id, ct), Mapping.ToProto, context.CancellationToken);
     }
 
     public override async Task<V1.ListCardsResponse> ListCards(V1.ListCardsRequest request, ServerCallContext context)
@@ -64,10 +65,9 @@ public sealed class CardsService(BoardsDbContext db, ReadCache cache) : V1.Cards
         validate.ThrowIfInvalid();
 
         var ct = context.CancellationToken;
-        if (!await db.Columns.AnyAsync(c => c.Id == columnId, ct))
-        {
-            throw Errors.NotFound("Column", columnId);
-        }
+        var boardId = await db.Columns.Where(c => c.Id == columnId).Select(c => (Guid?)c.BoardId).SingleOrDefaultAsync(ct)
+            ?? throw Errors.NotFound("Column", columnId);
+        await access.RequireAsync(boardId, BoardRole.Viewer, "Column", columnId, ct);
         var (cards, next) = await db.Cards.AsNoTracking().Where(c => c.ColumnId == columnId).ReadOrderedPageAsync(after, pageSize, ct);
         return new V1.ListCardsResponse { Cards = { cards.Select(c => c.ToProto()) }, NextPageToken = next };
     }
@@ -81,7 +81,7 @@ public sealed class CardsService(BoardsDbContext db, ReadCache cache) : V1.Cards
         var description = validate.OptionalText("description", request.Description);
         validate.ThrowIfInvalid();
 
-        return await db.UpdateAsync(id, version, (Card card) =>
+        return await db.UpdateAsync(access, id, version, (Card card) =>
         {
             card.Title = title;
             card.Description = description;
@@ -98,8 +98,12 @@ public sealed class CardsService(BoardsDbContext db, ReadCache cache) : V1.Cards
         validate.ThrowIfInvalid();
 
         var ct = context.CancellationToken;
-        var fromColumnId = await db.Cards.Where(c => c.Id == id).Select(c => (Guid?)c.ColumnId).SingleOrDefaultAsync(ct)
-            ?? throw Errors.NotFound("Card", id);
+        var (fromColumnId, boardId) = await db.Cards.Where(c => c.Id == id).Select(c => new { c.ColumnId, c.BoardId }).SingleOrDefaultAsync(ct) is { } found
+            ? (found.ColumnId, found.BoardId)
+            : throw Errors.NotFound("Card", id);
+        // Before the locks: a non-member learns nothing, not even from which column is missing.
+        // A card stays on its board, so the check holds under the locks too.
+        await access.RequireAsync(boardId, BoardRole.Editor, "Card", id, ct);
         return await db.InTransactionAsync(async () =>
         {
             // Both columns' orders change: lock them in id order so two opposite moves cannot deadlock.
@@ -117,6 +121,8 @@ public sealed class CardsService(BoardsDbContext db, ReadCache cache) : V1.Cards
             var toBoardId = await db.Columns.Where(c => c.Id == toColumnId).Select(c => c.BoardId).SingleAsync(ct);
             if (toBoardId != card.BoardId)
             {
+                // Where the column is, only its board's members may learn.
+                await access.RequireAsync(toBoardId, BoardRole.Viewer, "Column", toColumnId, ct);
                 throw new RpcException(new Status(StatusCode.FailedPrecondition,
                     $"Column {toColumnId} is on another board; cards move only within their board."));
             }
@@ -160,6 +166,7 @@ public sealed class CardsService(BoardsDbContext db, ReadCache cache) : V1.Cards
         {
             await db.LockColumnAsync(columnId, ct);
             var card = await db.Cards.FindAsync([id], ct) ?? throw Errors.NotFound("Card", id);
+            await access.RequireAsync(card.BoardId, BoardRole.Editor, "Card", id, ct);
             Errors.ExpectVersion("Card", id, version, card.Version);
             db.Cards.Remove(card);
             await db.Cards

@@ -8,7 +8,7 @@ using V1 = Polyglot.Contracts.Boards.V1;
 
 namespace Polyglot.Crud.Grpc;
 
-public sealed class ColumnsService(BoardsDbContext db, ReadCache cache) : V1.Columns.ColumnsBase
+public sealed class ColumnsService(BoardsDbContext db, ReadCache cache, BoardAccess access) : V1.Columns.ColumnsBase
 {
     public override async Task<V1.Column> CreateColumn(V1.CreateColumnRequest request, ServerCallContext context)
     {
@@ -18,6 +18,7 @@ public sealed class ColumnsService(BoardsDbContext db, ReadCache cache) : V1.Col
         validate.ThrowIfInvalid();
 
         var ct = context.CancellationToken;
+        await access.RequireAsync(boardId, BoardRole.Editor, "Board", boardId, ct);
         return await db.InTransactionAsync(async () =>
         {
             if (!await db.LockBoardAsync(boardId, ct))
@@ -48,7 +49,7 @@ public sealed class ColumnsService(BoardsDbContext db, ReadCache cache) : V1.Col
         var id = validate.Id("id", request.Id);
         validate.ThrowIfInvalid();
 
-        return await cache.GetAsync(id, ct => db.Columns.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, ct), Mapping.ToProto, context.CancellationToken);
+        return await cache.GetAsync(access, id, ct => db.Columns.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, ct), Mapping.ToProto, context.CancellationToken);
     }
 
     public override async Task<V1.ListColumnsResponse> ListColumns(V1.ListColumnsRequest request, ServerCallContext context)
@@ -60,10 +61,8 @@ public sealed class ColumnsService(BoardsDbContext db, ReadCache cache) : V1.Col
         validate.ThrowIfInvalid();
 
         var ct = context.CancellationToken;
-        if (!await db.Boards.AnyAsync(b => b.Id == boardId, ct))
-        {
-            throw Errors.NotFound("Board", boardId);
-        }
+        // Members only; and a board's members go with it.
+        await access.RequireAsync(boardId, BoardRole.Viewer, "Board", boardId, ct);
         var (columns, next) = await db.Columns.AsNoTracking().Where(c => c.BoardId == boardId).ReadOrderedPageAsync(after, pageSize, ct);
         return new V1.ListColumnsResponse { Columns = { columns.Select(c => c.ToProto()) }, NextPageToken = next };
     }
@@ -76,7 +75,7 @@ public sealed class ColumnsService(BoardsDbContext db, ReadCache cache) : V1.Col
         var name = validate.RequiredText("name", request.Name);
         validate.ThrowIfInvalid();
 
-        return await db.UpdateAsync(id, version, (Column column) => column.Name = name,
+        return await db.UpdateAsync(access, id, version, (Column column) => column.Name = name,
             Mapping.ToProto, reply => new IntegrationEvent { BoardId = reply.BoardId, ColumnUpdated = new ColumnUpdated { Column = reply } }, context.CancellationToken);
     }
 
@@ -90,6 +89,7 @@ public sealed class ColumnsService(BoardsDbContext db, ReadCache cache) : V1.Col
         var ct = context.CancellationToken;
         var boardId = await db.Columns.Where(c => c.Id == id).Select(c => (Guid?)c.BoardId).SingleOrDefaultAsync(ct)
             ?? throw Errors.NotFound("Column", id);
+        await access.RequireAsync(boardId, BoardRole.Editor, "Column", id, ct);
         return await db.InTransactionAsync(async () =>
         {
             await db.LockBoardAsync(boardId, ct);

@@ -4,7 +4,9 @@ namespace Polyglot.Crud.Grpc;
 
 internal static class Errors
 {
-    public static RpcException NotFound(string what, Guid id) =>
+    public static RpcException NotFound(string what, Guid id) => NotFound(what, id.ToString());
+
+    public static RpcException NotFound(string what, string id) =>
         new(new Status(StatusCode.NotFound, $"{what} {id} not found."));
 
     /// <summary>ABORTED: the client read an older version; nothing was written.</summary>

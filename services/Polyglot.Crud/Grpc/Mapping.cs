@@ -39,4 +39,12 @@ internal static class Mapping
         CreatedAt = Timestamp.FromDateTimeOffset(card.CreatedAt),
         UpdatedAt = Timestamp.FromDateTimeOffset(card.UpdatedAt),
     };
+
+    public static V1.Member ToProto(this BoardMember member) => new()
+    {
+        BoardId = member.BoardId.ToString(),
+        User = member.Name,
+        Role = (V1.Role)member.Role,
+        Subject = member.Subject,
+    };
 }

@@ -50,6 +50,16 @@ internal sealed class RequestValidator
         return value.Trim();
     }
 
+    public BoardRole Role(Contracts.Boards.V1.Role value, string field = "role")
+    {
+        if (System.Enum.IsDefined(value) && value != Contracts.Boards.V1.Role.Unspecified)
+        {
+            return (BoardRole)value;
+        }
+        Violation(field, value == Contracts.Boards.V1.Role.Unspecified ? "is required: ROLE_VIEWER, ROLE_EDITOR or ROLE_OWNER" : "must be ROLE_VIEWER, ROLE_EDITOR or ROLE_OWNER");
+        return default;
+    }
+
     public long Version(long value, string field = "version")
     {
         if (value < 1)

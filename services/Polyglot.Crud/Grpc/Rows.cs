@@ -5,25 +5,34 @@ using Polyglot.Crud.Data;
 
 namespace Polyglot.Crud.Grpc;
 
-/// <summary>What every service does to one row by id: read it, and change it at the version the client read.</summary>
+/// <summary>What every service does to one row by id, as a member of its board: read it, and change it at the version the client read.</summary>
 internal static class Rows
 {
-    /// <summary>The row as its reply, from the read cache when it may answer; NOT_FOUND when there is none.</summary>
-    public static async Task<TReply> GetAsync<TRow, TReply>(this ReadCache cache, Guid id, Func<CancellationToken, Task<TRow?>> read, Func<TRow, TReply> toReply, CancellationToken ct)
+    /// <summary>
+    /// The row as its reply, from the read cache when it may answer, for a viewer of its board;
+    /// NOT_FOUND when there is none or the caller is not on its board.
+    /// </summary>
+    public static async Task<TReply> GetAsync<TRow, TReply>(this ReadCache cache, BoardAccess access, Guid id, Func<CancellationToken, Task<TRow?>> read, Func<TRow, TReply> toReply, CancellationToken ct)
         where TRow : class, IVersioned
-        where TReply : class =>
-        await cache.GetAsync<TReply>(id, async token => await read(token) is { } row ? (toReply(row), row.BoardId) : null, ct)
+        where TReply : class
+    {
+        var (reply, boardId) = await cache.GetAsync<TReply>(id, async token => await read(token) is { } row ? (toReply(row), row.BoardId) : null, ct)
             ?? throw Errors.NotFound(typeof(TRow).Name, id);
+        await access.RequireAsync(boardId, BoardRole.Viewer, typeof(TRow).Name, id, ct);
+        return reply;
+    }
 
     /// <summary>
-    /// Applies <paramref name="change"/> to the row if it is still at <paramref name="version"/>
-    /// (ABORTED if not), moves it to the next version, and saves it with its event.
+    /// Applies <paramref name="change"/> to the row if the caller is an editor of its board and it is
+    /// still at <paramref name="version"/> (ABORTED if not), moves it to the next version, and saves
+    /// it with its event.
     /// </summary>
     public static async Task<TReply> UpdateAsync<TRow, TReply>(
-        this BoardsDbContext db, Guid id, long version, Action<TRow> change, Func<TRow, TReply> toReply, Func<TReply, IntegrationEvent> updated, CancellationToken ct)
+        this BoardsDbContext db, BoardAccess access, Guid id, long version, Action<TRow> change, Func<TRow, TReply> toReply, Func<TReply, IntegrationEvent> updated, CancellationToken ct)
         where TRow : class, IVersioned
     {
         var row = await db.Set<TRow>().FindAsync([id], ct) ?? throw Errors.NotFound(typeof(TRow).Name, id);
+        await access.RequireAsync(row.BoardId, BoardRole.Editor, typeof(TRow).Name, id, ct);
         Errors.ExpectVersion(typeof(TRow).Name, id, version, row.Version);
         change(row);
         row.Version++;

@@ -390,6 +390,30 @@ namespace Polyglot.Crud.Migrations.Postgres
                     b.ToTable("Boards");
                 });
 
+            modelBuilder.Entity("Polyglot.Crud.Data.BoardMember", b =>
+                {
+                    b.Property<Guid>("BoardId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Subject")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<int>("Role")
+                        .HasColumnType("integer");
+
+                    b.HasKey("BoardId", "Subject");
+
+                    b.HasIndex("Subject", "BoardId");
+
+                    b.ToTable("Members");
+                });
+
             modelBuilder.Entity("Polyglot.Crud.Data.Card", b =>
                 {
                     b.Property<Guid>("Id")
@@ -605,6 +629,15 @@ namespace Polyglot.Crud.Migrations.Postgres
                     b.Navigation("Application");
 
                     b.Navigation("Authorization");
+                });
+
+            modelBuilder.Entity("Polyglot.Crud.Data.BoardMember", b =>
+                {
+                    b.HasOne("Polyglot.Crud.Data.Board", null)
+                        .WithMany()
+                        .HasForeignKey("BoardId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Polyglot.Crud.Data.Card", b =>

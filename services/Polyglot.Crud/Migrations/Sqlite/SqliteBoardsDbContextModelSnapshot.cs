@@ -383,6 +383,30 @@ namespace Polyglot.Crud.Migrations.Sqlite
                     b.ToTable("Boards");
                 });
 
+            modelBuilder.Entity("Polyglot.Crud.Data.BoardMember", b =>
+                {
+                    b.Property<Guid>("BoardId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Subject")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Role")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("BoardId", "Subject");
+
+                    b.HasIndex("Subject", "BoardId");
+
+                    b.ToTable("Members");
+                });
+
             modelBuilder.Entity("Polyglot.Crud.Data.Card", b =>
                 {
                     b.Property<Guid>("Id")
@@ -598,6 +622,15 @@ namespace Polyglot.Crud.Migrations.Sqlite
                     b.Navigation("Application");
 
                     b.Navigation("Authorization");
+                });
+
+            modelBuilder.Entity("Polyglot.Crud.Data.BoardMember", b =>
+                {
+                    b.HasOne("Polyglot.Crud.Data.Board", null)
+                        .WithMany()
+                        .HasForeignKey("BoardId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Polyglot.Crud.Data.Card", b =>

@@ -1,0 +1,119 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json.Serialization;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Polyglot.Contracts.Auth;
+
+namespace Polyglot.LocalServers;
+
+/// <summary>
+/// What a crud started here needs to issue tokens (its key secrets, an issuer), and the service
+/// client that the tests, the benchmark and the chaos suite sign in as: client credentials at
+/// crud's token endpoint, then <c>authorization: Bearer</c> on every call, as a real service does.
+/// The secrets are made per run; a caller of a crud started elsewhere (the app host's) names the
+/// client it was given.
+/// </summary>
+public sealed class LocalAuth(string clientId, string clientSecret)
+{
+    public static LocalAuth Shared { get; } = new("polyglot-local", NewSecret());
+
+    /// <summary>
+    /// The issuer every crud started here names, so a token taken at crud's HTTP address holds at
+    /// its gRPC address and at its replicas (which share the keys). An identifier, not an address.
+    /// </summary>
+    public static readonly Uri Issuer = new("http://crud.polyglot.local/");
+
+    private readonly string _signingKey = NewSecret();
+    private readonly string _encryptionKey = NewSecret();
+    private readonly ConcurrentDictionary<Uri, Token> _tokens = new();
+
+    /// <summary>The service client the callers sign in as: for a crud started here, one made with the run's secret.</summary>
+    public string ClientId { get; } = clientId;
+
+    public string ClientSecret { get; } = clientSecret;
+
+    /// <summary>
+    /// crud's settings for it: keys, issuer, and this client with every scope — under the
+    /// client key "local", so that a caller's own numbered clients sit beside it.
+    /// </summary>
+    /// <param name="separator">":" for configuration keys, "__" for environment variables.</param>
+    public Dictionary<string, string> CrudSettings(string separator = "__")
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["Auth:SigningKey"] = _signingKey,
+            ["Auth:EncryptionKey"] = _encryptionKey,
+            ["Auth:Issuer"] = Issuer.ToString(),
+            ["Auth:Clients:local:Id"] = ClientId,
+            ["Auth:Clients:local:Secret"] = ClientSecret,
+        };
+        for (var i = 0; i < ApiScopes.All.Count; i++)
+        {
+            settings[$"Auth:Clients:local:Scopes:{i}"] = ApiScopes.All[i];
+        }
+        return settings.ToDictionary(s => s.Key.Replace(":", separator, StringComparison.Ordinal), s => s.Value);
+    }
+
+    /// <summary>A channel to crud's gRPC address whose calls carry a token from crud's HTTP address.</summary>
+    public GrpcChannel CrudChannel(Uri grpcAddress, Uri httpAddress, GrpcChannelOptions? options = null)
+    {
+        options ??= new GrpcChannelOptions();
+        options.Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, CallCredentials.FromInterceptor(async (context, metadata) =>
+            metadata.Add("authorization", $"Bearer {await AccessTokenAsync(httpAddress, context.CancellationToken)}")));
+        // Polyglot speaks plain HTTP behind whatever terminates TLS; the token goes along anyway.
+        options.UnsafeUseInsecureChannelCallCredentials = true;
+        return GrpcChannel.ForAddress(grpcAddress, options);
+    }
+
+    public GrpcChannel CrudChannel(ServiceProcess crud, GrpcChannelOptions? options = null) => CrudChannel(crud.GrpcAddress, crud.HttpAddress, options);
+
+    /// <summary>A client of crud's REST API at <paramref name="httpAddress"/> whose requests carry a token.</summary>
+    public HttpClient CrudHttpClient(Uri httpAddress) =>
+        new(new BearerToken(this, httpAddress) { InnerHandler = new SocketsHttpHandler() }) { BaseAddress = httpAddress };
+
+    /// <summary>An access token from the crud at <paramref name="httpAddress"/>, kept until a minute before it expires.</summary>
+    public async Task<string> AccessTokenAsync(Uri httpAddress, CancellationToken ct = default)
+    {
+        if (_tokens.TryGetValue(httpAddress, out var kept) && kept.ValidUntil > DateTimeOffset.UtcNow)
+        {
+            return kept.Value;
+        }
+        using var http = new HttpClient { BaseAddress = httpAddress };
+        using var response = await http.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = ClientId,
+            ["client_secret"] = ClientSecret,
+            ["scope"] = string.Join(' ', ApiScopes.All),
+        }), ct);
+        var reply = await response.Content.ReadFromJsonAsync<TokenReply>(ct);
+        if (!response.IsSuccessStatusCode || reply?.AccessToken is null)
+        {
+            throw new InvalidOperationException($"crud at {httpAddress} gave {ClientId} no token: {(int)response.StatusCode} {reply?.Error} {reply?.ErrorDescription}");
+        }
+        var token = new Token(reply.AccessToken, DateTimeOffset.UtcNow.AddSeconds(reply.ExpiresIn - 60));
+        _tokens[httpAddress] = token;
+        return token.Value;
+    }
+
+    private sealed class BearerToken(LocalAuth auth, Uri httpAddress) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+        {
+            request.Headers.Authorization = new("Bearer", await auth.AccessTokenAsync(httpAddress, ct));
+            return await base.SendAsync(request, ct);
+        }
+    }
+
+    private static string NewSecret() => Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
+
+    private sealed record Token(string Value, DateTimeOffset ValidUntil);
+
+    private sealed record TokenReply(
+        [property: JsonPropertyName("access_token")] string? AccessToken,
+        [property: JsonPropertyName("expires_in")] int ExpiresIn,
+        [property: JsonPropertyName("error")] string? Error,
+        [property: JsonPropertyName("error_description")] string? ErrorDescription);
+}

@@ -1,0 +1,192 @@
+using Grpc.Core;
+using Microsoft.EntityFrameworkCore;
+using Polyglot.Crud.Data;
+
+namespace Polyglot.Crud.Tests;
+
+/// <summary>
+/// Who may do what, as a table: every RPC of crud's API × every kind of caller, each on a board of
+/// its own. Reading needs viewer, writing editor, deleting the board and changing members owner;
+/// a non-member learns nothing (NOT_FOUND); a token that is missing, expired, not signed by crud
+/// or meant for another API is UNAUTHENTICATED. A refused call writes nothing.
+/// </summary>
+public sealed class AuthorizationTests(AuthorizationFixture fixture) : IClassFixture<AuthorizationFixture>
+{
+    /// <summary>The role each RPC needs on its board; null: any signed-in caller.</summary>
+    private static readonly Dictionary<string, (BoardRole? Needs, Func<Clients, GuardedBoard, CallOptions, Task> Call)> Rpcs = new()
+    {
+        ["CreateBoard"] = (null, (c, t, o) => c.Boards.CreateBoardAsync(new() { Name = "Mine" }, o).ResponseAsync),
+        ["ListBoards"] = (null, (c, t, o) => c.Boards.ListBoardsAsync(new(), o).ResponseAsync),
+        ["GetBoard"] = (BoardRole.Viewer, (c, t, o) => c.Boards.GetBoardAsync(new() { Id = t.Board.Id }, o).ResponseAsync),
+        ["UpdateBoard"] = (BoardRole.Editor, (c, t, o) => c.Boards.UpdateBoardAsync(new() { Id = t.Board.Id, Version = 1, Name = "Renamed" }, o).ResponseAsync),
+        ["DeleteBoard"] = (BoardRole.Owner, (c, t, o) => c.Boards.DeleteBoardAsync(new() { Id = t.Board.Id, Version = 1 }, o).ResponseAsync),
+        ["CreateColumn"] = (BoardRole.Editor, (c, t, o) => c.Columns.CreateColumnAsync(new() { BoardId = t.Board.Id, Name = "Done" }, o).ResponseAsync),
+        ["GetColumn"] = (BoardRole.Viewer, (c, t, o) => c.Columns.GetColumnAsync(new() { Id = t.Column.Id }, o).ResponseAsync),
+        ["ListColumns"] = (BoardRole.Viewer, (c, t, o) => c.Columns.ListColumnsAsync(new() { BoardId = t.Board.Id }, o).ResponseAsync),
+        ["UpdateColumn"] = (BoardRole.Editor, (c, t, o) => c.Columns.UpdateColumnAsync(new() { Id = t.Column.Id, Version = 1, Name = "Doing" }, o).ResponseAsync),
+        ["DeleteColumn"] = (BoardRole.Editor, (c, t, o) => c.Columns.DeleteColumnAsync(new() { Id = t.Column.Id, Version = 1 }, o).ResponseAsync),
+        ["CreateCard"] = (BoardRole.Editor, (c, t, o) => c.Cards.CreateCardAsync(new() { ColumnId = t.Column.Id, Title = "More" }, o).ResponseAsync),
+        ["GetCard"] = (BoardRole.Viewer, (c, t, o) => c.Cards.GetCardAsync(new() { Id = t.Card.Id }, o).ResponseAsync),
+        ["ListCards"] = (BoardRole.Viewer, (c, t, o) => c.Cards.ListCardsAsync(new() { ColumnId = t.Column.Id }, o).ResponseAsync),
+        ["UpdateCard"] = (BoardRole.Editor, (c, t, o) => c.Cards.UpdateCardAsync(new() { Id = t.Card.Id, Version = 1, Title = "Public plans" }, o).ResponseAsync),
+        ["MoveCard"] = (BoardRole.Editor, (c, t, o) => c.Cards.MoveCardAsync(new() { Id = t.Card.Id, Version = 1, ColumnId = t.Column.Id, Index = 0 }, o).ResponseAsync),
+        ["DeleteCard"] = (BoardRole.Editor, (c, t, o) => c.Cards.DeleteCardAsync(new() { Id = t.Card.Id, Version = 1 }, o).ResponseAsync),
+        ["ListMembers"] = (BoardRole.Viewer, (c, t, o) => c.Members.ListMembersAsync(new() { BoardId = t.Board.Id }, o).ResponseAsync),
+        ["SetMember"] = (BoardRole.Owner, (c, t, o) => c.Members.SetMemberAsync(new() { BoardId = t.Board.Id, User = "stranger", Role = Role.Viewer }, o).ResponseAsync),
+        ["RemoveMember"] = (BoardRole.Owner, (c, t, o) => c.Members.RemoveMemberAsync(new() { BoardId = t.Board.Id, User = "viewer" }, o).ResponseAsync),
+    };
+
+    public static TheoryData<string, Caller, StatusCode> Table()
+    {
+        var table = new TheoryData<string, Caller, StatusCode>();
+        foreach (var (rpc, (needs, _)) in Rpcs)
+        {
+            foreach (var caller in Enum.GetValues<Caller>())
+            {
+                table.Add(rpc, caller, Expected(needs, caller));
+            }
+        }
+        return table;
+    }
+
+    [Theory]
+    [MemberData(nameof(Table))]
+    public async Task EveryRpcAnswersEveryCallerAsTheRolesSay(string rpc, Caller caller, StatusCode expected)
+    {
+        var target = await fixture.NewBoardAsync();
+        var eventsBefore = await EventsAsync();
+
+        var status = StatusCode.OK;
+        try
+        {
+            await Rpcs[rpc].Call(new Clients(fixture.Channel), target, new CallOptions(fixture.Headers(caller)));
+        }
+        catch (RpcException ex)
+        {
+            status = ex.StatusCode;
+        }
+
+        Assert.Equal(expected, status);
+        var written = await EventsAsync() - eventsBefore;
+        // Reads write nothing; a write that was let through wrote its event; a refused one nothing.
+        Assert.Equal(expected == StatusCode.OK && Rpcs[rpc].Needs is not BoardRole.Viewer && rpc != "ListBoards" ? 1 : 0, written);
+    }
+
+    [Theory]
+    [InlineData(Caller.NoToken)]
+    [InlineData(Caller.Expired)]
+    [InlineData(Caller.WrongAudience)]
+    [InlineData(Caller.WrongSignature)]
+    public async Task EveryRestRouteRefusesABadTokenWith401AndWritesNothing(Caller caller)
+    {
+        var (board, column, card) = await fixture.NewBoardAsync();
+        using var http = new HttpClient { BaseAddress = fixture.Host.HttpAddress };
+        var routes = await RestRoutes.ListAsync(http);
+        var eventsBefore = await EventsAsync();
+
+        Assert.Equal(19, routes.Count);
+        foreach (var route in routes)
+        {
+            using var request = route.Request(route.Url(board, column, card, user: "viewer"));
+            request.Headers.Authorization = fixture.Token(caller) is { } token ? new("Bearer", token) : null;
+            using var response = await http.SendAsync(request);
+
+            Assert.True(response.StatusCode == System.Net.HttpStatusCode.Unauthorized, $"{route.Method} {route.Path}: {(int)response.StatusCode}");
+            Assert.Equal("Bearer", Assert.Single(response.Headers.WwwAuthenticate).Scheme);
+        }
+        Assert.Equal(eventsBefore, await EventsAsync());
+    }
+
+    [Fact]
+    public async Task ANonMemberIsToldOfABoardExactlyWhatTheyAreToldOfNoBoard()
+    {
+        var (board, _, _) = await fixture.NewBoardAsync();
+        var missing = Guid.CreateVersion7().ToString();
+        using var http = new HttpClient { BaseAddress = fixture.Host.HttpAddress };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", fixture.Token(Caller.NonMember));
+
+        async Task<(System.Net.HttpStatusCode, string)> GetAsync(string id)
+        {
+            using var response = await http.GetAsync($"/v1/boards/{id}");
+            return (response.StatusCode, (await response.Content.ReadAsStringAsync()).Replace(id, "{id}"));
+        }
+
+        var (existingStatus, existingBody) = await GetAsync(board.Id);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, existingStatus);
+        Assert.Equal(await GetAsync(missing), (existingStatus, existingBody));
+    }
+
+    [Fact]
+    public async Task ListingShowsACallerOnlyTheBoardsTheyAreOn()
+    {
+        var (board, _, _) = await fixture.NewBoardAsync();
+        var mine = await new Boards.BoardsClient(fixture.Channel).CreateBoardAsync(new() { Name = "The stranger's" }, new CallOptions(fixture.Headers(Caller.NonMember)));
+
+        async Task<List<string>> ListAsync(Caller caller) =>
+            [.. (await new Boards.BoardsClient(fixture.Channel).ListBoardsAsync(new() { PageSize = 100 }, new CallOptions(fixture.Headers(caller)))).Boards.Select(b => b.Id)];
+
+        Assert.Contains(board.Id, await ListAsync(Caller.Viewer));
+        Assert.DoesNotContain(mine.Id, await ListAsync(Caller.Viewer));
+        Assert.Equal([mine.Id], await ListAsync(Caller.NonMember));
+    }
+
+    [Fact]
+    public async Task ABoardKeepsAnOwnerAndTheCreatorIsItsFirst()
+    {
+        var (board, _, _) = await fixture.NewBoardAsync();
+        var members = new Members.MembersClient(fixture.Channel);
+        var owner = new CallOptions(fixture.Headers(Caller.Owner));
+
+        var listed = (await members.ListMembersAsync(new() { BoardId = board.Id }, owner)).Members;
+        var demote = await Assert.ThrowsAsync<RpcException>(() => members.SetMemberAsync(new() { BoardId = board.Id, User = "owner", Role = Role.Editor }, owner).ResponseAsync);
+        var leave = await Assert.ThrowsAsync<RpcException>(() => members.RemoveMemberAsync(new() { BoardId = board.Id, User = "owner" }, owner).ResponseAsync);
+        await members.SetMemberAsync(new() { BoardId = board.Id, User = "editor", Role = Role.Owner }, owner);
+        await members.SetMemberAsync(new() { BoardId = board.Id, User = "owner", Role = Role.Viewer }, owner);
+
+        Assert.Equal([("owner", Role.Owner), ("editor", Role.Editor), ("viewer", Role.Viewer)], listed.Select(m => (m.User, m.Role)));
+        Assert.Equal((StatusCode.FailedPrecondition, StatusCode.FailedPrecondition), (demote.StatusCode, leave.StatusCode));
+        Assert.Contains("only owner", demote.Status.Detail);
+        // Handed over: the former owner is a viewer now, and may no longer change members.
+        var denied = await Assert.ThrowsAsync<RpcException>(() => members.SetMemberAsync(new() { BoardId = board.Id, User = "stranger", Role = Role.Viewer }, owner).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
+    }
+
+    [Fact]
+    public async Task MembershipChangesAreIntegrationEventsOfTheBoard()
+    {
+        var (board, _, _) = await fixture.NewBoardAsync();
+        var owner = new CallOptions(fixture.Headers(Caller.Owner));
+
+        await new Members.MembersClient(fixture.Channel).RemoveMemberAsync(new() { BoardId = board.Id, User = "viewer" }, owner);
+
+        var events = (await fixture.OutboxForBoardAsync(board.Id)).Select(m => Contracts.Events.V1.IntegrationEvent.Parser.ParseFrom(m.Payload)).ToList();
+        Assert.Equal("owner", events[0].BoardCreated.Owner.User);
+        Assert.Equal(Role.Owner, events[0].BoardCreated.Owner.Role);
+        Assert.Equal([("editor", Role.Editor), ("viewer", Role.Viewer)], events.Where(e => e.MemberSet is not null).Select(e => (e.MemberSet.Member.User, e.MemberSet.Member.Role)));
+        var removed = Assert.Single(events, e => e.MemberRemoved is not null).MemberRemoved.Member;
+        Assert.Equal(("viewer", "viewer"), (removed.User, removed.Subject));
+    }
+
+    /// <summary>The rule the table follows.</summary>
+    private static StatusCode Expected(BoardRole? needs, Caller caller) => caller switch
+    {
+        Caller.NoToken or Caller.Expired or Caller.WrongAudience or Caller.WrongSignature => StatusCode.Unauthenticated,
+        _ when needs is null => StatusCode.OK,
+        Caller.NonMember => StatusCode.NotFound,
+        _ => RoleOf(caller) >= needs ? StatusCode.OK : StatusCode.PermissionDenied,
+    };
+
+    private static BoardRole RoleOf(Caller caller) => caller switch
+    {
+        Caller.Viewer => BoardRole.Viewer,
+        Caller.Editor => BoardRole.Editor,
+        _ => BoardRole.Owner,
+    };
+
+    private Task<int> EventsAsync() => fixture.QueryAsync(db => db.Outbox.CountAsync());
+
+    private sealed record Clients(Boards.BoardsClient Boards, Columns.ColumnsClient Columns, Cards.CardsClient Cards, Members.MembersClient Members)
+    {
+        public Clients(global::Grpc.Net.Client.GrpcChannel channel) : this(new(channel), new(channel), new(channel), new(channel)) { }
+    }
+}
