@@ -56,9 +56,17 @@ if (topology == Topology.Split)
 
     // realtime reads crud's event log to backfill resuming subscribers, but does not wait for it:
     // live streams keep working while the monolith is down.
+    // realtime reads crud's event log as a service client of its own (events.all), its secret a
+    // generated parameter (a Secret in the manifests).
+    var realtimeSecret = Secret("realtime-client-secret");
+    crud.WithEnvironment("Auth__Clients__realtime__Id", KnownClients.Realtime)
+        .WithEnvironment("Auth__Clients__realtime__Secret", realtimeSecret)
+        .WithEnvironment("Auth__Clients__realtime__Scopes__0", ApiScopes.AllEvents);
     var realtime = builder.AddProject<Projects.Polyglot_Realtime>(AppModelNames.Realtime)
         .WithoutHttpsCertificate()
         .WithReference(crud)
+        .WithEnvironment("Crud__ClientId", KnownClients.Realtime)
+        .WithEnvironment("Crud__ClientSecret", realtimeSecret)
         // Each replica binds a queue of its own, so every replica sees every event.
         .WithReplicas(builder.Configuration.GetValue(Topologies.ReplicasKey, 1))
         .WithHttpHealthCheck("/health")

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
-using System.Text.Json.Serialization;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Polyglot.Contracts.Auth;
@@ -27,7 +25,7 @@ public sealed class LocalAuth(string clientId, string clientSecret)
 
     private readonly string _signingKey = NewSecret();
     private readonly string _encryptionKey = NewSecret();
-    private readonly ConcurrentDictionary<Uri, Token> _tokens = new();
+    private readonly ConcurrentDictionary<Uri, ClientCredentials> _tokens = new();
 
     /// <summary>The service client the callers sign in as: for a crud started here, one made with the run's secret.</summary>
     public string ClientId { get; } = clientId;
@@ -56,6 +54,16 @@ public sealed class LocalAuth(string clientId, string clientSecret)
         return settings.ToDictionary(s => s.Key.Replace(":", separator, StringComparison.Ordinal), s => s.Value);
     }
 
+    /// <summary>realtime's settings for reading the event log of the crud at these addresses as this client.</summary>
+    /// <param name="separator">":" for configuration keys, "__" for environment variables.</param>
+    public Dictionary<string, string> RealtimeSettings(Uri crudGrpc, Uri crudHttp, string separator = "__") => new()
+    {
+        [$"Crud{separator}Address"] = crudGrpc.ToString(),
+        [$"Crud{separator}TokenEndpoint"] = new Uri(crudHttp, "/connect/token").ToString(),
+        [$"Crud{separator}ClientId"] = ClientId,
+        [$"Crud{separator}ClientSecret"] = ClientSecret,
+    };
+
     /// <summary>A channel to crud's gRPC address whose calls carry a token from crud's HTTP address.</summary>
     public GrpcChannel CrudChannel(Uri grpcAddress, Uri httpAddress, GrpcChannelOptions? options = null)
     {
@@ -74,29 +82,9 @@ public sealed class LocalAuth(string clientId, string clientSecret)
         new(new BearerToken(this, httpAddress) { InnerHandler = new SocketsHttpHandler() }) { BaseAddress = httpAddress };
 
     /// <summary>An access token from the crud at <paramref name="httpAddress"/>, kept until a minute before it expires.</summary>
-    public async Task<string> AccessTokenAsync(Uri httpAddress, CancellationToken ct = default)
-    {
-        if (_tokens.TryGetValue(httpAddress, out var kept) && kept.ValidUntil > DateTimeOffset.UtcNow)
-        {
-            return kept.Value;
-        }
-        using var http = new HttpClient { BaseAddress = httpAddress };
-        using var response = await http.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "client_credentials",
-            ["client_id"] = ClientId,
-            ["client_secret"] = ClientSecret,
-            ["scope"] = string.Join(' ', ApiScopes.All),
-        }), ct);
-        var reply = await response.Content.ReadFromJsonAsync<TokenReply>(ct);
-        if (!response.IsSuccessStatusCode || reply?.AccessToken is null)
-        {
-            throw new InvalidOperationException($"crud at {httpAddress} gave {ClientId} no token: {(int)response.StatusCode} {reply?.Error} {reply?.ErrorDescription}");
-        }
-        var token = new Token(reply.AccessToken, DateTimeOffset.UtcNow.AddSeconds(reply.ExpiresIn - 60));
-        _tokens[httpAddress] = token;
-        return token.Value;
-    }
+    public Task<string> AccessTokenAsync(Uri httpAddress, CancellationToken ct = default) =>
+        _tokens.GetOrAdd(httpAddress, address => new ClientCredentials(() => new HttpClient(), new Uri(address, "/connect/token"), ClientId, ClientSecret, string.Join(' ', ApiScopes.All)))
+            .AccessTokenAsync(ct);
 
     private sealed class BearerToken(LocalAuth auth, Uri httpAddress) : DelegatingHandler
     {
@@ -108,12 +96,4 @@ public sealed class LocalAuth(string clientId, string clientSecret)
     }
 
     private static string NewSecret() => Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
-
-    private sealed record Token(string Value, DateTimeOffset ValidUntil);
-
-    private sealed record TokenReply(
-        [property: JsonPropertyName("access_token")] string? AccessToken,
-        [property: JsonPropertyName("expires_in")] int ExpiresIn,
-        [property: JsonPropertyName("error")] string? Error,
-        [property: JsonPropertyName("error_description")] string? ErrorDescription);
 }

@@ -81,10 +81,9 @@ public sealed class Target : IAsyncDisposable
                 ["Outbox__RelayEnabled"] = "false",
             });
             await crud.StartAsync();
-            var realtime = new ServiceProcess("Polyglot.Realtime", new Dictionary<string, string>(realtimeSettings ?? [])
+            var realtime = new ServiceProcess("Polyglot.Realtime", new Dictionary<string, string>((realtimeSettings ?? []).Concat(LocalAuth.Shared.RealtimeSettings(crud.GrpcAddress, crud.HttpAddress)))
             {
                 ["ConnectionStrings__bus"] = broker.ConnectionString,
-                ["Crud__Address"] = crud.GrpcAddress.ToString(),
             });
             await realtime.StartAsync();
             var target = new Target(realtime.HttpAddress, realtime.GrpcAddress, broker, realtime, crud, broker);

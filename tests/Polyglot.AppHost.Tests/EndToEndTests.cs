@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Diagnostics;
 using Aspire.Hosting.ApplicationModel;
 using Grpc.Core;
@@ -41,7 +42,7 @@ public abstract class EndToEndTests<TFixture>(TFixture fixture) where TFixture :
     }
 
     [Fact]
-    public async Task TheDevelopmentUserSignsInAndTheDevelopmentClientGetsATokenWithTheDashboardsSecrets()
+    public async Task TheDevelopmentUserSignsInAndTheDevelopmentClientGetsATokenThatOwnsWhatItCreatesOverRest()
     {
         using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = fixture.App.GetEndpoint("crud", "http") };
 
@@ -51,7 +52,13 @@ public abstract class EndToEndTests<TFixture>(TFixture fixture) where TFixture :
 
         Assert.Equal(System.Net.HttpStatusCode.Redirect, signedIn.StatusCode);
         Assert.Equal(System.Net.HttpStatusCode.OK, status);
-        Assert.StartsWith("eyJ", token.GetProperty("access_token").GetString());
+        // The README's walk-through: with that token, a board created over REST is the client's own.
+        http.DefaultRequestHeaders.Authorization = new("Bearer", token.GetProperty("access_token").GetString());
+        using var created = await http.PostAsJsonAsync("/v1/boards", new { name = "Roadmap" });
+        var boardId = (await created.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetString();
+        var members = await http.GetFromJsonAsync<System.Text.Json.JsonElement>($"/v1/boards/{boardId}/members");
+        Assert.Equal((DevelopmentAccounts.ClientId, "ROLE_OWNER"), members.GetProperty("members").EnumerateArray()
+            .Select(m => (m.GetProperty("user").GetString(), m.GetProperty("role").GetString())).Single());
     }
 
     [Fact]

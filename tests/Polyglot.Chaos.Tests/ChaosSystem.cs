@@ -45,10 +45,9 @@ public sealed class ChaosSystem : IAsyncDisposable
             ["Logging__Console__FormatterOptions__UseUtcTimestamp"] = "true",
         });
         await crud.StartAsync();
-        var realtime = new ServiceProcess("Polyglot.Realtime", new Dictionary<string, string>
+        var realtime = new ServiceProcess("Polyglot.Realtime", new Dictionary<string, string>(LocalAuth.Shared.RealtimeSettings(crud.GrpcAddress, crud.HttpAddress))
         {
             ["ConnectionStrings__bus"] = broker.ConnectionString,
-            ["Crud__Address"] = crud.GrpcAddress.ToString(),
         });
         await realtime.StartAsync();
         return new ChaosSystem(provider, broker, database, crud, realtime);

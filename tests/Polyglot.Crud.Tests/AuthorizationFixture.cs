@@ -21,6 +21,8 @@ public enum Caller
     Viewer,
     Editor,
     Owner,
+    /// <summary>A service with every board's events (<c>events.all</c>) but not the boards API.</summary>
+    EventsService,
 }
 
 public sealed record GuardedBoard(Board Board, Column Column, Card Card);
@@ -31,7 +33,7 @@ public sealed record GuardedBoard(Board Board, Column Column, Card Card);
 /// </summary>
 public sealed class AuthorizationFixture : SqliteCrudFixture
 {
-    private static readonly string[] Clients = ["owner", "editor", "viewer", "stranger", "subscriber"];
+    private static readonly string[] Clients = ["owner", "editor", "viewer", "stranger", "subscriber", "events-service"];
 
     private readonly Dictionary<string, string> _secrets = Clients.ToDictionary(c => c, _ => Convert.ToHexString(RandomNumberGenerator.GetBytes(16)));
     private readonly Dictionary<Caller, string?> _tokens = [];
@@ -40,7 +42,7 @@ public sealed class AuthorizationFixture : SqliteCrudFixture
     {
         new($"Auth:Clients:{i}:Id", client),
         new($"Auth:Clients:{i}:Secret", _secrets[client]),
-        new($"Auth:Clients:{i}:Scopes:0", client == "subscriber" ? ApiScopes.Events : ApiScopes.Boards),
+        new($"Auth:Clients:{i}:Scopes:0", client switch { "subscriber" => ApiScopes.Events, "events-service" => ApiScopes.AllEvents, _ => ApiScopes.Boards }),
     });
 
     public GrpcChannel Channel { get; private set; } = null!;
@@ -55,6 +57,7 @@ public sealed class AuthorizationFixture : SqliteCrudFixture
         _tokens[Caller.Editor] = await TokenAsync("editor", ApiScopes.Boards);
         _tokens[Caller.Viewer] = await TokenAsync("viewer", ApiScopes.Boards);
         _tokens[Caller.NonMember] = await TokenAsync("stranger", ApiScopes.Boards);
+        _tokens[Caller.EventsService] = await TokenAsync("events-service", ApiScopes.AllEvents);
         // A real token, for realtime: crud is not its audience.
         _tokens[Caller.WrongAudience] = await TokenAsync("subscriber", ApiScopes.Events);
         // The owner's token with another signature: as if someone without crud's key had made it.

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Microsoft.EntityFrameworkCore;
+using Polyglot.Contracts.Auth;
 using Polyglot.Crud.Data;
 
 namespace Polyglot.Crud.Tests;
@@ -8,42 +9,47 @@ namespace Polyglot.Crud.Tests;
 /// Who may do what, as a table: every RPC of crud's API × every kind of caller, each on a board of
 /// its own. Reading needs viewer, writing editor, deleting the board and changing members owner;
 /// a non-member learns nothing (NOT_FOUND); a token that is missing, expired, not signed by crud
-/// or meant for another API is UNAUTHENTICATED. A refused call writes nothing.
+/// or meant for another API is UNAUTHENTICATED; the event log is for services with every board's
+/// events (events.all), and a token without the API's scope is PERMISSION_DENIED. A refused call
+/// writes nothing.
 /// </summary>
 public sealed class AuthorizationTests(AuthorizationFixture fixture) : IClassFixture<AuthorizationFixture>
 {
-    /// <summary>The role each RPC needs on its board; null: any signed-in caller.</summary>
-    private static readonly Dictionary<string, (BoardRole? Needs, Func<Clients, GuardedBoard, CallOptions, Task> Call)> Rpcs = new()
+    /// <summary>The scope each RPC needs, and the role on its board (null: none, any caller with the scope).</summary>
+    private static readonly Dictionary<string, (string Scope, BoardRole? Needs, Func<Clients, GuardedBoard, CallOptions, Task> Call)> Rpcs = new()
     {
-        ["CreateBoard"] = (null, (c, t, o) => c.Boards.CreateBoardAsync(new() { Name = "Mine" }, o).ResponseAsync),
-        ["ListBoards"] = (null, (c, t, o) => c.Boards.ListBoardsAsync(new(), o).ResponseAsync),
-        ["GetBoard"] = (BoardRole.Viewer, (c, t, o) => c.Boards.GetBoardAsync(new() { Id = t.Board.Id }, o).ResponseAsync),
-        ["UpdateBoard"] = (BoardRole.Editor, (c, t, o) => c.Boards.UpdateBoardAsync(new() { Id = t.Board.Id, Version = 1, Name = "Renamed" }, o).ResponseAsync),
-        ["DeleteBoard"] = (BoardRole.Owner, (c, t, o) => c.Boards.DeleteBoardAsync(new() { Id = t.Board.Id, Version = 1 }, o).ResponseAsync),
-        ["CreateColumn"] = (BoardRole.Editor, (c, t, o) => c.Columns.CreateColumnAsync(new() { BoardId = t.Board.Id, Name = "Done" }, o).ResponseAsync),
-        ["GetColumn"] = (BoardRole.Viewer, (c, t, o) => c.Columns.GetColumnAsync(new() { Id = t.Column.Id }, o).ResponseAsync),
-        ["ListColumns"] = (BoardRole.Viewer, (c, t, o) => c.Columns.ListColumnsAsync(new() { BoardId = t.Board.Id }, o).ResponseAsync),
-        ["UpdateColumn"] = (BoardRole.Editor, (c, t, o) => c.Columns.UpdateColumnAsync(new() { Id = t.Column.Id, Version = 1, Name = "Doing" }, o).ResponseAsync),
-        ["DeleteColumn"] = (BoardRole.Editor, (c, t, o) => c.Columns.DeleteColumnAsync(new() { Id = t.Column.Id, Version = 1 }, o).ResponseAsync),
-        ["CreateCard"] = (BoardRole.Editor, (c, t, o) => c.Cards.CreateCardAsync(new() { ColumnId = t.Column.Id, Title = "More" }, o).ResponseAsync),
-        ["GetCard"] = (BoardRole.Viewer, (c, t, o) => c.Cards.GetCardAsync(new() { Id = t.Card.Id }, o).ResponseAsync),
-        ["ListCards"] = (BoardRole.Viewer, (c, t, o) => c.Cards.ListCardsAsync(new() { ColumnId = t.Column.Id }, o).ResponseAsync),
-        ["UpdateCard"] = (BoardRole.Editor, (c, t, o) => c.Cards.UpdateCardAsync(new() { Id = t.Card.Id, Version = 1, Title = "Public plans" }, o).ResponseAsync),
-        ["MoveCard"] = (BoardRole.Editor, (c, t, o) => c.Cards.MoveCardAsync(new() { Id = t.Card.Id, Version = 1, ColumnId = t.Column.Id, Index = 0 }, o).ResponseAsync),
-        ["DeleteCard"] = (BoardRole.Editor, (c, t, o) => c.Cards.DeleteCardAsync(new() { Id = t.Card.Id, Version = 1 }, o).ResponseAsync),
-        ["ListMembers"] = (BoardRole.Viewer, (c, t, o) => c.Members.ListMembersAsync(new() { BoardId = t.Board.Id }, o).ResponseAsync),
-        ["SetMember"] = (BoardRole.Owner, (c, t, o) => c.Members.SetMemberAsync(new() { BoardId = t.Board.Id, User = "stranger", Role = Role.Viewer }, o).ResponseAsync),
-        ["RemoveMember"] = (BoardRole.Owner, (c, t, o) => c.Members.RemoveMemberAsync(new() { BoardId = t.Board.Id, User = "viewer" }, o).ResponseAsync),
+        // The event log: every board's events, for services.
+        ["ListEvents"] = (ApiScopes.AllEvents, null, (c, t, o) => c.EventLog.ListEventsAsync(new() { BoardId = t.Board.Id }, o).ResponseAsync),
+        ["GetHead"] = (ApiScopes.AllEvents, null, (c, t, o) => c.EventLog.GetHeadAsync(new(), o).ResponseAsync),
+        ["CreateBoard"] = (ApiScopes.Boards, null, (c, t, o) => c.Boards.CreateBoardAsync(new() { Name = "Mine" }, o).ResponseAsync),
+        ["ListBoards"] = (ApiScopes.Boards, null, (c, t, o) => c.Boards.ListBoardsAsync(new(), o).ResponseAsync),
+        ["GetBoard"] = (ApiScopes.Boards, BoardRole.Viewer, (c, t, o) => c.Boards.GetBoardAsync(new() { Id = t.Board.Id }, o).ResponseAsync),
+        ["UpdateBoard"] = (ApiScopes.Boards, BoardRole.Editor, (c, t, o) => c.Boards.UpdateBoardAsync(new() { Id = t.Board.Id, Version = 1, Name = "Renamed" }, o).ResponseAsync),
+        ["DeleteBoard"] = (ApiScopes.Boards, BoardRole.Owner, (c, t, o) => c.Boards.DeleteBoardAsync(new() { Id = t.Board.Id, Version = 1 }, o).ResponseAsync),
+        ["CreateColumn"] = (ApiScopes.Boards, BoardRole.Editor, (c, t, o) => c.Columns.CreateColumnAsync(new() { BoardId = t.Board.Id, Name = "Done" }, o).ResponseAsync),
+        ["GetColumn"] = (ApiScopes.Boards, BoardRole.Viewer, (c, t, o) => c.Columns.GetColumnAsync(new() { Id = t.Column.Id }, o).ResponseAsync),
+        ["ListColumns"] = (ApiScopes.Boards, BoardRole.Viewer, (c, t, o) => c.Columns.ListColumnsAsync(new() { BoardId = t.Board.Id }, o).ResponseAsync),
+        ["UpdateColumn"] = (ApiScopes.Boards, BoardRole.Editor, (c, t, o) => c.Columns.UpdateColumnAsync(new() { Id = t.Column.Id, Version = 1, Name = "Doing" }, o).ResponseAsync),
+        ["DeleteColumn"] = (ApiScopes.Boards, BoardRole.Editor, (c, t, o) => c.Columns.DeleteColumnAsync(new() { Id = t.Column.Id, Version = 1 }, o).ResponseAsync),
+        ["CreateCard"] = (ApiScopes.Boards, BoardRole.Editor, (c, t, o) => c.Cards.CreateCardAsync(new() { ColumnId = t.Column.Id, Title = "More" }, o).ResponseAsync),
+        ["GetCard"] = (ApiScopes.Boards, BoardRole.Viewer, (c, t, o) => c.Cards.GetCardAsync(new() { Id = t.Card.Id }, o).ResponseAsync),
+        ["ListCards"] = (ApiScopes.Boards, BoardRole.Viewer, (c, t, o) => c.Cards.ListCardsAsync(new() { ColumnId = t.Column.Id }, o).ResponseAsync),
+        ["UpdateCard"] = (ApiScopes.Boards, BoardRole.Editor, (c, t, o) => c.Cards.UpdateCardAsync(new() { Id = t.Card.Id, Version = 1, Title = "Public plans" }, o).ResponseAsync),
+        ["MoveCard"] = (ApiScopes.Boards, BoardRole.Editor, (c, t, o) => c.Cards.MoveCardAsync(new() { Id = t.Card.Id, Version = 1, ColumnId = t.Column.Id, Index = 0 }, o).ResponseAsync),
+        ["DeleteCard"] = (ApiScopes.Boards, BoardRole.Editor, (c, t, o) => c.Cards.DeleteCardAsync(new() { Id = t.Card.Id, Version = 1 }, o).ResponseAsync),
+        ["ListMembers"] = (ApiScopes.Boards, BoardRole.Viewer, (c, t, o) => c.Members.ListMembersAsync(new() { BoardId = t.Board.Id }, o).ResponseAsync),
+        ["SetMember"] = (ApiScopes.Boards, BoardRole.Owner, (c, t, o) => c.Members.SetMemberAsync(new() { BoardId = t.Board.Id, User = "stranger", Role = Role.Viewer }, o).ResponseAsync),
+        ["RemoveMember"] = (ApiScopes.Boards, BoardRole.Owner, (c, t, o) => c.Members.RemoveMemberAsync(new() { BoardId = t.Board.Id, User = "viewer" }, o).ResponseAsync),
     };
 
     public static TheoryData<string, Caller, StatusCode> Table()
     {
         var table = new TheoryData<string, Caller, StatusCode>();
-        foreach (var (rpc, (needs, _)) in Rpcs)
+        foreach (var (rpc, (scope, needs, _)) in Rpcs)
         {
             foreach (var caller in Enum.GetValues<Caller>())
             {
-                table.Add(rpc, caller, Expected(needs, caller));
+                table.Add(rpc, caller, Expected(scope, needs, caller));
             }
         }
         return table;
@@ -69,7 +75,7 @@ public sealed class AuthorizationTests(AuthorizationFixture fixture) : IClassFix
         Assert.Equal(expected, status);
         var written = await EventsAsync() - eventsBefore;
         // Reads write nothing; a write that was let through wrote its event; a refused one nothing.
-        Assert.Equal(expected == StatusCode.OK && Rpcs[rpc].Needs is not BoardRole.Viewer && rpc != "ListBoards" ? 1 : 0, written);
+        Assert.Equal(Writes(rpc) && expected == StatusCode.OK ? 1 : 0, written);
     }
 
     [Theory]
@@ -122,12 +128,28 @@ public sealed class AuthorizationTests(AuthorizationFixture fixture) : IClassFix
         var (board, _, _) = await fixture.NewBoardAsync();
         var mine = await new Boards.BoardsClient(fixture.Channel).CreateBoardAsync(new() { Name = "The stranger's" }, new CallOptions(fixture.Headers(Caller.NonMember)));
 
-        async Task<List<string>> ListAsync(Caller caller) =>
-            [.. (await new Boards.BoardsClient(fixture.Channel).ListBoardsAsync(new() { PageSize = 100 }, new CallOptions(fixture.Headers(caller)))).Boards.Select(b => b.Id)];
+        // Every page: the other tests put these callers on many boards.
+        async Task<List<string>> ListAsync(Caller caller)
+        {
+            var boards = new List<string>();
+            var request = new ListBoardsRequest { PageSize = 100 };
+            do
+            {
+                var page = await new Boards.BoardsClient(fixture.Channel).ListBoardsAsync(request, new CallOptions(fixture.Headers(caller)));
+                boards.AddRange(page.Boards.Select(b => b.Id));
+                request.PageToken = page.NextPageToken;
+            }
+            while (request.PageToken.Length > 0);
+            return boards;
+        }
 
-        Assert.Contains(board.Id, await ListAsync(Caller.Viewer));
-        Assert.DoesNotContain(mine.Id, await ListAsync(Caller.Viewer));
-        Assert.Equal([mine.Id], await ListAsync(Caller.NonMember));
+        var viewers = await ListAsync(Caller.Viewer);
+        var strangers = await ListAsync(Caller.NonMember);
+        Assert.Contains(board.Id, viewers);
+        Assert.DoesNotContain(mine.Id, viewers);
+        Assert.Contains(mine.Id, strangers);
+        Assert.DoesNotContain(board.Id, strangers);
+        Assert.Equal(await fixture.QueryAsync(db => db.Members.CountAsync(m => m.Subject == "viewer")), viewers.Count);
     }
 
     [Fact]
@@ -168,13 +190,16 @@ public sealed class AuthorizationTests(AuthorizationFixture fixture) : IClassFix
     }
 
     /// <summary>The rule the table follows.</summary>
-    private static StatusCode Expected(BoardRole? needs, Caller caller) => caller switch
+    private static StatusCode Expected(string scope, BoardRole? needs, Caller caller) => caller switch
     {
         Caller.NoToken or Caller.Expired or Caller.WrongAudience or Caller.WrongSignature => StatusCode.Unauthenticated,
+        _ when (caller == Caller.EventsService ? ApiScopes.AllEvents : ApiScopes.Boards) != scope => StatusCode.PermissionDenied,
         _ when needs is null => StatusCode.OK,
         Caller.NonMember => StatusCode.NotFound,
         _ => RoleOf(caller) >= needs ? StatusCode.OK : StatusCode.PermissionDenied,
     };
+
+    private static bool Writes(string rpc) => !rpc.StartsWith("Get", StringComparison.Ordinal) && !rpc.StartsWith("List", StringComparison.Ordinal);
 
     private static BoardRole RoleOf(Caller caller) => caller switch
     {
@@ -185,8 +210,8 @@ public sealed class AuthorizationTests(AuthorizationFixture fixture) : IClassFix
 
     private Task<int> EventsAsync() => fixture.QueryAsync(db => db.Outbox.CountAsync());
 
-    private sealed record Clients(Boards.BoardsClient Boards, Columns.ColumnsClient Columns, Cards.CardsClient Cards, Members.MembersClient Members)
+    private sealed record Clients(Boards.BoardsClient Boards, Columns.ColumnsClient Columns, Cards.CardsClient Cards, Members.MembersClient Members, Contracts.Events.V1.EventLog.EventLogClient EventLog)
     {
-        public Clients(global::Grpc.Net.Client.GrpcChannel channel) : this(new(channel), new(channel), new(channel), new(channel)) { }
+        public Clients(global::Grpc.Net.Client.GrpcChannel channel) : this(new(channel), new(channel), new(channel), new(channel), new(channel)) { }
     }
 }

@@ -7,7 +7,7 @@ namespace Polyglot.Crud.Tests;
 /// <summary>crud's event log over gRPC: what realtime backfills from.</summary>
 public abstract class EventLogTests<TFixture>(TFixture fixture) where TFixture : CrudFixture
 {
-    private EventLog.EventLogClient Log => new(fixture.Host.CreateGrpcChannel());
+    private EventLog.EventLogClient Log => new(fixture.Host.CreateSignedInChannel());
 
     [Fact]
     public async Task ABoardsEventsReadBackInPositionOrderPageByPage()

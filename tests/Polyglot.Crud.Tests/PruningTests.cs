@@ -27,7 +27,7 @@ public abstract class PruningTests<TFixture>(TFixture fixture) where TFixture : 
         Assert.Equal(0, kept);
         Assert.Equal(head, pruned);
         Assert.Equal(head + 1, Assert.Single(await fixture.OutboxForBoardAsync(next.Id)).Position);
-        var log = new EventLog.EventLogClient(fixture.Host.CreateGrpcChannel());
+        var log = new EventLog.EventLogClient(fixture.Host.CreateSignedInChannel());
         var error = await Assert.ThrowsAsync<RpcException>(() => log.ListEventsAsync(new ListEventsRequest { AfterPosition = 0 }).ResponseAsync);
         Assert.Equal(StatusCode.OutOfRange, error.StatusCode);
         Assert.Equal(head + 1, Assert.Single((await log.ListEventsAsync(new ListEventsRequest { AfterPosition = head })).Events).Position);

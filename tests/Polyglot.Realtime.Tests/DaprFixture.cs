@@ -44,7 +44,7 @@ public class DaprFixture : IAsyncLifetime
             [AppModelNames.BusKindSetting] = nameof(BusKind.Dapr),
             ["DAPR_GRPC_ENDPOINT"] = Sidecar.Address.ToString(),
         });
-        Realtime = StartRealtime(Crud.GrpcAddress);
+        Realtime = StartRealtime(Crud.GrpcAddress, Crud.HttpAddress);
         using var http = new HttpClient { BaseAddress = Realtime.HttpAddress };
         await Wait.UntilAsync(async () => (await http.GetAsync("/health")).IsSuccessStatusCode, TimeSpan.FromSeconds(30), "realtime to be healthy");
         if (Delivers)
@@ -53,11 +53,10 @@ public class DaprFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>A realtime on Dapr reading the event log at <paramref name="crud"/>; the caller disposes it.</summary>
-    public static ServiceHost<IntegrationEventConsumer> StartRealtime(Uri crud) => new(new Dictionary<string, string?>
+    /// <summary>A realtime on Dapr reading the event log of the crud at these addresses; the caller disposes it.</summary>
+    public static ServiceHost<IntegrationEventConsumer> StartRealtime(Uri crudGrpc, Uri crudHttp) => new(new Dictionary<string, string?>(LocalAuth.Shared.RealtimeSettings(crudGrpc, crudHttp, ":")!)
     {
         [AppModelNames.BusKindSetting] = nameof(BusKind.Dapr),
-        ["Crud:Address"] = crud.ToString(),
     });
 
     /// <summary>A new board named v0, then renamed v1, v2, …: one event each, in order.</summary>
@@ -73,7 +72,7 @@ public class DaprFixture : IAsyncLifetime
 
     /// <summary>The last position crud's log holds.</summary>
     public async Task<long> HeadAsync(CancellationToken ct) =>
-        (await new EventLog.EventLogClient(Crud.CreateGrpcChannel()).GetHeadAsync(new GetHeadRequest(), cancellationToken: ct)).HeadPosition;
+        (await new EventLog.EventLogClient(Crud.CreateSignedInChannel()).GetHeadAsync(new GetHeadRequest(), cancellationToken: ct)).HeadPosition;
 
     /// <summary>crud's published cursor: how far the relay has had its batches accepted.</summary>
     public async Task<long> PublishedCursorAsync()

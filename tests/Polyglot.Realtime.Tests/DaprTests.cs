@@ -190,7 +190,8 @@ public sealed class DaprIngestTests(DaprCaptureFixture fixture) : IClassFixture<
         var boardId = Guid.Parse(board.Id);
         await Wait.UntilAsync(() => Task.FromResult(DaprEvents.Of(fixture.Sidecar.Published).Any(e => e.BoardId == boardId)), TimeSpan.FromSeconds(20), "crud to publish");
         // A realtime whose crud never answers cannot learn the log's head, so its hub never opens.
-        await using var starting = DaprFixture.StartRealtime(new Uri($"http://127.0.0.1:{Ports.Free()}"));
+        var nowhere = new Uri($"http://127.0.0.1:{Ports.Free()}");
+        await using var starting = DaprFixture.StartRealtime(nowhere, nowhere);
         using var http = new HttpClient { BaseAddress = starting.HttpAddress };
         Assert.False((await http.GetAsync("/health", timeout.Token)).IsSuccessStatusCode);
 

@@ -1,3 +1,4 @@
+using Polyglot.Realtime.Backfill;
 using Polyglot.Realtime.Bus;
 using Polyglot.Realtime.Presence;
 using Polyglot.Streaming.Hub;
@@ -22,7 +23,19 @@ public sealed class OptionsTests
         Assert.Contains(nameof(HubOptions.HistoryMaxAge), refused.FailureMessage);
     }
 
+    [Fact]
+    public void RealtimeWithoutAClientForCrudsEventLogIsRefusedNamingTheSettings()
+    {
+        var refused = new CrudOptionsValidator().Validate(null, new CrudOptions());
+
+        Assert.True(refused.Failed);
+        Assert.Contains(nameof(CrudOptions.ClientId), refused.FailureMessage);
+        Assert.Contains(nameof(CrudOptions.ClientSecret), refused.FailureMessage);
+        Assert.True(new CrudOptionsValidator().Validate(null, new CrudOptions { ClientId = "realtime", ClientSecret = "its secret" }).Succeeded);
+    }
+
     [Theory]
+    [InlineData(typeof(CrudOptions), CrudOptions.Section)]
     [InlineData(typeof(HubOptions), HubOptions.Section)]
     [InlineData(typeof(BusOptions), BusOptions.Section)]
     [InlineData(typeof(PresenceOptions), PresenceOptions.Section)]

@@ -28,10 +28,9 @@ public sealed class OwnBrokerFixture : IAsyncLifetime, IStreamingProcessFixture
     /// <summary>A realtime process on the broker, reading this crud's log; the caller disposes it.</summary>
     public async Task<ServiceProcess> StartStreamingAsync(Dictionary<string, string> settings)
     {
-        var realtime = new ServiceProcess("Polyglot.Realtime", new Dictionary<string, string>(settings)
+        var realtime = new ServiceProcess("Polyglot.Realtime", new Dictionary<string, string>(settings.Concat(LocalAuth.Shared.RealtimeSettings(Crud.GrpcAddress, Crud.HttpAddress)))
         {
             ["ConnectionStrings__bus"] = Broker.ConnectionString,
-            ["Crud__Address"] = Crud.GrpcAddress.ToString(),
         });
         await realtime.StartAsync();
         return realtime;

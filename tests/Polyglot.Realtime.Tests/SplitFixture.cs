@@ -54,10 +54,9 @@ public class SplitFixture : TopologyFixture
     public async Task<ServiceHost<IntegrationEventConsumer>> StartRealtimeReplicaAsync(
         IEnumerable<KeyValuePair<string, string?>>? settings = null, Action<IServiceCollection>? services = null)
     {
-        var realtime = new ServiceHost<IntegrationEventConsumer>(new Dictionary<string, string?>
+        var realtime = new ServiceHost<IntegrationEventConsumer>(new Dictionary<string, string?>(LocalAuth.Shared.RealtimeSettings(Crud.GrpcAddress, Crud.HttpAddress, ":")!)
         {
             ["ConnectionStrings:bus"] = _bus,
-            ["Crud:Address"] = Crud.GrpcAddress.ToString(),
         }.Concat(RealtimeSettings).Concat(settings ?? []).ToDictionary(), services);
         // Healthy once its queue is consuming and it has read crud's head: it takes subscribers.
         await WaitHealthyAsync(realtime.HttpAddress, "realtime");

@@ -36,7 +36,10 @@ public sealed class SplitLivePageFixture : LivePageFixture
             ["Auth:Users:0:Password"] = UserPassword,
             ["Auth:LivePageRedirectUris:0"] = new Uri(_realtime.HttpAddress, "/").ToString(),
         });
-        _realtime.SetEnvironment("Crud__Address", _crud.GrpcAddress.ToString());
+        foreach (var (name, value) in LocalAuth.Shared.RealtimeSettings(_crud.GrpcAddress, _crud.HttpAddress))
+        {
+            _realtime.SetEnvironment(name, value);
+        }
         _realtime.SetEnvironment("Auth__Authority", _crud.HttpAddress.ToString());
         await StartAndWaitAsync(_realtime);
     }

@@ -14,10 +14,9 @@ public sealed class SplitProcessesFixture : StreamingProcessesFixture
             ["ConnectionStrings__bus"] = bus,
         });
         await Crud.StartAsync();
-        Streaming = new ServiceProcess("Polyglot.Realtime", new Dictionary<string, string>
+        Streaming = new ServiceProcess("Polyglot.Realtime", new Dictionary<string, string>(LocalAuth.Shared.RealtimeSettings(Crud.GrpcAddress, Crud.HttpAddress))
         {
             ["ConnectionStrings__bus"] = bus,
-            ["Crud__Address"] = Crud.GrpcAddress.ToString(),
         });
         await Streaming.StartAsync();
         await WaitHealthyAsync();

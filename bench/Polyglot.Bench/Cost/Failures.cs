@@ -53,7 +53,7 @@ public static class Failures
         status.Status($"{system.Topology}: checking every subscriber against crud's event log");
         await streamStop.CancelAsync();
         await streaming;
-        var truth = await EventLogAsync(system.Crud.GrpcAddress, workload, ct);
+        var truth = await EventLogAsync(system.Crud, workload, ct);
         await Wait.UntilAsync(
             () => Task.FromResult(resuming.All(s => s.Last >= truth[s.Channel].LastOrDefault())),
             TimeSpan.FromSeconds(120), "every subscriber to catch up with crud's log");
@@ -93,9 +93,9 @@ public static class Failures
     }
 
     /// <summary>Each channel's positions as crud's log holds them: the truth the subscribers are checked against.</summary>
-    private static async Task<Dictionary<string, List<long>>> EventLogAsync(Uri crudGrpc, Workload workload, CancellationToken ct)
+    private static async Task<Dictionary<string, List<long>>> EventLogAsync(ServiceProcess crud, Workload workload, CancellationToken ct)
     {
-        using var channel = GrpcChannel.ForAddress(crudGrpc);
+        using var channel = LocalAuth.Shared.CrudChannel(crud);
         var log = new EventLog.EventLogClient(channel);
         var truth = new Dictionary<string, List<long>>();
         foreach (var (board, _) in workload.Boards)

@@ -55,10 +55,9 @@ public sealed class TopologyUnderTest : IAsyncDisposable
             crudSettings["ConnectionStrings__bus"] = broker.ConnectionString;
         }
         var crud = new ServiceProcess("Polyglot.Crud", crudSettings);
-        var realtime = broker is null ? null : new ServiceProcess("Polyglot.Realtime", new Dictionary<string, string>
+        var realtime = broker is null ? null : new ServiceProcess("Polyglot.Realtime", new Dictionary<string, string>(LocalAuth.Shared.RealtimeSettings(crud.GrpcAddress, crud.HttpAddress))
         {
             ["ConnectionStrings__bus"] = broker.ConnectionString,
-            ["Crud__Address"] = crud.GrpcAddress.ToString(),
         });
         var topologyUnderTest = new TopologyUnderTest(topology, crud, realtime, broker) { BrokerStartup = brokerStartup };
         clock.Restart();

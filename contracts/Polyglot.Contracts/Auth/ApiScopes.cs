@@ -12,11 +12,19 @@ public static class ApiScopes
     /// <summary>Subscribe to boards' events through realtime (or the monolith's hub).</summary>
     public const string Events = "events";
 
-    /// <summary>Subscribe to the <c>all</c> channel: every board's events. For services only.</summary>
+    /// <summary>
+    /// Every board's events, for services only: realtime's <c>all</c> channel, and crud's event log
+    /// (which realtime reads to backfill).
+    /// </summary>
     public const string AllEvents = "events.all";
 
     public static readonly IReadOnlyList<string> All = [Boards, Events, AllEvents];
 
-    /// <summary>The audience (<c>aud</c>) of an access token granting <paramref name="scope"/>.</summary>
-    public static string AudienceOf(string scope) => scope == Boards ? Audiences.Crud : Audiences.Realtime;
+    /// <summary>The audiences (<c>aud</c>) of an access token granting <paramref name="scope"/>: the APIs that honour it.</summary>
+    public static IEnumerable<string> AudiencesOf(string scope) => scope switch
+    {
+        Boards => [Audiences.Crud],
+        AllEvents => [Audiences.Crud, Audiences.Realtime],
+        _ => [Audiences.Realtime],
+    };
 }

@@ -1,8 +1,11 @@
 namespace Polyglot.Contracts.Auth;
 
-/// <summary>Clients crud's token server always knows, whatever the configuration adds.</summary>
+/// <summary>Clients of crud's token server with a fixed name.</summary>
 public static class KnownClients
 {
-    /// <summary>The live page: a public client (a browser keeps no secret), authorization code with PKCE.</summary>
+    /// <summary>realtime, reading crud's event log (client credentials, <c>events.all</c>); configured with its secret wherever realtime runs.</summary>
+    public const string Realtime = "polyglot-realtime";
+
+    /// <summary>Always known: the live page, a public client (a browser keeps no secret), authorization code with PKCE.</summary>
     public const string LivePage = "polyglot-live";
 }

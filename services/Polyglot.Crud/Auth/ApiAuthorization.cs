@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authorization;
 using OpenIddict.Abstractions;
 using OpenIddict.Validation.AspNetCore;
 using Polyglot.Contracts.Auth;
@@ -15,6 +16,9 @@ internal static class ApiAuthorization
     /// <summary>A token meant for crud, with the <see cref="ApiScopes.Boards"/> scope.</summary>
     public const string BoardsPolicy = "boards";
 
+    /// <summary>A token meant for crud, with the <see cref="ApiScopes.AllEvents"/> scope: a service reading the event log.</summary>
+    public const string EventLogPolicy = "event-log";
+
     public static void AddApiAuthorization(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOpenIddict().AddValidation(validation =>
@@ -23,11 +27,15 @@ internal static class ApiAuthorization
             validation.AddAudiences(Audiences.Crud);
             validation.UseAspNetCore();
         });
-        builder.Services.AddAuthorizationBuilder().AddPolicy(BoardsPolicy, policy => policy
-            .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
-            .RequireAuthenticatedUser()
-            .RequireAssertion(context => context.User.HasScope(ApiScopes.Boards)));
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(BoardsPolicy, policy => RequireScope(policy, ApiScopes.Boards))
+            .AddPolicy(EventLogPolicy, policy => RequireScope(policy, ApiScopes.AllEvents));
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<BoardAccess>();
     }
+
+    private static void RequireScope(AuthorizationPolicyBuilder policy, string scope) => policy
+        .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
+        .RequireAuthenticatedUser()
+        .RequireAssertion(context => context.User.HasScope(scope));
 }

@@ -12,8 +12,9 @@ public sealed class AuthOptions
     public const string Section = "Auth";
 
     /// <summary>
-    /// The issuer (<c>iss</c>) tokens carry and that services check, e.g. <c>http://crud:5100/</c>.
-    /// Unset: the address the token was asked at, which only one address of crud can agree with.
+    /// The issuer (<c>iss</c>) tokens carry and that services, crud's own API among them, check:
+    /// crud's HTTP address, e.g. <c>http://crud:5100/</c>. Unset: the address the token was asked
+    /// at, which only one address of crud can agree with — not its gRPC address.
     /// </summary>
     public Uri? Issuer { get; set; }
 

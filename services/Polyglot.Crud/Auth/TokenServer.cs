@@ -151,7 +151,7 @@ internal static class TokenServer
         identity.SetClaim(Claims.Subject, subject);
         identity.SetClaim(Claims.Name, name);
         identity.SetScopes(scopes);
-        identity.SetResources(scopes.Where(ApiScopes.All.Contains).Select(ApiScopes.AudienceOf).Distinct());
+        identity.SetResources(scopes.Where(ApiScopes.All.Contains).SelectMany(ApiScopes.AudiencesOf).Distinct());
         identity.SetDestinations(claim => claim.Type == Claims.Name && identity.HasScope(Scopes.Profile)
             ? [Destinations.AccessToken, Destinations.IdentityToken]
             : [Destinations.AccessToken]);

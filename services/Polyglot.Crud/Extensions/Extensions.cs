@@ -139,7 +139,7 @@ internal static class Extensions
         app.MapGrpcService<ColumnsService>().RequireAuthorization(ApiAuthorization.BoardsPolicy);
         app.MapGrpcService<CardsService>().RequireAuthorization(ApiAuthorization.BoardsPolicy);
         app.MapGrpcService<MembersService>().RequireAuthorization(ApiAuthorization.BoardsPolicy);
-        app.MapGrpcService<EventLogService>();
+        app.MapGrpcService<EventLogService>().RequireAuthorization(ApiAuthorization.EventLogPolicy);
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         // The REST API's OpenAPI document (/openapi/v1.json) and a page to read and try it (/scalar).

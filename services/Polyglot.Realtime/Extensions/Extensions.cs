@@ -1,4 +1,6 @@
 using MassTransit;
+using Microsoft.Extensions.Options;
+using Polyglot.Contracts.Auth;
 using Polyglot.Contracts.Events;
 using Polyglot.Contracts.Events.V1;
 using Polyglot.Contracts.Settings;
@@ -30,12 +32,26 @@ internal static class Extensions
         builder.Services.AddGrpcHealthChecks();
     }
 
-    /// <summary>crud's event log, where resuming subscribers get what the in-memory history no longer holds.</summary>
+    /// <summary>
+    /// crud's event log, where resuming subscribers get what the in-memory history no longer holds:
+    /// read as a service client of crud's, with its token on every call.
+    /// </summary>
     private static void AddBackfill(this IHostApplicationBuilder builder)
     {
-        // "_grpc.crud" resolves through Aspire's service discovery (the crud resource's grpc endpoint).
-        var address = builder.Configuration["Crud:Address"] ?? "http://_grpc.crud";
-        builder.Services.AddGrpcClient<EventLog.EventLogClient>(client => client.Address = new Uri(address));
+        builder.Services.AddValidatedOptions<CrudOptions, CrudOptionsValidator>(CrudOptions.Section);
+        var crud = builder.Configuration.GetSection(CrudOptions.Section).Get<CrudOptions>() ?? new CrudOptions();
+        builder.Services.AddHttpClient(nameof(ClientCredentials));
+        builder.Services.AddSingleton(services =>
+        {
+            var options = services.GetRequiredService<IOptions<CrudOptions>>().Value;
+            var http = services.GetRequiredService<IHttpClientFactory>();
+            return new ClientCredentials(() => http.CreateClient(nameof(ClientCredentials)), options.TokenEndpoint, options.ClientId, options.ClientSecret, ApiScopes.AllEvents);
+        });
+        builder.Services.AddGrpcClient<EventLog.EventLogClient>(client => client.Address = crud.Address)
+            .AddCallCredentials(async (context, metadata, services) =>
+                metadata.Add("authorization", $"Bearer {await services.GetRequiredService<ClientCredentials>().AccessTokenAsync(context.CancellationToken)}"))
+            // Plain HTTP/2 inside the deployment (TLS is the ingress's or the mesh's); the token goes along.
+            .ConfigureChannel(channel => channel.UnsafeUseInsecureChannelCallCredentials = true);
         builder.Services.AddSingleton<IEventLog, CrudEventLog>();
     }
 

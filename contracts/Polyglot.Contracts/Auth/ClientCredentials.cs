@@ -1,0 +1,62 @@
+using System.Net.Http.Json;
+using System.Text.Json.Serialization;
+
+namespace Polyglot.Contracts.Auth;
+
+/// <summary>
+/// A service signed in at crud's token server with its own credentials (OAuth 2 client
+/// credentials): an access token for <paramref name="scope"/>, fetched when first asked for and
+/// kept until a minute before it expires. Safe to share between calls.
+/// </summary>
+/// <param name="http">Makes the client that asks, once per token (e.g. IHttpClientFactory's).</param>
+public sealed class ClientCredentials(Func<HttpClient> http, Uri tokenEndpoint, string clientId, string clientSecret, string scope)
+{
+    private readonly SemaphoreSlim _fetching = new(1, 1);
+    private volatile Token? _token;
+
+    public string ClientId => clientId;
+
+    public async Task<string> AccessTokenAsync(CancellationToken ct = default)
+    {
+        if (_token is { } kept && kept.ValidUntil > DateTimeOffset.UtcNow)
+        {
+            return kept.Value;
+        }
+        await _fetching.WaitAsync(ct);
+        try
+        {
+            if (_token is { } fetched && fetched.ValidUntil > DateTimeOffset.UtcNow)
+            {
+                return fetched.Value; // another caller fetched it meanwhile
+            }
+            using var client = http();
+            using var response = await client.PostAsync(tokenEndpoint, new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["grant_type"] = "client_credentials",
+                ["client_id"] = clientId,
+                ["client_secret"] = clientSecret,
+                ["scope"] = scope,
+            }), ct);
+            var reply = await response.Content.ReadFromJsonAsync<TokenReply>(ct);
+            if (!response.IsSuccessStatusCode || reply?.AccessToken is null)
+            {
+                throw new InvalidOperationException(
+                    $"{tokenEndpoint} gave {clientId} no token: {(int)response.StatusCode} {reply?.Error} {reply?.ErrorDescription}");
+            }
+            _token = new Token(reply.AccessToken, DateTimeOffset.UtcNow.AddSeconds(reply.ExpiresIn - 60));
+            return reply.AccessToken;
+        }
+        finally
+        {
+            _fetching.Release();
+        }
+    }
+
+    private sealed record Token(string Value, DateTimeOffset ValidUntil);
+
+    private sealed record TokenReply(
+        [property: JsonPropertyName("access_token")] string? AccessToken,
+        [property: JsonPropertyName("expires_in")] int ExpiresIn,
+        [property: JsonPropertyName("error")] string? Error,
+        [property: JsonPropertyName("error_description")] string? ErrorDescription);
+}

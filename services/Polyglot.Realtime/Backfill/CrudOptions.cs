@@ -1,0 +1,28 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace Polyglot.Realtime.Backfill;
+
+/// <summary>Where crud's event log is, and the service client realtime reads it as.</summary>
+public sealed class CrudOptions
+{
+    public const string Section = "Crud";
+
+    /// <summary>crud's gRPC endpoint; "_grpc.crud" resolves through Aspire's service discovery.</summary>
+    [Required]
+    public Uri Address { get; set; } = new("http://_grpc.crud");
+
+    /// <summary>crud's token endpoint, on its HTTP endpoint.</summary>
+    [Required]
+    public Uri TokenEndpoint { get; set; } = new("http://_http.crud/connect/token");
+
+    /// <summary>A client crud knows (its <c>Auth:Clients</c>) with the <c>events.all</c> scope.</summary>
+    [Required]
+    public string ClientId { get; set; } = "";
+
+    [Required]
+    public string ClientSecret { get; set; } = "";
+}
+
+[OptionsValidator]
+public sealed partial class CrudOptionsValidator : IValidateOptions<CrudOptions>;
