@@ -56,13 +56,14 @@ public sealed class ReadsCommand : AsyncCommand<ReadsSettings>
                 var column = await new Contracts.Boards.V1.Columns.ColumnsClient(channel).CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = "c" }, cancellationToken: ct);
                 var card = await new Cards.CardsClient(channel).CreateCardAsync(new CreateCardRequest { ColumnId = column.Id, Title = "read me" }, cancellationToken: ct);
                 var request = new GetCardRequest { Id = card.Id };
+                var token = await LocalAuth.Shared.AccessTokenAsync(crud.HttpAddress, ct);
                 status.Status($"GetCard, read cache {(cached ? "on" : "off")}: warming up ({settings.Warmup} s)");
                 if (settings.Warmup > 0)
                 {
-                    await H2Load.RunAsync(crud.GrpcAddress, H2Load.GetCardPath, request, settings.Connections, settings.Streams, TimeSpan.FromSeconds(settings.Warmup), crud.ProcessId!.Value, ct);
+                    await H2Load.RunAsync(crud.GrpcAddress, H2Load.GetCardPath, request, token, settings.Connections, settings.Streams, TimeSpan.FromSeconds(settings.Warmup), crud.ProcessId!.Value, ct);
                 }
                 status.Status($"GetCard, read cache {(cached ? "on" : "off")}: measuring ({settings.Seconds} s)");
-                return await H2Load.RunAsync(crud.GrpcAddress, H2Load.GetCardPath, request, settings.Connections, settings.Streams, TimeSpan.FromSeconds(settings.Seconds), crud.ProcessId!.Value, ct);
+                return await H2Load.RunAsync(crud.GrpcAddress, H2Load.GetCardPath, request, token, settings.Connections, settings.Streams, TimeSpan.FromSeconds(settings.Seconds), crud.ProcessId!.Value, ct);
             });
             figures[$"{name}.getCardPerSecond"] = load.RequestsPerSecond;
             figures[$"{name}.p50Ms"] = load.P50Ms;

@@ -33,7 +33,14 @@ public sealed class LaunchTests
         foreach (var resource in Resources)
         {
             var state = Row(page, resource).Locator("[role=gridcell][col-index='2']");
-            await Expect(state).ToHaveAttributeAsync("title", "Running", new LocatorAssertionsToHaveAttributeOptions { Timeout = 120_000 });
+            try
+            {
+                await Expect(state).ToHaveAttributeAsync("title", "Running", new LocatorAssertionsToHaveAttributeOptions { Timeout = 120_000 });
+            }
+            catch (PlaywrightException ex)
+            {
+                throw new InvalidOperationException($"{resource} is not running on the dashboard. The app host printed:\n{appHost.Output}", ex);
+            }
             await Expect(state.Locator("svg.severity-icon")).ToHaveAttributeAsync("style", new System.Text.RegularExpressions.Regex("--success"), new LocatorAssertionsToHaveAttributeOptions { Timeout = 120_000 });
         }
         Assert.DoesNotContain("development certificate", await page.ContentAsync(), StringComparison.OrdinalIgnoreCase);

@@ -48,6 +48,21 @@ public sealed class OpenApiTests(SqliteCrudFixture fixture) : IClassFixture<Sqli
     }
 
     [Fact]
+    public async Task TheDocumentSaysEveryRouteTakesATokenFromCrudsTokenEndpoint()
+    {
+        var document = await _http.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+
+        var flow = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("oauth2").GetProperty("flows").GetProperty("clientCredentials");
+        var required = Assert.Single(document.GetProperty("security").EnumerateArray().Single().EnumerateObject());
+        using var token = await new HttpClient { BaseAddress = fixture.Host.HttpAddress }.PostAsync(flow.GetProperty("tokenUrl").GetString(),
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["client_id"] = LocalAuth.Shared.ClientId, ["client_secret"] = LocalAuth.Shared.ClientSecret, ["scope"] = "boards" }));
+
+        Assert.Equal(("oauth2", "boards"), (required.Name, required.Value.EnumerateArray().Single().GetString()));
+        Assert.True(flow.GetProperty("scopes").TryGetProperty("boards", out _));
+        Assert.Equal(HttpStatusCode.OK, token.StatusCode); // the tokenUrl is where crud gives tokens
+    }
+
+    [Fact]
     public async Task TheScalarPageShowsTheApiInABrowser()
     {
         await using var chromium = await HeadlessChromium.LaunchAsync();

@@ -82,7 +82,8 @@ public sealed class CostCommand : AsyncCommand<CostSettings>
         var getCard = new GetCardRequest { Id = workload.SampleCard.Id };
         var listCards = new ListCardsRequest { ColumnId = workload.SampleColumn, PageSize = 20 };
         var crudPid = system.Crud.ProcessId!.Value;
-        await H2Load.RunAsync(system.Crud.GrpcAddress, H2Load.GetCardPath, getCard, LoadConnections, LoadStreams, TimeSpan.FromSeconds(10), crudPid, ct);
+        var token = await LocalAuth.Shared.AccessTokenAsync(system.Crud.HttpAddress, ct);
+        await H2Load.RunAsync(system.Crud.GrpcAddress, H2Load.GetCardPath, getCard, token, LoadConnections, LoadStreams, TimeSpan.FromSeconds(10), crudPid, ct);
 
         var underLoad = new List<UnderLoad>();
         await using (var held = new HeldSubscriptions())
@@ -107,9 +108,9 @@ public sealed class CostCommand : AsyncCommand<CostSettings>
                 var deliveriesPerSecond = deliveries / window.Elapsed.TotalSeconds;
 
                 status.Status($"{topology}: {level:N0} held: GetCard under h2load");
-                var get = await H2Load.RunAsync(system.Crud.GrpcAddress, H2Load.GetCardPath, getCard, LoadConnections, LoadStreams, TimeSpan.FromSeconds(settings.Seconds), crudPid, ct);
+                var get = await H2Load.RunAsync(system.Crud.GrpcAddress, H2Load.GetCardPath, getCard, token, LoadConnections, LoadStreams, TimeSpan.FromSeconds(settings.Seconds), crudPid, ct);
                 status.Status($"{topology}: {level:N0} held: ListCards under h2load");
-                var list = await H2Load.RunAsync(system.Crud.GrpcAddress, ListCardsPath, listCards, LoadConnections, LoadStreams, TimeSpan.FromSeconds(settings.Seconds), crudPid, ct);
+                var list = await H2Load.RunAsync(system.Crud.GrpcAddress, ListCardsPath, listCards, token, LoadConnections, LoadStreams, TimeSpan.FromSeconds(settings.Seconds), crudPid, ct);
                 await streamStop.CancelAsync();
                 await streaming;
                 underLoad.Add(new UnderLoad(held.Count, deliveriesPerSecond, perDelivery(streamingCpu), perDelivery(systemCpu), get, list));

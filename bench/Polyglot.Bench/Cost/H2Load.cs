@@ -35,7 +35,8 @@ public static partial class H2Load
 
     /// <param name="method">The full method path, e.g. /polyglot.boards.v1.Cards/GetCard.</param>
     /// <param name="serverPid">The process whose CPU time the requests cost.</param>
-    public static async Task<ReadLoad> RunAsync(Uri grpc, string method, IMessage request, int connections, int streams, TimeSpan duration, int serverPid, CancellationToken ct)
+    /// <param name="accessToken">crud's token for the caller, sent on every request as a real client sends it.</param>
+    public static async Task<ReadLoad> RunAsync(Uri grpc, string method, IMessage request, string accessToken, int connections, int streams, TimeSpan duration, int serverPid, CancellationToken ct)
     {
         var body = Path.GetTempFileName();
         var log = Path.GetTempFileName();
@@ -52,7 +53,7 @@ public static partial class H2Load
             [
                 "-c", connections.ToString(CultureInfo.InvariantCulture), "-m", streams.ToString(CultureInfo.InvariantCulture),
                 "-D", ((int)duration.TotalSeconds).ToString(CultureInfo.InvariantCulture), "--warm-up-time=2",
-                "-d", body, "-H", "content-type: application/grpc", "-H", "te: trailers",
+                "-d", body, "-H", "content-type: application/grpc", "-H", "te: trailers", "-H", $"authorization: Bearer {accessToken}",
                 $"--log-file={log}", new Uri(grpc, method).ToString(),
             ]) { RedirectStandardOutput = true, RedirectStandardError = true }) ?? throw new InvalidOperationException($"{Command} did not start.");
             var output = await process.StandardOutput.ReadToEndAsync(ct);

@@ -3,6 +3,7 @@ using Google.Api;
 using Google.Protobuf.Reflection;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
+using Polyglot.Contracts.Auth;
 using ServiceDescriptor = Google.Protobuf.Reflection.ServiceDescriptor;
 
 namespace Polyglot.Crud.Grpc;
@@ -17,12 +18,32 @@ namespace Polyglot.Crud.Grpc;
 public sealed partial class RestApiDocument(params ServiceDescriptor[] services) : IOpenApiDocumentTransformer
 {
     private const string Status = "google.rpc.Status";
+    private const string OAuth = "oauth2";
 
     public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
     {
-        document.Info = new OpenApiInfo { Title = "Polyglot crud", Version = "v1", Description = "Boards, columns and cards: the gRPC API of polyglot.boards.v1 as REST with JSON." };
+        document.Info = new OpenApiInfo { Title = "Polyglot crud", Version = "v1", Description = "Boards, columns, cards and members: the gRPC API of polyglot.boards.v1 as REST with JSON." };
         document.Paths ??= [];
         document.Components ??= new OpenApiComponents();
+        // Every route takes a token from crud's own token server: a service's, by client credentials
+        // (on a local run the client polyglot-dev, its secret the dashboard's dev-client-secret).
+        document.Components.SecuritySchemes = new Dictionary<string, IOpenApiSecurityScheme>
+        {
+            [OAuth] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.OAuth2,
+                Description = "A token from crud's token server with the boards scope.",
+                Flows = new OpenApiOAuthFlows
+                {
+                    ClientCredentials = new OpenApiOAuthFlow
+                    {
+                        TokenUrl = new Uri(Auth.TokenServer.TokenPath, UriKind.Relative),
+                        Scopes = new Dictionary<string, string> { [ApiScopes.Boards] = "Read and change the boards you are a member of." },
+                    },
+                },
+            },
+        };
+        document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(OAuth, document)] = [ApiScopes.Boards] }];
         document.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>();
         document.Components.Schemas[Status] = new OpenApiSchema
         {
@@ -141,6 +162,7 @@ public sealed partial class RestApiDocument(params ServiceDescriptor[] services)
         FieldType.Bool => new() { Type = JsonSchemaType.Boolean },
         FieldType.Double or FieldType.Float => new() { Type = JsonSchemaType.Number },
         FieldType.Message => new() { Type = JsonSchemaType.String, Format = "date-time" }, // google.protobuf.Timestamp
+        FieldType.Enum => new() { Type = JsonSchemaType.String, Enum = [.. field.EnumType.Values.Select(v => (System.Text.Json.Nodes.JsonNode)v.Name)] },
         _ => new() { Type = JsonSchemaType.String },
     };
 
