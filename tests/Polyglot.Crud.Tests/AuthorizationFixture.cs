@@ -62,7 +62,7 @@ public sealed class AuthorizationFixture : SqliteCrudFixture
         _tokens[Caller.WrongAudience] = await TokenAsync("subscriber", ApiScopes.Events);
         // The owner's token with another signature: as if someone without crud's key had made it.
         _tokens[Caller.WrongSignature] = owner[..(owner.LastIndexOf('.') + 1)] + Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(64));
-        _tokens[Caller.Expired] = Expired(owner);
+        _tokens[Caller.Expired] = Reissued(owner, DateTime.UtcNow.AddMinutes(-10));
     }
 
     /// <summary><c>authorization: Bearer …</c> for the caller; none for <see cref="Caller.NoToken"/>.</summary>
@@ -91,21 +91,23 @@ public sealed class AuthorizationFixture : SqliteCrudFixture
         return body.GetProperty("access_token").GetString()!;
     }
 
-    /// <summary>The token's claims again, signed with crud's own key, but expired ten minutes ago.</summary>
-    private string Expired(string token)
+    /// <summary>The owner's token again, signed with crud's own key, but expiring at <paramref name="expires"/>.</summary>
+    public string OwnersTokenExpiringAt(DateTime expires) => Reissued(_tokens[Caller.Owner]!, expires);
+
+    private string Reissued(string token, DateTime expires)
     {
         var original = new JsonWebToken(token);
         var signing = Host.Services.GetRequiredService<IOptionsMonitor<OpenIddictServerOptions>>().CurrentValue.SigningCredentials[0];
-        var now = DateTime.UtcNow;
+        var issued = DateTime.UtcNow.AddMinutes(-20);
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             TokenType = original.Typ,
             Claims = original.Claims.Where(c => c.Type is not ("exp" or "iat" or "nbf" or "aud"))
                 .GroupBy(c => c.Type).ToDictionary(g => g.Key, g => (object)g.First().Value),
             Audience = original.Audiences.Single(),
-            IssuedAt = now.AddMinutes(-20),
-            NotBefore = now.AddMinutes(-20),
-            Expires = now.AddMinutes(-10),
+            IssuedAt = issued,
+            NotBefore = issued,
+            Expires = expires,
             SigningCredentials = signing,
         });
     }

@@ -123,6 +123,38 @@ public sealed class AuthorizationTests(AuthorizationFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task ATokenIsTakenUntilItExpiresAndNotASecondLongerThoughItsCheckIsRemembered()
+    {
+        var (board, _, _) = await fixture.NewBoardAsync();
+        var expires = DateTime.UtcNow.AddSeconds(3);
+        expires = expires.AddTicks(-(expires.Ticks % TimeSpan.TicksPerSecond)); // a token's exp is in whole seconds
+        var token = new CallOptions(new Metadata { { "authorization", $"Bearer {fixture.OwnersTokenExpiringAt(expires)}" } });
+        var boards = new Boards.BoardsClient(fixture.Channel);
+
+        // Taken on every call while valid: the first checks it, the later ones reuse the check.
+        await boards.GetBoardAsync(new() { Id = board.Id }, token);
+        await boards.GetBoardAsync(new() { Id = board.Id }, token);
+        Assert.True(DateTime.UtcNow < expires, "The calls took longer than the token lived: nothing shown.");
+        RpcException? refused = null;
+        await Wait.UntilAsync(async () =>
+        {
+            try
+            {
+                await boards.GetBoardAsync(new() { Id = board.Id }, token);
+                return false;
+            }
+            catch (RpcException ex)
+            {
+                refused = ex;
+                return true;
+            }
+        }, TimeSpan.FromSeconds(10), "the expired token to be refused");
+
+        Assert.Equal(StatusCode.Unauthenticated, refused!.StatusCode);
+        Assert.True(DateTime.UtcNow >= expires, "Refused before it expired.");
+    }
+
+    [Fact]
     public async Task ListingShowsACallerOnlyTheBoardsTheyAreOn()
     {
         var (board, _, _) = await fixture.NewBoardAsync();
