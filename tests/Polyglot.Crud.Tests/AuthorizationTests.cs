@@ -155,6 +155,27 @@ public sealed class AuthorizationTests(AuthorizationFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task MovingACardToAColumnOnABoardTheCallerIsNotOnTellsThemNothingOfIt()
+    {
+        var (_, _, card) = await fixture.NewBoardAsync();
+        var stranger = new CallOptions(fixture.Headers(Caller.NonMember));
+        var theirs = await new Boards.BoardsClient(fixture.Channel).CreateBoardAsync(new() { Name = "The stranger's" }, stranger);
+        var theirColumn = await new Columns.ColumnsClient(fixture.Channel).CreateColumnAsync(new() { BoardId = theirs.Id, Name = "Theirs" }, stranger);
+        var cards = new Cards.CardsClient(fixture.Channel);
+
+        // A stale version too: the answer must not depend on anything past the column's board.
+        async Task<(StatusCode, string)> MoveToAsync(string columnId)
+        {
+            var ex = await Assert.ThrowsAsync<RpcException>(() => cards.MoveCardAsync(
+                new() { Id = card.Id, Version = 99, ColumnId = columnId }, new CallOptions(fixture.Headers(Caller.Editor))).ResponseAsync);
+            return (ex.StatusCode, ex.Status.Detail.Replace(columnId, "{id}"));
+        }
+
+        Assert.Equal((StatusCode.NotFound, "Column {id} not found."), await MoveToAsync(theirColumn.Id));
+        Assert.Equal(await MoveToAsync(Guid.CreateVersion7().ToString()), await MoveToAsync(theirColumn.Id));
+    }
+
+    [Fact]
     public async Task ListingShowsACallerOnlyTheBoardsTheyAreOn()
     {
         var (board, _, _) = await fixture.NewBoardAsync();

@@ -6,15 +6,13 @@ namespace Polyglot.Contracts.Auth;
 /// <summary>
 /// A service signed in at crud's token server with its own credentials (OAuth 2 client
 /// credentials): an access token for <paramref name="scope"/>, fetched when first asked for and
-/// kept until a minute before it expires. Safe to share between calls.
+/// kept until shortly before it expires. Safe to share between calls.
 /// </summary>
 /// <param name="http">Makes the client that asks, once per token (e.g. IHttpClientFactory's).</param>
 public sealed class ClientCredentials(Func<HttpClient> http, Uri tokenEndpoint, string clientId, string clientSecret, string scope)
 {
     private readonly SemaphoreSlim _fetching = new(1, 1);
     private volatile Token? _token;
-
-    public string ClientId => clientId;
 
     public async Task<string> AccessTokenAsync(CancellationToken ct = default)
     {
@@ -37,13 +35,18 @@ public sealed class ClientCredentials(Func<HttpClient> http, Uri tokenEndpoint, 
                 ["client_secret"] = clientSecret,
                 ["scope"] = scope,
             }), ct);
-            var reply = await response.Content.ReadFromJsonAsync<TokenReply>(ct);
-            if (!response.IsSuccessStatusCode || reply?.AccessToken is null)
+            if (!response.IsSuccessStatusCode)
             {
-                throw new InvalidOperationException(
-                    $"{tokenEndpoint} gave {clientId} no token: {(int)response.StatusCode} {reply?.Error} {reply?.ErrorDescription}");
+                // An OAuth error is JSON naming the problem; a proxy's error page need not be.
+                throw new InvalidOperationException($"{tokenEndpoint} gave {clientId} no token: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
             }
-            _token = new Token(reply.AccessToken, DateTimeOffset.UtcNow.AddSeconds(reply.ExpiresIn - 60));
+            var reply = await response.Content.ReadFromJsonAsync<TokenReply>(ct);
+            if (reply?.AccessToken is null)
+            {
+                throw new InvalidOperationException($"{tokenEndpoint} gave {clientId} no access_token.");
+            }
+            // Renewed a minute before it expires, or halfway through a short life.
+            _token = new Token(reply.AccessToken, DateTimeOffset.UtcNow.AddSeconds(Math.Max(reply.ExpiresIn / 2, reply.ExpiresIn - 60)));
             return reply.AccessToken;
         }
         finally
@@ -56,7 +59,5 @@ public sealed class ClientCredentials(Func<HttpClient> http, Uri tokenEndpoint, 
 
     private sealed record TokenReply(
         [property: JsonPropertyName("access_token")] string? AccessToken,
-        [property: JsonPropertyName("expires_in")] int ExpiresIn,
-        [property: JsonPropertyName("error")] string? Error,
-        [property: JsonPropertyName("error_description")] string? ErrorDescription);
+        [property: JsonPropertyName("expires_in")] int ExpiresIn);
 }

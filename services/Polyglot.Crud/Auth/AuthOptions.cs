@@ -12,9 +12,9 @@ public sealed class AuthOptions
     public const string Section = "Auth";
 
     /// <summary>
-    /// The issuer (<c>iss</c>) tokens carry and that services, crud's own API among them, check:
-    /// crud's HTTP address, e.g. <c>http://crud:5100/</c>. Unset: the address the token was asked
-    /// at, which only one address of crud can agree with — not its gRPC address.
+    /// The issuer (<c>iss</c>) tokens carry and that services check (crud's own API too, when set):
+    /// usually crud's HTTP address, e.g. <c>http://crud:5100/</c>, as the app host and the manifests
+    /// set it. Unset: the address the token was asked at.
     /// </summary>
     public Uri? Issuer { get; set; }
 

@@ -19,14 +19,17 @@ public sealed class CardsService(BoardsDbContext db, ReadCache cache, BoardAcces
         validate.ThrowIfInvalid();
 
         var ct = context.CancellationToken;
+        // Before the lock: a non-member takes no lock on another board's column. A column stays
+        // on its board, so the check holds under the lock too.
+        var boardId = await db.Columns.Where(c => c.Id == columnId).Select(c => (Guid?)c.BoardId).SingleOrDefaultAsync(ct)
+            ?? throw Errors.NotFound("Column", columnId);
+        await access.RequireAsync(boardId, BoardRole.Editor, "Column", columnId, ct);
         return await db.InTransactionAsync(async () =>
         {
             if (!await db.LockColumnAsync(columnId, ct))
             {
                 throw Errors.NotFound("Column", columnId);
             }
-            var boardId = await db.Columns.Where(c => c.Id == columnId).Select(c => c.BoardId).SingleAsync(ct);
-            await access.RequireAsync(boardId, BoardRole.Editor, "Column", columnId, ct);
             var now = db.Now();
             var card = new Card
             {
@@ -101,9 +104,19 @@ public sealed class CardsService(BoardsDbContext db, ReadCache cache, BoardAcces
         var (fromColumnId, boardId) = await db.Cards.Where(c => c.Id == id).Select(c => new { c.ColumnId, c.BoardId }).SingleOrDefaultAsync(ct) is { } found
             ? (found.ColumnId, found.BoardId)
             : throw Errors.NotFound("Card", id);
-        // Before the locks: a non-member learns nothing, not even from which column is missing.
-        // A card stays on its board, so the check holds under the locks too.
+        // Before the locks: a non-member learns nothing, not even from which column is missing,
+        // and locks nothing. Cards and columns stay on their boards, so the checks hold under the
+        // locks too.
         await access.RequireAsync(boardId, BoardRole.Editor, "Card", id, ct);
+        var toBoardId = await db.Columns.Where(c => c.Id == toColumnId).Select(c => (Guid?)c.BoardId).SingleOrDefaultAsync(ct)
+            ?? throw Errors.NotFound("Column", toColumnId);
+        if (toBoardId != boardId)
+        {
+            // Where the column is, only its board's members may learn.
+            await access.RequireAsync(toBoardId, BoardRole.Viewer, "Column", toColumnId, ct);
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"Column {toColumnId} is on another board; cards move only within their board."));
+        }
         return await db.InTransactionAsync(async () =>
         {
             // Both columns' orders change: lock them in id order so two opposite moves cannot deadlock.
@@ -118,14 +131,6 @@ public sealed class CardsService(BoardsDbContext db, ReadCache cache, BoardAcces
             // so the version check below also catches a stale fromColumnId.
             var card = await db.Cards.FindAsync([id], ct) ?? throw Errors.NotFound("Card", id);
             Errors.ExpectVersion("Card", id, version, card.Version);
-            var toBoardId = await db.Columns.Where(c => c.Id == toColumnId).Select(c => c.BoardId).SingleAsync(ct);
-            if (toBoardId != card.BoardId)
-            {
-                // Where the column is, only its board's members may learn.
-                await access.RequireAsync(toBoardId, BoardRole.Viewer, "Column", toColumnId, ct);
-                throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                    $"Column {toColumnId} is on another board; cards move only within their board."));
-            }
 
             var fromIndex = card.Index;
             await db.Cards
@@ -160,13 +165,14 @@ public sealed class CardsService(BoardsDbContext db, ReadCache cache, BoardAcces
         validate.ThrowIfInvalid();
 
         var ct = context.CancellationToken;
-        var columnId = await db.Cards.Where(c => c.Id == id).Select(c => (Guid?)c.ColumnId).SingleOrDefaultAsync(ct)
-            ?? throw Errors.NotFound("Card", id);
+        var (columnId, boardId) = await db.Cards.Where(c => c.Id == id).Select(c => new { c.ColumnId, c.BoardId }).SingleOrDefaultAsync(ct) is { } found
+            ? (found.ColumnId, found.BoardId)
+            : throw Errors.NotFound("Card", id);
+        await access.RequireAsync(boardId, BoardRole.Editor, "Card", id, ct);
         return await db.InTransactionAsync(async () =>
         {
             await db.LockColumnAsync(columnId, ct);
             var card = await db.Cards.FindAsync([id], ct) ?? throw Errors.NotFound("Card", id);
-            await access.RequireAsync(card.BoardId, BoardRole.Editor, "Card", id, ct);
             Errors.ExpectVersion("Card", id, version, card.Version);
             db.Cards.Remove(card);
             await db.Cards

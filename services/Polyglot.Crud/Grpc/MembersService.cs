@@ -39,7 +39,10 @@ public sealed class MembersService(BoardsDbContext db, BoardAccess access, UserM
         return await db.InTransactionAsync(async () =>
         {
             // Under the board's lock, so two owners demoting each other cannot both succeed.
-            await db.LockBoardAsync(boardId, ct);
+            if (!await db.LockBoardAsync(boardId, ct))
+            {
+                throw Errors.NotFound("Board", boardId); // deleted since the role was read
+            }
             var member = await db.Members.FindAsync([boardId, subject], ct);
             if (member is null)
             {
@@ -69,10 +72,13 @@ public sealed class MembersService(BoardsDbContext db, BoardAccess access, UserM
         await access.RequireAsync(boardId, BoardRole.Owner, "Board", boardId, ct);
         return await db.InTransactionAsync(async () =>
         {
-            await db.LockBoardAsync(boardId, ct);
-            // By name as listed, which also finds a member whose account has gone since.
-            var subject = (await FindUserAsync(user, ct))?.Subject;
-            var member = await db.Members.SingleOrDefaultAsync(m => m.BoardId == boardId && (m.Subject == subject || m.Name == user), ct)
+            if (!await db.LockBoardAsync(boardId, ct))
+            {
+                throw Errors.NotFound("Board", boardId);
+            }
+            // The user as they are now; else by the name listed, for a member whose account has gone.
+            var member = (await FindUserAsync(user, ct) is { } found ? await db.Members.FindAsync([boardId, found.Subject], ct) : null)
+                ?? await db.Members.FirstOrDefaultAsync(m => m.BoardId == boardId && m.Name == user, ct)
                 ?? throw Errors.NotFound("Member", user);
             await ExpectAnotherOwnerAsync(member, newRole: null, ct);
             db.Members.Remove(member);

@@ -39,7 +39,6 @@ internal static class Extensions
     private static void AddBackfill(this IHostApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<CrudOptions, CrudOptionsValidator>(CrudOptions.Section);
-        var crud = builder.Configuration.GetSection(CrudOptions.Section).Get<CrudOptions>() ?? new CrudOptions();
         builder.Services.AddHttpClient(nameof(ClientCredentials));
         builder.Services.AddSingleton(services =>
         {
@@ -47,7 +46,7 @@ internal static class Extensions
             var http = services.GetRequiredService<IHttpClientFactory>();
             return new ClientCredentials(() => http.CreateClient(nameof(ClientCredentials)), options.TokenEndpoint, options.ClientId, options.ClientSecret, ApiScopes.AllEvents);
         });
-        builder.Services.AddGrpcClient<EventLog.EventLogClient>(client => client.Address = crud.Address)
+        builder.Services.AddGrpcClient<EventLog.EventLogClient>((services, client) => client.Address = services.GetRequiredService<IOptions<CrudOptions>>().Value.Address)
             .AddCallCredentials(async (context, metadata, services) =>
                 metadata.Add("authorization", $"Bearer {await services.GetRequiredService<ClientCredentials>().AccessTokenAsync(context.CancellationToken)}"))
             // Plain HTTP/2 inside the deployment (TLS is the ingress's or the mesh's); the token goes along.
