@@ -56,8 +56,9 @@ if (topology == Topology.Split)
 
     // realtime reads crud's event log to backfill resuming subscribers, but does not wait for it:
     // live streams keep working while the monolith is down.
-    // realtime reads crud's event log as a service client of its own (events.all), its secret a
-    // generated parameter (a Secret in the manifests).
+    // realtime reads crud's event log and board membership as a service client of its own
+    // (events.all), its secret a generated parameter (a Secret in the manifests); it checks
+    // subscribers' tokens with crud's published keys, naming crud's issuer.
     var realtimeSecret = Secret("realtime-client-secret");
     crud.WithEnvironment("Auth__Clients__realtime__Id", KnownClients.Realtime)
         .WithEnvironment("Auth__Clients__realtime__Secret", realtimeSecret)
@@ -67,6 +68,7 @@ if (topology == Topology.Split)
         .WithReference(crud)
         .WithEnvironment("Crud__ClientId", KnownClients.Realtime)
         .WithEnvironment("Crud__ClientSecret", realtimeSecret)
+        .WithEnvironment("Auth__Issuer", crud.GetEndpoint("http"))
         // Each replica binds a queue of its own, so every replica sees every event.
         .WithReplicas(builder.Configuration.GetValue(Topologies.ReplicasKey, 1))
         .WithHttpHealthCheck("/health")

@@ -54,10 +54,14 @@ public sealed class LocalAuth(string clientId, string clientSecret)
         return settings.ToDictionary(s => s.Key.Replace(":", separator, StringComparison.Ordinal), s => s.Value);
     }
 
-    /// <summary>realtime's settings for reading the event log of the crud at these addresses as this client.</summary>
+    /// <summary>
+    /// realtime's settings for the crud at these addresses: reading its event log and board
+    /// membership as this client, and checking subscribers' tokens with its keys and issuer.
+    /// </summary>
     /// <param name="separator">":" for configuration keys, "__" for environment variables.</param>
     public Dictionary<string, string> RealtimeSettings(Uri crudGrpc, Uri crudHttp, string separator = "__") => new()
     {
+        [$"Auth{separator}Issuer"] = Issuer.ToString(),
         [$"Crud{separator}Address"] = crudGrpc.ToString(),
         [$"Crud{separator}TokenEndpoint"] = new Uri(crudHttp, "/connect/token").ToString(),
         [$"Crud{separator}ClientId"] = ClientId,
@@ -65,21 +69,30 @@ public sealed class LocalAuth(string clientId, string clientSecret)
     };
 
     /// <summary>A channel to crud's gRPC address whose calls carry a token from crud's HTTP address.</summary>
-    public GrpcChannel CrudChannel(Uri grpcAddress, Uri httpAddress, GrpcChannelOptions? options = null)
-    {
-        options ??= new GrpcChannelOptions();
-        options.Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, CallCredentials.FromInterceptor(async (context, metadata) =>
-            metadata.Add("authorization", $"Bearer {await AccessTokenAsync(httpAddress, context.CancellationToken)}")));
-        // Polyglot speaks plain HTTP behind whatever terminates TLS; the token goes along anyway.
-        options.UnsafeUseInsecureChannelCallCredentials = true;
-        return GrpcChannel.ForAddress(grpcAddress, options);
-    }
+    public GrpcChannel CrudChannel(Uri grpcAddress, Uri httpAddress, GrpcChannelOptions? options = null) => SignedInChannel(grpcAddress, httpAddress, options);
 
     public GrpcChannel CrudChannel(ServiceProcess crud, GrpcChannelOptions? options = null) => CrudChannel(crud.GrpcAddress, crud.HttpAddress, options);
 
+    /// <summary>A channel to the streaming side's gRPC address (realtime, or the monolith) whose calls carry a token from the crud at <paramref name="crudHttp"/>.</summary>
+    public GrpcChannel StreamingChannel(Uri grpcAddress, Uri crudHttp, GrpcChannelOptions? options = null) => SignedInChannel(grpcAddress, crudHttp, options);
+
     /// <summary>A client of crud's REST API at <paramref name="httpAddress"/> whose requests carry a token.</summary>
-    public HttpClient CrudHttpClient(Uri httpAddress) =>
-        new(new BearerToken(this, httpAddress) { InnerHandler = new SocketsHttpHandler() }) { BaseAddress = httpAddress };
+    public HttpClient CrudHttpClient(Uri httpAddress) => SignedInHttpClient(httpAddress, httpAddress);
+
+    /// <summary>A client of <paramref name="address"/> (crud's REST API, or the streaming side's SSE) whose requests carry a token from the crud at <paramref name="crudHttp"/>.</summary>
+    /// <param name="handler">The handler that sends the requests; null for a default one.</param>
+    public HttpClient SignedInHttpClient(Uri address, Uri crudHttp, HttpMessageHandler? handler = null) =>
+        new(new BearerToken(this, crudHttp) { InnerHandler = handler ?? new SocketsHttpHandler() }) { BaseAddress = address };
+
+    private GrpcChannel SignedInChannel(Uri address, Uri crudHttp, GrpcChannelOptions? options)
+    {
+        options ??= new GrpcChannelOptions();
+        options.Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, CallCredentials.FromInterceptor(async (context, metadata) =>
+            metadata.Add("authorization", $"Bearer {await AccessTokenAsync(crudHttp, context.CancellationToken)}")));
+        // Polyglot speaks plain HTTP behind whatever terminates TLS; the token goes along anyway.
+        options.UnsafeUseInsecureChannelCallCredentials = true;
+        return GrpcChannel.ForAddress(address, options);
+    }
 
     /// <summary>An access token from the crud at <paramref name="httpAddress"/>, kept until a minute before it expires.</summary>
     public Task<string> AccessTokenAsync(Uri httpAddress, CancellationToken ct = default) =>

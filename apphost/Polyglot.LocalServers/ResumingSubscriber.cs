@@ -10,7 +10,8 @@ namespace Polyglot.LocalServers;
 /// after the last position it received, until told to stop. Only a history-lost answer ends it.
 /// The chaos suite and the benchmark's failure runs drive the services with it.
 /// </summary>
-public sealed class ResumingSubscriber(string channel, Uri realtime)
+/// <param name="crudHttp">The crud whose token it subscribes with, signed in as <see cref="LocalAuth.Shared"/>.</param>
+public sealed class ResumingSubscriber(string channel, Uri realtime, Uri crudHttp)
 {
     private readonly List<IntegrationEvent> _received = [];
     private long _liveSince;
@@ -51,7 +52,7 @@ public sealed class ResumingSubscriber(string channel, Uri realtime)
             }
             try
             {
-                using var connection = GrpcChannel.ForAddress(realtime);
+                using var connection = LocalAuth.Shared.StreamingChannel(realtime, crudHttp);
                 using var call = new Contracts.Realtime.V1.Realtime.RealtimeClient(connection).Subscribe(
                     new SubscribeRequest { Channel = Channel, AfterPosition = Last }, cancellationToken: stream.Token);
                 await foreach (var message in call.ResponseStream.ReadAllAsync(stream.Token))

@@ -79,7 +79,7 @@ public sealed class FanoutCommand : AsyncCommand<FanoutSettings>
         await using var target = await Target.OpenAsync(settings, ct, new() { ["Hub__WriteDelay"] = TimeSpan.FromMilliseconds(writeDelayMs).ToString() });
         await using IEventSource source = target.Bus is { } bus ? await BusEvents.CreateAsync(bus, ct) : await CrudEvents.CreateAsync(settings.CrudChannel(), ct);
 
-        var connections = Connections.Open(target.RealtimeGrpc, settings.Connections);
+        var connections = Connections.Open(target.RealtimeGrpc, settings.Connections, target.AccessToken);
         var clients = connections.Select(c => new RealtimeClient(c)).ToArray();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var latency = new LongConcurrentHistogram(1, TimeStamp.Hours(1), 3);

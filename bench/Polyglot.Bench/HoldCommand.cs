@@ -168,7 +168,7 @@ public sealed class HoldCommand : AsyncCommand<HoldSettings>
     /// <param name="atCheckpoint">Called with opening paused at each of the settings' checkpoint counts.</param>
     private static async Task<IAsyncDisposable> OpenGrpcStreamsAsync(Target target, HoldSettings settings, string[] channels, Func<int, Task> atCheckpoint, CancellationToken ct)
     {
-        var connections = Connections.Open(target.RealtimeGrpc, settings.Connections);
+        var connections = Connections.Open(target.RealtimeGrpc, settings.Connections, target.AccessToken);
         var clients = connections.Select(c => new RealtimeClient(c)).ToArray();
         var calls = new List<AsyncServerStreamingCall<SubscribeResponse>>(settings.Subscriptions);
         await AnsiConsole.Progress().StartAsync(async progress =>
@@ -233,7 +233,7 @@ public sealed class HoldCommand : AsyncCommand<HoldSettings>
             {
                 var first = (int)((long)settings.Subscriptions * p / processes);
                 var count = (int)((long)settings.Subscriptions * (p + 1) / processes) - first;
-                var shard = WebSocketShardCommand.Start(url, channelsFile, first, count);
+                var shard = WebSocketShardCommand.Start(url, channelsFile, first, count, target.AccessToken);
                 lock (shards)
                 {
                     shards.Add(shard);

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Net.Http.Json;
+using Grpc.Core;
 using Grpc.Net.Client;
 using Polyglot.LocalServers;
 using Spectre.Console;
@@ -29,9 +30,11 @@ public class TargetSettings : ResultSettings
     public string? ClientSecret { get; init; }
 
     /// <summary>A channel to the app host's crud, signed in as the named client.</summary>
-    public Grpc.Net.Client.GrpcChannel CrudChannel() =>
-        new LocalAuth(ClientId, ClientSecret ?? throw new InvalidOperationException("--client-secret is not set: the benchmark writes to crud as a signed-in client."))
-            .CrudChannel(new Uri(CrudGrpc), new Uri(CrudHttp));
+    public Grpc.Net.Client.GrpcChannel CrudChannel() => Auth().CrudChannel(new Uri(CrudGrpc), new Uri(CrudHttp));
+
+    /// <summary>The named client, as which the benchmark signs in to the app host's crud and realtime.</summary>
+    public LocalAuth Auth() =>
+        new(ClientId, ClientSecret ?? throw new InvalidOperationException("--client-secret is not set: the benchmark calls crud and realtime as a signed-in client."));
 
     [CommandOption("--start-realtime"), Description(
         "Measure a realtime of the benchmark's own instead of the app host's: a Release build as its own process, on a private " +
@@ -44,10 +47,11 @@ public sealed class Target : IAsyncDisposable
 {
     private readonly IAsyncDisposable[] _started;
 
-    private Target(Uri realtimeHttp, Uri realtimeGrpc, LocalServer? broker, params IAsyncDisposable[] started)
+    private Target(Uri realtimeHttp, Uri realtimeGrpc, string? accessToken, LocalServer? broker, params IAsyncDisposable[] started)
     {
         RealtimeHttp = realtimeHttp;
         RealtimeGrpc = realtimeGrpc;
+        AccessToken = accessToken;
         Broker = broker;
         _started = started;
     }
@@ -58,6 +62,12 @@ public sealed class Target : IAsyncDisposable
 
     public Uri RealtimeGrpc { get; }
 
+    /// <summary>
+    /// The token subscribers send: a service's, with every channel (<c>events.all</c>), so that
+    /// subscribing asks crud about no membership. Null for the baseline, which checks none.
+    /// </summary>
+    public string? AccessToken { get; }
+
     /// <summary>The private broker's connection string when the benchmark started realtime; null against the app host.</summary>
     public string? Bus => Broker?.ConnectionString;
 
@@ -66,7 +76,7 @@ public sealed class Target : IAsyncDisposable
     {
         if (!settings.StartRealtime)
         {
-            return new Target(new Uri(settings.RealtimeHttp), new Uri(settings.RealtimeGrpc), null);
+            return new Target(new Uri(settings.RealtimeHttp), new Uri(settings.RealtimeGrpc), await settings.Auth().AccessTokenAsync(new Uri(settings.CrudHttp), ct), null);
         }
         return await AnsiConsole.Status().StartAsync("Starting RabbitMQ and realtime (Release)", async _ =>
         {
@@ -86,7 +96,7 @@ public sealed class Target : IAsyncDisposable
                 ["ConnectionStrings__bus"] = broker.ConnectionString,
             });
             await realtime.StartAsync();
-            var target = new Target(realtime.HttpAddress, realtime.GrpcAddress, broker, realtime, crud, broker);
+            var target = new Target(realtime.HttpAddress, realtime.GrpcAddress, await LocalAuth.Shared.AccessTokenAsync(crud.HttpAddress, ct), broker, realtime, crud, broker);
             using var http = new HttpClient { BaseAddress = target.RealtimeHttp };
             // Healthy once its queue is consuming and it has read crud's head: from then on it takes subscribers.
             await Wait.UntilAsync(async () => (await http.GetAsync("/health", ct)).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "realtime to be healthy");
@@ -99,7 +109,7 @@ public sealed class Target : IAsyncDisposable
     {
         var baseline = new ServiceProcess("Polyglot.Bench.Baseline", new Dictionary<string, string>(), parent: "bench");
         await baseline.StartAsync();
-        return new Target(baseline.HttpAddress, baseline.GrpcAddress, null, baseline);
+        return new Target(baseline.HttpAddress, baseline.GrpcAddress, null, null, baseline);
     }
 
     public async ValueTask DisposeAsync()
@@ -126,9 +136,10 @@ public static class Connections
 {
     /// <summary>
     /// One gRPC channel per HTTP/2 connection: its own handler, and no extra connections, so
-    /// <paramref name="count"/> connections carry all the streams between them.
+    /// <paramref name="count"/> connections carry all the streams between them. Each call carries
+    /// <paramref name="token"/> when there is one.
     /// </summary>
-    public static GrpcChannel[] Open(Uri address, int count) =>
+    public static GrpcChannel[] Open(Uri address, int count, string? token) =>
         [.. Enumerable.Range(0, count).Select(_ => GrpcChannel.ForAddress(address, new GrpcChannelOptions
         {
             HttpHandler = new SocketsHttpHandler
@@ -137,5 +148,11 @@ public static class Connections
                 KeepAlivePingDelay = TimeSpan.FromSeconds(60),
                 KeepAlivePingTimeout = TimeSpan.FromSeconds(30),
             },
+            Credentials = token is null ? null : ChannelCredentials.Create(ChannelCredentials.Insecure, CallCredentials.FromInterceptor((_, metadata) =>
+            {
+                metadata.Add("authorization", $"Bearer {token}");
+                return Task.CompletedTask;
+            })),
+            UnsafeUseInsecureChannelCallCredentials = true,
         }))];
 }

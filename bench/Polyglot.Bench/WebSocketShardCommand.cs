@@ -24,13 +24,17 @@ public sealed class WebSocketShardSettings : CommandSettings
 /// One client process of <c>hold --transport websocket</c>: a process can hold at most
 /// ~19,900 sockets here (20,000 open files), so the sockets are sharded across processes. It
 /// opens its sockets, reports progress on stdout ("opened N", then "ready"), holds them until
-/// its stdin closes, and exits.
+/// its stdin closes, and exits. Its access token comes in the environment
+/// (<see cref="TokenVariable"/>), not on a command line anyone can read.
 /// </summary>
 public sealed class WebSocketShardCommand : AsyncCommand<WebSocketShardSettings>
 {
+    public const string TokenVariable = "POLYGLOT_ACCESS_TOKEN";
+
     public override async Task<int> ExecuteAsync(CommandContext context, WebSocketShardSettings settings, CancellationToken ct)
     {
         var channels = await File.ReadAllLinesAsync(settings.ChannelsFile, ct);
+        var token = Environment.GetEnvironmentVariable(TokenVariable);
         var sockets = new ClientWebSocket[settings.Count];
         var opened = 0;
         using var gate = new SemaphoreSlim(200);
@@ -41,6 +45,10 @@ public sealed class WebSocketShardCommand : AsyncCommand<WebSocketShardSettings>
             try
             {
                 var socket = sockets[i] = new ClientWebSocket();
+                if (token is not null)
+                {
+                    socket.Options.SetRequestHeader("Authorization", $"Bearer {token}");
+                }
                 var channel = channels[(settings.First + i) % channels.Length];
                 await socket.ConnectAsync(new Uri($"{settings.Url}?channel={Uri.EscapeDataString(channel)}"), ct);
                 // The `subscribed` message: from then on realtime holds the subscription.
@@ -72,7 +80,8 @@ public sealed class WebSocketShardCommand : AsyncCommand<WebSocketShardSettings>
     }
 
     /// <summary>Starts a shard: this same program, with stdin and stdout piped to the caller.</summary>
-    public static Process Start(string url, string channelsFile, int first, int count)
+    /// <param name="token">The access token the sockets send; null for none (the baseline's).</param>
+    public static Process Start(string url, string channelsFile, int first, int count, string? token)
     {
         var program = Environment.ProcessPath!;
         var arguments = new List<string>();
@@ -81,6 +90,11 @@ public sealed class WebSocketShardCommand : AsyncCommand<WebSocketShardSettings>
             arguments.Add(typeof(WebSocketShardCommand).Assembly.Location);
         }
         arguments.AddRange(["ws-shard", "--url", url, "--channels-file", channelsFile, "--first", $"{first}", "--count", $"{count}"]);
-        return Process.Start(new ProcessStartInfo(program, arguments) { RedirectStandardInput = true, RedirectStandardOutput = true })!;
+        var start = new ProcessStartInfo(program, arguments) { RedirectStandardInput = true, RedirectStandardOutput = true };
+        if (token is not null)
+        {
+            start.Environment[TokenVariable] = token;
+        }
+        return Process.Start(start)!;
     }
 }

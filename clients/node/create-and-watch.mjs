@@ -24,14 +24,14 @@ const columnsClient = new boards.v1.Columns(crudAddress, insecure);
 const cardsClient = new boards.v1.Cards(crudAddress, insecure);
 const realtimeClient = new realtime.v1.Realtime(realtimeAddress, insecure);
 
-const signedIn = await signIn();
+const signedIn = await signIn("boards events"); // one token for crud (boards) and realtime (events)
 const call = (client, method, request) =>
   new Promise((resolve, reject) => client[method](request, signedIn, (error, reply) => (error ? reject(error) : resolve(reply))));
 
 const board = await call(boardsClient, "createBoard", { name: "Node demo" });
 const column = await call(columnsClient, "createColumn", { boardId: board.id, name: "To do" });
 
-const stream = realtimeClient.subscribe({ channel: `board:${board.id}` });
+const stream = realtimeClient.subscribe({ channel: `board:${board.id}` }, signedIn);
 let createdAt;
 stream.on("data", async (message) => {
   if (message.message === "subscribed") {

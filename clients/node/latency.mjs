@@ -24,13 +24,13 @@ const crud = {
   columns: new boards.v1.Columns(crudAddress, insecure),
   cards: new boards.v1.Cards(crudAddress, insecure),
 };
-const signedIn = await signIn();
+const signedIn = await signIn("boards events"); // one token for crud (boards) and realtime (events)
 const call = (client, method, request) =>
   new Promise((resolve, reject) => client[method](request, signedIn, (error, reply) => (error ? reject(error) : resolve(reply))));
 
 const board = await call(crud.boards, "createBoard", { name: "Latency" });
 const column = await call(crud.columns, "createColumn", { boardId: board.id, name: "Cards" });
-const stream = new realtime.v1.Realtime(realtimeAddress, insecure).subscribe({ channel: `board:${board.id}` });
+const stream = new realtime.v1.Realtime(realtimeAddress, insecure).subscribe({ channel: `board:${board.id}` }, signedIn);
 const arrivals = new Map(); // card title -> resolve(arrival time)
 stream.on("data", (message) => {
   if (message.message === "event" && message.event.payload === "cardCreated") {

@@ -1,5 +1,6 @@
 // Signs in at crud's token server as a service (client credentials) and returns the gRPC
-// metadata that carries the access token. Who: POLYGLOT_CLIENT_ID (default polyglot-dev, the app
+// metadata that carries the access token: for crud with the "boards" scope, for realtime with
+// "events" (a board's members) or "events.all" (services); one token can hold several. Who: POLYGLOT_CLIENT_ID (default polyglot-dev, the app
 // host's development client) and POLYGLOT_CLIENT_SECRET (its secret is the dashboard's
 // dev-client-secret parameter); where: POLYGLOT_CRUD_HTTP (default http://localhost:5100).
 import grpc from "@grpc/grpc-js";

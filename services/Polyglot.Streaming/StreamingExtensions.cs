@@ -3,6 +3,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Instrumentation.AspNetCore;
+using Polyglot.Contracts.Auth;
+using Polyglot.ServiceDefaults;
+using Polyglot.Streaming.Auth;
 using Polyglot.Streaming.Diagnostics;
 using Polyglot.Streaming.Grpc;
 using Polyglot.Streaming.Hub;
@@ -13,8 +16,10 @@ namespace Polyglot.Streaming;
 
 /// <summary>
 /// The hub and its transports as one part: realtime composes it in the split, crud in the
-/// monolith. The host adds where events come from (<see cref="ChannelHub.ReceiveAsync"/>) and
-/// the event log to backfill from (<see cref="IEventLog"/>), then opens the hub.
+/// monolith. The host adds where events come from (<see cref="ChannelHub.ReceiveAsync"/>), the
+/// event log to backfill from (<see cref="IEventLog"/>), who is on a board
+/// (<see cref="IBoardMembers"/>) and the keys of subscribers' tokens
+/// (<see cref="SubscriberTokens.Scheme"/>'s options), then opens the hub.
 /// </summary>
 public static class StreamingExtensions
 {
@@ -28,6 +33,9 @@ public static class StreamingExtensions
         services.AddHealthChecks().AddCheck<HubHealthCheck>("hub");
 
         services.AddLongLivedStreamLimits(builder.Configuration);
+
+        services.AddSingleton<SubscriberTokens>();
+        services.AddAuthentication().AddAccessTokens(SubscriberTokens.Scheme, Audiences.Realtime, SubscriberTokens.FromQuery);
 
         // Browsers put their token in the query of /ws and /sse (they can set no header there),
         // and the host's "Request starting/finished" lines carry the whole URL: keep them off,

@@ -44,8 +44,14 @@ public abstract class AppHostFixture : IAsyncLifetime
 
     /// <summary>A channel to crud signed in as the development client, with the secret the dashboard shows.</summary>
     public async Task<GrpcChannel> CrudChannelAsync() =>
-        new LocalAuth(DevelopmentAccounts.ClientId, await ParameterAsync(DevelopmentAccounts.ClientSecretParameter))
-            .CrudChannel(App.GetEndpoint(AppModelNames.Crud, "grpc"), App.GetEndpoint(AppModelNames.Crud, "http"));
+        (await DevelopmentClientAsync()).CrudChannel(App.GetEndpoint(AppModelNames.Crud, "grpc"), App.GetEndpoint(AppModelNames.Crud, "http"));
+
+    /// <summary>A channel to the streaming side's gRPC address (the resource's, or one replica's) signed in as the development client.</summary>
+    public async Task<GrpcChannel> StreamingChannelAsync(Uri? address = null) =>
+        (await DevelopmentClientAsync()).StreamingChannel(address ?? App.GetEndpoint(StreamingResource, "grpc"), App.GetEndpoint(AppModelNames.Crud, "http"));
+
+    private async Task<LocalAuth> DevelopmentClientAsync() =>
+        new(DevelopmentAccounts.ClientId, await ParameterAsync(DevelopmentAccounts.ClientSecretParameter));
 
     /// <summary>A parameter's value, as the dashboard shows it.</summary>
     public async Task<string> ParameterAsync(string name) =>

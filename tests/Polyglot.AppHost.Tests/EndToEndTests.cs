@@ -22,7 +22,7 @@ public abstract class EndToEndTests<TFixture>(TFixture fixture) where TFixture :
         var board = await new Boards.BoardsClient(crud).CreateBoardAsync(new CreateBoardRequest { Name = "End to end" });
         var column = await new Columns.ColumnsClient(crud).CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = "To do" });
         using var timeout = TestTimeout.After(TimeSpan.FromSeconds(5));
-        using var stream = new Contracts.Realtime.V1.Realtime.RealtimeClient(fixture.GrpcChannel(fixture.StreamingResource))
+        using var stream = new Contracts.Realtime.V1.Realtime.RealtimeClient(await fixture.StreamingChannelAsync())
             .Subscribe(new SubscribeRequest { Channel = $"board:{board.Id}" }, cancellationToken: timeout.Token);
         Assert.True(await stream.ResponseStream.MoveNext(timeout.Token));
         Assert.Equal(SubscribeResponse.MessageOneofCase.Subscribed, stream.ResponseStream.Current.MessageCase);

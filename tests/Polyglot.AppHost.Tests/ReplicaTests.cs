@@ -18,7 +18,7 @@ public sealed class ReplicaTests(AppFixture fixture)
         var crud = await fixture.CrudChannelAsync();
         var board = await new Boards.BoardsClient(crud).CreateBoardAsync(new CreateBoardRequest { Name = "Replicas" }, cancellationToken: timeout.Token);
         var streams = new List<Grpc.Core.AsyncServerStreamingCall<SubscribeResponse>>();
-        var channels = replicas.Select(address => Grpc.Net.Client.GrpcChannel.ForAddress(address)).ToList();
+        var channels = await Task.WhenAll(replicas.Select(address => fixture.StreamingChannelAsync(address)));
         foreach (var channel in channels)
         {
             var stream = new Contracts.Realtime.V1.Realtime.RealtimeClient(channel)
@@ -49,7 +49,7 @@ public sealed class ReplicaTests(AppFixture fixture)
             Assert.Equal(received.Select(e => e.Position).Order(), received.Select(e => e.Position));
             stream.Dispose();
         }
-        channels.ForEach(channel => channel.Dispose());
+        Array.ForEach(channels, channel => channel.Dispose());
     }
 
     /// <summary>Each replica's own gRPC address, from the settings the app host gave that replica's process.</summary>

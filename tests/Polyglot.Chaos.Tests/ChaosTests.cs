@@ -42,8 +42,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
 
         using var stop = new CancellationTokenSource();
         var subscribers = new[] { "all" }.Concat(boards.Select(b => $"board:{b.Board}"))
-            .Select(channel => new ResumingSubscriber(channel, system.Realtime.GrpcAddress))
-            .Append(new ResumingSubscriber("all", system.Realtime.GrpcAddress) { ResumeEvery = TimeSpan.FromMilliseconds(random.Next(1000, 2000)) })
+            .Select(channel => new ResumingSubscriber(channel, system.Realtime.GrpcAddress, system.Crud.HttpAddress))
+            .Append(new ResumingSubscriber("all", system.Realtime.GrpcAddress, system.Crud.HttpAddress) { ResumeEvery = TimeSpan.FromMilliseconds(random.Next(1000, 2000)) })
             .ToList();
         var listening = subscribers.Select(s => Task.Run(() => s.RunAsync(stop.Token))).ToList();
         using var writerStop = new CancellationTokenSource();

@@ -1,11 +1,6 @@
 using System.Security.Cryptography;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
-using OpenIddict.Server;
 using Polyglot.Contracts.Auth;
 
 namespace Polyglot.Crud.Tests;
@@ -61,8 +56,8 @@ public sealed class AuthorizationFixture : SqliteCrudFixture
         // A real token, for realtime: crud is not its audience.
         _tokens[Caller.WrongAudience] = await TokenAsync("subscriber", ApiScopes.Events);
         // The owner's token with another signature: as if someone without crud's key had made it.
-        _tokens[Caller.WrongSignature] = owner[..(owner.LastIndexOf('.') + 1)] + Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(64));
-        _tokens[Caller.Expired] = Reissued(owner, DateTime.UtcNow.AddMinutes(-10));
+        _tokens[Caller.WrongSignature] = ForgedTokens.WithForeignSignature(owner);
+        _tokens[Caller.Expired] = ForgedTokens.Reissued(owner, DateTime.UtcNow.AddMinutes(-10), Host.Services);
     }
 
     /// <summary><c>authorization: Bearer …</c> for the caller; none for <see cref="Caller.NoToken"/>.</summary>
@@ -92,23 +87,5 @@ public sealed class AuthorizationFixture : SqliteCrudFixture
     }
 
     /// <summary>The owner's token again, signed with crud's own key, but expiring at <paramref name="expires"/>.</summary>
-    public string OwnersTokenExpiringAt(DateTime expires) => Reissued(_tokens[Caller.Owner]!, expires);
-
-    private string Reissued(string token, DateTime expires)
-    {
-        var original = new JsonWebToken(token);
-        var signing = Host.Services.GetRequiredService<IOptionsMonitor<OpenIddictServerOptions>>().CurrentValue.SigningCredentials[0];
-        var issued = DateTime.UtcNow.AddMinutes(-20);
-        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            TokenType = original.Typ,
-            Claims = original.Claims.Where(c => c.Type is not ("exp" or "iat" or "nbf" or "aud"))
-                .GroupBy(c => c.Type).ToDictionary(g => g.Key, g => (object)g.First().Value),
-            Audience = original.Audiences.Single(),
-            IssuedAt = issued,
-            NotBefore = issued,
-            Expires = expires,
-            SigningCredentials = signing,
-        });
-    }
+    public string OwnersTokenExpiringAt(DateTime expires) => ForgedTokens.Reissued(_tokens[Caller.Owner]!, expires, Host.Services);
 }

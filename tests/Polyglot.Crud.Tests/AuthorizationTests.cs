@@ -21,6 +21,7 @@ public sealed class AuthorizationTests(AuthorizationFixture fixture) : IClassFix
         // The event log: every board's events, for services.
         ["ListEvents"] = (ApiScopes.AllEvents, null, (c, t, o) => c.EventLog.ListEventsAsync(new() { BoardId = t.Board.Id }, o).ResponseAsync),
         ["GetHead"] = (ApiScopes.AllEvents, null, (c, t, o) => c.EventLog.GetHeadAsync(new(), o).ResponseAsync),
+        ["GetMemberRole"] = (ApiScopes.AllEvents, null, (c, t, o) => c.EventLog.GetMemberRoleAsync(new() { BoardId = t.Board.Id, Subject = "viewer" }, o).ResponseAsync),
         ["CreateBoard"] = (ApiScopes.Boards, null, (c, t, o) => c.Boards.CreateBoardAsync(new() { Name = "Mine" }, o).ResponseAsync),
         ["ListBoards"] = (ApiScopes.Boards, null, (c, t, o) => c.Boards.ListBoardsAsync(new(), o).ResponseAsync),
         ["GetBoard"] = (ApiScopes.Boards, BoardRole.Viewer, (c, t, o) => c.Boards.GetBoardAsync(new() { Id = t.Board.Id }, o).ResponseAsync),
@@ -101,6 +102,28 @@ public sealed class AuthorizationTests(AuthorizationFixture fixture) : IClassFix
             Assert.Equal("Bearer", Assert.Single(response.Headers.WwwAuthenticate).Scheme);
         }
         Assert.Equal(eventsBefore, await EventsAsync());
+    }
+
+    [Fact]
+    public async Task GetMemberRoleAnswersTheRoleAsCommittedAtOnceAndNoneForAStrangerOrNoBoard()
+    {
+        var (board, _, _) = await fixture.NewBoardAsync();
+        var eventLog = new Contracts.Events.V1.EventLog.EventLogClient(fixture.Channel);
+        var service = new CallOptions(fixture.Headers(Caller.EventsService));
+        async Task<Role> RoleAsync(string boardId, string subject) =>
+            (await eventLog.GetMemberRoleAsync(new() { BoardId = boardId, Subject = subject }, service)).Role;
+        Assert.Equal(Role.Viewer, await RoleAsync(board.Id, "viewer"));
+        // Read once more through crud's API, so that a cached role would be there to be stale.
+        await new Boards.BoardsClient(fixture.Channel).GetBoardAsync(new() { Id = board.Id }, new CallOptions(fixture.Headers(Caller.Viewer)));
+
+        await new Members.MembersClient(fixture.Channel).RemoveMemberAsync(new() { BoardId = board.Id, User = "viewer" }, new CallOptions(fixture.Headers(Caller.Owner)));
+
+        Assert.Equal(Role.Unspecified, await RoleAsync(board.Id, "viewer"));
+        Assert.Equal(Role.Owner, await RoleAsync(board.Id, "owner"));
+        Assert.Equal(Role.Unspecified, await RoleAsync(board.Id, "stranger"));
+        Assert.Equal(Role.Unspecified, await RoleAsync(Guid.CreateVersion7().ToString(), "owner"));
+        var invalid = await Assert.ThrowsAsync<RpcException>(async () => await RoleAsync("board-1", ""));
+        Assert.Equal(StatusCode.InvalidArgument, invalid.StatusCode);
     }
 
     [Fact]

@@ -128,7 +128,7 @@ public abstract class BadInputTests<TFixture>(TFixture fixture) where TFixture :
     {
         // The control for the WebSocket cases above: the same request, with good parameters, is switched to WebSocket.
         using var timeout = TestTimeout.After(TimeSpan.FromSeconds(15));
-        using var http = new HttpClient { BaseAddress = fixture.Streaming.HttpAddress };
+        using var http = fixture.StreamingHttp();
         using var response = await http.SendAsync(UpgradeRequest("channel=all"), HttpCompletionOption.ResponseHeadersRead, timeout.Token);
         Assert.Equal(HttpStatusCode.SwitchingProtocols, response.StatusCode);
     }
@@ -137,7 +137,7 @@ public abstract class BadInputTests<TFixture>(TFixture fixture) where TFixture :
     public async Task AWebSocketEndpointAskedWithoutAnUpgradeSaysSo()
     {
         using var timeout = TestTimeout.After(TimeSpan.FromSeconds(15));
-        using var http = new HttpClient { BaseAddress = fixture.Streaming.HttpAddress };
+        using var http = fixture.StreamingHttp();
         using var response = await http.GetAsync("/ws?channel=all", timeout.Token);
         await AssertProblemAsync(response, ["upgrade"], timeout.Token);
     }
@@ -173,7 +173,7 @@ public abstract class BadInputTests<TFixture>(TFixture fixture) where TFixture :
     [InlineData("GET", "/sse/../../etc/passwd", HttpStatusCode.NotFound)]
     public async Task AWrongMethodOrPathGetsAPreciseStatus(string method, string path, HttpStatusCode expected)
     {
-        using var http = new HttpClient { BaseAddress = fixture.Streaming.HttpAddress };
+        using var http = fixture.StreamingHttp();
         using var response = await http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
 
         Assert.Equal(expected, response.StatusCode);
@@ -194,7 +194,7 @@ public abstract class BadInputTests<TFixture>(TFixture fixture) where TFixture :
     {
         using var timeout = TestTimeout.After(TimeSpan.FromSeconds(30));
         var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = @case }, cancellationToken: timeout.Token);
-        using var socket = await TextStreams.ConnectWebSocketAsync(fixture.Streaming.HttpAddress, $"channel=board:{board.Id}", timeout.Token);
+        using var socket = await fixture.ConnectWebSocketAsync($"channel=board:{board.Id}", timeout.Token);
         Assert.Equal("subscribed", (await socket.ReceiveJsonAsync(timeout.Token)).GetProperty("type").GetString());
 
         await socket.SendAsync(frame, type, endOfMessage: true, timeout.Token);
@@ -215,7 +215,7 @@ public abstract class BadInputTests<TFixture>(TFixture fixture) where TFixture :
     public async Task ATextFrameThatIsNotUtf8EndsTheSocketAndTheServerGoesOn()
     {
         using var timeout = TestTimeout.After(TimeSpan.FromSeconds(15));
-        using var socket = await TextStreams.ConnectWebSocketAsync(fixture.Streaming.HttpAddress, "channel=all", timeout.Token);
+        using var socket = await fixture.ConnectWebSocketAsync("channel=all", timeout.Token);
         await socket.ReceiveJsonAsync(timeout.Token); // subscribed
 
         await socket.SendAsync(new byte[] { 0xC3, 0x28 }, WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
@@ -252,7 +252,7 @@ public abstract class BadInputTests<TFixture>(TFixture fixture) where TFixture :
 
     private async Task AssertBadRequestAsync(string[] fields, string transport, string query, string? lastEventId, CancellationToken ct)
     {
-        using var http = new HttpClient { BaseAddress = fixture.Streaming.HttpAddress };
+        using var http = fixture.StreamingHttp();
         using var request = transport == Transport.WebSocket ? UpgradeRequest(query) : new HttpRequestMessage(HttpMethod.Get, $"/sse?{query}");
         if (lastEventId is not null)
         {

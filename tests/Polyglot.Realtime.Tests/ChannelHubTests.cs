@@ -402,6 +402,38 @@ public sealed class ChannelHubTests
         }
     }
 
+    [Fact]
+    public async Task AMembersRemovalEndsTheirStreamsOfThatBoardOnlyAfterTheRemovalAndRefusesThemForAMinuteUnlessAddedAgain()
+    {
+        var hub = await NewHubAsync();
+        var (a, b) = (HubChannel.ForBoard(BoardA), HubChannel.ForBoard(BoardB));
+        using var annOnA = hub.Subscribe(new SubscriptionRequest(a, Member: "ann"));
+        using var annOnB = hub.Subscribe(new SubscriptionRequest(b, Member: "ann"));
+        using var bobOnA = hub.Subscribe(new SubscriptionRequest(a, Member: "bob"));
+        using var serviceOnA = hub.Subscribe(new SubscriptionRequest(a)); // a service: no member to remove
+
+        hub.Publish(Membership(1, BoardA, "ann", removed: true));
+        Publish(hub, (2, BoardA), (3, BoardB));
+
+        await using var ann = annOnA.ReadAllAsync(CancellationToken.None).GetAsyncEnumerator();
+        Assert.True(await ann.MoveNextAsync());
+        Assert.Equal(1, Assert.IsType<HubEvent>(ann.Current.Message).Position); // the removal itself, then the end
+        var ended = await Assert.ThrowsAsync<SubscriptionEndedException>(async () => await ann.MoveNextAsync());
+        Assert.Equal(EndReason.Forbidden, ended.Reason);
+        Assert.Equal([3L], await ReadAsync(annOnB, 1));
+        Assert.Equal([1L, 2L], await ReadAsync(bobOnA, 2));
+        Assert.Equal([1L, 2L], await ReadAsync(serviceOnA, 2));
+
+        // Allowed by a membership check made before the removal reached the hub: still refused.
+        Assert.Equal(EndReason.Forbidden, Assert.Throws<SubscriptionEndedException>(() => hub.Subscribe(new SubscriptionRequest(a, Member: "ann"))).Reason);
+        _clock.Advance(TimeSpan.FromMinutes(2));
+        hub.Subscribe(new SubscriptionRequest(a, Member: "ann")).Dispose(); // a minute on, crud's answer alone decides
+
+        hub.Publish(Membership(4, BoardA, "ann", removed: true));
+        hub.Publish(Membership(5, BoardA, "ann", removed: false));
+        hub.Subscribe(new SubscriptionRequest(a, Member: "ann")).Dispose(); // added again
+    }
+
     private async Task<ChannelHub> NewHubAsync(
         int queueCapacity = 100, int historySize = 100, TimeSpan? historyMaxAge = null, bool open = true, TimeSpan? writeDelay = null, TimeProvider? clock = null)
     {
@@ -454,6 +486,21 @@ public sealed class ChannelHubTests
     }
 
     private static HubEvent Event(long position, Guid board) => HubEvent.From(new IntegrationEvent { Position = position, BoardId = board.ToString() });
+
+    private static HubEvent Membership(long position, Guid board, string subject, bool removed)
+    {
+        var member = new Contracts.Boards.V1.Member { BoardId = board.ToString(), Subject = subject, User = subject };
+        var integrationEvent = new IntegrationEvent { Position = position, BoardId = board.ToString() };
+        if (removed)
+        {
+            integrationEvent.MemberRemoved = new MemberRemoved { Member = member };
+        }
+        else
+        {
+            integrationEvent.MemberSet = new MemberSet { Member = member };
+        }
+        return HubEvent.From(integrationEvent);
+    }
 
     private static (long Position, bool MoreReady) Positioned(Delivery delivery) => (Assert.IsType<HubEvent>(delivery.Message).Position, delivery.MoreReady);
 

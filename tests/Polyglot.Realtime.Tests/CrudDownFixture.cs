@@ -13,6 +13,10 @@ public sealed class CrudDownFixture : SplitFixture
         var board = await Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Only in crud's log" });
         await RenameAsync(board, "Still only there", 1);
         await RestartStreamingAsync(meanwhile: () => Task.CompletedTask);
+        // A subscriber before the outage: realtime has crud's keys, which it keeps through it.
+        using (await RealtimeClient.SubscribeAsync("all", null, CancellationToken.None))
+        {
+        }
         await StopCrudAsync();
     }
 }

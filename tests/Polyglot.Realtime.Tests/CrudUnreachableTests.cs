@@ -26,7 +26,7 @@ public sealed class CrudUnreachableTests(CrudDownFixture fixture) : IClassFixtur
     public async Task OverWebSocketTheSocketClosesWith1013TryAgainLater()
     {
         using var timeout = TestTimeout.After(TimeSpan.FromSeconds(30));
-        using var socket = await TextStreams.ConnectWebSocketAsync(fixture.Realtime.HttpAddress, "channel=all&after=0", timeout.Token);
+        using var socket = await fixture.ConnectWebSocketAsync("channel=all&after=0", timeout.Token);
         Assert.Equal("subscribed", (await socket.ReceiveJsonAsync(timeout.Token)).GetProperty("type").GetString());
 
         Assert.Equal((WebSocketCloseStatus)1013, await socket.ReadUntilCloseAsync(timeout.Token));
@@ -37,7 +37,7 @@ public sealed class CrudUnreachableTests(CrudDownFixture fixture) : IClassFixtur
     public async Task OverSseTheStreamEndsWithAnUnavailableError()
     {
         using var timeout = TestTimeout.After(TimeSpan.FromSeconds(30));
-        using var http = new HttpClient { BaseAddress = fixture.Realtime.HttpAddress };
+        using var http = fixture.StreamingHttp();
         await using var sse = await SseStream.OpenAsync(http, "channel=all&after=0", timeout.Token);
 
         var messages = await sse.ReadToEndAsync(timeout.Token);

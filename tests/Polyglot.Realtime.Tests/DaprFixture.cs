@@ -26,7 +26,7 @@ public class DaprFixture : IAsyncLifetime
 
     public Boards.BoardsClient Boards => new(Crud.CreateSignedInChannel());
 
-    public Contracts.Realtime.V1.Realtime.RealtimeClient RealtimeClient => new(Realtime.CreateGrpcChannel());
+    public Contracts.Realtime.V1.Realtime.RealtimeClient RealtimeClient => new(LocalAuth.Shared.StreamingChannel(Realtime.GrpcAddress, Crud.HttpAddress));
 
     /// <summary>Where the sidecar delivers: realtime's route for the topic.</summary>
     public Uri Route => new(Realtime.HttpAddress, DaprBus.Route);

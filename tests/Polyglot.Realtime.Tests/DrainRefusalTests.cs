@@ -21,10 +21,11 @@ public abstract class DrainRefusalTests<TFixture>(TFixture fixture) where TFixtu
         Assert.Contains("shutting down", refused.Status.Detail);
 
         using var socket = new ClientWebSocket { Options = { CollectHttpResponseDetails = true } };
+        socket.Options.SetRequestHeader("Authorization", $"Bearer {await fixture.TokenAsync()}");
         await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(TextStreams.WebSocketUri(fixture.StreamingHttpAddress, "channel=all"), timeout.Token));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, socket.HttpStatusCode);
 
-        using var http = new HttpClient { BaseAddress = fixture.StreamingHttpAddress };
+        using var http = fixture.StreamingHttp();
         using var sse = await http.GetAsync("/sse?channel=all", timeout.Token);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, sse.StatusCode);
         Assert.Equal("draining", (await sse.Content.ReadFromJsonAsync<ProblemDetails>(timeout.Token))!.Title);

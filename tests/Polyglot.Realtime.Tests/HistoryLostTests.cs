@@ -28,11 +28,11 @@ public abstract class HistoryLostTests<TFixture>(TFixture fixture) where TFixtur
         Assert.Equal(StatusCode.OutOfRange, error.StatusCode);
         Assert.Contains($"after position {pruned}", error.Status.Detail);
 
-        using var socket = await TextStreams.ConnectWebSocketAsync(fixture.StreamingHttpAddress, "channel=all&after=0", timeout.Token);
+        using var socket = await fixture.ConnectWebSocketAsync("channel=all&after=0", timeout.Token);
         Assert.Equal("subscribed", (await socket.ReceiveJsonAsync(timeout.Token)).GetProperty("type").GetString());
         Assert.Equal((System.Net.WebSockets.WebSocketCloseStatus)4410, await socket.ReadUntilCloseAsync(timeout.Token));
 
-        using var http = new HttpClient { BaseAddress = fixture.StreamingHttpAddress };
+        using var http = fixture.StreamingHttp();
         await using var sse = await SseStream.OpenAsync(http, "channel=all&after=0", timeout.Token);
         var messages = await sse.ReadToEndAsync(timeout.Token);
         Assert.Equal(["subscribed", "error"], messages.Select(m => m.GetProperty("type").GetString()));

@@ -6,4 +6,7 @@ public interface IStreamingProcessFixture
 {
     /// <summary>Started and taking subscribers; the caller disposes it.</summary>
     Task<ServiceProcess> StartStreamingAsync(Dictionary<string, string> settings);
+
+    /// <summary>The HTTP address of the crud whose tokens <paramref name="streaming"/> takes.</summary>
+    Uri TokenServerOf(ServiceProcess streaming);
 }

@@ -32,6 +32,8 @@ public abstract class LivePageFixture : IAsyncLifetime
 
     public Cards.CardsClient Cards => new(CrudChannel());
 
+    public Members.MembersClient Members => new(CrudChannel());
+
     /// <summary>
     /// SIGTERMs the streaming process and starts it again on the same ports. What
     /// <paramref name="meanwhile"/> writes the page must get by resuming: in the split it is

@@ -5,9 +5,10 @@ using static Microsoft.Playwright.Assertions;
 namespace Polyglot.Realtime.Tests;
 
 /// <summary>
-/// The live page in a real browser, over WebSocket and over SSE: cards created on crud appear,
-/// and the page resumes — nothing missing, nothing twice — after realtime is restarted with
-/// SIGTERM and after it cut the page off as a slow consumer.
+/// The live page in a real browser, over WebSocket and over SSE: a member signs in on crud's form,
+/// cards created on crud appear, and the page resumes — nothing missing, nothing twice — after
+/// realtime is restarted with SIGTERM and after it cut the page off as a slow consumer; removed
+/// from the board, the member's page stops.
 /// </summary>
 public abstract partial class LivePageTests<TFixture>(TFixture fixture) where TFixture : LivePageFixture
 {
@@ -16,10 +17,11 @@ public abstract partial class LivePageTests<TFixture>(TFixture fixture) where TF
     [InlineData("sse")]
     public async Task ThePageShowsEveryCardOnceThroughARestartAndASlowConsumerCutOff(string transport)
     {
-        var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = $"Live over {transport}" });
+        var board = await NewBoardOfAnnsAsync($"Live over {transport}");
         var column = await fixture.Columns.CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = "To do" });
         var page = await fixture.Browser.NewPageAsync();
         await page.GotoAsync(new Uri(fixture.Streaming.HttpAddress, $"/?board={board.Id}&transport={transport}").ToString());
+        await SignInAsync(page);
         var status = page.Locator("#status");
         await Expect(status).ToHaveAttributeAsync("data-state", "live");
         var titles = new List<string>();
@@ -46,27 +48,46 @@ public abstract partial class LivePageTests<TFixture>(TFixture fixture) where TF
             await CreateCardsAsync([.. Enumerable.Range(1, 20).Select(i => $"Burst {burst}.{i}")]);
             await ExpectCardsAsync(page, titles);
         }
+
+        // Removed from the board: the stream ends as forbidden, and the page does not resume.
+        await fixture.Members.RemoveMemberAsync(new RemoveMemberRequest { BoardId = board.Id, User = LivePageFixture.UserName });
+        await Expect(status).ToHaveAttributeAsync("data-ends", new Regex(@"\bforbidden$"));
+        await Expect(status).ToHaveAttributeAsync("data-state", "closed");
     }
 
     [Fact]
     public async Task AVisitorSignsInFromThePageOnCrudsFormAndComesBackToTheBoardSignedIn()
     {
-        var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Signed in" });
+        var board = await NewBoardOfAnnsAsync("Signed in");
         var page = await fixture.Browser.NewPageAsync();
         var watching = new Uri(fixture.Streaming.HttpAddress, $"/?board={board.Id}&transport=ws").ToString();
         await page.GotoAsync(watching);
         await Expect(page.Locator("#who")).ToHaveTextAsync("Not signed in.");
+        await Expect(page.Locator("#status")).ToHaveAttributeAsync("data-state", "closed"); // nothing to watch without a token
 
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        // crud's form (another origin in the split).
-        await page.GetByLabel("User name").FillAsync(LivePageFixture.UserName);
-        await page.GetByLabel("Password").FillAsync(fixture.UserPassword);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await SignInAsync(page);
 
-        await Expect(page.Locator("#who")).ToHaveTextAsync($"Signed in as {LivePageFixture.UserName}.");
         Assert.Equal(watching, page.Url);
         await Expect(page.Locator("#status")).ToHaveAttributeAsync("data-state", "live");
         Assert.StartsWith("eyJ", await page.EvaluateAsync<string>("sessionStorage.getItem('polyglot.token')"));
+    }
+
+    /// <summary>A board of the local client's, with the page's user as a viewer.</summary>
+    private async Task<Board> NewBoardOfAnnsAsync(string name)
+    {
+        var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = name });
+        await fixture.Members.SetMemberAsync(new SetMemberRequest { BoardId = board.Id, User = LivePageFixture.UserName, Role = Role.Viewer });
+        return board;
+    }
+
+    /// <summary>Signs in from the page on crud's form (another origin in the split), and comes back to it signed in.</summary>
+    private async Task SignInAsync(IPage page)
+    {
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.GetByLabel("User name").FillAsync(LivePageFixture.UserName);
+        await page.GetByLabel("Password").FillAsync(fixture.UserPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(page.Locator("#who")).ToHaveTextAsync($"Signed in as {LivePageFixture.UserName}.");
     }
 
     /// <summary>Waits until the page lists exactly these cards, each once, in position order.</summary>

@@ -15,4 +15,6 @@ public sealed class MonolithProcessFixture : IStreamingProcessFixture
         await crud.StartAsync();
         return crud;
     }
+
+    public Uri TokenServerOf(ServiceProcess streaming) => streaming.HttpAddress;
 }

@@ -21,9 +21,9 @@ public sealed class MonolithProcessTests(MonolithProcessFixture fixture) : Strea
             Name = "Cards",
         });
         using var healthy = await SubscribeWhenReadyAsync(new Contracts.Realtime.V1.Realtime.RealtimeClient(channel), timeout.Token);
-        using var stalledChannel = GrpcChannel.ForAddress(crud.GrpcAddress); // a connection of its own
+        using var stalledChannel = SignedIn(crud); // a connection of its own
         using var stalled = await new Contracts.Realtime.V1.Realtime.RealtimeClient(stalledChannel).SubscribeAsync("all", null, timeout.Token);
-        using var http = new HttpClient { BaseAddress = crud.HttpAddress };
+        using var http = Http(crud);
         Assert.Equal(2, (await StatsAsync(http, timeout.Token)).Subscriptions);
 
         var cards = new Cards.CardsClient(channel);

@@ -36,6 +36,8 @@ public sealed class OwnBrokerFixture : IAsyncLifetime, IStreamingProcessFixture
         return realtime;
     }
 
+    public Uri TokenServerOf(ServiceProcess streaming) => Crud.HttpAddress;
+
     public async ValueTask DisposeAsync()
     {
         await Crud.DisposeAsync();

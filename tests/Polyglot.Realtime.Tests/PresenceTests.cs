@@ -11,10 +11,10 @@ public abstract class PresenceTests<TFixture>(TFixture fixture) where TFixture :
     {
         using var timeout = TestTimeout.After(TimeSpan.FromSeconds(15));
         var channel = $"board:{Guid.NewGuid()}";
-        using var watcher = await TextStreams.ConnectWebSocketAsync(fixture.StreamingHttpAddress, $"channel={channel}&subscriber=ann&presence=true", timeout.Token);
+        using var watcher = await fixture.ConnectWebSocketAsync($"channel={channel}&subscriber=ann&presence=true", timeout.Token);
         Assert.Equal("ann", (await watcher.ReceiveJsonAsync(timeout.Token)).GetProperty("subscriberId").GetString());
 
-        using (var http = new HttpClient { BaseAddress = fixture.StreamingHttpAddress })
+        using (var http = fixture.StreamingHttp())
         await using (var sse = await SseStream.OpenAsync(http, $"channel={channel}&subscriber=bob&presence=true", timeout.Token))
         {
             Assert.Equal("bob", (await sse.ReadAsync(timeout.Token)).Data.GetProperty("subscriberId").GetString());
@@ -59,7 +59,7 @@ public abstract class PresenceTests<TFixture>(TFixture fixture) where TFixture :
     public async Task StatsCountTheSubscriptionsHeldForTheBenchmark()
     {
         using var timeout = TestTimeout.After(TimeSpan.FromSeconds(15));
-        using var http = new HttpClient { BaseAddress = fixture.StreamingHttpAddress };
+        using var http = fixture.StreamingHttp();
         // Streams of earlier tests may still be let go of by the server; start from none held.
         await Wait.UntilAsync(
             async () => (await http.GetFromJsonAsync<JsonElement>("/stats", timeout.Token)).GetProperty("subscriptions").GetInt32() == 0,

@@ -22,16 +22,16 @@ public sealed class RealtimeProcessTests(OwnBrokerFixture fixture) : StreamingPr
             ["Hub__SubscriberQueueCapacity"] = "32",
             ["Hub__HistorySize"] = HistorySize.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
-        using var healthyChannel = GrpcChannel.ForAddress(realtime.GrpcAddress);
+        using var healthyChannel = SignedIn(realtime);
         using var healthy = await SubscribeWhenReadyAsync(new Contracts.Realtime.V1.Realtime.RealtimeClient(healthyChannel), timeout.Token);
         // The stalled readers: each takes its `subscribed` message, then reads nothing more.
-        using var stalledChannel = GrpcChannel.ForAddress(realtime.GrpcAddress); // a connection of its own
+        using var stalledChannel = SignedIn(realtime); // a connection of its own
         using var stalledGrpc = await new Contracts.Realtime.V1.Realtime.RealtimeClient(stalledChannel).SubscribeAsync("all", null, timeout.Token);
         using var invoker = new HttpMessageInvoker(SmallReceiveBuffers());
         using var stalledSocket = await ConnectWebSocketAsync(realtime, timeout.Token, invoker);
-        using var stalledHttp = new HttpClient(SmallReceiveBuffers()) { BaseAddress = realtime.HttpAddress };
+        using var stalledHttp = Http(realtime, SmallReceiveBuffers());
         await using var stalledSse = await OpenSseAsync(stalledHttp, timeout.Token);
-        using var http = new HttpClient { BaseAddress = realtime.HttpAddress };
+        using var http = Http(realtime);
         var before = await StatsAsync(http, timeout.Token);
         Assert.Equal(4, before.Subscriptions);
 
@@ -88,8 +88,8 @@ public sealed class RealtimeProcessTests(OwnBrokerFixture fixture) : StreamingPr
         var settings = new Dictionary<string, string> { ["Presence__Interval"] = "00:00:00.200", ["Presence__ExpireAfter"] = expireAfter.ToString() };
         await using var first = await Fixture.StartStreamingAsync(settings);
         await using var second = await Fixture.StartStreamingAsync(settings);
-        using var firstChannel = GrpcChannel.ForAddress(first.GrpcAddress);
-        using var secondChannel = GrpcChannel.ForAddress(second.GrpcAddress);
+        using var firstChannel = SignedIn(first);
+        using var secondChannel = SignedIn(second);
         var onFirst = new Contracts.Realtime.V1.Realtime.RealtimeClient(firstChannel);
         var onSecond = new Contracts.Realtime.V1.Realtime.RealtimeClient(secondChannel);
         var board = $"board:{Guid.CreateVersion7()}";
@@ -133,7 +133,7 @@ public sealed class RealtimeProcessTests(OwnBrokerFixture fixture) : StreamingPr
         using var timeout = TestTimeout.After(TimeSpan.FromSeconds(90));
         const string Queue = "realtime.consume-errors";
         await using var realtime = await Fixture.StartStreamingAsync(new() { ["Bus__QueueName"] = Queue });
-        using var http = new HttpClient { BaseAddress = realtime.HttpAddress };
+        using var http = Http(realtime);
         await Wait.UntilAsync(async () => (await http.GetAsync("/health", timeout.Token)).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "realtime to consume");
         // What an operator runs against a live process: dotnet-counters, on MassTransit's meter
         // (and the runtime's, whose first figures show the session is up).

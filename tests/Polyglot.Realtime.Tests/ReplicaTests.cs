@@ -12,7 +12,7 @@ public sealed class ReplicaTests(SplitFixture fixture) : IClassFixture<SplitFixt
         using var timeout = TestTimeout.After(TimeSpan.FromSeconds(30));
         await using var second = await fixture.StartRealtimeReplicaAsync();
         using var onFirst = await fixture.RealtimeClient.SubscribeAsync("all", null, timeout.Token);
-        using var onSecond = await new Contracts.Realtime.V1.Realtime.RealtimeClient(second.CreateGrpcChannel()).SubscribeAsync("all", null, timeout.Token);
+        using var onSecond = await new Contracts.Realtime.V1.Realtime.RealtimeClient(LocalAuth.Shared.StreamingChannel(second.GrpcAddress, fixture.Crud.HttpAddress)).SubscribeAsync("all", null, timeout.Token);
 
         var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Replicated" });
         for (var version = 1; version <= 3; version++)

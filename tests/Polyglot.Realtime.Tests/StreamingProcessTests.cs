@@ -19,10 +19,10 @@ public abstract class StreamingProcessTests<TFixture>(TFixture fixture) where TF
     {
         using var timeout = TestTimeout.After(TimeSpan.FromSeconds(90));
         await using var streaming = await Fixture.StartStreamingAsync([]);
-        using var channel = GrpcChannel.ForAddress(streaming.GrpcAddress);
+        using var channel = SignedIn(streaming);
         using var grpc = await SubscribeWhenReadyAsync(new Contracts.Realtime.V1.Realtime.RealtimeClient(channel), timeout.Token);
         using var socket = await ConnectWebSocketAsync(streaming, timeout.Token);
-        using var http = new HttpClient { BaseAddress = streaming.HttpAddress };
+        using var http = Http(streaming);
         await using var sse = await OpenSseAsync(http, timeout.Token);
         var grpcEnd = Assert.ThrowsAsync<RpcException>(() => grpc.ResponseStream.MoveNext(timeout.Token));
         var socketEnd = socket.ReadUntilCloseAsync(timeout.Token);
@@ -56,9 +56,17 @@ public abstract class StreamingProcessTests<TFixture>(TFixture fixture) where TF
         return call!;
     }
 
-    protected static async Task<ClientWebSocket> ConnectWebSocketAsync(ServiceProcess streaming, CancellationToken ct, HttpMessageInvoker? invoker = null)
+    /// <summary>A channel to the process's gRPC endpoint, signed in as the local service client (every scope).</summary>
+    protected GrpcChannel SignedIn(ServiceProcess streaming) => LocalAuth.Shared.StreamingChannel(streaming.GrpcAddress, Fixture.TokenServerOf(streaming));
+
+    /// <summary>A client of the process's HTTP endpoint, signed in as the local service client.</summary>
+    protected HttpClient Http(ServiceProcess streaming, HttpMessageHandler? handler = null) =>
+        LocalAuth.Shared.SignedInHttpClient(streaming.HttpAddress, Fixture.TokenServerOf(streaming), handler);
+
+    protected async Task<ClientWebSocket> ConnectWebSocketAsync(ServiceProcess streaming, CancellationToken ct, HttpMessageInvoker? invoker = null)
     {
-        var socket = await TextStreams.ConnectWebSocketAsync(streaming.HttpAddress, "channel=all", ct, invoker);
+        var token = await LocalAuth.Shared.AccessTokenAsync(Fixture.TokenServerOf(streaming), ct);
+        var socket = await TextStreams.ConnectWebSocketAsync(streaming.HttpAddress, "channel=all", token, ct, invoker);
         Assert.Equal("subscribed", (await socket.ReceiveJsonAsync(ct)).GetProperty("type").GetString());
         return socket;
     }

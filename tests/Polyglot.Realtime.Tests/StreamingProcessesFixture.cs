@@ -21,7 +21,15 @@ public abstract class StreamingProcessesFixture : IAsyncLifetime
 
     public Boards.BoardsClient Boards => new(_crudChannel ??= LocalAuth.Shared.CrudChannel(Crud));
 
-    public Contracts.Realtime.V1.Realtime.RealtimeClient Realtime => new(_streamingChannel ??= GrpcChannel.ForAddress(Streaming.GrpcAddress));
+    /// <summary>The streaming side's gRPC API, signed in as the local service client (every scope).</summary>
+    public Contracts.Realtime.V1.Realtime.RealtimeClient Realtime => new(_streamingChannel ??= LocalAuth.Shared.StreamingChannel(Streaming.GrpcAddress, Crud.HttpAddress));
+
+    /// <summary>The streaming side's HTTP endpoints, signed in as the local service client.</summary>
+    public HttpClient StreamingHttp() => LocalAuth.Shared.SignedInHttpClient(Streaming.HttpAddress, Crud.HttpAddress);
+
+    /// <summary>A WebSocket subscription to <c>/ws?{query}</c>, signed in as the local service client.</summary>
+    public async Task<System.Net.WebSockets.ClientWebSocket> ConnectWebSocketAsync(string query, CancellationToken ct, HttpMessageInvoker? invoker = null) =>
+        await TextStreams.ConnectWebSocketAsync(Streaming.HttpAddress, query, await LocalAuth.Shared.AccessTokenAsync(Crud.HttpAddress, ct), ct, invoker);
 
     public abstract ValueTask InitializeAsync();
 

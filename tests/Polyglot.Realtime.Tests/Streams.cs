@@ -28,10 +28,11 @@ internal static class Streams
     }
 
     /// <summary>Subscribes, and reads the `subscribed` message.</summary>
+    /// <param name="headers">Metadata to send, such as a token of the caller's own.</param>
     public static async Task<AsyncServerStreamingCall<SubscribeResponse>> SubscribeAsync(
-        this Contracts.Realtime.V1.Realtime.RealtimeClient client, SubscribeRequest request, CancellationToken ct)
+        this Contracts.Realtime.V1.Realtime.RealtimeClient client, SubscribeRequest request, CancellationToken ct, Metadata? headers = null)
     {
-        var stream = client.Subscribe(request, cancellationToken: ct);
+        var stream = client.Subscribe(request, headers, cancellationToken: ct);
         Assert.True(await stream.ResponseStream.MoveNext(ct));
         Assert.Equal(SubscribeResponse.MessageOneofCase.Subscribed, stream.ResponseStream.Current.MessageCase);
         return stream;

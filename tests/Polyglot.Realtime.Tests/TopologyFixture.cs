@@ -13,6 +13,19 @@ namespace Polyglot.Realtime.Tests;
 public abstract class TopologyFixture : IAsyncLifetime
 {
     private readonly string _database = SqliteFile.NewConnectionString();
+    private readonly string _clientSecret = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+
+    /// <summary>
+    /// crud's service clients beside the local one (which has every scope and owns the boards the
+    /// tests create), by id and scope: two that may subscribe to boards they are members of, and
+    /// one of crud's API only, whose tokens are not meant for the streaming side.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> Clients = new Dictionary<string, string>
+    {
+        ["member"] = Contracts.Auth.ApiScopes.Events,
+        ["stranger"] = Contracts.Auth.ApiScopes.Events,
+        ["crud-only"] = Contracts.Auth.ApiScopes.Boards,
+    };
 
     public ServiceHost<BoardsService> Crud { get; private set; } = null!;
 
@@ -25,14 +38,35 @@ public abstract class TopologyFixture : IAsyncLifetime
 
     public Cards.CardsClient Cards => new(Crud.CreateSignedInChannel());
 
+    public Members.MembersClient Members => new(Crud.CreateSignedInChannel());
+
     /// <summary>The services of the host that holds the hub: realtime in the split, crud in the monolith.</summary>
     public abstract IServiceProvider StreamingServices { get; }
 
     /// <summary>Where subscribers connect over gRPC.</summary>
     public abstract Uri StreamingGrpcAddress { get; }
 
-    /// <summary>A client of the current streaming side (it changes when restarted).</summary>
-    public Contracts.Realtime.V1.Realtime.RealtimeClient RealtimeClient => new(Grpc.Net.Client.GrpcChannel.ForAddress(StreamingGrpcAddress));
+    /// <summary>A client of the current streaming side (it changes when restarted), signed in as the local service client (every scope).</summary>
+    public Contracts.Realtime.V1.Realtime.RealtimeClient RealtimeClient => new(LocalAuth.Shared.StreamingChannel(StreamingGrpcAddress, Crud.HttpAddress));
+
+    /// <summary>A client of the streaming side's HTTP endpoints (SSE), signed in as the local service client.</summary>
+    public HttpClient StreamingHttp() => LocalAuth.Shared.SignedInHttpClient(StreamingHttpAddress, Crud.HttpAddress);
+
+    /// <summary>The local service client's access token (every scope; it owns the boards the tests create).</summary>
+    public Task<string> TokenAsync() => LocalAuth.Shared.AccessTokenAsync(Crud.HttpAddress);
+
+    /// <summary>A new access token of one of <see cref="Clients"/>, for its scope.</summary>
+    public async Task<string> TokenAsync(string client)
+    {
+        using var http = new HttpClient { BaseAddress = Crud.HttpAddress };
+        var (status, body) = await TokenEndpoint.ClientCredentialsAsync(http, client, _clientSecret, Clients[client]);
+        Assert.Equal(System.Net.HttpStatusCode.OK, status);
+        return body.GetProperty("access_token").GetString()!;
+    }
+
+    /// <summary>A WebSocket subscription to <c>/ws?{query}</c>, signed in as the local service client.</summary>
+    public async Task<System.Net.WebSockets.ClientWebSocket> ConnectWebSocketAsync(string query, CancellationToken ct) =>
+        await TextStreams.ConnectWebSocketAsync(StreamingHttpAddress, query, await TokenAsync(), ct);
 
     /// <summary>Settings crud gets in this topology.</summary>
     protected abstract IEnumerable<KeyValuePair<string, string?>> CrudSettings { get; }
@@ -71,7 +105,12 @@ public abstract class TopologyFixture : IAsyncLifetime
         {
             ["Database:Provider"] = nameof(DatabaseProvider.Sqlite),
             ["ConnectionStrings:db"] = _database,
-        }.Concat(CrudSettings).ToDictionary());
+        }.Concat(Clients.SelectMany(client => new KeyValuePair<string, string?>[]
+        {
+            new($"Auth:Clients:{client.Key}:Id", client.Key),
+            new($"Auth:Clients:{client.Key}:Secret", _clientSecret),
+            new($"Auth:Clients:{client.Key}:Scopes:0", client.Value),
+        })).Concat(CrudSettings).ToDictionary());
         await WaitHealthyAsync(Crud.HttpAddress, "crud");
     }
 

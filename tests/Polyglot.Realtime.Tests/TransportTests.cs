@@ -12,7 +12,7 @@ namespace Polyglot.Realtime.Tests;
 /// <summary>WebSocket and SSE over real sockets: the same events as gRPC, the same resume, clear refusals.</summary>
 public abstract class TransportTests<TFixture>(TFixture fixture) where TFixture : TopologyFixture
 {
-    private readonly HttpClient _http = new() { BaseAddress = fixture.StreamingHttpAddress };
+    private readonly HttpClient _http = fixture.StreamingHttp();
 
     [Fact]
     public async Task WebSocketAndSseCarryTheSameEventsAsGrpcInTheSameOrder()
@@ -21,7 +21,7 @@ public abstract class TransportTests<TFixture>(TFixture fixture) where TFixture 
         var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Parity" });
         var channel = $"board:{board.Id}";
         using var grpc = await fixture.RealtimeClient.SubscribeAsync(channel, 0, timeout.Token);
-        using var socket = await TextStreams.ConnectWebSocketAsync(fixture.StreamingHttpAddress, $"channel={channel}&after=0", timeout.Token);
+        using var socket = await fixture.ConnectWebSocketAsync($"channel={channel}&after=0", timeout.Token);
         await using var sse = await SseStream.OpenAsync(_http, $"channel={channel}&after=0", timeout.Token);
         Assert.Equal("subscribed", (await socket.ReceiveJsonAsync(timeout.Token)).GetProperty("type").GetString());
         Assert.Equal("subscribed", (await sse.ReadAsync(timeout.Token)).Data.GetProperty("type").GetString());
@@ -54,7 +54,7 @@ public abstract class TransportTests<TFixture>(TFixture fixture) where TFixture 
         var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Metered" });
         var channel = $"board:{board.Id}";
         using (var grpc = await fixture.RealtimeClient.SubscribeAsync(channel, 0, timeout.Token))
-        using (var socket = await TextStreams.ConnectWebSocketAsync(fixture.StreamingHttpAddress, $"channel={channel}&after=0", timeout.Token))
+        using (var socket = await fixture.ConnectWebSocketAsync($"channel={channel}&after=0", timeout.Token))
         await using (var sse = await SseStream.OpenAsync(_http, $"channel={channel}&after=0", timeout.Token))
         {
             await socket.ReceiveJsonAsync(timeout.Token); // subscribed
@@ -92,7 +92,7 @@ public abstract class TransportTests<TFixture>(TFixture fixture) where TFixture 
         await Streams.ReadEventsAsync(observed.Observer.ResponseStream, 1, timeout.Token);
 
         await using var sse = await SseStream.OpenAsync(_http, $"channel={channel}", timeout.Token, lastEventId: created.ToString());
-        using var socket = await TextStreams.ConnectWebSocketAsync(fixture.StreamingHttpAddress, $"channel={channel}&after={created}", timeout.Token);
+        using var socket = await fixture.ConnectWebSocketAsync($"channel={channel}&after={created}", timeout.Token);
 
         await sse.ReadAsync(timeout.Token); // subscribed
         await socket.ReceiveJsonAsync(timeout.Token);
@@ -121,6 +121,7 @@ public abstract class TransportTests<TFixture>(TFixture fixture) where TFixture 
     public async Task AWebSocketUpgradeForAMalformedChannelIsRefusedWith400()
     {
         using var socket = new ClientWebSocket { Options = { CollectHttpResponseDetails = true } };
+        socket.Options.SetRequestHeader("Authorization", $"Bearer {await fixture.TokenAsync()}");
 
         await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(TextStreams.WebSocketUri(fixture.StreamingHttpAddress, "channel=boards"), CancellationToken.None));
 

@@ -14,10 +14,15 @@ public static class TextStreams
     public static Uri WebSocketUri(Uri httpAddress, string query) =>
         new UriBuilder(httpAddress) { Scheme = "ws", Path = "/ws", Query = query }.Uri;
 
+    /// <param name="token">The access token, sent as <c>authorization: Bearer</c>; null to send none.</param>
     /// <param name="invoker">Carries a custom handler (small socket buffers, say); null for the default one.</param>
-    public static async Task<ClientWebSocket> ConnectWebSocketAsync(Uri httpAddress, string query, CancellationToken ct, HttpMessageInvoker? invoker = null)
+    public static async Task<ClientWebSocket> ConnectWebSocketAsync(Uri httpAddress, string query, string? token, CancellationToken ct, HttpMessageInvoker? invoker = null)
     {
         var socket = new ClientWebSocket();
+        if (token is not null)
+        {
+            socket.Options.SetRequestHeader("Authorization", $"Bearer {token}");
+        }
         await socket.ConnectAsync(WebSocketUri(httpAddress, query), invoker, ct);
         return socket;
     }

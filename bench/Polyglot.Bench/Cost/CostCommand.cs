@@ -91,7 +91,7 @@ public sealed class CostCommand : AsyncCommand<CostSettings>
             foreach (var level in settings.HeldLevels)
             {
                 status.Status($"{topology}: opening subscriptions up to {level:N0}");
-                await held.GrowToAsync(system.Streaming.GrpcAddress, workload.Channels, level, null, ct);
+                await held.GrowToAsync(system.Streaming.GrpcAddress, await LocalAuth.Shared.AccessTokenAsync(system.Crud.HttpAddress, ct), workload.Channels, level, null, ct);
                 using var streamStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 var streaming = workload.StreamEventsAsync(settings.Rate, streamStop.Token);
                 await Task.Delay(TimeSpan.FromSeconds(3), ct);

@@ -24,7 +24,7 @@ public static class Failures
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var resuming = Enumerable.Range(0, subscribers)
-            .Select(i => new ResumingSubscriber(workload.Channels[i % workload.Channels.Length], system.Streaming.GrpcAddress))
+            .Select(i => new ResumingSubscriber(workload.Channels[i % workload.Channels.Length], system.Streaming.GrpcAddress, system.Crud.HttpAddress))
             .ToList();
         var listening = resuming.Select(s => Task.Run(() => s.RunAsync(stop.Token), CancellationToken.None)).ToList();
         var probe = new CrudProbe(system.Crud, workload.SampleCard.Id);

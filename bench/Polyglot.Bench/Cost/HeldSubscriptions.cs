@@ -28,8 +28,8 @@ public sealed class HeldSubscriptions : IAsyncDisposable
     /// <summary>Streams that ended or failed while held (none should, but in a failure run).</summary>
     public int Ended => Volatile.Read(ref _ended);
 
-    /// <summary>Opens more subscriptions until <paramref name="total"/> are held.</summary>
-    public async Task GrowToAsync(Uri streamingGrpc, string[] channels, int total, ProgressTask? progress, CancellationToken ct)
+    /// <summary>Opens more subscriptions until <paramref name="total"/> are held, each sending <paramref name="token"/>.</summary>
+    public async Task GrowToAsync(Uri streamingGrpc, string token, string[] channels, int total, ProgressTask? progress, CancellationToken ct)
     {
         using var gate = new SemaphoreSlim(1000); // opening 50,000 at once would only queue in the client
         var opening = new List<Task>();
@@ -37,10 +37,7 @@ public sealed class HeldSubscriptions : IAsyncDisposable
         {
             if (i % StreamsPerConnection == 0)
             {
-                _connections.Add(GrpcChannel.ForAddress(streamingGrpc, new GrpcChannelOptions
-                {
-                    HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = false, KeepAlivePingDelay = TimeSpan.FromSeconds(60) },
-                }));
+                _connections.Add(Connections.Open(streamingGrpc, 1, token)[0]);
             }
             var client = new Contracts.Realtime.V1.Realtime.RealtimeClient(_connections[^1]);
             var channel = channels[i % channels.Length];

@@ -24,7 +24,7 @@ public static class Hop
     {
         var (board, column) = workload.Boards[0];
         using var crud = LocalAuth.Shared.CrudChannel(system.Crud);
-        using var streaming = GrpcChannel.ForAddress(system.Streaming.GrpcAddress);
+        using var streaming = LocalAuth.Shared.StreamingChannel(system.Streaming.GrpcAddress, system.Crud.HttpAddress);
         var cards = new Cards.CardsClient(crud);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var call = new Contracts.Realtime.V1.Realtime.RealtimeClient(streaming).Subscribe(new SubscribeRequest { Channel = $"board:{board}" }, cancellationToken: stop.Token);

@@ -10,6 +10,7 @@ using Scalar.AspNetCore;
 using V1 = Polyglot.Contracts.Boards.V1;
 using Polyglot.Crud.Caching;
 using Polyglot.Streaming;
+using Polyglot.Streaming.Auth;
 using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Crud.Extensions;
@@ -99,6 +100,7 @@ internal static class Extensions
         {
             builder.AddStreaming();
             builder.Services.AddSingleton<IEventLog, OutboxEventLog>();
+            builder.Services.AddSingleton<IBoardMembers, BoardMembers>();
             builder.Services.AddSingleton<IOutboxDestination, HubDestination>();
             return;
         }

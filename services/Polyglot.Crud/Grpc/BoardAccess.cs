@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Grpc.Core;
 using Microsoft.EntityFrameworkCore;
+using Polyglot.Crud.Auth;
 using Polyglot.Crud.Caching;
 using Polyglot.Crud.Data;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -28,7 +29,7 @@ public sealed class BoardAccess(BoardsDbContext db, ReadCache cache, IHttpContex
     {
         var subject = Subject;
         var found = await cache.GetAsync<Membership>(new MemberKey(boardId, subject), async token =>
-            await db.Members.AsNoTracking().Where(m => m.BoardId == boardId && m.Subject == subject).Select(m => (BoardRole?)m.Role).SingleOrDefaultAsync(token) is { } role
+            await BoardMembers.RoleAsync(db, boardId, subject, token) is { } role
                 ? (new Membership(role), boardId)
                 : null, ct);
         return found?.Row.Role;

@@ -1,12 +1,13 @@
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Polyglot.Contracts.Events.V1;
+using Polyglot.Crud.Auth;
 using Polyglot.Crud.Data;
 using Polyglot.Crud.Outbox;
 
 namespace Polyglot.Crud.Grpc;
 
-/// <summary>The outbox read back as the event log, for subscribers that missed events.</summary>
+/// <summary>The outbox read back as the event log, for subscribers that missed events; and board membership, for realtime's subscribers.</summary>
 public sealed class EventLogService(BoardsDbContext db, IOptions<OutboxOptions> options) : EventLog.EventLogBase
 {
     private const int DefaultPageSize = 100;
@@ -32,4 +33,15 @@ public sealed class EventLogService(BoardsDbContext db, IOptions<OutboxOptions> 
 
     public override async Task<GetHeadResponse> GetHead(GetHeadRequest request, ServerCallContext context) =>
         new() { HeadPosition = await EventLogReader.ReadHeadAsync(db, context.CancellationToken) };
+
+    public override async Task<GetMemberRoleResponse> GetMemberRole(GetMemberRoleRequest request, ServerCallContext context)
+    {
+        var validate = new RequestValidator();
+        var boardId = validate.Id("board_id", request.BoardId);
+        var subject = validate.RequiredText("subject", request.Subject, Limits.SubjectLength);
+        validate.ThrowIfInvalid();
+
+        var role = await BoardMembers.RoleAsync(db, boardId, subject, context.CancellationToken);
+        return new GetMemberRoleResponse { Role = (Contracts.Boards.V1.Role)(role ?? 0) };
+    }
 }

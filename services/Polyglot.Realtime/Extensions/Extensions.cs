@@ -1,5 +1,8 @@
 using MassTransit;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Protocols;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Polyglot.Contracts.Auth;
 using Polyglot.Contracts.Events;
 using Polyglot.Contracts.Events.V1;
@@ -8,6 +11,8 @@ using Polyglot.Realtime.Backfill;
 using Polyglot.Realtime.Bus;
 using Polyglot.Realtime.Dapr;
 using Polyglot.Realtime.Presence;
+using Polyglot.ServiceDefaults;
+using Polyglot.Streaming.Auth;
 using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Realtime.Extensions;
@@ -33,8 +38,9 @@ internal static class Extensions
     }
 
     /// <summary>
-    /// crud's event log, where resuming subscribers get what the in-memory history no longer holds:
-    /// read as a service client of crud's, with its token on every call.
+    /// crud's event log, where resuming subscribers get what the in-memory history no longer holds,
+    /// and who is on a board: read as a service client of crud's, with its token on every call.
+    /// Subscribers' tokens are checked with crud's published keys (<see cref="CrudSigningKeys"/>).
     /// </summary>
     private static void AddBackfill(this IHostApplicationBuilder builder)
     {
@@ -52,6 +58,15 @@ internal static class Extensions
             // Plain HTTP/2 inside the deployment (TLS is the ingress's or the mesh's); the token goes along.
             .ConfigureChannel(channel => channel.UnsafeUseInsecureChannelCallCredentials = true);
         builder.Services.AddSingleton<IEventLog, CrudEventLog>();
+        builder.Services.AddSingleton<IBoardMembers, CrudBoardMembers>();
+        builder.Services.AddOptions<JwtBearerOptions>(SubscriberTokens.Scheme)
+            .Configure<IOptions<CrudOptions>, IHttpClientFactory, IConfiguration>((jwt, crud, http, configuration) =>
+            {
+                jwt.ConfigurationManager = new ConfigurationManager<OpenIdConnectConfiguration>(
+                    CrudSigningKeys.KeySetOf(crud.Value.TokenEndpoint).ToString(), new CrudSigningKeys(),
+                    new HttpDocumentRetriever(http.CreateClient(nameof(CrudSigningKeys))) { RequireHttps = false }); // plain HTTP inside the deployment
+                jwt.ExpectIssuer(configuration.GetValue<Uri?>("Auth:Issuer"));
+            });
     }
 
     private static void AddBus(this IHostApplicationBuilder builder)

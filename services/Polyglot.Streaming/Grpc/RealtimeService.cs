@@ -2,18 +2,24 @@ using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 using Polyglot.Contracts.Realtime.V1;
+using Polyglot.Streaming.Auth;
 using Polyglot.Streaming.Hub;
 using V1 = Polyglot.Contracts.Realtime.V1;
 
 namespace Polyglot.Streaming.Grpc;
 
-/// <summary>The gRPC transport: one server stream per subscription, and presence queries.</summary>
-public sealed class RealtimeService(ChannelHub hub) : V1.Realtime.RealtimeBase
+/// <summary>
+/// The gRPC transport: one server stream per subscription, and presence queries. Both need an
+/// access token in the call's <c>authorization</c> metadata that allows the channel
+/// (<see cref="SubscriberTokens"/>).
+/// </summary>
+public sealed class RealtimeService(ChannelHub hub, SubscriberTokens tokens) : V1.Realtime.RealtimeBase
 {
     private static readonly WriteOptions BufferHint = new(WriteFlags.BufferHint);
 
     public override async Task Subscribe(SubscribeRequest request, IServerStreamWriter<SubscribeResponse> responseStream, ServerCallContext context)
     {
+        var user = await AuthenticateAsync(context);
         var badRequest = new BadRequest();
         var channel = ParseChannel(request.Channel, badRequest);
         if (request.HasAfterPosition && request.AfterPosition < 0)
@@ -28,12 +34,14 @@ public sealed class RealtimeService(ChannelHub hub) : V1.Realtime.RealtimeBase
 
         try
         {
+            var member = await tokens.AuthorizeAsync(user, channel!.Value, context.CancellationToken);
             using var subscription = hub.Subscribe(new SubscriptionRequest(
-                channel!.Value,
+                channel.Value,
                 request.HasAfterPosition ? request.AfterPosition : null,
                 request.SubscriberId.Length == 0 ? null : request.SubscriberId,
                 request.Presence,
-                Transport.Grpc));
+                Transport.Grpc,
+                member));
             await responseStream.WriteAsync(new SubscribeResponse
             {
                 Subscribed = new Subscribed { Channel = subscription.Channel.Name, Position = subscription.StartPosition, SubscriberId = subscription.SubscriberId },
@@ -47,19 +55,43 @@ public sealed class RealtimeService(ChannelHub hub) : V1.Realtime.RealtimeBase
         }
         catch (SubscriptionEndedException ex)
         {
-            throw new RpcException(new global::Grpc.Core.Status(ex.Ending.Grpc, ex.Message));
+            throw Ended(ex);
         }
     }
 
-    public override Task<V1.Presence> GetPresence(GetPresenceRequest request, ServerCallContext context)
+    /// <summary>Who may see a channel's events may see who else is watching them.</summary>
+    public override async Task<V1.Presence> GetPresence(GetPresenceRequest request, ServerCallContext context)
     {
+        var user = await AuthenticateAsync(context);
         var badRequest = new BadRequest();
         var channel = ParseChannel(request.Channel, badRequest);
         ThrowIfInvalid(badRequest);
+        try
+        {
+            await tokens.AuthorizeAsync(user, channel!.Value, context.CancellationToken);
+        }
+        catch (SubscriptionEndedException ex)
+        {
+            throw Ended(ex);
+        }
 
-        var presence = hub.GetPresence(channel!.Value);
-        return Task.FromResult(new V1.Presence { Channel = presence.Channel.Name, Count = presence.Count, SubscriberIds = { presence.SubscriberIds } });
+        var presence = hub.GetPresence(channel.Value);
+        return new V1.Presence { Channel = presence.Channel.Name, Count = presence.Count, SubscriberIds = { presence.SubscriberIds } };
     }
+
+    private static async Task<System.Security.Claims.ClaimsPrincipal> AuthenticateAsync(ServerCallContext context)
+    {
+        try
+        {
+            return await SubscriberTokens.AuthenticateAsync(context.GetHttpContext());
+        }
+        catch (SubscriptionEndedException ex)
+        {
+            throw Ended(ex);
+        }
+    }
+
+    private static RpcException Ended(SubscriptionEndedException ex) => new(new global::Grpc.Core.Status(ex.Ending.Grpc, ex.Message));
 
     private static HubChannel? ParseChannel(string name, BadRequest badRequest)
     {

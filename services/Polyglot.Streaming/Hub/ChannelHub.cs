@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Polly;
+using Polyglot.Contracts.Events.V1;
 using Polly.Retry;
 
 namespace Polyglot.Streaming.Hub;
@@ -22,6 +23,7 @@ public sealed partial class ChannelHub
 
     private readonly Lock _lock = new();
     private readonly Dictionary<HubChannel, ChannelSubscribers> _channels = [];
+    private readonly RecentRemovals _removals;
     private readonly OtherReplicas _others = new();
     private readonly History _history;
     private readonly IEventLog _eventLog;
@@ -34,6 +36,7 @@ public sealed partial class ChannelHub
     public ChannelHub(IOptions<HubOptions> options, IEventLog eventLog, TimeProvider clock, HubMetrics metrics, ILogger<ChannelHub> logger)
     {
         _history = new History(options.Value.HistorySize, options.Value.HistoryMaxAge, clock);
+        _removals = new RecentRemovals(clock);
         _eventLog = eventLog;
         _queueCapacity = options.Value.SubscriberQueueCapacity;
         WriteDelay = options.Value.WriteDelay;
@@ -78,7 +81,10 @@ public sealed partial class ChannelHub
     /// on when it has none. What the subscriber missed comes from the in-memory history when it
     /// still holds it all, else from the event log. The channel's presence watchers hear of it.
     /// </summary>
-    /// <exception cref="SubscriptionEndedException">Starting (the hub is not open yet) or draining.</exception>
+    /// <exception cref="SubscriptionEndedException">
+    /// Starting (the hub is not open yet), draining, or forbidden: its member was removed from
+    /// the board after the membership was checked.
+    /// </exception>
     public Subscription Subscribe(SubscriptionRequest request)
     {
         Subscription subscription;
@@ -98,6 +104,10 @@ public sealed partial class ChannelHub
                     "This server is still starting: retry in a moment, and resume after the last position you received.");
             }
             var channel = request.Channel;
+            if (request.Member is { } member && _removals.WasRemoved(channel, member))
+            {
+                throw RemovedFrom(channel);
+            }
             if (request.AfterPosition is not { } after)
             {
                 subscription = new Subscription(this, request, _head, catchUp: null, _queueCapacity);
@@ -240,10 +250,14 @@ public sealed partial class ChannelHub
         Publish(hubEvent);
     }
 
-    /// <summary>Fans one event out to its board's channel and the firehose; drops a position already seen.</summary>
+    /// <summary>
+    /// Fans one event out to its board's channel and the firehose; drops a position already seen.
+    /// A member's removal then ends that member's streams of the board, after the event itself.
+    /// </summary>
     public void Publish(HubEvent hubEvent)
     {
         ChannelSubscribers? board, all;
+        var removed = hubEvent.Event.PayloadCase == IntegrationEvent.PayloadOneofCase.MemberRemoved ? hubEvent.Event.MemberRemoved.Member.Subject : null;
         lock (_lock)
         {
             if (hubEvent.Position <= _head)
@@ -257,11 +271,29 @@ public sealed partial class ChannelHub
             _history.Append(hubEvent, contiguous);
             board = _channels.GetValueOrDefault(hubEvent.Channel);
             all = _channels.GetValueOrDefault(HubChannel.All);
+            if (removed is not null)
+            {
+                _removals.Add(hubEvent.Channel, removed);
+            }
+            else if (hubEvent.Event.PayloadCase == IntegrationEvent.PayloadOneofCase.MemberSet)
+            {
+                _removals.Forget(hubEvent.Channel, hubEvent.Event.MemberSet.Member.Subject);
+            }
         }
 
         board?.Deliver(hubEvent);
         all?.Deliver(hubEvent);
+        if (removed is not null && board is not null)
+        {
+            foreach (var subscription in board.All.Where(s => s.Member == removed).ToList())
+            {
+                subscription.End(RemovedFrom(hubEvent.Channel));
+            }
+        }
     }
+
+    private static SubscriptionEndedException RemovedFrom(HubChannel channel) => new(EndReason.Forbidden,
+        $"You were removed from board {channel.BoardId}: its events are no longer yours to read.");
 
     /// <summary>
     /// Opens the hub to subscribers once its source of events is live (the host says when: the

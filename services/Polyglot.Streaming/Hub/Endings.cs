@@ -23,6 +23,16 @@ public enum EndReason
 
     /// <summary>The request itself is wrong: fix it (the fields are named).</summary>
     BadRequest,
+
+    /// <summary>No access token, or one that is expired, forged or meant for another service: sign in, then subscribe.</summary>
+    Unauthenticated,
+
+    /// <summary>
+    /// The token does not allow this channel: <c>all</c> without the service scope, a board the
+    /// subscriber is not a member of (or that does not exist: the two read the same) — or no
+    /// longer is, ending an open stream when the subscriber is removed. Do not retry.
+    /// </summary>
+    Forbidden,
 }
 
 /// <summary>How one <see cref="EndReason"/> reads on each transport.</summary>
@@ -55,6 +65,11 @@ public static class Endings
             (WebSocketCloseStatus)1013, "event log unavailable: resume later after your last position"),
         [EndReason.BadRequest] = new("bad_request", StatusCode.InvalidArgument, StatusCodes.Status400BadRequest,
             null, "bad request: fix the fields named"),
+        [EndReason.Unauthenticated] = new("unauthenticated", StatusCode.Unauthenticated, StatusCodes.Status401Unauthorized,
+            null, "sign in, then subscribe"),
+        // 4403 mirrors HTTP's 403, as 4429 and 4410 mirror theirs.
+        [EndReason.Forbidden] = new("forbidden", StatusCode.PermissionDenied, StatusCodes.Status403Forbidden,
+            (WebSocketCloseStatus)4403, "not a member of this board (any more): do not resume"),
     };
 
     public static Ending Of(EndReason reason) => Table[reason];

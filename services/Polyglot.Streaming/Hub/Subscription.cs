@@ -24,6 +24,7 @@ public sealed class Subscription : IDisposable
         SubscriberId = request.SubscriberId ?? Guid.NewGuid().ToString();
         WantsPresence = request.Presence;
         Transport = request.Transport;
+        Member = request.Member;
         StartPosition = startPosition;
         _catchUp = catchUp;
         _live = System.Threading.Channels.Channel.CreateBounded<HubMessage>(new BoundedChannelOptions(capacity)
@@ -39,6 +40,9 @@ public sealed class Subscription : IDisposable
     public bool WantsPresence { get; }
 
     public Transport Transport { get; }
+
+    /// <summary><see cref="SubscriptionRequest.Member"/>.</summary>
+    public string? Member { get; }
 
     /// <summary>Messages queued for it and not yet read.</summary>
     internal int QueueDepth => _live.Reader.Count;

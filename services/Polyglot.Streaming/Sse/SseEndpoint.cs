@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http.Features;
+using Polyglot.Streaming.Auth;
 using Polyglot.Streaming.Http;
 using Polyglot.Streaming.Hub;
 
@@ -11,9 +12,11 @@ namespace Polyglot.Streaming.Sse;
 /// The Server-Sent Events transport: <c>GET /sse?channel=board:{id}</c>. Every event carries
 /// <c>id: {position}</c>, so a browser's EventSource resumes by itself with Last-Event-ID
 /// (or pass <c>after={position}</c>). Data lines are the same JSON as the WebSocket frames
-/// (<see cref="JsonMessages"/>). A bad request gets 400 with problem details, a request while
-/// shutting down 503; a stream that must stop sends one "error" message whose
-/// <c>code</c> says why (<see cref="Endings"/>: slow_consumer, history_lost, draining,
+/// (<see cref="JsonMessages"/>). The token comes as <c>authorization: Bearer</c> or, from a
+/// browser's EventSource, as <c>access_token</c>. A request without a valid one gets 401, a bad
+/// request 400, a channel the token does not allow 403, a request while shutting down 503, all
+/// with problem details; a stream that must stop sends one "error" message whose
+/// <c>code</c> says why (<see cref="Endings"/>: slow_consumer, history_lost, forbidden, draining,
 /// unavailable) and ends.
 /// </summary>
 public static class SseEndpoint
@@ -22,12 +25,12 @@ public static class SseEndpoint
 
     public static void MapSseTransport(this WebApplication app) => app.MapGet(Path, SubscribeAsync);
 
-    private static async Task<IResult> SubscribeAsync(HttpContext context, ChannelHub hub)
+    private static async Task<IResult> SubscribeAsync(HttpContext context, ChannelHub hub, SubscriberTokens tokens)
     {
         var after = context.Request.Headers.TryGetValue("Last-Event-ID", out var lastEventId)
             ? ("Last-Event-ID", lastEventId.FirstOrDefault())
             : ("after", context.Request.Query["after"].FirstOrDefault());
-        var (subscription, refusal) = HttpSubscriptions.Subscribe(context, hub, Transport.Sse, after);
+        var (subscription, refusal) = await HttpSubscriptions.SubscribeAsync(context, hub, tokens, Transport.Sse, after);
         if (subscription is null)
         {
             return refusal!;

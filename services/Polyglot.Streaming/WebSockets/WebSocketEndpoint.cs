@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using Polyglot.Streaming.Auth;
 using Polyglot.Streaming.Http;
 using Polyglot.Streaming.Hub;
 
@@ -23,9 +24,9 @@ public static class WebSocketEndpoint
         app.Map(Path, SubscribeAsync);
     }
 
-    private static async Task<IResult> SubscribeAsync(HttpContext context, ChannelHub hub)
+    private static async Task<IResult> SubscribeAsync(HttpContext context, ChannelHub hub, SubscriberTokens tokens)
     {
-        var (subscription, refusal) = HttpSubscriptions.Subscribe(context, hub, Transport.WebSocket, ("after", context.Request.Query["after"]),
+        var (subscription, refusal) = await HttpSubscriptions.SubscribeAsync(context, hub, tokens, Transport.WebSocket, ("after", context.Request.Query["after"]),
             context.WebSockets.IsWebSocketRequest ? null : new() { ["upgrade"] = ["this endpoint speaks WebSocket only: send an Upgrade: websocket request"] });
         if (subscription is null)
         {

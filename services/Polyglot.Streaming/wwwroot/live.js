@@ -1,7 +1,8 @@
 // Watches one board's channel and lists its events. The same JSON messages arrive over both
 // transports: {"type":"subscribed"|"event"|"error", ...} (see the streaming library's JsonMessages).
-// Every ending but "history_lost" means "reconnect and resume after the last position shown";
-// the codes are the streaming library's Endings.
+// Every ending but "history_lost" and "forbidden" means "reconnect and resume after the last
+// position shown"; the codes are the streaming library's Endings. Subscribing needs the signed-in
+// visitor's token, sent as access_token: a browser can put no header on either transport.
 "use strict";
 
 const form = document.getElementById("watch");
@@ -9,7 +10,7 @@ const status = document.getElementById("status");
 const list = document.getElementById("events");
 const retryDelay = 1000;
 // WebSocket close codes, named as the SSE error codes name the same endings.
-const closeCodes = { 1001: "draining", 1013: "unavailable", 4410: "history_lost", 4429: "slow_consumer" };
+const closeCodes = { 1001: "draining", 1013: "unavailable", 4403: "forbidden", 4410: "history_lost", 4429: "slow_consumer" };
 let lastPosition = null; // resume point: the last event shown
 let stop = () => {};
 
@@ -21,7 +22,7 @@ function setStatus(state, text) {
 // Each ending is recorded on the status element (data-ends), so an observer can tell a resume from a first connect.
 function ended(code, text) {
   status.dataset.ends = `${status.dataset.ends ?? ""} ${code}`.trim();
-  if (code === "history_lost") {
+  if (code === "history_lost" || code === "forbidden") {
     setStatus("closed", `Stopped: ${text}`);
     return false;
   }
@@ -55,13 +56,14 @@ function onMessage(text) {
   return null;
 }
 
-const resumeQuery = () => (lastPosition === null ? "" : `&after=${lastPosition}`);
+const token = () => sessionStorage.getItem("polyglot.token");
+const query = (channel) => `channel=${channel}${lastPosition === null ? "" : `&after=${lastPosition}`}&access_token=${encodeURIComponent(token())}`;
 
 function watchWebSocket(channel) {
   let stopped = false;
   let socket;
   const connect = () => {
-    socket = new WebSocket(`${location.origin.replace(/^http/, "ws")}/ws?channel=${channel}${resumeQuery()}`);
+    socket = new WebSocket(`${location.origin.replace(/^http/, "ws")}/ws?${query(channel)}`);
     socket.onmessage = (e) => onMessage(e.data);
     socket.onclose = (e) => {
       if (stopped) return;
@@ -80,7 +82,7 @@ function watchSse(channel) {
   const connect = () => {
     // EventSource retries a dropped connection by itself with Last-Event-ID; after an error
     // message, or a refusal (it then gives up), a new one resumes with after=.
-    source = new EventSource(`/sse?channel=${channel}${resumeQuery()}`);
+    source = new EventSource(`/sse?${query(channel)}`);
     const reconnect = (code, text) => {
       source.close();
       if (!stopped && ended(code, text)) {
@@ -108,6 +110,10 @@ function watch(board, transport) {
   list.replaceChildren();
   lastPosition = null;
   delete status.dataset.ends;
+  if (!token()) {
+    setStatus("closed", "Sign in to watch a board: only its members see its events.");
+    return;
+  }
   setStatus("connecting", "Connecting…");
   const channel = encodeURIComponent(`board:${board}`);
   stop = transport === "sse" ? watchSse(channel) : watchWebSocket(channel);
@@ -130,9 +136,8 @@ const liveConfig = () => fetch("live-config.json").then((reply) => reply.json())
 const redirectUri = () => `${location.origin}/`;
 
 function showAccount() {
-  const token = sessionStorage.getItem("polyglot.token");
-  if (!token) return;
-  const claims = JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+  if (!token()) return;
+  const claims = JSON.parse(atob(token().split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
   who.textContent = `Signed in as ${claims.name ?? claims.sub}.`;
   signInButton.hidden = true;
 }

@@ -1,0 +1,35 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Server;
+
+namespace Polyglot.Testing;
+
+/// <summary>Bad access tokens made from good ones: what a stale client or a forger would hold.</summary>
+public static class ForgedTokens
+{
+    /// <summary>The token with another signature: as if someone without crud's key had made it.</summary>
+    public static string WithForeignSignature(string token) =>
+        token[..(token.LastIndexOf('.') + 1)] + Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(64));
+
+    /// <summary>The token again, signed with the key of the crud whose services are <paramref name="crud"/>, but expiring at <paramref name="expires"/>.</summary>
+    public static string Reissued(string token, DateTime expires, IServiceProvider crud)
+    {
+        var original = new JsonWebToken(token);
+        var signing = crud.GetRequiredService<IOptionsMonitor<OpenIddictServerOptions>>().CurrentValue.SigningCredentials[0];
+        var issued = DateTime.UtcNow.AddMinutes(-20);
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            TokenType = original.Typ,
+            Claims = original.Claims.Where(c => c.Type is not ("exp" or "iat" or "nbf" or "aud"))
+                .GroupBy(c => c.Type).ToDictionary(g => g.Key, g => (object)g.First().Value),
+            Audience = original.Audiences.First(),
+            IssuedAt = issued,
+            NotBefore = issued,
+            Expires = expires,
+            SigningCredentials = signing,
+        });
+    }
+}
