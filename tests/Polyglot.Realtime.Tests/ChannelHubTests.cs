@@ -434,6 +434,31 @@ public sealed class ChannelHubTests
         hub.Subscribe(new SubscriptionRequest(a, Member: "ann")).Dispose(); // added again
     }
 
+    [Fact]
+    public async Task AResumesCatchUpFromTheLogStopsAtTheHubsHeadSoItNeverRunsPastALaterRemoval()
+    {
+        var hub = await NewHubAsync(historySize: 1);
+        Publish(hub, (1, BoardA), (2, BoardA));
+        // The log is ahead of the hub: it already holds ann's removal and what came after it.
+        _eventLog.Events = [Event(1, BoardA), Event(2, BoardA), Membership(3, BoardA, "ann", removed: true), Event(4, BoardA), Event(5, BoardA)];
+        using var ann = hub.Subscribe(new SubscriptionRequest(HubChannel.ForBoard(BoardA), AfterPosition: 0, Member: "ann"));
+
+        hub.Publish(Membership(3, BoardA, "ann", removed: true));
+        Publish(hub, (4, BoardA), (5, BoardA));
+
+        var delivered = new List<long>();
+        var ended = await Assert.ThrowsAsync<SubscriptionEndedException>(async () =>
+        {
+            await foreach (var delivery in ann.ReadAllAsync(CancellationToken.None))
+            {
+                delivered.Add(Assert.IsType<HubEvent>(delivery.Message).Position);
+            }
+        });
+        Assert.Equal((HubChannel.ForBoard(BoardA), 0L), _eventLog.Request); // caught up from the log, not the history
+        Assert.Equal(EndReason.Forbidden, ended.Reason);
+        Assert.Equal([1L, 2L, 3L], delivered);
+    }
+
     private async Task<ChannelHub> NewHubAsync(
         int queueCapacity = 100, int historySize = 100, TimeSpan? historyMaxAge = null, bool open = true, TimeSpan? writeDelay = null, TimeProvider? clock = null)
     {
@@ -565,8 +590,11 @@ public sealed class ChannelHubTests
 
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
+            // Counted once made: a test that advances the clock on seeing the count must not
+            // advance it before the timer is there to fire.
+            var timer = base.CreateTimer(callback, state, dueTime, period);
             Interlocked.Increment(ref _timers);
-            return base.CreateTimer(callback, state, dueTime, period);
+            return timer;
         }
     }
 }

@@ -7,6 +7,9 @@ namespace Polyglot.Realtime.Tests;
 /// </summary>
 public sealed class CrudDownFixture : SplitFixture
 {
+    /// <summary>A token of a client that may subscribe to boards it is a member of, taken before crud stopped.</summary>
+    public string MemberToken { get; private set; } = "";
+
     public override async ValueTask InitializeAsync()
     {
         await base.InitializeAsync();
@@ -17,6 +20,7 @@ public sealed class CrudDownFixture : SplitFixture
         using (await RealtimeClient.SubscribeAsync("all", null, CancellationToken.None))
         {
         }
+        MemberToken = await TokenAsync("member");
         await StopCrudAsync();
     }
 }

@@ -10,6 +10,8 @@ public enum Subscriber
 {
     NoToken,
     Expired,
+    /// <summary>The control for <see cref="Expired"/>: a member's token re-signed the same way, expiring later.</summary>
+    Reissued,
     /// <summary>A real token of crud's API only: not meant for the streaming side.</summary>
     WrongAudience,
     WrongSignature,
@@ -21,6 +23,17 @@ public enum Subscriber
     Service,
 }
 
+/// <summary>How a subscriber asks: each transport, and where the text ones carry the token.</summary>
+public enum Via
+{
+    GrpcSubscribe,
+    GrpcPresence,
+    WebSocketHeader,
+    WebSocketQuery,
+    SseHeader,
+    SseQuery,
+}
+
 /// <summary>
 /// The streaming side trusts crud's tokens, in both topologies: every transport × every kind of
 /// subscriber × both kinds of channel, with the refusal each gets; and a member removed from a
@@ -28,16 +41,6 @@ public enum Subscriber
 /// </summary>
 public abstract class SubscriberAuthorizationTests<TFixture>(TFixture fixture) where TFixture : TopologyFixture
 {
-    public enum Via
-    {
-        GrpcSubscribe,
-        GrpcPresence,
-        WebSocketHeader,
-        WebSocketQuery,
-        SseHeader,
-        SseQuery,
-    }
-
     /// <summary>(transport, subscriber, the board's channel or `all`, expected: 200 or the HTTP status of the refusal).</summary>
     public static TheoryData<Via, Subscriber, bool, int> Table()
     {
@@ -52,7 +55,7 @@ public abstract class SubscriberAuthorizationTests<TFixture>(TFixture fixture) w
                     {
                         Subscriber.NoToken or Subscriber.Expired or Subscriber.WrongAudience or Subscriber.WrongSignature => 401,
                         Subscriber.NonMember => 403,
-                        Subscriber.Member => all ? 403 : 200,
+                        Subscriber.Member or Subscriber.Reissued => all ? 403 : 200,
                         _ => 200,
                     });
                 }
@@ -98,7 +101,14 @@ public abstract class SubscriberAuthorizationTests<TFixture>(TFixture fixture) w
         var before = await Streams.ReadEventsAsync(grpc.ResponseStream, 2, timeout.Token);
         Assert.Equal("member", before[1].MemberSet.Member.Subject);
         var added = before[1].Position;
-        var grpcEnd = Assert.ThrowsAsync<RpcException>(async () => await Streams.ReadEventsAsync(grpc.ResponseStream, int.MaxValue, timeout.Token));
+        var grpcAfter = new List<Contracts.Events.V1.IntegrationEvent>();
+        var grpcEnd = Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            while (await grpc.ResponseStream.MoveNext(timeout.Token))
+            {
+                grpcAfter.Add(grpc.ResponseStream.Current.Event);
+            }
+        });
         var socketEnd = socket.ReadUntilCloseAsync(timeout.Token);
         var sseEnd = sse.ReadToEndAsync(timeout.Token);
 
@@ -107,12 +117,12 @@ public abstract class SubscriberAuthorizationTests<TFixture>(TFixture fixture) w
 
         var ended = await grpcEnd;
         Assert.Equal(StatusCode.PermissionDenied, ended.StatusCode);
+        Assert.Equal("member", Assert.Single(grpcAfter).MemberRemoved.Member.Subject); // the removal itself, then the end
         Assert.Equal((WebSocketCloseStatus)4403, await socketEnd);
         var sseMessages = await sseEnd;
         var elapsed = removing.Elapsed;
         Assert.Equal("forbidden", sseMessages[^1].GetProperty("code").GetString());
-        // The removal itself reached them before the end.
-        Assert.Contains(sseMessages, m => m.TryGetProperty("event", out var e) && e.TryGetProperty("memberRemoved", out _));
+        Assert.True(sseMessages[^2].GetProperty("event").TryGetProperty("memberRemoved", out _));
         Assert.True(elapsed < TimeSpan.FromSeconds(1), $"the streams ended {elapsed.TotalMilliseconds:F0} ms after the removal");
 
         foreach (var via in Enum.GetValues<Via>())
@@ -120,6 +130,21 @@ public abstract class SubscriberAuthorizationTests<TFixture>(TFixture fixture) w
             var (status, detail) = await SubscribeAsync(via, channel, token, timeout.Token, after: added);
             Assert.True(status == 403, $"{via}: a removed member resuming got {status} '{detail}'");
         }
+    }
+
+    [Theory]
+    [InlineData(Via.GrpcSubscribe)]
+    [InlineData(Via.GrpcPresence)]
+    [InlineData(Via.WebSocketHeader)]
+    [InlineData(Via.SseHeader)]
+    public async Task WithoutATokenEvenABadRequestIs401AndSaysNothingOfWhatIsWrongInIt(Via via)
+    {
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(20));
+
+        var (status, detail) = await SubscribeAsync(via, "no-such-channel", token: null, timeout.Token, after: -1);
+
+        Assert.Equal(401, status);
+        Assert.DoesNotContain("channel", detail ?? "");
     }
 
     /// <summary>A channel to the streaming side whose calls carry <paramref name="token"/> (none when null).</summary>
@@ -148,6 +173,7 @@ public abstract class SubscriberAuthorizationTests<TFixture>(TFixture fixture) w
     {
         Subscriber.NoToken => null,
         Subscriber.Expired => ForgedTokens.Reissued(await fixture.TokenAsync("member"), DateTime.UtcNow.AddMinutes(-1), fixture.Crud.Services),
+        Subscriber.Reissued => ForgedTokens.Reissued(await fixture.TokenAsync("member"), DateTime.UtcNow.AddMinutes(10), fixture.Crud.Services),
         Subscriber.WrongAudience => await fixture.TokenAsync("crud-only"),
         Subscriber.WrongSignature => ForgedTokens.WithForeignSignature(await fixture.TokenAsync("member")),
         Subscriber.NonMember => await fixture.TokenAsync("stranger"),

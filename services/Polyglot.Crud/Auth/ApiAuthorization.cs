@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 using OpenIddict.Server;
 using Polyglot.Contracts.Auth;
+using Polyglot.Crud.Extensions;
 using Polyglot.Crud.Grpc;
 using Polyglot.ServiceDefaults;
 using Polyglot.Streaming.Auth;
@@ -26,7 +27,11 @@ internal static class ApiAuthorization
     public static void AddApiAuthorization(this IHostApplicationBuilder builder)
     {
         builder.Services.AddAuthentication().AddAccessTokens(JwtBearerDefaults.AuthenticationScheme, Audiences.Crud);
-        foreach (var scheme in (string[])[JwtBearerDefaults.AuthenticationScheme, SubscriberTokens.Scheme])
+        // The monolith's hub checks its subscribers' tokens with the same keys.
+        string[] schemes = builder.Configuration.Topology() == Contracts.Settings.Topology.Monolith
+            ? [JwtBearerDefaults.AuthenticationScheme, SubscriberTokens.Scheme]
+            : [JwtBearerDefaults.AuthenticationScheme];
+        foreach (var scheme in schemes)
         {
             builder.Services.AddOptions<JwtBearerOptions>(scheme)
                 .Configure<IOptionsMonitor<OpenIddictServerOptions>, IOptions<AuthOptions>>((jwt, server, auth) =>

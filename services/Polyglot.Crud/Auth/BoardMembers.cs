@@ -1,6 +1,9 @@
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Polyglot.Crud.Data;
 using Polyglot.Streaming.Auth;
+using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Crud.Auth;
 
@@ -18,6 +21,13 @@ public sealed class BoardMembers(IServiceScopeFactory scopes) : IBoardMembers
     public async Task<bool> IsMemberAsync(Guid boardId, string subject, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
-        return await RoleAsync(scope.ServiceProvider.GetRequiredService<BoardsDbContext>(), boardId, subject, ct) is not null;
+        try
+        {
+            return await RoleAsync(scope.ServiceProvider.GetRequiredService<BoardsDbContext>(), boardId, subject, ct) is not null;
+        }
+        catch (Exception ex) when (ex is DbException or RetryLimitExceededException && !ct.IsCancellationRequested)
+        {
+            throw new SubscriptionEndedException(EndReason.Unavailable, "Board membership cannot be checked right now: subscribe again later.");
+        }
     }
 }

@@ -13,7 +13,11 @@ namespace Polyglot.Realtime.Backfill;
 /// </summary>
 internal sealed class CrudSigningKeys : IConfigurationRetriever<OpenIdConnectConfiguration>
 {
-    public static Uri KeySetOf(Uri tokenEndpoint) => new(tokenEndpoint, "/.well-known/jwks");
+    /// <summary>Where crud publishes its keys: <c>.well-known/jwks</c> beside <c>connect/token</c>, under whatever path crud is served at.</summary>
+    public static Uri KeySetOf(Uri tokenEndpoint) => new(tokenEndpoint, "../.well-known/jwks");
+
+    /// <summary>A first read waits no longer than this: until it succeeds, subscribers are told "unavailable".</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
     public async Task<OpenIdConnectConfiguration> GetConfigurationAsync(string address, IDocumentRetriever retriever, CancellationToken cancel)
     {

@@ -59,6 +59,7 @@ internal static class Extensions
             .ConfigureChannel(channel => channel.UnsafeUseInsecureChannelCallCredentials = true);
         builder.Services.AddSingleton<IEventLog, CrudEventLog>();
         builder.Services.AddSingleton<IBoardMembers, CrudBoardMembers>();
+        builder.Services.AddHttpClient(nameof(CrudSigningKeys), http => http.Timeout = CrudSigningKeys.Timeout);
         builder.Services.AddOptions<JwtBearerOptions>(SubscriberTokens.Scheme)
             .Configure<IOptions<CrudOptions>, IHttpClientFactory, IConfiguration>((jwt, crud, http, configuration) =>
             {

@@ -1,8 +1,12 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
 using Polyglot.Contracts.Auth;
 using Polyglot.ServiceDefaults;
 using Polyglot.Streaming.Hub;
+using Polyglot.Streaming.Sse;
+using Polyglot.Streaming.WebSockets;
 
 namespace Polyglot.Streaming.Auth;
 
@@ -12,6 +16,7 @@ namespace Polyglot.Streaming.Auth;
 /// </summary>
 public interface IBoardMembers
 {
+    /// <exception cref="SubscriptionEndedException">Unavailable: crud cannot be asked now.</exception>
     Task<bool> IsMemberAsync(Guid boardId, string subject, CancellationToken ct);
 }
 
@@ -23,7 +28,7 @@ public interface IBoardMembers
 /// <c>authorization: Bearer</c> (gRPC metadata, an HTTP header) or, from a browser, which can set
 /// no header on a WebSocket or an EventSource, as the <c>access_token</c> query parameter.
 /// </summary>
-public sealed class SubscriberTokens(IBoardMembers members)
+public sealed class SubscriberTokens(IBoardMembers members, IOptionsMonitor<JwtBearerOptions> schemes)
 {
     /// <summary>The authentication scheme of subscribers' tokens; the host says where its keys come from.</summary>
     public const string Scheme = "subscribers";
@@ -31,10 +36,26 @@ public sealed class SubscriberTokens(IBoardMembers members)
     public const string QueryParameter = "access_token";
 
     /// <summary>Who sent the request, by its access token; checked before anything else in it.</summary>
-    /// <exception cref="SubscriptionEndedException">Unauthenticated: no valid token.</exception>
-    public static async Task<ClaimsPrincipal> AuthenticateAsync(HttpContext context) =>
-        (await context.AuthenticateAsync(Scheme)).Principal ?? throw new SubscriptionEndedException(EndReason.Unauthenticated,
-            $"Subscribing needs a valid access token for {Audiences.Realtime} from crud's token server (authorization: Bearer, or {QueryParameter}); this request's is missing, expired or not valid here.");
+    /// <exception cref="SubscriptionEndedException">
+    /// Unauthenticated: no valid token. Unavailable: the keys that check it were never read (crud
+    /// has not answered since this process started) — not the caller's fault, so not a 401.
+    /// </exception>
+    public async Task<ClaimsPrincipal> AuthenticateAsync(HttpContext context)
+    {
+        if (schemes.Get(Scheme).ConfigurationManager is { } keys)
+        {
+            try
+            {
+                await keys.GetConfigurationAsync(context.RequestAborted); // kept once read: a lookup
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException && !context.RequestAborted.IsCancellationRequested)
+            {
+                throw new SubscriptionEndedException(EndReason.Unavailable, "Access tokens cannot be checked yet: crud's signing keys have not been read. Subscribe again later.");
+            }
+        }
+        return (await context.AuthenticateAsync(Scheme)).Principal ?? throw new SubscriptionEndedException(EndReason.Unauthenticated,
+            $"Subscribing needs a valid access token for {Audiences.Realtime} from crud's token server (authorization: Bearer, or {QueryParameter} on /ws and /sse); this request's is missing, expired or not valid here.");
+    }
 
     /// <summary>The board member <paramref name="user"/> may subscribe to the channel as (null: a service, which may read every channel).</summary>
     /// <exception cref="SubscriptionEndedException">Forbidden.</exception>
@@ -60,6 +81,7 @@ public sealed class SubscriberTokens(IBoardMembers members)
         return subject;
     }
 
-    /// <summary>The text transports' query parameter, for a request without an <c>authorization</c> header.</summary>
-    internal static string? FromQuery(HttpRequest request) => request.Query[QueryParameter];
+    /// <summary>The text transports' query parameter, for a request to them without an <c>authorization</c> header.</summary>
+    internal static string? FromQuery(HttpRequest request) =>
+        request.Path.StartsWithSegments(WebSocketEndpoint.Path) || request.Path.StartsWithSegments(SseEndpoint.Path) ? request.Query[QueryParameter].ToString() : null;
 }

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
@@ -79,11 +80,11 @@ public sealed class RealtimeService(ChannelHub hub, SubscriberTokens tokens) : V
         return new V1.Presence { Channel = presence.Channel.Name, Count = presence.Count, SubscriberIds = { presence.SubscriberIds } };
     }
 
-    private static async Task<System.Security.Claims.ClaimsPrincipal> AuthenticateAsync(ServerCallContext context)
+    private async Task<ClaimsPrincipal> AuthenticateAsync(ServerCallContext context)
     {
         try
         {
-            return await SubscriberTokens.AuthenticateAsync(context.GetHttpContext());
+            return await tokens.AuthenticateAsync(context.GetHttpContext());
         }
         catch (SubscriptionEndedException ex)
         {

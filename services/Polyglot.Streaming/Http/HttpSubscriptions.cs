@@ -20,7 +20,7 @@ internal static class HttpSubscriptions
     {
         try
         {
-            var user = await SubscriberTokens.AuthenticateAsync(context);
+            var user = await tokens.AuthenticateAsync(context);
             var query = context.Request.Query;
             var errors = SubscriptionRequest.TryParse(query["channel"], after, query["subscriber"], query["presence"], out var request);
             foreach (var (field, problems) in extraErrors ?? [])

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using Polly;
-using Polyglot.Contracts.Events.V1;
 using Polly.Retry;
+using Polyglot.Contracts.Events.V1;
 
 namespace Polyglot.Streaming.Hub;
 
@@ -115,9 +115,12 @@ public sealed partial class ChannelHub
             else
             {
                 fromHistory = _history.TryReplay(channel, after, out var missed);
+                // The catch-up ends at the head fanned out so far: every later event comes live,
+                // where a member's removal ends the stream before anything after it.
+                var upTo = _head;
                 subscription = fromHistory == true
                     ? new Subscription(this, request, after, _ => missed.ToAsyncEnumerable(), _queueCapacity)
-                    : new Subscription(this, request, after, ct => _eventLog.ReadAfterAsync(channel, after, ct), _queueCapacity);
+                    : new Subscription(this, request, after, ct => _eventLog.ReadAfterAsync(channel, after, ct).TakeWhile(e => e.Position <= upTo), _queueCapacity);
             }
             if (!_channels.TryGetValue(channel, out subscribers!))
             {
@@ -257,7 +260,7 @@ public sealed partial class ChannelHub
     public void Publish(HubEvent hubEvent)
     {
         ChannelSubscribers? board, all;
-        var removed = hubEvent.Event.PayloadCase == IntegrationEvent.PayloadOneofCase.MemberRemoved ? hubEvent.Event.MemberRemoved.Member.Subject : null;
+        var removed = hubEvent.Event.PayloadCase == IntegrationEvent.PayloadOneofCase.MemberRemoved ? hubEvent.Event.MemberRemoved.Member?.Subject : null;
         lock (_lock)
         {
             if (hubEvent.Position <= _head)
@@ -277,7 +280,7 @@ public sealed partial class ChannelHub
             }
             else if (hubEvent.Event.PayloadCase == IntegrationEvent.PayloadOneofCase.MemberSet)
             {
-                _removals.Forget(hubEvent.Channel, hubEvent.Event.MemberSet.Member.Subject);
+                _removals.Forget(hubEvent.Channel, hubEvent.Event.MemberSet.Member?.Subject ?? "");
             }
         }
 

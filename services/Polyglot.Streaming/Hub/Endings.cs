@@ -18,7 +18,10 @@ public enum EndReason
     /// <summary>The server is starting and cannot yet promise every later event: retry in a moment.</summary>
     Starting,
 
-    /// <summary>The event log could not be read to catch it up: resume later.</summary>
+    /// <summary>
+    /// crud could not be asked what the subscription needs — the event log to catch it up, who is on
+    /// the board, the keys that check tokens: resume (or subscribe) later.
+    /// </summary>
     Unavailable,
 
     /// <summary>The request itself is wrong: fix it (the fields are named).</summary>
@@ -61,8 +64,8 @@ public static class Endings
         [EndReason.Starting] = new("starting", StatusCode.Unavailable, StatusCodes.Status503ServiceUnavailable,
             null, "server starting: retry in a moment"),
         // 1013 is the registered "Try Again Later".
-        [EndReason.Unavailable] = new("unavailable", StatusCode.Unavailable, null,
-            (WebSocketCloseStatus)1013, "event log unavailable: resume later after your last position"),
+        [EndReason.Unavailable] = new("unavailable", StatusCode.Unavailable, StatusCodes.Status503ServiceUnavailable,
+            (WebSocketCloseStatus)1013, "crud unavailable: resume later after your last position"),
         [EndReason.BadRequest] = new("bad_request", StatusCode.InvalidArgument, StatusCodes.Status400BadRequest,
             null, "bad request: fix the fields named"),
         [EndReason.Unauthenticated] = new("unauthenticated", StatusCode.Unauthenticated, StatusCodes.Status401Unauthorized,

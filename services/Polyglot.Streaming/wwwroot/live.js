@@ -8,7 +8,13 @@
 const form = document.getElementById("watch");
 const status = document.getElementById("status");
 const list = document.getElementById("events");
-const retryDelay = 1000;
+// A refused connection looks like a dropped one to a browser (no status): back off, 1 s doubling to 10 s.
+let retryDelay = 1000;
+const nextRetry = () => {
+  const delay = retryDelay;
+  retryDelay = Math.min(retryDelay * 2, 10000);
+  return delay;
+};
 // WebSocket close codes, named as the SSE error codes name the same endings.
 const closeCodes = { 1001: "draining", 1013: "unavailable", 4403: "forbidden", 4410: "history_lost", 4429: "slow_consumer" };
 let lastPosition = null; // resume point: the last event shown
@@ -26,6 +32,10 @@ function ended(code, text) {
     setStatus("closed", `Stopped: ${text}`);
     return false;
   }
+  if (signInExpired()) {
+    setStatus("closed", "Your sign-in has expired: sign in again to go on watching.");
+    return false;
+  }
   setStatus("reconnecting", `Disconnected (${code}); resuming after #${lastPosition ?? "now"}…`);
   return true;
 }
@@ -41,6 +51,7 @@ function describe(event) {
 function onMessage(text) {
   const message = JSON.parse(text);
   if (message.type === "subscribed") {
+    retryDelay = 1000;
     setStatus("live", `Live on ${message.channel} after position ${message.position}.`);
   } else if (message.type === "event") {
     lastPosition = message.position;
@@ -57,6 +68,8 @@ function onMessage(text) {
 }
 
 const token = () => sessionStorage.getItem("polyglot.token");
+const claims = () => JSON.parse(atob(token().split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+const signInExpired = () => claims().exp * 1000 <= Date.now();
 const query = (channel) => `channel=${channel}${lastPosition === null ? "" : `&after=${lastPosition}`}&access_token=${encodeURIComponent(token())}`;
 
 function watchWebSocket(channel) {
@@ -68,7 +81,7 @@ function watchWebSocket(channel) {
     socket.onclose = (e) => {
       if (stopped) return;
       if (ended(closeCodes[e.code] ?? String(e.code), e.reason || "connection lost")) {
-        setTimeout(connect, retryDelay);
+        setTimeout(connect, nextRetry());
       }
     };
   };
@@ -86,7 +99,7 @@ function watchSse(channel) {
     const reconnect = (code, text) => {
       source.close();
       if (!stopped && ended(code, text)) {
-        setTimeout(connect, retryDelay);
+        setTimeout(connect, nextRetry());
       }
     };
     source.onmessage = (e) => {
@@ -110,7 +123,7 @@ function watch(board, transport) {
   list.replaceChildren();
   lastPosition = null;
   delete status.dataset.ends;
-  if (!token()) {
+  if (!token() || signInExpired()) {
     setStatus("closed", "Sign in to watch a board: only its members see its events.");
     return;
   }
@@ -137,8 +150,7 @@ const redirectUri = () => `${location.origin}/`;
 
 function showAccount() {
   if (!token()) return;
-  const claims = JSON.parse(atob(token().split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
-  who.textContent = `Signed in as ${claims.name ?? claims.sub}.`;
+  who.textContent = `Signed in as ${claims().name ?? claims().sub}.`;
   signInButton.hidden = true;
 }
 
