@@ -13,9 +13,13 @@ namespace Polyglot.LocalServers;
 /// The secrets are made per run; a caller of a crud started elsewhere (the app host's) names the
 /// client it was given.
 /// </summary>
-public sealed class LocalAuth(string clientId, string clientSecret)
+/// <param name="scopes">The scopes it asks for; null for every one.</param>
+public sealed class LocalAuth(string clientId, string clientSecret, IReadOnlyList<string>? scopes = null)
 {
     public static LocalAuth Shared { get; } = new("polyglot-local", NewSecret());
+
+    /// <summary>A client like a person: the boards API and its boards' streams, not every channel (no <c>events.all</c>).</summary>
+    public static LocalAuth Member { get; } = new("polyglot-local-member", NewSecret(), [ApiScopes.Boards, ApiScopes.Events]);
 
     /// <summary>
     /// The issuer every crud started here names, so a token taken at crud's HTTP address holds at
@@ -32,27 +36,28 @@ public sealed class LocalAuth(string clientId, string clientSecret)
 
     public string ClientSecret { get; } = clientSecret;
 
+    public IReadOnlyList<string> Scopes { get; } = scopes ?? ApiScopes.All;
+
     /// <summary>
-    /// crud's settings for it: keys, issuer, and this client with every scope — under the
+    /// crud's settings for it: keys, issuer, and this client with its scopes — under the
     /// client key "local", so that a caller's own numbered clients sit beside it.
     /// </summary>
     /// <param name="separator">":" for configuration keys, "__" for environment variables.</param>
-    public Dictionary<string, string> CrudSettings(string separator = "__")
+    public Dictionary<string, string> CrudSettings(string separator = "__") => new Dictionary<string, string>
     {
-        var settings = new Dictionary<string, string>
-        {
-            ["Auth:SigningKey"] = _signingKey,
-            ["Auth:EncryptionKey"] = _encryptionKey,
-            ["Auth:Issuer"] = Issuer.ToString(),
-            ["Auth:Clients:local:Id"] = ClientId,
-            ["Auth:Clients:local:Secret"] = ClientSecret,
-        };
-        for (var i = 0; i < ApiScopes.All.Count; i++)
-        {
-            settings[$"Auth:Clients:local:Scopes:{i}"] = ApiScopes.All[i];
-        }
-        return settings.ToDictionary(s => s.Key.Replace(":", separator, StringComparison.Ordinal), s => s.Value);
-    }
+        ["Auth:SigningKey"] = _signingKey,
+        ["Auth:EncryptionKey"] = _encryptionKey,
+        ["Auth:Issuer"] = Issuer.ToString(),
+    }.Concat(ClientSettings("local", ":")).ToDictionary(s => s.Key.Replace(":", separator, StringComparison.Ordinal), s => s.Value);
+
+    /// <summary>This client as crud's configuration names one (<c>Auth:Clients:{key}</c>): to add it to a crud beside others.</summary>
+    /// <param name="separator">":" for configuration keys, "__" for environment variables.</param>
+    public Dictionary<string, string> ClientSettings(string key, string separator = "__") => new Dictionary<string, string>
+    {
+        [$"Auth:Clients:{key}:Id"] = ClientId,
+        [$"Auth:Clients:{key}:Secret"] = ClientSecret,
+    }.Concat(Scopes.Select((scope, i) => KeyValuePair.Create($"Auth:Clients:{key}:Scopes:{i}", scope)))
+        .ToDictionary(s => s.Key.Replace(":", separator, StringComparison.Ordinal), s => s.Value);
 
     /// <summary>
     /// realtime's settings for the crud at these addresses: reading its event log and board
@@ -96,7 +101,7 @@ public sealed class LocalAuth(string clientId, string clientSecret)
 
     /// <summary>An access token from the crud at <paramref name="httpAddress"/>, kept until a minute before it expires.</summary>
     public Task<string> AccessTokenAsync(Uri httpAddress, CancellationToken ct = default) =>
-        _tokens.GetOrAdd(httpAddress, address => new ClientCredentials(() => new HttpClient(), new Uri(address, "/connect/token"), ClientId, ClientSecret, string.Join(' ', ApiScopes.All)))
+        _tokens.GetOrAdd(httpAddress, address => new ClientCredentials(() => new HttpClient(), new Uri(address, "/connect/token"), ClientId, ClientSecret, string.Join(' ', Scopes)))
             .AccessTokenAsync(ct);
 
     private sealed class BearerToken(LocalAuth auth, Uri httpAddress) : DelegatingHandler

@@ -77,6 +77,8 @@ public sealed class CostCommand : AsyncCommand<CostSettings>
         const int SteadyRate = 50;
         status.Status($"{topology}: the hop, {settings.Creates} creates at {SteadyRate}/s");
         var steady = await Hop.MeasureAsync(system, workload, settings.Creates, SteadyRate, null, ct);
+        status.Status($"{topology}: starting {settings.Creates} subscriptions one at a time, as a service and as a member");
+        var (asService, asMember) = await Subscribes.MeasureAsync(system, settings.Creates, ct);
 
         status.Status($"{topology}: warming the CRUD read path");
         var getCard = new GetCardRequest { Id = workload.SampleCard.Id };
@@ -119,7 +121,7 @@ public sealed class CostCommand : AsyncCommand<CostSettings>
 
         var (killed, redeployed) = await Failures.MeasureAsync(system, workload, settings.Subscribers, settings.Rate, status, ct);
         return new TopologyCost(topology, operated, idle, system.ServicesStartup.TotalSeconds, system.BrokerStartup.TotalSeconds,
-            oneAtATime, steady, SteadyRate, underLoad, killed, redeployed);
+            oneAtATime, steady, SteadyRate, asService, asMember, underLoad, killed, redeployed);
     }
 
     private static readonly string ListCardsPath = $"/{Cards.Descriptor.FullName}/ListCards";

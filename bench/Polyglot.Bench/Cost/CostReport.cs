@@ -106,8 +106,12 @@ public sealed class CostReport(DateTimeOffset startedAt, string command, Machine
         Row("broker started to ready (s)", c => c.Topology == Topology.Split ? $"{c.BrokerStartupSeconds:0.0}" : "—");
 
         Header($"The hop: create → event on a stream ({settings.Creates:N0} creates each)");
-        Row("one at a time: p50 / p90 / p99 / max (ms)", c => Hop(c.HopOneAtATime));
-        Row($"at {Monolith.HopSteadyRate}/s: p50 / p90 / p99 / max (ms)", c => Hop(c.HopSteady));
+        Row("one at a time: p50 / p90 / p99 / max (ms)", c => Percentiles(c.HopOneAtATime));
+        Row($"at {Monolith.HopSteadyRate}/s: p50 / p90 / p99 / max (ms)", c => Percentiles(c.HopSteady));
+
+        Header($"Starting a subscription, one at a time ({Monolith.SubscribeAsMember.Count:N0} each): subscribe → `subscribed`");
+        Row("a service to `all` (the token's check): p50 / p90 / p99 / max (ms)", c => Percentiles(c.SubscribeAsService));
+        Row("a board's member to the board (+ membership, asked of crud): p50 / p90 / p99 / max (ms)", c => Percentiles(c.SubscribeAsMember));
 
         Header($"CRUD under streaming load (h2load 8 × 8 streams, {settings.Seconds} s; {settings.Rate} events/s over {settings.Boards} boards)");
         for (var i = 0; i < Monolith.UnderLoad.Count; i++)
@@ -168,7 +172,7 @@ public sealed class CostReport(DateTimeOffset startedAt, string command, Machine
 
     private static string N(double value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
-    private static string Hop(HopLatency h) => $"{h.P50Ms:0.0} / {h.P90Ms:0.0} / {h.P99Ms:0.0} / {h.MaxMs:0}";
+    private static string Percentiles(Latency h) => $"{h.P50Ms:0.0} / {h.P90Ms:0.0} / {h.P99Ms:0.0} / {h.MaxMs:0}";
 
     private static string Read(ReadLoad r) => $"{r.RequestsPerSecond:N0}, {r.P50Ms:0.0} / {r.P99Ms:0.0}";
 }

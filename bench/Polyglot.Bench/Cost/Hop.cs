@@ -9,8 +9,14 @@ using Spectre.Console;
 
 namespace Polyglot.Bench.Cost;
 
-/// <summary>Create→event latency percentiles, in milliseconds.</summary>
-public sealed record HopLatency(int Creates, double P50Ms, double P90Ms, double P99Ms, double MaxMs);
+/// <summary>Latency percentiles of <paramref name="Count"/> timed operations, in milliseconds.</summary>
+public sealed record Latency(int Count, double P50Ms, double P90Ms, double P99Ms, double MaxMs)
+{
+    public static Latency Of(LongHistogram stopwatchTicks) => new((int)stopwatchTicks.TotalCount,
+        Ms(stopwatchTicks.GetValueAtPercentile(50)), Ms(stopwatchTicks.GetValueAtPercentile(90)), Ms(stopwatchTicks.GetValueAtPercentile(99)), Ms(stopwatchTicks.GetMaxValue()));
+
+    private static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+}
 
 /// <summary>
 /// The hop: from a client's CreateCard call to the card's event arriving on a subscription, on
@@ -20,7 +26,7 @@ public sealed record HopLatency(int Creates, double P50Ms, double P90Ms, double 
 public static class Hop
 {
     /// <param name="rate">Creates per second on a schedule (several in flight); 0: one at a time, each waiting for its event.</param>
-    public static async Task<HopLatency> MeasureAsync(TopologyUnderTest system, Workload workload, int creates, int rate, ProgressTask? progress, CancellationToken ct)
+    public static async Task<Latency> MeasureAsync(TopologyUnderTest system, Workload workload, int creates, int rate, ProgressTask? progress, CancellationToken ct)
     {
         var (board, column) = workload.Boards[0];
         using var crud = LocalAuth.Shared.CrudChannel(system.Crud);
@@ -89,7 +95,6 @@ public static class Hop
         await stop.CancelAsync();
         await reading;
 
-        double Ms(double percentile) => histogram.GetValueAtPercentile(percentile) * 1000.0 / Stopwatch.Frequency;
-        return new HopLatency(creates, Ms(50), Ms(90), Ms(99), histogram.GetMaxValue() * 1000.0 / Stopwatch.Frequency);
+        return Latency.Of(histogram);
     }
 }

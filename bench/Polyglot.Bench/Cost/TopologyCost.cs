@@ -16,9 +16,11 @@ public sealed record TopologyCost(
     Footprint Idle,
     double ServicesStartupSeconds,
     double BrokerStartupSeconds,
-    HopLatency HopOneAtATime,
-    HopLatency HopSteady,
+    Latency HopOneAtATime,
+    Latency HopSteady,
     int HopSteadyRate,
+    Latency SubscribeAsService,
+    Latency SubscribeAsMember,
     IReadOnlyList<UnderLoad> UnderLoad,
     FaultOutcome StreamingKilled,
     FaultOutcome CrudRedeployed);

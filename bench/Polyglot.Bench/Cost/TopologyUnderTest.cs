@@ -44,7 +44,7 @@ public sealed class TopologyUnderTest : IAsyncDisposable
         var broker = topology == Topology.Split ? await LocalServer.StartRabbitMQAsync() : null;
         var brokerStartup = clock.Elapsed;
 
-        var crudSettings = new Dictionary<string, string>(LocalAuth.Shared.CrudSettings())
+        var crudSettings = new Dictionary<string, string>(LocalAuth.Shared.CrudSettings().Concat(LocalAuth.Member.ClientSettings("member")))
         {
             [AppModelNames.TopologySetting] = topology.ToString(),
             ["Database__Provider"] = nameof(DatabaseProvider.Sqlite),
