@@ -24,30 +24,17 @@ public sealed class CardsService(BoardsDbContext db, ReadCache cache, BoardAcces
         var boardId = await db.Columns.Where(c => c.Id == columnId).Select(c => (Guid?)c.BoardId).SingleOrDefaultAsync(ct)
             ?? throw Errors.NotFound("Column", columnId);
         await access.RequireAsync(boardId, BoardRole.Editor, "Column", columnId, ct);
-        return await db.InTransactionAsync(async () =>
+        return await db.AppendAsync(("Column", columnId), token => db.LockColumnAsync(columnId, token), async (now, token) => new Card
         {
-            if (!await db.LockColumnAsync(columnId, ct))
-            {
-                throw Errors.NotFound("Column", columnId);
-            }
-            var now = db.Now();
-            var card = new Card
-            {
-                Id = Guid.CreateVersion7(now),
-                BoardId = boardId,
-                ColumnId = columnId,
-                Title = title,
-                Description = description,
-                Index = await db.Cards.CountAsync(c => c.ColumnId == columnId, ct),
-                CreatedAt = now,
-                UpdatedAt = now,
-            };
-            db.Cards.Add(card);
-            var reply = card.ToProto();
-            db.Events.Raise(new IntegrationEvent { BoardId = reply.BoardId, CardCreated = new CardCreated { Card = reply } });
-            await db.SaveChangesAsync(ct);
-            return reply;
-        }, ct);
+            Id = Guid.CreateVersion7(now),
+            BoardId = boardId,
+            ColumnId = columnId,
+            Title = title,
+            Description = description,
+            Index = await db.Cards.CountAsync(c => c.ColumnId == columnId, token),
+            CreatedAt = now,
+            UpdatedAt = now,
+        }, Mapping.ToProto, reply => new IntegrationEvent { BoardId = reply.BoardId, CardCreated = new CardCreated { Card = reply } }, ct);
     }
 
     public override async Task<V1.Card> GetCard(V1.GetCardRequest request, ServerCallContext context)

@@ -19,28 +19,15 @@ public sealed class ColumnsService(BoardsDbContext db, ReadCache cache, BoardAcc
 
         var ct = context.CancellationToken;
         await access.RequireAsync(boardId, BoardRole.Editor, "Board", boardId, ct);
-        return await db.InTransactionAsync(async () =>
+        return await db.AppendAsync(("Board", boardId), token => db.LockBoardAsync(boardId, token), async (now, token) => new Column
         {
-            if (!await db.LockBoardAsync(boardId, ct))
-            {
-                throw Errors.NotFound("Board", boardId);
-            }
-            var now = db.Now();
-            var column = new Column
-            {
-                Id = Guid.CreateVersion7(now),
-                BoardId = boardId,
-                Name = name,
-                Index = await db.Columns.CountAsync(c => c.BoardId == boardId, ct),
-                CreatedAt = now,
-                UpdatedAt = now,
-            };
-            db.Columns.Add(column);
-            var reply = column.ToProto();
-            db.Events.Raise(new IntegrationEvent { BoardId = reply.BoardId, ColumnCreated = new ColumnCreated { Column = reply } });
-            await db.SaveChangesAsync(ct);
-            return reply;
-        }, ct);
+            Id = Guid.CreateVersion7(now),
+            BoardId = boardId,
+            Name = name,
+            Index = await db.Columns.CountAsync(c => c.BoardId == boardId, token),
+            CreatedAt = now,
+            UpdatedAt = now,
+        }, Mapping.ToProto, reply => new IntegrationEvent { BoardId = reply.BoardId, ColumnCreated = new ColumnCreated { Column = reply } }, ct);
     }
 
     public override async Task<V1.Column> GetColumn(V1.GetColumnRequest request, ServerCallContext context)

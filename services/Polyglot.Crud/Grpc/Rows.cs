@@ -5,9 +5,33 @@ using Polyglot.Crud.Data;
 
 namespace Polyglot.Crud.Grpc;
 
-/// <summary>What every service does to one row by id, as a member of its board: read it, and change it at the version the client read.</summary>
+/// <summary>What every service does to one row by id, as a member of its board: add it, read it, and change it at the version the client read.</summary>
 internal static class Rows
 {
+    /// <summary>
+    /// Adds a row at the end of its parent (a column to its board, a card to its column) under the
+    /// parent's row lock, so that concurrent adds get dense indexes, and saves it with its event;
+    /// NOT_FOUND when the parent is gone. The caller has checked the caller's role.
+    /// </summary>
+    /// <param name="lockParent">Locks the parent's row; false when there is none.</param>
+    /// <param name="make">The new row, made at the given time once the parent is locked.</param>
+    public static Task<TReply> AppendAsync<TRow, TReply>(
+        this BoardsDbContext db, (string Name, Guid Id) parent, Func<CancellationToken, Task<bool>> lockParent,
+        Func<DateTimeOffset, CancellationToken, Task<TRow>> make, Func<TRow, TReply> toReply, Func<TReply, IntegrationEvent> created, CancellationToken ct)
+        where TRow : class => db.InTransactionAsync(async () =>
+        {
+            if (!await lockParent(ct))
+            {
+                throw Errors.NotFound(parent.Name, parent.Id);
+            }
+            var row = await make(db.Now(), ct);
+            db.Set<TRow>().Add(row);
+            var reply = toReply(row);
+            db.Events.Raise(created(reply));
+            await db.SaveChangesAsync(ct);
+            return reply;
+        }, ct);
+
     /// <summary>
     /// The row as its reply, from the read cache when it may answer, for a viewer of its board;
     /// NOT_FOUND when there is none or the caller is not on its board.
