@@ -14,10 +14,11 @@ const count = countAt >= 0 ? Number(args.splice(countAt, 2)[1]) : Infinity;
 const url = args[0] ?? "amqp://guest:guest@localhost:5680";
 
 const protos = fileURLToPath(new URL("../../contracts/protos", import.meta.url));
+const googleApi = fileURLToPath(new URL("../../contracts/third_party", import.meta.url)); // google/api, for the REST rules
 // boards.proto's REST annotations import descriptor.proto, which protobufjs bundles but does not preload.
 protobuf.common("descriptor", createRequire(import.meta.url)("protobufjs/google/protobuf/descriptor.json").nested.google.nested.protobuf.nested);
 const root = new protobuf.Root();
-root.resolvePath = (_, target) => `${protos}/${target}`;
+root.resolvePath = (_, target) => `${target.startsWith("google/api/") ? googleApi : protos}/${target}`;
 await root.load("events/v1/events.proto", { keepCase: false });
 const IntegrationEvent = root.lookupType("polyglot.events.v1.IntegrationEvent");
 

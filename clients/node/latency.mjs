@@ -14,8 +14,9 @@ const warmup = 20;
 const crudAddress = process.argv[3] ?? "localhost:5101";
 const realtimeAddress = process.argv[4] ?? "localhost:5201";
 const protos = fileURLToPath(new URL("../../contracts/protos", import.meta.url));
+const googleApi = fileURLToPath(new URL("../../contracts/third_party", import.meta.url)); // google/api, for the REST rules
 const definition = protoLoader.loadSync(["boards/v1/boards.proto", "realtime/v1/realtime.proto"], {
-  includeDirs: [protos], longs: String, defaults: true, oneofs: true,
+  includeDirs: [protos, googleApi], longs: String, defaults: true, oneofs: true,
 });
 const { boards, realtime } = grpc.loadPackageDefinition(definition).polyglot;
 const insecure = grpc.credentials.createInsecure();
