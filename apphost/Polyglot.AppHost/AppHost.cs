@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Polyglot.AppHost;
 using Polyglot.AppHost.Provisioning;
 using Polyglot.Contracts.Auth;

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Polyglot.Contracts.Settings;
 
 namespace Polyglot.AppHost;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Polyglot.Contracts.Settings;
 using Polyglot.LocalServers;
 
 namespace Polyglot.Deploy;

@@ -1,7 +1,5 @@
-using k8s;
 using k8s.Models;
 using Polyglot.Contracts.Events;
-using Polyglot.Contracts.Settings;
 
 namespace Polyglot.Deploy;
 

@@ -1,4 +1,3 @@
-using k8s;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 

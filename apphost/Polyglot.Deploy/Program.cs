@@ -1,4 +1,3 @@
-using Polyglot.Contracts.Settings;
 using Polyglot.Deploy;
 
 // dotnet run --project apphost/Polyglot.Deploy -- [--output deploy] [--topology split|monolith] [--dapr]

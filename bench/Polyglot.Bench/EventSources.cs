@@ -1,12 +1,9 @@
-using System.Diagnostics;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Events;
 using Polyglot.Contracts.Events.V1;
-using Polyglot.LocalServers;
 using RabbitMQ.Client;
-using Spectre.Console;
 
 namespace Polyglot.Bench;
 

@@ -1,15 +1,9 @@
-using System.ComponentModel;
-using System.Diagnostics;
-using Grpc.Core;
-using HdrHistogram;
 using OxyPlot;
 using OxyPlot.Axes;
 using OxyPlot.Series;
 using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Events.V1;
 using Polyglot.Contracts.Realtime.V1;
-using Spectre.Console;
-using Spectre.Console.Cli;
 
 using RealtimeClient = Polyglot.Contracts.Realtime.V1.Realtime.RealtimeClient;
 

@@ -1,9 +1,4 @@
-using System.ComponentModel;
-using System.Diagnostics;
-using Grpc.Core;
 using Polyglot.Contracts.Realtime.V1;
-using Spectre.Console;
-using Spectre.Console.Cli;
 
 using RealtimeClient = Polyglot.Contracts.Realtime.V1.Realtime.RealtimeClient;
 

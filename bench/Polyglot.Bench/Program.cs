@@ -1,6 +1,5 @@
 using Polyglot.Bench;
 using Polyglot.Bench.Cost;
-using Spectre.Console.Cli;
 
 var app = new CommandApp();
 app.Configure(config =>

@@ -1,11 +1,5 @@
-using System.ComponentModel;
-using Grpc.Net.Client;
 using Polyglot.Bench.Cost;
 using Polyglot.Contracts.Boards.V1;
-using Polyglot.Contracts.Settings;
-using Polyglot.LocalServers;
-using Spectre.Console;
-using Spectre.Console.Cli;
 
 namespace Polyglot.Bench;
 

@@ -1,9 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.ComponentModel;
-using Spectre.Console;
-using Spectre.Console.Cli;
 
 namespace Polyglot.Bench;
 

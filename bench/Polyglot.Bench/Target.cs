@@ -1,10 +1,4 @@
-using System.ComponentModel;
 using System.Net.Http.Json;
-using Grpc.Core;
-using Grpc.Net.Client;
-using Polyglot.LocalServers;
-using Spectre.Console;
-using Spectre.Console.Cli;
 
 namespace Polyglot.Bench;
 

@@ -1,7 +1,4 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using System.Net.WebSockets;
-using Spectre.Console.Cli;
 
 namespace Polyglot.Bench;
 

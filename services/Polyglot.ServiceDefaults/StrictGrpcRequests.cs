@@ -2,7 +2,6 @@ using System.Reflection;
 using Google.Protobuf;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Microsoft.Extensions.Hosting;
 

@@ -1,14 +1,11 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.FileProviders;
-using Microsoft.Extensions.Logging;
 using OpenTelemetry.Instrumentation.AspNetCore;
 using Polyglot.Contracts.Auth;
 using Polyglot.ServiceDefaults;
-using Polyglot.Streaming.Auth;
 using Polyglot.Streaming.Diagnostics;
 using Polyglot.Streaming.Grpc;
-using Polyglot.Streaming.Hub;
 using Polyglot.Streaming.Sse;
 using Polyglot.Streaming.WebSockets;
 

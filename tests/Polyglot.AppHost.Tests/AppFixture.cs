@@ -1,5 +1,3 @@
-using Polyglot.LocalServers;
-
 namespace Polyglot.AppHost.Tests;
 
 /// <summary>The split, with two realtime replicas behind the app host's proxy.</summary>

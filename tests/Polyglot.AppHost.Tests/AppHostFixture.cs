@@ -3,8 +3,6 @@ using Aspire.Hosting.ApplicationModel;
 using Grpc.Net.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Polyglot.Contracts.Settings;
-using Polyglot.LocalServers;
-using Polyglot.Testing;
 
 namespace Polyglot.AppHost.Tests;
 

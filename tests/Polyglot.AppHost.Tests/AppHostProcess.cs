@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using Polyglot.LocalServers;
-using Polyglot.Testing;
 
 namespace Polyglot.AppHost.Tests;
 

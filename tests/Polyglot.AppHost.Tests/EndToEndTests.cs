@@ -6,7 +6,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Events.V1;
 using Polyglot.Contracts.Realtime.V1;
-using Polyglot.Testing;
 
 namespace Polyglot.AppHost.Tests;
 

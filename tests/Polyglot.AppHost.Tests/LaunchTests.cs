@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Playwright;
-using Polyglot.LocalServers;
-using Polyglot.Testing;
 using static Microsoft.Playwright.Assertions;
 
 namespace Polyglot.AppHost.Tests;

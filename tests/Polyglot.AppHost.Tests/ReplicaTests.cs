@@ -1,7 +1,6 @@
 using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Events.V1;
 using Polyglot.Contracts.Realtime.V1;
-using Polyglot.Testing;
 
 namespace Polyglot.AppHost.Tests;
 

@@ -1,7 +1,4 @@
 using System.Security.Cryptography;
-using Grpc.Core;
-using Grpc.Net.Client;
-using Polyglot.Contracts.Auth;
 
 namespace Polyglot.Crud.Tests;
 

@@ -1,6 +1,3 @@
-using Grpc.Core;
-using Microsoft.EntityFrameworkCore;
-using Polyglot.Contracts.Auth;
 using Polyglot.Crud.Data;
 
 namespace Polyglot.Crud.Tests;

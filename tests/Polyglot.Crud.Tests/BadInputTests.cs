@@ -1,7 +1,5 @@
 using Google.Protobuf;
-using Grpc.Core;
 using Google.Rpc;
-using Polyglot.Contracts.Events.V1;
 
 namespace Polyglot.Crud.Tests;
 

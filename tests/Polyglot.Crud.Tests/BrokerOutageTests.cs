@@ -1,11 +1,7 @@
 using System.Diagnostics.Metrics;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Polyglot.Contracts.Events;
 using Polyglot.Crud.Data;
-using Polyglot.Crud.Grpc;
-using Polyglot.Crud.Outbox;
 using RabbitMQ.Client;
 
 namespace Polyglot.Crud.Tests;

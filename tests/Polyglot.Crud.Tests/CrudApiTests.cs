@@ -1,6 +1,4 @@
 using Google.Rpc;
-using Grpc.Core;
-using Microsoft.EntityFrameworkCore;
 
 namespace Polyglot.Crud.Tests;
 

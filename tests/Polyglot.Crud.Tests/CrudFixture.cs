@@ -1,8 +1,5 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Polyglot.Crud.Data;
-using Polyglot.Crud.Grpc;
 using V1 = Polyglot.Contracts.Boards.V1;
 
 namespace Polyglot.Crud.Tests;

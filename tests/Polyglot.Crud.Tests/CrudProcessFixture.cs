@@ -1,5 +1,3 @@
-using Grpc.Net.Client;
-using Microsoft.EntityFrameworkCore;
 using SqliteBoardsDbContext = Polyglot.Crud.Data.SqliteBoardsDbContext;
 
 namespace Polyglot.Crud.Tests;

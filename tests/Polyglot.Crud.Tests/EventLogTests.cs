@@ -1,6 +1,4 @@
 using Google.Rpc;
-using Grpc.Core;
-using Polyglot.Contracts.Events.V1;
 
 namespace Polyglot.Crud.Tests;
 

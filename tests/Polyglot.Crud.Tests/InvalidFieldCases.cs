@@ -1,6 +1,3 @@
-using Grpc.Net.Client;
-using Polyglot.Contracts.Events.V1;
-
 namespace Polyglot.Crud.Tests;
 
 /// <summary>

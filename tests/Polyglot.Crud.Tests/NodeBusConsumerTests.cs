@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using System.Threading.Channels;
 
 namespace Polyglot.Crud.Tests;

@@ -1,6 +1,5 @@
 using Polyglot.Crud.Caching;
 using Polyglot.Crud.Data;
-using Polyglot.Crud.Outbox;
 
 namespace Polyglot.Crud.Tests;
 

@@ -1,4 +1,3 @@
-
 namespace Polyglot.Crud.Tests;
 
 /// <summary>crud on a database of its own in the test PostgreSQL cluster.</summary>

@@ -1,9 +1,4 @@
-using Grpc.Core;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Polyglot.Contracts.Events.V1;
-using Polyglot.Crud.Outbox;
 
 namespace Polyglot.Crud.Tests;
 

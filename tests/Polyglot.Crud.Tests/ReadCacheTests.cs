@@ -1,11 +1,8 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Grpc.Core;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Options;
 using Polyglot.Crud.Caching;
-using Polyglot.Crud.Grpc;
 
 namespace Polyglot.Crud.Tests;
 

@@ -1,8 +1,5 @@
-using System.Text.Json;
-using Grpc.Net.Client;
 using Npgsql;
 using Polyglot.Contracts.Events;
-using Polyglot.Crud.Outbox;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 

@@ -1,6 +1,3 @@
-using System.Net.Http.Json;
-using System.Text.Json;
-
 namespace Polyglot.Crud.Tests;
 
 /// <summary>The REST routes crud's OpenAPI document lists, each able to name real rows.</summary>

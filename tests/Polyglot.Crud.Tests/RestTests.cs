@@ -1,9 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Grpc.Core;
-using Microsoft.EntityFrameworkCore;
-
 namespace Polyglot.Crud.Tests;
 
 /// <summary>

@@ -1,7 +1,4 @@
-using System.Net;
 using System.Web;
-using Polyglot.Contracts.Auth;
-using Polyglot.Crud.Grpc;
 
 namespace Polyglot.Crud.Tests;
 

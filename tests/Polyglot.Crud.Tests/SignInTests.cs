@@ -1,10 +1,6 @@
-using System.Net;
-using System.Text.Json;
 using System.Web;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.Playwright;
-using Polyglot.Contracts.Auth;
 using static Microsoft.Playwright.Assertions;
 
 namespace Polyglot.Crud.Tests;

@@ -1,4 +1,3 @@
-
 namespace Polyglot.Crud.Tests;
 
 /// <summary>crud on a SQLite file of its own.</summary>

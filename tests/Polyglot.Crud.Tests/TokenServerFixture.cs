@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Polyglot.Contracts.Auth;
 
 namespace Polyglot.Crud.Tests;
 

@@ -1,10 +1,5 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using Polyglot.Contracts.Auth;
-using Polyglot.Crud.Grpc;
 
 namespace Polyglot.Crud.Tests;
 

@@ -1,5 +1,3 @@
-using Polyglot.Contracts.Settings;
-
 namespace Polyglot.Deploy.Tests;
 
 /// <summary>The deploy folder of the split on Dapr (<c>--dapr</c>): daprd sidecars, RabbitMQ behind Dapr's pub/sub.</summary>

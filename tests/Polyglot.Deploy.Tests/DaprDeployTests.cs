@@ -1,7 +1,4 @@
-using k8s;
-using k8s.Models;
 using Polyglot.Contracts.Events;
-using Polyglot.Contracts.Settings;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.Serialization;

@@ -1,4 +1,3 @@
-using Polyglot.Contracts.Settings;
 using Polyglot.Deploy;
 
 namespace Polyglot.Deploy.Tests;

@@ -1,5 +1,3 @@
-using k8s;
-using k8s.Models;
 using Polyglot.LocalServers;
 
 namespace Polyglot.Deploy.Tests;

@@ -1,5 +1,3 @@
-using Polyglot.Contracts.Settings;
-
 namespace Polyglot.Deploy.Tests;
 
 /// <summary>The deploy folder of the monolith topology: crud alone (with its database), streaming itself.</summary>

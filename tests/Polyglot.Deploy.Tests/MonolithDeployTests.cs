@@ -1,6 +1,3 @@
-using k8s;
-using k8s.Models;
-
 namespace Polyglot.Deploy.Tests;
 
 /// <summary>The monolith deploys as one workload beside its database: no bus, no realtime, crud sized to hold the subscriptions.</summary>

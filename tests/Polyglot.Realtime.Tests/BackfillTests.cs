@@ -1,4 +1,3 @@
-
 namespace Polyglot.Realtime.Tests;
 
 /// <summary>A backfill from crud's log follows the log's head whatever size crud gives its pages.</summary>

@@ -1,9 +1,4 @@
-using System.Net;
-using System.Net.WebSockets;
-using System.Text.Json;
-using Google.Protobuf;
 using Google.Rpc;
-using Microsoft.AspNetCore.Mvc;
 
 namespace Polyglot.Realtime.Tests;
 

@@ -1,7 +1,5 @@
-using System.Net;
 using System.Net.Sockets;
 using MassTransit;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Polyglot.Realtime.Tests;
 

@@ -1,11 +1,8 @@
 using System.Diagnostics.Metrics;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
-using Polyglot.Contracts.Events.V1;
-using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Realtime.Tests;
 

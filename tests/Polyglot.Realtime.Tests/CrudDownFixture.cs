@@ -1,4 +1,3 @@
-
 namespace Polyglot.Realtime.Tests;
 
 /// <summary>

@@ -1,8 +1,4 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using Polyglot.Contracts.Events.V1;
 using Polyglot.Crud.Data;
-using Polyglot.Crud.Grpc;
 using Polyglot.Crud.Outbox;
 using Polyglot.Realtime.Bus;
 using Polyglot.Realtime.Dapr;

@@ -1,12 +1,8 @@
-using System.Text.Json;
 using CloudNative.CloudEvents;
 using CloudNative.CloudEvents.SystemTextJson;
 using Dapr.Client.Autogen.Grpc.v1;
-using Google.Protobuf;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Polyglot.Contracts.Events;
-using Polyglot.Contracts.Events.V1;
 using Polyglot.Realtime.Dapr;
 
 namespace Polyglot.Realtime.Tests;

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Google.Rpc;
-using Polyglot.Contracts.Events.V1;
 
 namespace Polyglot.Realtime.Tests;
 

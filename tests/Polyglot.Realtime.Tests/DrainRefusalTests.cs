@@ -1,9 +1,3 @@
-using System.Net;
-using System.Net.WebSockets;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.DependencyInjection;
-using Polyglot.Streaming.Hub;
-
 namespace Polyglot.Realtime.Tests;
 
 /// <summary>A hub that is draining refuses new subscribers on every transport, saying so: its own fixture, which it drains.</summary>

@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using Polyglot.Contracts.Events;
 using Polyglot.Crud.Outbox;
 using RabbitMQ.Client;

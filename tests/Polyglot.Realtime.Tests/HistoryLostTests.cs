@@ -1,5 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-
 namespace Polyglot.Realtime.Tests;
 
 /// <summary>Its own crud and realtime: pruning crud's log would spoil the other resume tests.</summary>

@@ -1,4 +1,3 @@
-
 namespace Polyglot.Realtime.Tests;
 
 /// <summary>Starts the process that holds the subscriptions — realtime in the split, crud in the monolith — with extra settings.</summary>

@@ -1,4 +1,3 @@
-using Grpc.Net.Client;
 using Microsoft.Playwright;
 
 namespace Polyglot.Realtime.Tests;

@@ -1,7 +1,5 @@
-using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Polyglot.Contracts.Events;
-using Polyglot.Contracts.Events.V1;
 using RabbitMQ.Client;
 
 namespace Polyglot.Realtime.Tests;

@@ -1,4 +1,3 @@
-
 namespace Polyglot.Realtime.Tests;
 
 /// <summary>The monolith: crud alone, no bus; it streams its own events from the hub it hosts.</summary>

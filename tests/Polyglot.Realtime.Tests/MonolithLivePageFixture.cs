@@ -1,5 +1,3 @@
-using Grpc.Net.Client;
-
 namespace Polyglot.Realtime.Tests;
 
 /// <summary>The monolith: crud alone as its own process, serving the page and the streams.</summary>

@@ -1,4 +1,3 @@
-
 namespace Polyglot.Realtime.Tests;
 
 /// <summary>crud as its own process in the monolith topology, on a database of its own each time.</summary>

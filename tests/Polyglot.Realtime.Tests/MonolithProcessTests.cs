@@ -1,5 +1,3 @@
-using Grpc.Net.Client;
-
 namespace Polyglot.Realtime.Tests;
 
 /// <summary>crud as the monolith's own process: it drains like realtime, and cuts off a stalled reader like realtime.</summary>

@@ -1,4 +1,3 @@
-
 namespace Polyglot.Realtime.Tests;
 
 /// <summary>The monolith as a process: crud alone, streaming from the hub it hosts.</summary>

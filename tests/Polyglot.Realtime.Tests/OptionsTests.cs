@@ -1,7 +1,6 @@
 using Polyglot.Realtime.Backfill;
 using Polyglot.Realtime.Bus;
 using Polyglot.Realtime.Presence;
-using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Realtime.Tests;
 

@@ -1,5 +1,4 @@
 using Polyglot.Crud.Data;
-using Polyglot.Crud.Grpc;
 
 namespace Polyglot.Realtime.Tests;
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Google.Rpc;
 
 namespace Polyglot.Realtime.Tests;

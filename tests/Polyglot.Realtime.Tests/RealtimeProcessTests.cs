@@ -1,6 +1,4 @@
 using System.Net.Sockets;
-using System.Net.WebSockets;
-using Grpc.Net.Client;
 using RabbitMQ.Client;
 
 namespace Polyglot.Realtime.Tests;

@@ -1,5 +1,3 @@
-using Polyglot.Contracts.Events.V1;
-
 namespace Polyglot.Realtime.Tests;
 
 /// <summary>Two realtime replicas on one bus: each has its own queue, so a subscriber on either sees every event.</summary>

@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using Polyglot.Crud.Outbox;
 
 namespace Polyglot.Realtime.Tests;

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Polyglot.Realtime.Bus;
 
 namespace Polyglot.Realtime.Tests;

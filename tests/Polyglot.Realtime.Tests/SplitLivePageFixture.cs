@@ -1,6 +1,3 @@
-using Grpc.Net.Client;
-using Polyglot.Crud.Grpc;
-
 namespace Polyglot.Realtime.Tests;
 
 /// <summary>

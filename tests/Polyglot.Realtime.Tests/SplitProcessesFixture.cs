@@ -1,4 +1,3 @@
-
 namespace Polyglot.Realtime.Tests;
 
 /// <summary>The split as processes: crud and realtime, each its own process, on one RabbitMQ.</summary>

@@ -1,6 +1,3 @@
-using System.Net.WebSockets;
-using Grpc.Net.Client;
-
 namespace Polyglot.Realtime.Tests;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using Grpc.Net.Client;
-
 namespace Polyglot.Realtime.Tests;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using Polyglot.Contracts.Events.V1;
-
 namespace Polyglot.Realtime.Tests;
 
 internal static class Streams

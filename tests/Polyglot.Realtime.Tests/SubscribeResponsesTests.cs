@@ -1,8 +1,5 @@
 using System.Buffers;
-using Google.Protobuf;
-using Polyglot.Contracts.Events.V1;
 using Polyglot.Streaming.Grpc;
-using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Realtime.Tests;
 

@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.WebSockets;
-using Microsoft.AspNetCore.Mvc;
 
 namespace Polyglot.Realtime.Tests;
 

@@ -1,6 +1,4 @@
-using Microsoft.Extensions.DependencyInjection;
 using Polyglot.Crud.Data;
-using Polyglot.Crud.Grpc;
 using Board = Polyglot.Contracts.Boards.V1.Board;
 
 namespace Polyglot.Realtime.Tests;

@@ -1,11 +1,5 @@
-using System.Net;
-using System.Net.WebSockets;
-using System.Text.Json;
 using System.Diagnostics.Metrics;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
-using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Realtime.Tests;
 

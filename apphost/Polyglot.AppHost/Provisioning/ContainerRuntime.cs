@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Configuration;
 
 namespace Polyglot.AppHost.Provisioning;
 

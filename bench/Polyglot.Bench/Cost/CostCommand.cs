@@ -1,10 +1,4 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using Polyglot.Contracts.Boards.V1;
-using Polyglot.Contracts.Settings;
-using Polyglot.LocalServers;
-using Spectre.Console;
-using Spectre.Console.Cli;
 
 namespace Polyglot.Bench.Cost;
 

@@ -6,8 +6,6 @@ using OxyPlot;
 using OxyPlot.Axes;
 using OxyPlot.Legends;
 using OxyPlot.Series;
-using Polyglot.Contracts.Settings;
-using Spectre.Console;
 
 namespace Polyglot.Bench.Cost;
 

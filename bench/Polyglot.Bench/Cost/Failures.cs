@@ -1,10 +1,5 @@
-using System.Diagnostics;
-using Grpc.Core;
-using Grpc.Net.Client;
 using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Events.V1;
-using Polyglot.LocalServers;
-using Spectre.Console;
 
 namespace Polyglot.Bench.Cost;
 

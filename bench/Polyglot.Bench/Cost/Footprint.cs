@@ -1,5 +1,3 @@
-using Polyglot.LocalServers;
-
 namespace Polyglot.Bench.Cost;
 
 /// <summary>Idle memory: each process's PSS, the services' total, and the total with the broker.</summary>

@@ -1,9 +1,7 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Google.Protobuf;
-using Polyglot.LocalServers;
 
 namespace Polyglot.Bench.Cost;
 

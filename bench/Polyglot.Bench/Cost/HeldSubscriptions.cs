@@ -1,7 +1,4 @@
-using Grpc.Core;
-using Grpc.Net.Client;
 using Polyglot.Contracts.Realtime.V1;
-using Spectre.Console;
 
 namespace Polyglot.Bench.Cost;
 

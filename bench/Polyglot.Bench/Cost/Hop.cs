@@ -1,11 +1,6 @@
-using Polyglot.LocalServers;
 using System.Collections.Concurrent;
-using System.Diagnostics;
-using Grpc.Net.Client;
-using HdrHistogram;
 using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Realtime.V1;
-using Spectre.Console;
 
 namespace Polyglot.Bench.Cost;
 

@@ -1,7 +1,5 @@
 using k8s.Models;
-using Polyglot.Contracts.Settings;
 using Polyglot.Deploy;
-using Polyglot.LocalServers;
 
 namespace Polyglot.Bench.Cost;
 

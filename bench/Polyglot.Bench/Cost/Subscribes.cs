@@ -1,8 +1,5 @@
-using System.Diagnostics;
-using HdrHistogram;
 using Polyglot.Contracts.Boards.V1;
 using Polyglot.Contracts.Realtime.V1;
-using Polyglot.LocalServers;
 
 namespace Polyglot.Bench.Cost;
 

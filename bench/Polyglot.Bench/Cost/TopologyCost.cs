@@ -1,5 +1,3 @@
-using Polyglot.Contracts.Settings;
-
 namespace Polyglot.Bench.Cost;
 
 /// <summary>The CRUD side and the fan-out while <see cref="HeldSubscriptions"/> subscriptions are held and events stream to them.</summary>

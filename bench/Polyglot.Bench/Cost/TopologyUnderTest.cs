@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using Polyglot.Contracts.Settings;
-using Polyglot.LocalServers;
-
 namespace Polyglot.Bench.Cost;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using Polyglot.LocalServers;
-using System.Diagnostics;
-using Grpc.Core;
-using Grpc.Net.Client;
 using Polyglot.Contracts.Boards.V1;
 
 namespace Polyglot.Bench.Cost;
@@ -39,7 +35,7 @@ public sealed class Workload : IDisposable
     {
         var crud = LocalAuth.Shared.CrudChannel(crudProcess);
         var boardsClient = new Boards.BoardsClient(crud);
-        var columnsClient = new Columns.ColumnsClient(crud);
+        var columnsClient = new Polyglot.Contracts.Boards.V1.Columns.ColumnsClient(crud); // Spectre has a Columns too
         var created = new List<(string, string)>();
         for (var i = 0; i < boards; i++)
         {

@@ -1,8 +1,6 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.Extensions.Options;
 using OpenIddict.Server;
-using Polyglot.Contracts.Auth;
 using Polyglot.Crud.Extensions;
 using Polyglot.Crud.Grpc;
 using Polyglot.ServiceDefaults;

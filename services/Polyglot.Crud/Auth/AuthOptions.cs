@@ -1,6 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-using Microsoft.Extensions.Options;
-
 namespace Polyglot.Crud.Auth;
 
 /// <summary>

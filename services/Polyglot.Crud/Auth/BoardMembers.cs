@@ -1,9 +1,6 @@
 using System.Data.Common;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
-using Polyglot.Crud.Data;
 using Polyglot.Streaming.Auth;
-using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Crud.Auth;
 

@@ -1,8 +1,4 @@
-using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
-using Polyglot.Contracts.Auth;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace Polyglot.Crud.Auth;

@@ -3,12 +3,9 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
-using Polyglot.Crud.Data;
-using Polyglot.Contracts.Auth;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace Polyglot.Crud.Auth;

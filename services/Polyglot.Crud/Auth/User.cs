@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Identity;
-
 namespace Polyglot.Crud.Auth;
 
 /// <summary>A person who signs in (ASP.NET Core Identity); a token's subject is their id.</summary>

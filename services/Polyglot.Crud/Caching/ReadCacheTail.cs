@@ -1,8 +1,4 @@
 using System.Diagnostics;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
-using Polyglot.Crud.Data;
-using Polyglot.Crud.Outbox;
 
 namespace Polyglot.Crud.Caching;
 

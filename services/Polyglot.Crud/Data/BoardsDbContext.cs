@@ -1,8 +1,5 @@
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
-using Polyglot.Crud.Auth;
-using Polyglot.Crud.Outbox;
 
 namespace Polyglot.Crud.Data;
 

@@ -1,5 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-
 namespace Polyglot.Crud.Data;
 
 /// <summary>

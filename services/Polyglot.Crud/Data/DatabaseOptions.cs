@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-using Microsoft.Extensions.Options;
 using Polyglot.Contracts.Settings;
 
 namespace Polyglot.Crud.Data;

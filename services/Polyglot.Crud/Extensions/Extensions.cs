@@ -1,17 +1,11 @@
 using MassTransit;
-using Microsoft.EntityFrameworkCore;
 using Polyglot.Contracts.Events;
 using Polyglot.Contracts.Settings;
-using Polyglot.Crud.Auth;
-using Polyglot.Crud.Data;
 using Polyglot.Crud.Grpc;
-using Polyglot.Crud.Outbox;
 using Scalar.AspNetCore;
 using V1 = Polyglot.Contracts.Boards.V1;
-using Polyglot.Crud.Caching;
 using Polyglot.Streaming;
 using Polyglot.Streaming.Auth;
-using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Crud.Extensions;
 

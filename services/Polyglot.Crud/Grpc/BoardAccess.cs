@@ -1,9 +1,4 @@
 using System.Security.Claims;
-using Grpc.Core;
-using Microsoft.EntityFrameworkCore;
-using Polyglot.Crud.Auth;
-using Polyglot.Crud.Caching;
-using Polyglot.Crud.Data;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace Polyglot.Crud.Grpc;

@@ -1,9 +1,3 @@
-using Google.Protobuf.WellKnownTypes;
-using Grpc.Core;
-using Microsoft.EntityFrameworkCore;
-using Polyglot.Contracts.Events.V1;
-using Polyglot.Crud.Caching;
-using Polyglot.Crud.Data;
 using V1 = Polyglot.Contracts.Boards.V1;
 
 namespace Polyglot.Crud.Grpc;

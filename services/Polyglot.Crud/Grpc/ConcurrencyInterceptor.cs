@@ -1,6 +1,4 @@
-using Grpc.Core;
 using Grpc.Core.Interceptors;
-using Microsoft.EntityFrameworkCore;
 
 namespace Polyglot.Crud.Grpc;
 

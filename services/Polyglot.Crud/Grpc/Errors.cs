@@ -1,5 +1,3 @@
-using Grpc.Core;
-
 namespace Polyglot.Crud.Grpc;
 
 internal static class Errors

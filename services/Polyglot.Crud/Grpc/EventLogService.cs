@@ -1,10 +1,3 @@
-using Grpc.Core;
-using Microsoft.Extensions.Options;
-using Polyglot.Contracts.Events.V1;
-using Polyglot.Crud.Auth;
-using Polyglot.Crud.Data;
-using Polyglot.Crud.Outbox;
-
 namespace Polyglot.Crud.Grpc;
 
 /// <summary>The outbox read back as the event log, for subscribers that missed events; and board membership, for realtime's subscribers.</summary>

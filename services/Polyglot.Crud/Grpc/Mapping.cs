@@ -1,5 +1,3 @@
-using Google.Protobuf.WellKnownTypes;
-using Polyglot.Crud.Data;
 using V1 = Polyglot.Contracts.Boards.V1;
 
 namespace Polyglot.Crud.Grpc;

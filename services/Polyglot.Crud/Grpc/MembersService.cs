@@ -1,11 +1,4 @@
-using Google.Protobuf.WellKnownTypes;
-using Grpc.Core;
-using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
 using OpenIddict.Abstractions;
-using Polyglot.Contracts.Events.V1;
-using Polyglot.Crud.Auth;
-using Polyglot.Crud.Data;
 using V1 = Polyglot.Contracts.Boards.V1;
 
 namespace Polyglot.Crud.Grpc;

@@ -2,8 +2,6 @@ using System.Buffers.Text;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
-using Microsoft.EntityFrameworkCore;
-using Polyglot.Crud.Data;
 
 namespace Polyglot.Crud.Grpc;
 

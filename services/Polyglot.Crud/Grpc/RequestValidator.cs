@@ -1,7 +1,4 @@
-using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
-using Grpc.Core;
-using Polyglot.Crud.Data;
 
 namespace Polyglot.Crud.Grpc;
 

@@ -3,7 +3,6 @@ using Google.Api;
 using Google.Protobuf.Reflection;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
-using Polyglot.Contracts.Auth;
 using ServiceDescriptor = Google.Protobuf.Reflection.ServiceDescriptor;
 
 namespace Polyglot.Crud.Grpc;

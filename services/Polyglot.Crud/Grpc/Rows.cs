@@ -1,8 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Polyglot.Contracts.Events.V1;
-using Polyglot.Crud.Caching;
-using Polyglot.Crud.Data;
-
 namespace Polyglot.Crud.Grpc;
 
 /// <summary>What every service does to one row by id, as a member of its board: add it, read it, and change it at the version the client read.</summary>

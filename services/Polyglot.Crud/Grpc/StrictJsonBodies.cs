@@ -2,9 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
-using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
-using Grpc.Core;
 using Microsoft.AspNetCore.Grpc.JsonTranscoding;
 using Microsoft.AspNetCore.Http.Features;
 

@@ -1,7 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Polyglot.Contracts.Events.V1;
-using Polyglot.Crud.Data;
-
 namespace Polyglot.Crud.Outbox;
 
 /// <summary>

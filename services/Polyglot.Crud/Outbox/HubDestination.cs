@@ -1,6 +1,3 @@
-using Polyglot.Contracts.Events.V1;
-using Polyglot.Streaming.Hub;
-
 namespace Polyglot.Crud.Outbox;
 
 /// <summary>The monolith: the batch goes straight to the hub this process hosts, in position order, through the same ingest path the split's bus consumer uses.</summary>

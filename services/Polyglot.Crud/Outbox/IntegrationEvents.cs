@@ -1,9 +1,5 @@
 using System.Diagnostics;
 using Google.Protobuf;
-using Google.Protobuf.WellKnownTypes;
-using Microsoft.EntityFrameworkCore;
-using Polyglot.Contracts.Events.V1;
-using Polyglot.Crud.Data;
 
 namespace Polyglot.Crud.Outbox;
 

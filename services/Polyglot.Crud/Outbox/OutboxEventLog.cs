@@ -1,6 +1,4 @@
 using System.Runtime.CompilerServices;
-using Polyglot.Crud.Data;
-using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Crud.Outbox;
 

@@ -1,7 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
-using Polyglot.Crud.Data;
-
 namespace Polyglot.Crud.Outbox;
 
 /// <summary>

@@ -1,9 +1,6 @@
 using System.Diagnostics;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Retry;
-using Polyglot.Crud.Data;
 
 namespace Polyglot.Crud.Outbox;
 

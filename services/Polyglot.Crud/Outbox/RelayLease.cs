@@ -1,6 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Polyglot.Crud.Data;
-
 namespace Polyglot.Crud.Outbox;
 
 /// <summary>

@@ -1,8 +1,6 @@
 using Grpc.Core;
 using Polyglot.Contracts.Boards.V1;
-using Polyglot.Contracts.Events.V1;
 using Polyglot.Streaming.Auth;
-using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Realtime.Backfill;
 

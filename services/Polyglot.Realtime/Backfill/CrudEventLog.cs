@@ -1,7 +1,5 @@
 using System.Runtime.CompilerServices;
 using Grpc.Core;
-using Polyglot.Contracts.Events.V1;
-using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Realtime.Backfill;
 

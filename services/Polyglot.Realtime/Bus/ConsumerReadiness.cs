@@ -1,6 +1,3 @@
-using MassTransit;
-using Polyglot.Streaming.Hub;
-
 namespace Polyglot.Realtime.Bus;
 
 /// <summary>

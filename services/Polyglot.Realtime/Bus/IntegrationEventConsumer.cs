@@ -1,8 +1,3 @@
-using MassTransit;
-using Polyglot.Contracts.Events;
-using Polyglot.Contracts.Events.V1;
-using Polyglot.Streaming.Hub;
-
 namespace Polyglot.Realtime.Bus;
 
 /// <summary>

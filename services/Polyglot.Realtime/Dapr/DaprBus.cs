@@ -1,6 +1,4 @@
-using Polyglot.Contracts.Events;
 using Polyglot.Contracts.Settings;
-using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Realtime.Dapr;
 

@@ -1,9 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Google.Protobuf;
-using Polyglot.Contracts.Events;
-using Polyglot.Contracts.Events.V1;
-using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Realtime.Dapr;
 

@@ -1,11 +1,7 @@
-using MassTransit;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Polyglot.Contracts.Auth;
-using Polyglot.Contracts.Events;
-using Polyglot.Contracts.Events.V1;
 using Polyglot.Contracts.Settings;
 using Polyglot.Realtime.Backfill;
 using Polyglot.Realtime.Bus;
@@ -13,7 +9,6 @@ using Polyglot.Realtime.Dapr;
 using Polyglot.Realtime.Presence;
 using Polyglot.ServiceDefaults;
 using Polyglot.Streaming.Auth;
-using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Realtime.Extensions;
 

@@ -1,8 +1,4 @@
 using System.Collections.Concurrent;
-using MassTransit;
-using Microsoft.Extensions.Options;
-using Polyglot.Contracts.Events;
-using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Realtime.Presence;
 

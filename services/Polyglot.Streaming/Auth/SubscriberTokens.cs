@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using Polyglot.Contracts.Auth;
 using Polyglot.ServiceDefaults;
-using Polyglot.Streaming.Hub;
 using Polyglot.Streaming.Sse;
 using Polyglot.Streaming.WebSockets;
 

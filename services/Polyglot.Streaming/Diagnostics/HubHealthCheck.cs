@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Streaming.Diagnostics;
 

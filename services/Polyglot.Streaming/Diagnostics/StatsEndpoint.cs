@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Streaming.Diagnostics;
 

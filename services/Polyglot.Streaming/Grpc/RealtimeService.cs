@@ -3,8 +3,6 @@ using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 using Polyglot.Contracts.Realtime.V1;
-using Polyglot.Streaming.Auth;
-using Polyglot.Streaming.Hub;
 using V1 = Polyglot.Contracts.Realtime.V1;
 
 namespace Polyglot.Streaming.Grpc;

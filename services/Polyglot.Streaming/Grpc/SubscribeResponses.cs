@@ -2,7 +2,6 @@ using System.Runtime.CompilerServices;
 using Google.Protobuf;
 using Grpc.Core;
 using Polyglot.Contracts.Realtime.V1;
-using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Streaming.Grpc;
 

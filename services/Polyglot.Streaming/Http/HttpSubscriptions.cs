@@ -1,6 +1,3 @@
-using Polyglot.Streaming.Auth;
-using Polyglot.Streaming.Hub;
-
 namespace Polyglot.Streaming.Http;
 
 /// <summary>

@@ -2,9 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http.Features;
-using Polyglot.Streaming.Auth;
 using Polyglot.Streaming.Http;
-using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Streaming.Sse;
 

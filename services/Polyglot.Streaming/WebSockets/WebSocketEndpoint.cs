@@ -1,7 +1,5 @@
 using System.Net.WebSockets;
-using Polyglot.Streaming.Auth;
 using Polyglot.Streaming.Http;
-using Polyglot.Streaming.Hub;
 
 namespace Polyglot.Streaming.WebSockets;
 
