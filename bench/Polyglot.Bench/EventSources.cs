@@ -45,26 +45,15 @@ public sealed class CrudEvents : IEventSource
         return new CrudEvents(crud, board.Id, column.Id);
     }
 
-    /// <remarks>Up to 64 creates in flight, so a slow commit does not push the schedule back.</remarks>
+    /// <remarks>Up to 64 creates in flight; the schedule goes on while they wait for a turn.</remarks>
     public async Task PublishAsync(int count, int rate, ProgressTask? progress, CancellationToken ct)
     {
         using var inFlight = new SemaphoreSlim(64);
-        var clock = Stopwatch.StartNew();
-        var pending = new List<Task>(count);
-        for (var i = 0; i < count; i++)
-        {
-            var due = TimeSpan.FromSeconds((double)i / rate);
-            if (due > clock.Elapsed)
-            {
-                await Task.Delay(due - clock.Elapsed, ct);
-            }
-            await inFlight.WaitAsync(ct);
-            pending.Add(CreateAsync(i));
-        }
-        await Task.WhenAll(pending);
+        await Pace.AtRateAsync(count, rate, CreateAsync, ct);
 
         async Task CreateAsync(int i)
         {
+            await inFlight.WaitAsync(ct);
             try
             {
                 await _cards.CreateCardAsync(new CreateCardRequest { ColumnId = _columnId, Title = $"event {i}" }, cancellationToken: ct);

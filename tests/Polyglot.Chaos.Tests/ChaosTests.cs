@@ -133,29 +133,19 @@ public sealed class ChaosTests(ITestOutputHelper output)
         switch (fault)
         {
             case Fault.KillCrud:
-                await system.Crud.KillAsync();
-                await Task.Delay(downFor);
-                await system.Crud.StartAsync();
+                await DownAsync(system.Crud.KillAsync, system.Crud.StartAsync);
                 break;
             case Fault.KillRealtime:
-                await system.Realtime.KillAsync();
-                await Task.Delay(downFor);
-                await system.Realtime.StartAsync();
+                await DownAsync(system.Realtime.KillAsync, system.Realtime.StartAsync);
                 break;
             case Fault.RestartBroker:
-                await system.Broker.StopAsync();
-                await Task.Delay(downFor);
-                await system.Broker.StartAsync();
+                await DownAsync(system.Broker.StopAsync, system.Broker.StartAsync);
                 break;
             case Fault.KillBroker:
-                await system.Broker.KillAsync();
-                await Task.Delay(downFor);
-                await system.Broker.StartAsync();
+                await DownAsync(system.Broker.KillAsync, system.Broker.StartAsync);
                 break;
             case Fault.KillDatabase:
-                await system.Database!.KillAsync();
-                await Task.Delay(downFor);
-                await system.Database.StartAsync();
+                await DownAsync(system.Database!.KillAsync, system.Database!.StartAsync);
                 break;
             case Fault.BrokerDownAndCrudKilled:
                 await system.Broker.StopAsync();
@@ -171,6 +161,13 @@ public sealed class ChaosTests(ITestOutputHelper output)
                 break;
         }
         return new FaultRun(fault, started, DateTime.UtcNow, downFor);
+
+        async Task DownAsync(Func<Task> stop, Func<Task> start)
+        {
+            await stop();
+            await Task.Delay(downFor); // the outage itself, not a wait for anything
+            await start();
+        }
     }
 
     /// <summary>A fault that silently did nothing fails the run: each must be seen to have hit its target.</summary>

@@ -74,18 +74,7 @@ public static class Hop
         }
         else
         {
-            var clock = Stopwatch.StartNew();
-            var pending = new List<Task>(creates);
-            for (var i = 0; i < creates; i++)
-            {
-                var due = TimeSpan.FromSeconds((double)i / rate);
-                if (due > clock.Elapsed)
-                {
-                    await Task.Delay(due - clock.Elapsed, ct);
-                }
-                pending.Add(CreateAndAwaitAsync(i));
-            }
-            await Task.WhenAll(pending);
+            await Pace.AtRateAsync(creates, rate, CreateAndAwaitAsync, ct);
         }
         await stop.CancelAsync();
         await reading;

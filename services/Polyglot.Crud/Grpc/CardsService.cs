@@ -82,13 +82,10 @@ public sealed class CardsService(BoardsDbContext db, ReadCache cache, BoardAcces
         validate.ThrowIfInvalid();
 
         var ct = context.CancellationToken;
-        var (fromColumnId, boardId) = await db.Cards.Where(c => c.Id == id).Select(c => new { c.ColumnId, c.BoardId }).SingleOrDefaultAsync(ct) is { } found
-            ? (found.ColumnId, found.BoardId)
-            : throw Errors.NotFound("Card", id);
         // Before the locks: a non-member learns nothing, not even from which column is missing,
         // and locks nothing. Cards and columns stay on their boards, so the checks hold under the
         // locks too.
-        await access.RequireAsync(boardId, BoardRole.Editor, "Card", id, ct);
+        var (fromColumnId, boardId) = await EditableCardAsync(id, ct);
         var toBoardId = await db.Columns.Where(c => c.Id == toColumnId).Select(c => (Guid?)c.BoardId).SingleOrDefaultAsync(ct)
             ?? throw Errors.NotFound("Column", toColumnId);
         if (toBoardId != boardId)
@@ -146,10 +143,7 @@ public sealed class CardsService(BoardsDbContext db, ReadCache cache, BoardAcces
         validate.ThrowIfInvalid();
 
         var ct = context.CancellationToken;
-        var (columnId, boardId) = await db.Cards.Where(c => c.Id == id).Select(c => new { c.ColumnId, c.BoardId }).SingleOrDefaultAsync(ct) is { } found
-            ? (found.ColumnId, found.BoardId)
-            : throw Errors.NotFound("Card", id);
-        await access.RequireAsync(boardId, BoardRole.Editor, "Card", id, ct);
+        var (columnId, _) = await EditableCardAsync(id, ct);
         return await db.InTransactionAsync(async () =>
         {
             await db.LockColumnAsync(columnId, ct);
@@ -167,5 +161,17 @@ public sealed class CardsService(BoardsDbContext db, ReadCache cache, BoardAcces
             await db.SaveChangesAsync(ct);
             return new Empty();
         }, ct);
+    }
+
+    /// <summary>
+    /// Where card <paramref name="id"/> is, once the caller may edit its board: NOT_FOUND for a
+    /// non-member, as for no such card.
+    /// </summary>
+    private async Task<(Guid ColumnId, Guid BoardId)> EditableCardAsync(Guid id, CancellationToken ct)
+    {
+        var place = await db.Cards.Where(c => c.Id == id).Select(c => new { c.ColumnId, c.BoardId }).SingleOrDefaultAsync(ct)
+            ?? throw Errors.NotFound("Card", id);
+        await access.RequireAsync(place.BoardId, BoardRole.Editor, "Card", id, ct);
+        return (place.ColumnId, place.BoardId);
     }
 }
