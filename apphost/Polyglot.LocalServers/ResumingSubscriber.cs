@@ -10,7 +10,7 @@ namespace Polyglot.LocalServers;
 /// after the last position it received, until told to stop. Only a history-lost answer ends it.
 /// The chaos suite and the benchmark's failure runs drive the services with it.
 /// </summary>
-/// <param name="crudHttp">The crud whose token it subscribes with, signed in as <see cref="LocalAuth.Shared"/>.</param>
+/// <param name="crudHttp">The crud whose token it subscribes with, signed in as <see cref="SignedInAs"/>.</param>
 public sealed class ResumingSubscriber(string channel, Uri realtime, Uri crudHttp)
 {
     private readonly List<IntegrationEvent> _received = [];
@@ -35,6 +35,9 @@ public sealed class ResumingSubscriber(string channel, Uri realtime, Uri crudHtt
         get { lock (_received) { return _received.Count == 0 ? 0 : _received[^1].Position; } }
     }
 
+    /// <summary>Who it subscribes as: a service by default; <see cref="LocalAuth.Member"/> to be asked for membership as a person is.</summary>
+    public LocalAuth SignedInAs { get; init; } = LocalAuth.Shared;
+
     /// <summary>When set, the subscriber itself ends each stream after this long and resumes — as a flaky mobile client would.</summary>
     public TimeSpan? ResumeEvery { get; init; }
 
@@ -52,7 +55,7 @@ public sealed class ResumingSubscriber(string channel, Uri realtime, Uri crudHtt
             }
             try
             {
-                using var connection = LocalAuth.Shared.StreamingChannel(realtime, crudHttp);
+                using var connection = SignedInAs.StreamingChannel(realtime, crudHttp);
                 using var call = new Contracts.Realtime.V1.Realtime.RealtimeClient(connection).Subscribe(
                     new SubscribeRequest { Channel = Channel, AfterPosition = Last }, cancellationToken: stream.Token);
                 await foreach (var message in call.ResponseStream.ReadAllAsync(stream.Token))

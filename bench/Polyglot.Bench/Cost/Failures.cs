@@ -7,7 +7,9 @@ namespace Polyglot.Bench.Cost;
 public sealed record FaultOutcome(long FailedCrudCalls, double SecondsWithoutCrud, int SubscriptionsCut, double SecondsUntilAllResumed, long Lost, long Duplicated);
 
 /// <summary>
-/// Failure isolation, with resuming subscribers (the reference client), a steady event stream
+/// Failure isolation, with resuming subscribers (the reference client) signed in as a board's
+/// member — so every subscription, and every resubscription after a fault, asks who is on the
+/// board: crud over gRPC in the split, its own tables in the monolith — a steady event stream
 /// and a CRUD reader probing GetCard every 10 ms: (a) the streaming side SIGKILLed mid-load and
 /// restarted at once, as a supervisor would — realtime in the split, the monolith itself in the
 /// monolith; (b) crud restarted as a deploy would (SIGTERM, start).
@@ -19,7 +21,7 @@ public static class Failures
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var resuming = Enumerable.Range(0, subscribers)
-            .Select(i => new ResumingSubscriber(workload.Channels[i % workload.Channels.Length], system.Streaming.GrpcAddress, system.Crud.HttpAddress))
+            .Select(i => new ResumingSubscriber(workload.Channels[i % workload.Channels.Length], system.Streaming.GrpcAddress, system.Crud.HttpAddress) { SignedInAs = LocalAuth.Member })
             .ToList();
         var listening = resuming.Select(s => Task.Run(() => s.RunAsync(stop.Token), CancellationToken.None)).ToList();
         var probe = new CrudProbe(system.Crud, workload.SampleCard.Id);

@@ -4,8 +4,8 @@ namespace Polyglot.Bench.Cost;
 
 /// <summary>
 /// The same data and the same writes for both topologies: boards with one column each for the
-/// event stream, and a column of 20 cards for the CRUD reads (GetCard on one, ListCards on the
-/// column).
+/// event stream, each with <see cref="LocalAuth.Member"/> as a viewer (to subscribe as a person
+/// would), and a column of 20 cards for the CRUD reads (GetCard on one, ListCards on the column).
 /// </summary>
 public sealed class Workload : IDisposable
 {
@@ -36,11 +36,13 @@ public sealed class Workload : IDisposable
         var crud = LocalAuth.Shared.CrudChannel(crudProcess);
         var boardsClient = new Boards.BoardsClient(crud);
         var columnsClient = new Polyglot.Contracts.Boards.V1.Columns.ColumnsClient(crud); // Spectre has a Columns too
+        var membersClient = new Members.MembersClient(crud);
         var created = new List<(string, string)>();
         for (var i = 0; i < boards; i++)
         {
             var board = await boardsClient.CreateBoardAsync(new CreateBoardRequest { Name = $"cost {i}" }, cancellationToken: ct);
             var column = await columnsClient.CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = "events" }, cancellationToken: ct);
+            await membersClient.SetMemberAsync(new SetMemberRequest { BoardId = board.Id, User = LocalAuth.Member.ClientId, Role = Role.Viewer }, cancellationToken: ct);
             created.Add((board.Id, column.Id));
         }
         var readBoard = await boardsClient.CreateBoardAsync(new CreateBoardRequest { Name = "reads" }, cancellationToken: ct);
