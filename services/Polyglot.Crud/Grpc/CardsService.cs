@@ -15,8 +15,7 @@ public sealed class CardsService(BoardsDbContext db, ReadCache cache, BoardAcces
         var ct = context.CancellationToken;
         // Before the lock: a non-member takes no lock on another board's column. A column stays
         // on its board, so the check holds under the lock too.
-        var boardId = await db.Columns.Where(c => c.Id == columnId).Select(c => (Guid?)c.BoardId).SingleOrDefaultAsync(ct)
-            ?? throw Errors.NotFound("Column", columnId);
+        var boardId = await db.BoardOfColumnAsync(columnId, ct);
         await access.RequireAsync(boardId, BoardRole.Editor, "Column", columnId, ct);
         return await db.AppendAsync(("Column", columnId), token => db.LockColumnAsync(columnId, token), async (now, token) => new Card
         {
@@ -49,8 +48,7 @@ public sealed class CardsService(BoardsDbContext db, ReadCache cache, BoardAcces
         validate.ThrowIfInvalid();
 
         var ct = context.CancellationToken;
-        var boardId = await db.Columns.Where(c => c.Id == columnId).Select(c => (Guid?)c.BoardId).SingleOrDefaultAsync(ct)
-            ?? throw Errors.NotFound("Column", columnId);
+        var boardId = await db.BoardOfColumnAsync(columnId, ct);
         await access.RequireAsync(boardId, BoardRole.Viewer, "Column", columnId, ct);
         var (cards, next) = await db.Cards.AsNoTracking().Where(c => c.ColumnId == columnId).ReadOrderedPageAsync(after, pageSize, ct);
         return new V1.ListCardsResponse { Cards = { cards.Select(c => c.ToProto()) }, NextPageToken = next };
@@ -86,8 +84,7 @@ public sealed class CardsService(BoardsDbContext db, ReadCache cache, BoardAcces
         // and locks nothing. Cards and columns stay on their boards, so the checks hold under the
         // locks too.
         var (fromColumnId, boardId) = await EditableCardAsync(id, ct);
-        var toBoardId = await db.Columns.Where(c => c.Id == toColumnId).Select(c => (Guid?)c.BoardId).SingleOrDefaultAsync(ct)
-            ?? throw Errors.NotFound("Column", toColumnId);
+        var toBoardId = await db.BoardOfColumnAsync(toColumnId, ct);
         if (toBoardId != boardId)
         {
             // Where the column is, only its board's members may learn.

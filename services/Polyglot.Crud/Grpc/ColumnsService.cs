@@ -68,8 +68,7 @@ public sealed class ColumnsService(BoardsDbContext db, ReadCache cache, BoardAcc
         validate.ThrowIfInvalid();
 
         var ct = context.CancellationToken;
-        var boardId = await db.Columns.Where(c => c.Id == id).Select(c => (Guid?)c.BoardId).SingleOrDefaultAsync(ct)
-            ?? throw Errors.NotFound("Column", id);
+        var boardId = await db.BoardOfColumnAsync(id, ct);
         await access.RequireAsync(boardId, BoardRole.Editor, "Column", id, ct);
         return await db.InTransactionAsync(async () =>
         {

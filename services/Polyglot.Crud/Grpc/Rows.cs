@@ -61,4 +61,9 @@ internal static class Rows
         await db.SaveChangesAsync(ct);
         return reply;
     }
+
+    /// <summary>The board column <paramref name="columnId"/> is on; NOT_FOUND when there is no such column.</summary>
+    public static async Task<Guid> BoardOfColumnAsync(this BoardsDbContext db, Guid columnId, CancellationToken ct) =>
+        await db.Columns.Where(c => c.Id == columnId).Select(c => (Guid?)c.BoardId).SingleOrDefaultAsync(ct)
+            ?? throw Errors.NotFound("Column", columnId);
 }
