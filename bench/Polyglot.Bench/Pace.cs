@@ -3,23 +3,30 @@ namespace Polyglot.Bench;
 public static class Pace
 {
     /// <summary>
-    /// Starts <paramref name="count"/> operations open-loop at <paramref name="rate"/> a second — the
-    /// i-th at i/rate seconds, however long the earlier ones take, so a slow one does not push the
-    /// schedule back — and returns when all have completed.
+    /// Starts operations open-loop at <paramref name="rate"/> a second — the i-th at i/rate seconds,
+    /// however long the earlier ones take, so a slow one does not push the schedule back — until
+    /// <paramref name="count"/> have started or <paramref name="ct"/> is cancelled; then waits for
+    /// all it started.
     /// </summary>
     public static async Task AtRateAsync(int count, int rate, Func<int, Task> start, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        var pending = new List<Task>(count);
-        for (var i = 0; i < count; i++)
+        var pending = new List<Task>();
+        try
         {
-            var due = TimeSpan.FromSeconds((double)i / rate);
-            if (due > clock.Elapsed)
+            for (var i = 0; i < count; i++)
             {
-                await Task.Delay(due - clock.Elapsed, ct);
+                var due = TimeSpan.FromSeconds((double)i / rate);
+                if (due > clock.Elapsed)
+                {
+                    await Task.Delay(due - clock.Elapsed, ct);
+                }
+                pending.Add(start(i));
             }
-            pending.Add(start(i));
         }
-        await Task.WhenAll(pending);
+        finally
+        {
+            await Task.WhenAll(pending);
+        }
     }
 }

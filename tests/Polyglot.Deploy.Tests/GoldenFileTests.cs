@@ -1,4 +1,5 @@
 using Polyglot.LocalServers;
+
 namespace Polyglot.Deploy.Tests;
 
 /// <summary>
