@@ -34,7 +34,7 @@ public static class FixedPorts
         }
     }
 
-    private static bool IsFree(int port)
+    public static bool IsFree(int port)
     {
         try
         {

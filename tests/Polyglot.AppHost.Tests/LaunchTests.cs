@@ -8,17 +8,21 @@ namespace Polyglot.AppHost.Tests;
 /// <summary>
 /// The app host launched as a user launches it (`./run.sh`): the dashboard on its fixed port, a
 /// login with the URL it prints, every resource healthy, a clean first screen with links to the
-/// REST reference and the live page, realtime's hub metrics on its metrics page; and a promised port
-/// held by another program stops it with a message saying which. One at a time: they share the
-/// fixed ports.
+/// REST reference and the live page, realtime's hub metrics on its metrics page; the README's calls
+/// answered on the promised ports; and a promised port held by another program stops it with a
+/// message saying which. One at a time: they share the fixed ports.
 /// </summary>
 public sealed class LaunchTests
 {
     private static readonly string[] Resources = ["bus", "crud", "realtime"];
 
+    /// <summary>The services' promised ports, the dashboard's, and its telemetry and resource endpoints (launchSettings.json).</summary>
+    private static readonly int[] FixedPortsOfARun = [5100, 5101, 5200, 5201, 15888, 19999, 20000];
+
     [Fact]
     public async Task TheDashboardLogsInWithThePrintedUrlShowsEveryResourceHealthyOnACleanScreenWithItsLinksAndTheHubsMetrics()
     {
+        await FixedPortsFreeAsync();
         await using var appHost = AppHostProcess.Start();
         var line = await appHost.WaitForLineAsync(l => l.Contains("Login to the dashboard at "), TimeSpan.FromMinutes(2), "the dashboard's login URL");
         var login = line[(line.IndexOf("http", StringComparison.Ordinal))..].Trim();
@@ -57,20 +61,9 @@ public sealed class LaunchTests
     [Fact]
     public async Task APromisedPortHeldByAnotherProgramStopsTheAppHostSayingWhichItIs()
     {
-        // Another app host of this class may still be letting its ports go.
+        await FixedPortsFreeAsync();
         using var squatter = new TcpListener(IPAddress.Loopback, 5100);
-        await Wait.UntilAsync(() =>
-        {
-            try
-            {
-                squatter.Start();
-                return Task.FromResult(true);
-            }
-            catch (SocketException)
-            {
-                return Task.FromResult(false);
-            }
-        }, TimeSpan.FromSeconds(60), "port 5100 to be free");
+        squatter.Start();
 
         await using var appHost = AppHostProcess.Start();
         var exitCode = await appHost.WaitForExitAsync(TimeSpan.FromMinutes(2));
@@ -78,4 +71,72 @@ public sealed class LaunchTests
         Assert.NotEqual(0, exitCode);
         Assert.Contains("Port 5100 (crud's http endpoint) is in use by another program", appHost.Output);
     }
+
+    [Fact]
+    public async Task TheReadmesCallCommandsWorkAsWrittenWithBufCurlStandingInForGrpcurl()
+    {
+        using var timeout = TestTimeout.After(TimeSpan.FromMinutes(4));
+        var secret = Guid.NewGuid().ToString("N"); // as the dashboard would show it
+        await FixedPortsFreeAsync();
+        await using var appHost = AppHostProcess.Start($"--Parameters:{DevelopmentAccounts.ClientSecretParameter}={secret}");
+        using var http = new HttpClient();
+        await Wait.UntilAsync(async () => await HealthyAsync(http, "http://localhost:5100/health") && await HealthyAsync(http, "http://localhost:5200/health"),
+            TimeSpan.FromMinutes(2), "crud and realtime to be healthy");
+        var commands = ReadmeCommands.InSection("## Call it");
+        string Command(string containing) => commands.Single(c => c.Contains(containing, StringComparison.Ordinal));
+        var terminal = new Dictionary<string, string> { ["SECRET"] = secret }; // what the user's shell keeps between commands
+
+        terminal["A"] = await ReadmeCommands.RunAsync(Command("/connect/token").Replace("<dev-client-secret>", secret, StringComparison.Ordinal) + "; printf %s \"$A\"", terminal, timeout.Token);
+        var board = await JsonAsync(Command("/v1/boards"));
+        string OnBoard(string command) => command.Replace("<board id>", IdOf(board), StringComparison.Ordinal);
+        var column = await JsonAsync(OnBoard(Command("Columns/CreateColumn")));
+        // The two watchers subscribe first: a subscription without a position starts at the present.
+        using var stream = ReadmeCommands.Start(OnBoard(Command("Realtime/Subscribe")), terminal);
+        using var sse = ReadmeCommands.Start(OnBoard(Command("/sse?")), terminal);
+        try
+        {
+            await stream.ReadUntilAsync("\"subscribed\"", timeout.Token);
+            await sse.ReadUntilAsync("\"subscribed\"", timeout.Token);
+            var card = await JsonAsync(Command("Cards/CreateCard").Replace("<column id>", IdOf(column), StringComparison.Ordinal));
+            var cardId = IdOf(card);
+            var streamed = await stream.ReadUntilAsync(cardId, timeout.Token);
+            var sent = await sse.ReadUntilAsync(cardId, timeout.Token);
+            var node = await ReadmeCommands.RunAsync(Command("create-and-watch.mjs"), terminal, timeout.Token);
+
+            Assert.Matches(@"^authorization: Bearer [\w-]+\.[\w-]+\.[\w-]+$", terminal["A"]);
+            Assert.Equal("Roadmap", board.GetProperty("name").GetString());
+            Assert.Equal(IdOf(board), column.GetProperty("boardId").GetString());
+            Assert.Equal("Ship it", card.GetProperty("title").GetString());
+            Assert.Contains("\"cardCreated\"", streamed);
+            Assert.Contains("\"cardCreated\"", sent);
+            Assert.Matches(@"received cardCreated at position \d+: ""Hello from Node""", node);
+        }
+        finally
+        {
+            stream.Kill(entireProcessTree: true);
+            sse.Kill(entireProcessTree: true);
+        }
+
+        async Task<System.Text.Json.JsonElement> JsonAsync(string command) =>
+            System.Text.Json.JsonDocument.Parse(await ReadmeCommands.RunAsync(command, terminal, timeout.Token)).RootElement;
+        static string IdOf(System.Text.Json.JsonElement reply) =>
+            reply.TryGetProperty("id", out var id) ? id.GetString()! : throw new InvalidOperationException($"No id in the reply: {reply}");
+    }
+
+    private static async Task<bool> HealthyAsync(HttpClient http, string url)
+    {
+        try
+        {
+            using var response = await http.GetAsync(url);
+            return response.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Another app host of this class may still be letting them go.</summary>
+    private static Task FixedPortsFreeAsync() =>
+        Wait.UntilAsync(() => Task.FromResult(FixedPortsOfARun.All(FixedPorts.IsFree)), TimeSpan.FromSeconds(60), "the fixed ports to be free");
 }
