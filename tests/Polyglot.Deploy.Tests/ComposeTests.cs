@@ -6,7 +6,7 @@ public sealed class ComposeTests(DeployFixture fixture) : IClassFixture<DeployFi
     [Fact]
     public async Task DockerComposeAcceptsTheFileWithItsEnvFile()
     {
-        var (exitCode, output) = await DockerCompose.RunAsync("-f", Path.Combine(fixture.Output, "docker-compose.yaml"), "config", "-q");
+        var (exitCode, output) = await Programs.RunAsync("docker-compose", "-f", Path.Combine(fixture.Output, "docker-compose.yaml"), "config", "-q");
 
         Assert.True(exitCode == 0, output);
     }
@@ -17,7 +17,7 @@ public sealed class ComposeTests(DeployFixture fixture) : IClassFixture<DeployFi
         var broken = Path.Combine(fixture.Output, "broken-compose.yaml");
         await File.WriteAllTextAsync(broken, fixture.Read("docker-compose.yaml").Replace("condition: service_healthy", "condition: whenever"));
 
-        var (exitCode, _) = await DockerCompose.RunAsync("-f", broken, "config", "-q");
+        var (exitCode, _) = await Programs.RunAsync("docker-compose", "-f", broken, "config", "-q");
 
         Assert.NotEqual(0, exitCode);
     }
@@ -25,7 +25,7 @@ public sealed class ComposeTests(DeployFixture fixture) : IClassFixture<DeployFi
     [Fact]
     public async Task ServicesWaitForHealthyBackingServersAndResolveTheirPasswordsFromEnv()
     {
-        var (exitCode, resolved) = await DockerCompose.RunAsync("-f", Path.Combine(fixture.Output, "docker-compose.yaml"), "config");
+        var (exitCode, resolved) = await Programs.RunAsync("docker-compose", "-f", Path.Combine(fixture.Output, "docker-compose.yaml"), "config");
 
         Assert.Equal(0, exitCode);
         Assert.Contains($"amqp://guest:{DeployFixture.BusPassword}@bus:5672", resolved);

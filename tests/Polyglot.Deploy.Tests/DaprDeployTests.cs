@@ -70,7 +70,7 @@ public sealed class DaprDeployTests(DaprDeployFixture fixture) : IClassFixture<D
     [Fact]
     public async Task DockerComposeAcceptsDaprdSidecarsThatShareTheirAppsNetworkAndReadTheBrokerFromTheirEnvironment()
     {
-        var (exitCode, resolved) = await DockerCompose.RunAsync("-f", Path.Combine(fixture.Output, "docker-compose.yaml"), "config");
+        var (exitCode, resolved) = await Programs.RunAsync("docker-compose", "-f", Path.Combine(fixture.Output, "docker-compose.yaml"), "config");
 
         Assert.True(exitCode == 0, resolved);
         var services = Map(Documents(resolved).Single()["services"]);

@@ -33,7 +33,7 @@ public sealed class MonolithDeployTests(MonolithDeployFixture fixture) : IClassF
     [Fact]
     public async Task DockerComposeAcceptsTheMonolithsFile()
     {
-        var (exitCode, output) = await DockerCompose.RunAsync("-f", Path.Combine(fixture.Output, "docker-compose.yaml"), "config", "-q");
+        var (exitCode, output) = await Programs.RunAsync("docker-compose", "-f", Path.Combine(fixture.Output, "docker-compose.yaml"), "config", "-q");
 
         Assert.True(exitCode == 0, output);
     }
