@@ -4,7 +4,7 @@ using Polyglot.Bench.Cost;
 var app = new CommandApp();
 app.Configure(config =>
 {
-    config.SetApplicationName("polyglot-bench");
+    config.SetApplicationName("polyglot-bench").UseStrictParsing(); // a mistyped option is an error, not a full run with the defaults
     config.AddCommand<HoldCommand>("hold")
         .WithDescription("Open N subscriptions (gRPC streams over M HTTP/2 connections, or WebSockets), hold them, and report realtime's memory per subscription.");
     config.AddCommand<WebSocketShardCommand>("ws-shard").IsHidden();
