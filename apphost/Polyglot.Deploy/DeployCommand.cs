@@ -3,32 +3,52 @@ using Spectre.Console.Cli;
 namespace Polyglot.Deploy;
 
 /// <summary>
-/// Publishes the app host's Aspire manifest into the output folder (or copies one published
-/// before), then writes the Kubernetes and Compose files generated from it (docs/deploy.md).
+/// Publishes the app host's Aspire manifest (or takes one published before), then writes the
+/// Kubernetes and Compose files generated from it (docs/deploy.md). All of it is generated in a
+/// folder of its own first: a failure — a parameter the model lacks, one it needs — leaves the
+/// output folder as it was.
 /// </summary>
 public sealed class DeployCommand : Command<DeploySettings>
 {
+    private const string ManifestFileName = "aspire-manifest.json";
+
     public override int Execute(CommandContext context, DeploySettings settings, CancellationToken cancellationToken)
     {
-        var output = Path.GetFullPath(settings.Output);
-        var options = new DeployOptions(settings.Registry, settings.Tag, settings.RealtimeReplicas!.Value,
-            settings.Parameters.Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]));
-        Directory.CreateDirectory(output);
-        var manifest = Path.Combine(output, "aspire-manifest.json");
-        if (settings.Manifest is { } existing)
+        var staging = Directory.CreateTempSubdirectory("polyglot-deploy-");
+        try
         {
-            File.Copy(existing, manifest, overwrite: true);
+            var manifest = Path.Combine(staging.FullName, ManifestFileName);
+            if (settings.Manifest is { } published)
+            {
+                File.Copy(published, manifest);
+            }
+            else
+            {
+                AspireManifest.Publish(manifest, settings.External, settings.ChosenTopology!.Value, settings.Dapr ? BusKind.Dapr : BusKind.MassTransit);
+            }
+            var model = AppModel.Load(manifest);
+            var known = model.Resources.Values.Where(r => r.IsParameter).Select(r => r.Name).Order().ToList();
+            if (settings.ParameterValues.Keys.FirstOrDefault(name => !known.Contains(name)) is { } unknown)
+            {
+                throw new InvalidOperationException($"--parameter {unknown}: the app model has no parameter of that name (it has {string.Join(", ", known)}).");
+            }
+            var options = new DeployOptions(settings.Registry, settings.Tag, settings.RealtimeReplicas!.Value, settings.ParameterValues);
+            var written = DeployFolder.Write(model, options, staging.FullName).Prepend(ManifestFileName).ToList();
+
+            var output = Path.GetFullPath(settings.Output);
+            foreach (var file in written)
+            {
+                var target = Path.Combine(output, file);
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(Path.Combine(staging.FullName, file), target, overwrite: true);
+            }
+            Console.WriteLine($"Wrote {output}:");
+            written.ForEach(file => Console.WriteLine($"  {file}"));
+            return 0;
         }
-        else
+        finally
         {
-            AspireManifest.Publish(manifest, settings.External, settings.ChosenTopology!.Value, settings.Dapr ? BusKind.Dapr : BusKind.MassTransit);
+            staging.Delete(recursive: true);
         }
-        var written = DeployFolder.Write(AppModel.Load(manifest), options, output);
-        Console.WriteLine($"Wrote {output}:");
-        foreach (var file in written.Prepend("aspire-manifest.json"))
-        {
-            Console.WriteLine($"  {file}");
-        }
-        return 0;
     }
 }

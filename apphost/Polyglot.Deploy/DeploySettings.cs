@@ -7,11 +7,11 @@ namespace Polyglot.Deploy;
 
 public sealed class DeploySettings : CommandSettings
 {
-    [CommandOption("--output <DIR>"), Description("The folder to write, created when missing.")]
+    [CommandOption("--output <DIR>"), Description("The folder to write, created when missing (default: deploy).")]
     public string Output { get; init; } = "deploy";
 
-    [CommandOption("--topology <TOPOLOGY>"), Description("split (crud, the bus, realtime) or monolith (crud alone).")]
-    public string TopologyName { get; init; } = "split";
+    [CommandOption("--topology <TOPOLOGY>"), Description("split (crud, the bus, realtime; the default) or monolith (crud alone).")]
+    public string? TopologyName { get; init; }
 
     [CommandOption("--dapr"), Description("The split on Dapr: a daprd sidecar beside crud and realtime, RabbitMQ behind Dapr's pub/sub.")]
     public bool Dapr { get; init; }
@@ -19,30 +19,35 @@ public sealed class DeploySettings : CommandSettings
     [CommandOption("--external"), Description("A RabbitMQ and a PostgreSQL that exist already: no StatefulSets; their connection strings are the parameters bus and db.")]
     public bool External { get; init; }
 
-    [CommandOption("--registry <REGISTRY>"), Description("Prefix of the service images, e.g. ghcr.io/you; none for local images.")]
+    [CommandOption("--registry <REGISTRY>"), Description("Prefix of the service images, e.g. ghcr.io/you (default: none, local images).")]
     public string Registry { get; init; } = "";
 
-    [CommandOption("--tag <TAG>"), Description("Tag of the service images.")]
+    [CommandOption("--tag <TAG>"), Description("Tag of the service images (default: the repository's version, which the images are built with).")]
     public string Tag { get; init; } = DeployOptions.DefaultTag;
 
-    [CommandOption("--realtime-replicas <N>"), Description("realtime pods; each sees every event.")]
+    [CommandOption("--realtime-replicas <N>"), Description("realtime pods, each seeing every event (default: 2).")]
     public string RealtimeReplicasText { get; init; } = "2";
 
     [CommandOption("--parameter <NAME=VALUE>"), Description("A value for one of the app model's parameters (a password, an external connection string); once per parameter.")]
     public string[] Parameters { get; init; } = [];
 
-    [CommandOption("--manifest <FILE>"), Description("An Aspire manifest published before, instead of publishing the app host's now.")]
+    [CommandOption("--manifest <FILE>"), Description("Deploy an Aspire manifest published before, instead of publishing the app host's now.")]
     public string? Manifest { get; init; }
 
-    /// <summary>The topology named, or null when it names none.</summary>
-    public Topology? ChosenTopology =>
-        Enum.TryParse<Topology>(TopologyName, ignoreCase: true, out var topology) && Enum.IsDefined(topology) && !int.TryParse(TopologyName, out _) ? topology : null;
+    /// <summary>The topology named (the split when none is), or null when the name is neither.</summary>
+    public Topology? ChosenTopology => TopologyName is null
+        ? Topology.Split
+        : Enum.GetNames<Topology>().FirstOrDefault(name => name.Equals(TopologyName, StringComparison.OrdinalIgnoreCase)) is { } name ? Enum.Parse<Topology>(name) : null;
 
     /// <summary>The replicas asked for, or null when the option is not a whole number of at least 1.</summary>
     public int? RealtimeReplicas => int.TryParse(RealtimeReplicasText, NumberStyles.None, CultureInfo.InvariantCulture, out var replicas) && replicas >= 1 ? replicas : null;
 
+    public IReadOnlyDictionary<string, string> ParameterValues => Parameters.Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+
     public override ValidationResult Validate() =>
         ChosenTopology is null ? ValidationResult.Error($"--topology is split or monolith, not '{TopologyName}'.")
+        : Manifest is not null && (TopologyName is not null || Dapr || External)
+            ? ValidationResult.Error("--manifest deploys an app model published before: --topology, --dapr and --external choose what to publish, so they do not go with it.")
         : Dapr && ChosenTopology == Topology.Monolith ? ValidationResult.Error("--dapr is for the split: the monolith has no bus.")
         : RealtimeReplicas is null ? ValidationResult.Error($"--realtime-replicas is a whole number, 1 or more, not '{RealtimeReplicasText}'.")
         : Parameters.FirstOrDefault(p => p.IndexOf('=', StringComparison.Ordinal) < 1) is { } bad ? ValidationResult.Error($"--parameter takes NAME=VALUE, not '{bad}'.")

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Playwright;
@@ -16,7 +17,7 @@ public sealed class LaunchTests
 {
     private static readonly string[] Resources = ["bus", "crud", "realtime"];
 
-    /// <summary>The services' promised ports, the dashboard's, and its telemetry and resource endpoints (launchSettings.json).</summary>
+    /// <summary>The services' promised ports (their endpoints in the app model) and the dashboard's with its telemetry and resource endpoints (launchSettings.json).</summary>
     private static readonly int[] FixedPortsOfARun = [5100, 5101, 5200, 5201, 15888, 19999, 20000];
 
     [Fact]
@@ -76,7 +77,8 @@ public sealed class LaunchTests
     public async Task TheReadmesCallCommandsWorkAsWrittenWithBufCurlStandingInForGrpcurl()
     {
         using var timeout = TestTimeout.After(TimeSpan.FromMinutes(4));
-        var secret = Guid.NewGuid().ToString("N"); // as the dashboard would show it
+        // The test chooses the client's secret: it has no browser to read the generated one off the dashboard.
+        var secret = Guid.NewGuid().ToString("N");
         await FixedPortsFreeAsync();
         await using var appHost = AppHostProcess.Start($"--Parameters:{DevelopmentAccounts.ClientSecretParameter}={secret}");
         using var http = new HttpClient();
@@ -87,35 +89,37 @@ public sealed class LaunchTests
         var terminal = new Dictionary<string, string> { ["SECRET"] = secret }; // what the user's shell keeps between commands
 
         terminal["A"] = await ReadmeCommands.RunAsync(Command("/connect/token").Replace("<dev-client-secret>", secret, StringComparison.Ordinal) + "; printf %s \"$A\"", terminal, timeout.Token);
+        Assert.Matches(@"^authorization: Bearer [\w-]+\.[\w-]+\.[\w-]+$", terminal["A"]);
         var board = await JsonAsync(Command("/v1/boards"));
+        Assert.Equal("Roadmap", board.GetProperty("name").GetString());
         string OnBoard(string command) => command.Replace("<board id>", IdOf(board), StringComparison.Ordinal);
         var column = await JsonAsync(OnBoard(Command("Columns/CreateColumn")));
+        Assert.Equal(IdOf(board), column.GetProperty("boardId").GetString());
+
         // The two watchers subscribe first: a subscription without a position starts at the present.
-        using var stream = ReadmeCommands.Start(OnBoard(Command("Realtime/Subscribe")), terminal);
-        using var sse = ReadmeCommands.Start(OnBoard(Command("/sse?")), terminal);
+        Process? stream = null, sse = null;
         try
         {
+            stream = ReadmeCommands.Start(OnBoard(Command("Realtime/Subscribe")), terminal);
+            sse = ReadmeCommands.Start(OnBoard(Command("/sse?")), terminal);
             await stream.ReadUntilAsync("\"subscribed\"", timeout.Token);
             await sse.ReadUntilAsync("\"subscribed\"", timeout.Token);
             var card = await JsonAsync(Command("Cards/CreateCard").Replace("<column id>", IdOf(column), StringComparison.Ordinal));
-            var cardId = IdOf(card);
-            var streamed = await stream.ReadUntilAsync(cardId, timeout.Token);
-            var sent = await sse.ReadUntilAsync(cardId, timeout.Token);
-            var node = await ReadmeCommands.RunAsync(Command("create-and-watch.mjs"), terminal, timeout.Token);
-
-            Assert.Matches(@"^authorization: Bearer [\w-]+\.[\w-]+\.[\w-]+$", terminal["A"]);
-            Assert.Equal("Roadmap", board.GetProperty("name").GetString());
-            Assert.Equal(IdOf(board), column.GetProperty("boardId").GetString());
             Assert.Equal("Ship it", card.GetProperty("title").GetString());
-            Assert.Contains("\"cardCreated\"", streamed);
-            Assert.Contains("\"cardCreated\"", sent);
-            Assert.Matches(@"received cardCreated at position \d+: ""Hello from Node""", node);
+
+            Assert.Contains("\"cardCreated\"", await stream.ReadUntilAsync(IdOf(card), timeout.Token));
+            Assert.Contains("\"cardCreated\"", await sse.ReadUntilAsync(IdOf(card), timeout.Token));
         }
         finally
         {
-            stream.Kill(entireProcessTree: true);
-            sse.Kill(entireProcessTree: true);
+            foreach (var watcher in new[] { stream, sse }.OfType<Process>())
+            {
+                watcher.Kill(entireProcessTree: true);
+                watcher.Dispose();
+            }
         }
+        var node = await ReadmeCommands.RunAsync(Command("create-and-watch.mjs"), terminal, timeout.Token);
+        Assert.Matches(@"received cardCreated at position \d+: ""Hello from Node""", node);
 
         async Task<System.Text.Json.JsonElement> JsonAsync(string command) =>
             System.Text.Json.JsonDocument.Parse(await ReadmeCommands.RunAsync(command, terminal, timeout.Token)).RootElement;

@@ -1,24 +1,28 @@
 namespace Polyglot.Deploy.Tests;
 
 /// <summary>
-/// The deploy command as a user runs it (the built Polyglot.Deploy, in a process of its own): a bad
-/// option is refused with a message naming it, and nothing is written; from a published manifest it
-/// writes the deploy folder and lists what it wrote.
+/// The deploy command as a user runs it (the built Polyglot.Deploy, in a process of its own): it
+/// publishes the app host in the topology asked for and lists what it wrote, deploys a manifest
+/// published before the same way, and refuses a bad option, a parameter the app model lacks or one
+/// it needs with a message naming it, writing nothing.
 /// </summary>
-public sealed class DeployCommandTests(DeployFixture fixture) : IClassFixture<DeployFixture>, IDisposable
+public sealed class DeployCommandTests : IDisposable
 {
     private readonly string _output = Path.Combine(Path.GetTempPath(), $"polyglot-deploy-command-{Guid.NewGuid():N}");
+    private readonly string _again = Path.Combine(Path.GetTempPath(), $"polyglot-deploy-command-{Guid.NewGuid():N}");
 
     [Theory]
     [InlineData("--topology bogus", "--topology is split or monolith, not 'bogus'.")]
     [InlineData("--topology 1", "--topology is split or monolith, not '1'.")]
+    [InlineData("--topology split,monolith", "--topology is split or monolith, not 'split,monolith'.")]
     [InlineData("--dapr --topology monolith", "--dapr is for the split")]
+    [InlineData("--manifest aspire-manifest.json --dapr", "--topology, --dapr and --external choose what to publish")]
     [InlineData("--realtime-replicas 0", "--realtime-replicas is a whole number, 1 or more, not '0'.")]
     [InlineData("--realtime-replicas two", "--realtime-replicas is a whole number, 1 or more, not 'two'.")]
     [InlineData("--parameter bus-password", "--parameter takes NAME=VALUE, not 'bus-password'.")]
     [InlineData("--parameter bus-password=a --parameter bus-password=b", "--parameter bus-password is given more than once.")]
     [InlineData("--manifest missing.json", "--manifest: there is no file 'missing.json'.")]
-    [InlineData("--outptu elsewhere", "outptu")]
+    [InlineData("--outptu elsewhere", "Unknown option 'outptu'")]
     public async Task ABadOptionIsRefusedNamingItAndNothingIsWritten(string options, string message)
     {
         var (exitCode, printed) = await RunAsync([.. options.Split(' '), "--output", _output]);
@@ -29,24 +33,44 @@ public sealed class DeployCommandTests(DeployFixture fixture) : IClassFixture<De
     }
 
     [Fact]
-    public async Task FromAPublishedManifestItWritesTheDeployFolderAndListsWhatItWrote()
+    public async Task ItPublishesTheTopologyAskedForListsWhatItWroteAndDeploysThatManifestAgainTheSameWay()
     {
-        var (exitCode, printed) = await RunAsync("--output", _output, "--manifest", Path.Combine(fixture.Output, "aspire-manifest.json"));
+        var (exitCode, printed) = await RunAsync("--topology", "monolith", "--output", _output);
+        var (again, printedAgain) = await RunAsync("--manifest", Path.Combine(_output, "aspire-manifest.json"), "--output", _again);
 
         Assert.True(exitCode == 0, printed);
-        string[] expected = [.. fixture.Files.Prepend("aspire-manifest.json").Order()];
-        Assert.Equal(expected, Directory.EnumerateFiles(_output, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(_output, f)).Order());
-        Assert.All(expected, file => Assert.Contains($"  {file}\n", printed));
+        var files = FilesIn(_output);
+        Assert.Contains("kubernetes/crud.yaml", files);
+        Assert.DoesNotContain("kubernetes/realtime.yaml", files);
+        Assert.All(files, file => Assert.Contains($"  {file}\n", printed));
+        Assert.True(again == 0, printedAgain);
+        Assert.Equal(files, FilesIn(_again));
+    }
+
+    [Fact]
+    public async Task AParameterTheAppModelLacksOrOneItNeedsIsRefusedNamingItAndNothingIsWritten()
+    {
+        var (misspelt, printedMisspelt) = await RunAsync("--external", "--parameter", "bus-conection=amqp://rabbit", "--output", _output);
+        var (missing, printedMissing) = await RunAsync("--external", "--parameter", "bus=amqp://rabbit", "--output", _output);
+
+        Assert.NotEqual(0, misspelt);
+        Assert.Contains("--parameter bus-conection: the app model has no parameter of that name", printedMisspelt);
+        Assert.NotEqual(0, missing);
+        Assert.Contains("Parameter 'db' needs a value: pass --parameter db=<value>.", printedMissing);
+        Assert.False(Directory.Exists(_output));
     }
 
     private static Task<(int ExitCode, string Output)> RunAsync(params string[] arguments) =>
-        Programs.RunAsync(Path.Combine(AppContext.BaseDirectory, "Polyglot.Deploy"), arguments);
+        Programs.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "Polyglot.Deploy.dll"), .. arguments]);
+
+    private static string[] FilesIn(string folder) =>
+        [.. Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Select(file => Path.GetRelativePath(folder, file)).Order()];
 
     public void Dispose()
     {
-        if (Directory.Exists(_output))
+        foreach (var folder in new[] { _output, _again }.Where(Directory.Exists))
         {
-            Directory.Delete(_output, recursive: true);
+            Directory.Delete(folder, recursive: true);
         }
     }
 }
