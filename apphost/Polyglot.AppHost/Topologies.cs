@@ -20,7 +20,7 @@ public static class Topologies
         {
             return Contracts.Settings.Topology.Split;
         }
-        if (!Enum.TryParse<Topology>(value, ignoreCase: true, out var topology) || !Enum.IsDefined(topology))
+        if (EnumSetting.Parse<Topology>(value) is not { } topology)
         {
             throw new DistributedApplicationException(
                 $"{Key} is '{value}': set it to {nameof(Contracts.Settings.Topology.Split)} (crud, RabbitMQ and realtime) or {nameof(Contracts.Settings.Topology.Monolith)} (crud alone, streaming itself).");
@@ -54,7 +54,7 @@ public static class Topologies
         {
             return Contracts.Settings.BusKind.MassTransit;
         }
-        if (!Enum.TryParse<BusKind>(value, ignoreCase: true, out var kind) || !Enum.IsDefined(kind) || char.IsDigit(value[0]))
+        if (EnumSetting.Parse<BusKind>(value) is not { } kind)
         {
             throw new DistributedApplicationException($"{BusKindKey} is '{value}': set it to {nameof(Contracts.Settings.BusKind.MassTransit)} or {nameof(Contracts.Settings.BusKind.Dapr)}.");
         }

@@ -35,9 +35,7 @@ public sealed class DeploySettings : CommandSettings
     public string? Manifest { get; init; }
 
     /// <summary>The topology named (the split when none is), or null when the name is neither.</summary>
-    public Topology? ChosenTopology => TopologyName is null
-        ? Topology.Split
-        : Enum.GetNames<Topology>().FirstOrDefault(name => name.Equals(TopologyName, StringComparison.OrdinalIgnoreCase)) is { } name ? Enum.Parse<Topology>(name) : null;
+    public Topology? ChosenTopology => TopologyName is null ? Topology.Split : EnumSetting.Parse<Topology>(TopologyName);
 
     /// <summary>The replicas asked for, or null when the option is not a whole number of at least 1.</summary>
     public int? RealtimeReplicas => int.TryParse(RealtimeReplicasText, NumberStyles.None, CultureInfo.InvariantCulture, out var replicas) && replicas >= 1 ? replicas : null;

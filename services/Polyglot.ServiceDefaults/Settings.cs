@@ -1,3 +1,5 @@
+using Polyglot.Contracts.Settings;
+
 namespace Microsoft.Extensions.Configuration;
 
 public static class Settings
@@ -10,7 +12,6 @@ public static class Settings
     {
         var value = configuration[key];
         return string.IsNullOrEmpty(value) ? default
-            : Enum.TryParse<TEnum>(value, ignoreCase: true, out var choice) && Enum.IsDefined(choice) && !char.IsDigit(value[0]) ? choice
-            : throw new InvalidOperationException($"{key} must be {string.Join(" or ", Enum.GetNames<TEnum>())}, not '{value}'.");
+            : EnumSetting.Parse<TEnum>(value) ?? throw new InvalidOperationException($"{key} must be {string.Join(" or ", Enum.GetNames<TEnum>())}, not '{value}'.");
     }
 }

@@ -35,6 +35,8 @@ public sealed class ProvisioningTests
 
     [Theory]
     [InlineData("--Polyglot:Topology=Microservices", "Polyglot:Topology is 'Microservices': set it to Split")]
+    [InlineData("--Polyglot:Topology=Split,Monolith", "Polyglot:Topology is 'Split,Monolith': set it to Split")]
+    [InlineData("--Polyglot:Topology=1", "Polyglot:Topology is '1': set it to Split")]
     [InlineData("--Polyglot:Realtime:Replicas=2", "Polyglot:Topology=Monolith runs no realtime, so Polyglot:Realtime:Replicas=2 cannot apply")]
     [InlineData("--ConnectionStrings:bus=amqp://guest:guest@localhost:5672", "Polyglot:Topology=Monolith uses no bus, so ConnectionStrings:bus cannot apply")]
     [InlineData("--Polyglot:Bus:Kind=Dapr", "Polyglot:Topology=Monolith uses no bus, so Polyglot:Bus:Kind=Dapr cannot apply")]
@@ -54,6 +56,7 @@ public sealed class ProvisioningTests
     [Theory]
     [InlineData("Dapr", "Polyglot:Bus:Kind=Dapr needs a Dapr sidecar (daprd) beside crud and realtime, which the app host does not run")]
     [InlineData("Kafka", "Polyglot:Bus:Kind is 'Kafka': set it to MassTransit or Dapr")]
+    [InlineData("MassTransit,Dapr", "Polyglot:Bus:Kind is 'MassTransit,Dapr': set it to MassTransit or Dapr")]
     public async Task ABusKindTheAppHostCannotRunStopsItAtOnceSayingWhereItRuns(string kind, string expected)
     {
         var error = await Assert.ThrowsAnyAsync<Exception>(async () =>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Polyglot.Crud.Caching;
 using Polyglot.Crud.Data;
 
@@ -20,6 +21,27 @@ public sealed class OptionsTests
         Assert.Contains(nameof(OutboxOptions.BatchSize), refused.FailureMessage);
         Assert.Contains(nameof(OutboxOptions.Retention), refused.FailureMessage);
     }
+
+    [Theory]
+    [InlineData(null, Topology.Split)]
+    [InlineData("monolith", Topology.Monolith)]
+    [InlineData("Split", Topology.Split)]
+    public void TheTopologySettingNamesATopologyInAnyCaseAndIsTheSplitWhenUnset(string? value, Topology expected) =>
+        Assert.Equal(expected, Configuration(value).Choice<Topology>("Topology"));
+
+    [Theory]
+    [InlineData("Microservices")]
+    [InlineData("1")]
+    [InlineData("Split,Monolith")]
+    public void ATopologySettingThatNamesNoneStopsTheServiceSayingWhatItMayBe(string value)
+    {
+        var refused = Assert.Throws<InvalidOperationException>(() => Configuration(value).Choice<Topology>("Topology"));
+
+        Assert.Equal($"Topology must be Split or Monolith, not '{value}'.", refused.Message);
+    }
+
+    private static IConfiguration Configuration(string? topology) =>
+        new ConfigurationBuilder().AddInMemoryCollection([new("Topology", topology)]).Build();
 
     [Theory]
     [InlineData(typeof(OutboxOptions), OutboxOptions.Section)]
