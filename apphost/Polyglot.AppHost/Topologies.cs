@@ -15,16 +15,7 @@ public static class Topologies
     public static Topology Topology(this IDistributedApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
-        var value = configuration[Key];
-        if (string.IsNullOrEmpty(value))
-        {
-            return Contracts.Settings.Topology.Split;
-        }
-        if (EnumSetting.Parse<Topology>(value) is not { } topology)
-        {
-            throw new DistributedApplicationException(
-                $"{Key} is '{value}': set it to {nameof(Contracts.Settings.Topology.Split)} (crud, RabbitMQ and realtime) or {nameof(Contracts.Settings.Topology.Monolith)} (crud alone, streaming itself).");
-        }
+        var topology = configuration.Choice(Key, Contracts.Settings.Topology.Split);
         if (topology == Contracts.Settings.Topology.Monolith)
         {
             if (configuration.GetValue(ReplicasKey, 1) != 1)
@@ -49,15 +40,7 @@ public static class Topologies
     /// </summary>
     public static BusKind BusKind(this IDistributedApplicationBuilder builder, Topology topology)
     {
-        var value = builder.Configuration[BusKindKey];
-        if (string.IsNullOrEmpty(value))
-        {
-            return Contracts.Settings.BusKind.MassTransit;
-        }
-        if (EnumSetting.Parse<BusKind>(value) is not { } kind)
-        {
-            throw new DistributedApplicationException($"{BusKindKey} is '{value}': set it to {nameof(Contracts.Settings.BusKind.MassTransit)} or {nameof(Contracts.Settings.BusKind.Dapr)}.");
-        }
+        var kind = builder.Configuration.Choice(BusKindKey, Contracts.Settings.BusKind.MassTransit);
         if (kind == Contracts.Settings.BusKind.Dapr && topology == Contracts.Settings.Topology.Monolith)
         {
             throw new DistributedApplicationException($"{Key}=Monolith uses no bus, so {BusKindKey}=Dapr cannot apply: remove {BusKindKey}, or set {Key}=Split.");

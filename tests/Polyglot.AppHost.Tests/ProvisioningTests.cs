@@ -30,7 +30,21 @@ public sealed class ProvisioningTests
             await using var app = await builder.BuildAsync();
         });
 
-        Assert.Contains("Carrier-pigeon", Flatten(error));
+        Assert.Contains("Polyglot:Bus:Mode is 'Carrier-pigeon': set it to Auto or Container or Executable or External.", Flatten(error));
+    }
+
+    [Theory]
+    [InlineData("Postgress")]
+    [InlineData("1")]
+    public async Task ADatabaseProviderThatNamesNoneIsRejectedSayingWhatItMayBe(string provider)
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Polyglot_AppHost>([$"--Polyglot:Database:Provider={provider}"]);
+            await using var app = await builder.BuildAsync();
+        });
+
+        Assert.Contains($"Polyglot:Database:Provider is '{provider}': set it to Sqlite or Postgres.", Flatten(error));
     }
 
     [Theory]

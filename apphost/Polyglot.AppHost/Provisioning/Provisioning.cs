@@ -50,7 +50,7 @@ public static class ProvisioningExtensions
     {
         var builder = crud.ApplicationBuilder;
         var section = builder.Configuration.GetSection("Polyglot:Database");
-        var provider = section.GetValue("Provider", DatabaseProvider.Sqlite);
+        var provider = section.Choice("Provider", DatabaseProvider.Sqlite);
         crud.WithEnvironment("Database__Provider", provider.ToString());
         if (provider == DatabaseProvider.Sqlite)
         {
@@ -99,7 +99,7 @@ public static class ProvisioningExtensions
     private static ProvisioningMode ChooseMode(
         this IDistributedApplicationBuilder builder, string name, IConfiguration section, bool installed, string server, string install)
     {
-        var mode = section.GetValue("Mode", ProvisioningMode.Auto);
+        var mode = section.Choice("Mode", ProvisioningMode.Auto);
         var external = builder.Configuration.GetConnectionString(name) is not null;
         if (builder.ExecutionContext.IsPublishMode)
         {
