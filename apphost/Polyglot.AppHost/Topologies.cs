@@ -15,7 +15,7 @@ public static class Topologies
     public static Topology Topology(this IDistributedApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
-        var topology = configuration.Choice(Key, Contracts.Settings.Topology.Split);
+        var topology = EnumSetting.Read(Key, configuration[Key], Contracts.Settings.Topology.Split);
         if (topology == Contracts.Settings.Topology.Monolith)
         {
             if (configuration.GetValue(ReplicasKey, 1) != 1)
@@ -40,7 +40,7 @@ public static class Topologies
     /// </summary>
     public static BusKind BusKind(this IDistributedApplicationBuilder builder, Topology topology)
     {
-        var kind = builder.Configuration.Choice(BusKindKey, Contracts.Settings.BusKind.MassTransit);
+        var kind = EnumSetting.Read(BusKindKey, builder.Configuration[BusKindKey], Contracts.Settings.BusKind.MassTransit);
         if (kind == Contracts.Settings.BusKind.Dapr && topology == Contracts.Settings.Topology.Monolith)
         {
             throw new DistributedApplicationException($"{Key}=Monolith uses no bus, so {BusKindKey}=Dapr cannot apply: remove {BusKindKey}, or set {Key}=Split.");

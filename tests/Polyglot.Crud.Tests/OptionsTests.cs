@@ -37,7 +37,7 @@ public sealed class OptionsTests
     {
         var refused = Assert.Throws<InvalidOperationException>(() => Configuration(value).Choice<Topology>("Topology"));
 
-        Assert.Equal($"Topology must be Split or Monolith, not '{value}'.", refused.Message);
+        Assert.Equal($"Topology is '{value}': set it to Split or Monolith.", refused.Message);
     }
 
     private static IConfiguration Configuration(string? topology) =>

@@ -50,7 +50,7 @@ public static class ProvisioningExtensions
     {
         var builder = crud.ApplicationBuilder;
         var section = builder.Configuration.GetSection("Polyglot:Database");
-        var provider = section.Choice("Provider", DatabaseProvider.Sqlite);
+        var provider = EnumSetting.Read($"{section.Path}:Provider", section["Provider"], DatabaseProvider.Sqlite);
         crud.WithEnvironment("Database__Provider", provider.ToString());
         if (provider == DatabaseProvider.Sqlite)
         {
@@ -60,7 +60,7 @@ public static class ProvisioningExtensions
         return crud.WithReference(database).WaitFor(database);
     }
 
-    private static IResourceBuilder<IResourceWithConnectionString> ProvidePostgres(this IDistributedApplicationBuilder builder, string name, IConfiguration section)
+    private static IResourceBuilder<IResourceWithConnectionString> ProvidePostgres(this IDistributedApplicationBuilder builder, string name, IConfigurationSection section)
     {
         switch (builder.ChooseMode(name, section, LocalPostgres.IsInstalled, "PostgreSQL", "sudo apt-get install -y postgresql"))
         {
@@ -97,9 +97,9 @@ public static class ProvisioningExtensions
     }
 
     private static ProvisioningMode ChooseMode(
-        this IDistributedApplicationBuilder builder, string name, IConfiguration section, bool installed, string server, string install)
+        this IDistributedApplicationBuilder builder, string name, IConfigurationSection section, bool installed, string server, string install)
     {
-        var mode = section.Choice("Mode", ProvisioningMode.Auto);
+        var mode = EnumSetting.Read($"{section.Path}:Mode", section["Mode"], ProvisioningMode.Auto);
         var external = builder.Configuration.GetConnectionString(name) is not null;
         if (builder.ExecutionContext.IsPublishMode)
         {
