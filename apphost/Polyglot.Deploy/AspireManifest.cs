@@ -27,12 +27,10 @@ public static class AspireManifest
             .. busKind == BusKind.Dapr ? [$"--Polyglot:Bus:Kind={busKind}"] : Array.Empty<string>(),
             .. external ? ["--Polyglot:Bus:Mode=External", "--Polyglot:Database:Mode=External"] : Array.Empty<string>(),
         ];
-        using var publish = Process.Start(new ProcessStartInfo("dotnet", arguments) { RedirectStandardOutput = true })!;
-        var log = publish.StandardOutput.ReadToEnd();
-        publish.WaitForExit();
-        if (publish.ExitCode != 0)
+        var publish = ProgramRun.RunAsync(new ProcessStartInfo("dotnet", arguments)).GetAwaiter().GetResult();
+        if (publish.Code != 0)
         {
-            throw new InvalidOperationException($"Publishing the Aspire manifest failed ({publish.ExitCode}):\n{log}");
+            throw new InvalidOperationException($"Publishing the Aspire manifest failed ({publish.Code}):\n{publish.Output}{publish.Errors}");
         }
     }
 }

@@ -49,13 +49,10 @@ public sealed record LocalPostgres(string DataDirectory, int Port)
 
     private static void Run(string command, params string[] args)
     {
-        using var process = Process.Start(new ProcessStartInfo(command, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
+        var exit = ProgramRun.RunAsync(new ProcessStartInfo(command, args)).GetAwaiter().GetResult();
+        if (exit.Code != 0)
         {
-            throw new InvalidOperationException($"{command} {string.Join(' ', args)} failed ({process.ExitCode}): {error}{output.Result}");
+            throw new InvalidOperationException($"{command} {string.Join(' ', args)} failed ({exit.Code}): {exit.Errors}{exit.Output}");
         }
     }
 

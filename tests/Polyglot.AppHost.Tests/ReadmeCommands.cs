@@ -28,7 +28,9 @@ public static class ReadmeCommands
         return block.Replace("\\\n", " ", StringComparison.Ordinal).Split('\n');
     }
 
-    public static Process Start(string command, IReadOnlyDictionary<string, string> variables)
+    public static Process Start(string command, IReadOnlyDictionary<string, string> variables) => Process.Start(StartInfo(command, variables))!;
+
+    private static ProcessStartInfo StartInfo(string command, IReadOnlyDictionary<string, string> variables)
     {
         var start = new ProcessStartInfo("bash", ["-c", $"{Grpcurl}\n{command}"])
         {
@@ -41,28 +43,15 @@ public static class ReadmeCommands
         {
             start.Environment[name] = value;
         }
-        return Process.Start(start)!;
+        return start;
     }
 
     /// <summary>Runs <paramref name="command"/> to its end and returns what it printed; fails with its errors if it failed.</summary>
     public static async Task<string> RunAsync(string command, IReadOnlyDictionary<string, string> variables, CancellationToken ct)
     {
-        using var process = Start(command, variables);
-        var output = process.StandardOutput.ReadToEndAsync(ct);
-        var errors = process.StandardError.ReadToEndAsync(ct);
-        try
-        {
-            await process.WaitForExitAsync(ct);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-        Assert.True(process.ExitCode == 0, $"`{command}` exited with {process.ExitCode}: {await errors}");
-        return await output;
+        var exit = await ProgramRun.RunAsync(StartInfo(command, variables), ct);
+        Assert.True(exit.Code == 0, $"`{command}` exited with {exit.Code}: {exit.Errors}");
+        return exit.Output;
     }
 
     /// <summary>Reads a running command's output up to the first line containing <paramref name="text"/>, and returns what it read.</summary>

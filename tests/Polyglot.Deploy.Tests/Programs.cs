@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Polyglot.LocalServers;
 
 namespace Polyglot.Deploy.Tests;
 
@@ -8,21 +9,7 @@ public static class Programs
     /// <summary>Runs <paramref name="program"/> to its end: its exit code, and what it printed (its output, then its errors).</summary>
     public static async Task<(int ExitCode, string Output)> RunAsync(string program, params string[] args)
     {
-        var ct = TestContext.Current.CancellationToken;
-        using var process = Process.Start(new ProcessStartInfo(program, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        try
-        {
-            var output = process.StandardOutput.ReadToEndAsync(ct);
-            var error = await process.StandardError.ReadToEndAsync(ct);
-            await process.WaitForExitAsync(ct);
-            return (process.ExitCode, await output + error);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
+        var exit = await ProgramRun.RunAsync(new ProcessStartInfo(program, args), TestContext.Current.CancellationToken);
+        return (exit.Code, exit.Output + exit.Errors);
     }
 }

@@ -17,32 +17,15 @@ public abstract class NodeClientTests<TFixture>(TFixture fixture) where TFixture
             Path.Combine(Repository.Root, "clients", "node", "create-and-watch.mjs"),
             fixture.Crud.GrpcAddress.Authority,
             fixture.StreamingGrpcAddress.Authority,
-        ])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
+        ]);
         start.Environment["POLYGLOT_CRUD_HTTP"] = fixture.Crud.HttpAddress.ToString();
         start.Environment["POLYGLOT_CLIENT_ID"] = LocalAuth.Shared.ClientId;
         start.Environment["POLYGLOT_CLIENT_SECRET"] = LocalAuth.Shared.ClientSecret;
-        using var node = Process.Start(start)!;
-        var output = node.StandardOutput.ReadToEndAsync(timeout.Token);
-        var errors = node.StandardError.ReadToEndAsync(timeout.Token);
-        try
-        {
-            await node.WaitForExitAsync(timeout.Token);
-        }
-        finally
-        {
-            if (!node.HasExited)
-            {
-                node.Kill();
-            }
-        }
+        var node = await ProgramRun.RunAsync(start, timeout.Token);
 
-        Assert.True(node.ExitCode == 0, $"exit {node.ExitCode}: {await errors}");
-        Assert.Matches(@"created card \S+ ""Hello from Node""", await output);
-        Assert.Matches(@"received cardCreated at position \d+: ""Hello from Node""", await output);
+        Assert.True(node.Code == 0, $"exit {node.Code}: {node.Errors}");
+        Assert.Matches(@"created card \S+ ""Hello from Node""", node.Output);
+        Assert.Matches(@"received cardCreated at position \d+: ""Hello from Node""", node.Output);
     }
 }
 

@@ -47,19 +47,18 @@ public static partial class H2Load
             await File.WriteAllBytesAsync(body, framed, ct);
 
             var cpuBefore = ProcFs.CpuSeconds(serverPid);
-            using var process = Process.Start(new ProcessStartInfo(Command,
+            var h2load = await ProgramRun.RunAsync(new ProcessStartInfo(Command,
             [
                 "-c", connections.ToString(CultureInfo.InvariantCulture), "-m", streams.ToString(CultureInfo.InvariantCulture),
                 "-D", ((int)duration.TotalSeconds).ToString(CultureInfo.InvariantCulture), "--warm-up-time=2",
                 "-d", body, "-H", "content-type: application/grpc", "-H", "te: trailers", "-H", $"authorization: Bearer {accessToken}",
                 $"--log-file={log}", new Uri(grpc, method).ToString(),
-            ]) { RedirectStandardOutput = true, RedirectStandardError = true }) ?? throw new InvalidOperationException($"{Command} did not start.");
-            var output = await process.StandardOutput.ReadToEndAsync(ct);
-            await process.WaitForExitAsync(ct);
+            ]), ct);
+            var output = h2load.Output;
             var cpu = ProcFs.CpuSeconds(serverPid) - cpuBefore;
-            if (process.ExitCode != 0 || RequestsLine().Match(output) is not { Success: true } requests)
+            if (h2load.Code != 0 || RequestsLine().Match(output) is not { Success: true } requests)
             {
-                throw new InvalidOperationException($"{Command} failed ({process.ExitCode}): {output}{await process.StandardError.ReadToEndAsync(ct)}");
+                throw new InvalidOperationException($"{Command} failed ({h2load.Code}): {output}{h2load.Errors}");
             }
 
             // start µs, HTTP status, µs until the end of the response
