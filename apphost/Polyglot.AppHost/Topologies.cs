@@ -23,10 +23,10 @@ public static class Topologies
                 throw new DistributedApplicationException(
                     $"{Key}=Monolith runs no realtime, so {ReplicasKey}={configuration[ReplicasKey]} cannot apply: remove {ReplicasKey}, or set {Key}=Split.");
             }
-            if (configuration.GetConnectionString("bus") is not null)
+            if (configuration.GetConnectionString(AppModelNames.Bus) is not null)
             {
                 throw new DistributedApplicationException(
-                    $"{Key}=Monolith uses no bus, so ConnectionStrings:bus cannot apply: remove ConnectionStrings:bus, or set {Key}=Split.");
+                    $"{Key}=Monolith uses no bus, so ConnectionStrings:{AppModelNames.Bus} cannot apply: remove ConnectionStrings:{AppModelNames.Bus}, or set {Key}=Split.");
             }
         }
         return topology;

@@ -54,7 +54,7 @@ public static class ProvisioningExtensions
         crud.WithEnvironment("Database__Provider", provider.ToString());
         if (provider == DatabaseProvider.Sqlite)
         {
-            return crud.WithEnvironment("ConnectionStrings__db", $"Data Source={Path.Combine(builder.DataDirectory(), "crud.db")}");
+            return crud.WithEnvironment($"ConnectionStrings__{name}", $"Data Source={Path.Combine(builder.DataDirectory(), "crud.db")}");
         }
         var database = builder.ProvidePostgres(name, section);
         return crud.WithReference(database).WaitFor(database);

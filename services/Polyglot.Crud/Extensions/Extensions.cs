@@ -44,8 +44,8 @@ internal static class Extensions
     {
         builder.Services.AddValidatedOptions<DatabaseOptions, DatabaseOptionsValidator>(DatabaseOptions.Section);
         var provider = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>()?.Provider ?? DatabaseProvider.Sqlite;
-        var connectionString = builder.Configuration.GetConnectionString("db")
-            ?? throw new InvalidOperationException("ConnectionStrings:db is not set.");
+        var connectionString = builder.Configuration.GetConnectionString(AppModelNames.Database)
+            ?? throw new InvalidOperationException($"ConnectionStrings:{AppModelNames.Database} is not set.");
 
         builder.Services.AddSingleton<OutboxSignal>();
         // Pooled contexts: setting up a new one (its internal services, its options checked
@@ -105,8 +105,8 @@ internal static class Extensions
             builder.Services.AddSingleton<IOutboxDestination, DaprDestination>();
             return;
         }
-        var bus = builder.Configuration.GetConnectionString("bus")
-            ?? throw new InvalidOperationException("ConnectionStrings:bus is not set (an amqp:// URI); or set Topology=Monolith to run without a bus, or Bus:Kind=Dapr to publish through Dapr.");
+        var bus = builder.Configuration.GetConnectionString(AppModelNames.Bus)
+            ?? throw new InvalidOperationException($"ConnectionStrings:{AppModelNames.Bus} is not set (an amqp:// URI); or set Topology=Monolith to run without a bus, or Bus:Kind=Dapr to publish through Dapr.");
         builder.Services.AddMassTransit(x => x.UsingRabbitMq((_, rabbit) => rabbit.UsePolyglotBus(bus)));
         builder.Services.AddSingleton<IOutboxDestination, BusDestination>();
     }

@@ -67,8 +67,8 @@ internal static class Extensions
 
     private static void AddBus(this IHostApplicationBuilder builder)
     {
-        var connectionString = builder.Configuration.GetConnectionString("bus")
-            ?? throw new InvalidOperationException("ConnectionStrings:bus is not set (an amqp:// URI); or set Bus:Kind=Dapr to take events from Dapr.");
+        var connectionString = builder.Configuration.GetConnectionString(AppModelNames.Bus)
+            ?? throw new InvalidOperationException($"ConnectionStrings:{AppModelNames.Bus} is not set (an amqp:// URI); or set Bus:Kind=Dapr to take events from Dapr.");
         builder.Services.AddValidatedOptions<BusOptions, BusOptionsValidator>(BusOptions.Section);
         var options = builder.Configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new BusOptions();
 
