@@ -16,7 +16,7 @@ var crud = builder.AddProject<Projects.Polyglot_Crud>(AppModelNames.Crud)
     .WithoutHttpsCertificate()
     .WithEnvironment(AppModelNames.TopologySetting, topology.ToString())
     .WithBoardsDatabase(AppModelNames.Database)
-    .WithHttpHealthCheck("/health")
+    .WithHttpHealthCheck(AppModelNames.HealthPath)
     // The dashboard links to what a newcomer opens first: the REST API's reference, and the live
     // page wherever the streaming side runs.
     .WithUrlForEndpoint("http", endpoint => new ResourceUrlAnnotation { Url = $"{endpoint.Url}/scalar", DisplayText = "REST API (Scalar)" });
@@ -69,8 +69,8 @@ if (topology == Topology.Split)
         .WithEnvironment("Crud__ClientSecret", realtimeSecret)
         .WithEnvironment("Auth__Issuer", crud.GetEndpoint("http"))
         // Each replica binds a queue of its own, so every replica sees every event.
-        .WithReplicas(builder.Configuration.GetValue(Topologies.ReplicasKey, 1))
-        .WithHttpHealthCheck("/health")
+        .WithReplicas(builder.Configuration.GetValue(AppHostSettings.RealtimeReplicas, 1))
+        .WithHttpHealthCheck(AppModelNames.HealthPath)
         .WithUrlForEndpoint("http", url => url.DisplayText = "Live page");
     ConnectToBus(realtime);
     LivePageAt(realtime);

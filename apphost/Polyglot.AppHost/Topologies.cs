@@ -4,10 +4,6 @@ namespace Polyglot.AppHost;
 
 public static class Topologies
 {
-    public const string Key = "Polyglot:Topology";
-    public const string ReplicasKey = "Polyglot:Realtime:Replicas";
-    public const string BusKindKey = "Polyglot:Bus:Kind";
-
     /// <summary>
     /// Polyglot:Topology, checked against the settings that only make sense in the other one; a
     /// contradiction stops the app host at once with one message saying what to set.
@@ -15,18 +11,18 @@ public static class Topologies
     public static Topology Topology(this IDistributedApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
-        var topology = EnumSetting.Read(Key, configuration[Key], Contracts.Settings.Topology.Split);
+        var topology = EnumSetting.Read(AppHostSettings.Topology, configuration[AppHostSettings.Topology], Contracts.Settings.Topology.Split);
         if (topology == Contracts.Settings.Topology.Monolith)
         {
-            if (configuration.GetValue(ReplicasKey, 1) != 1)
+            if (configuration.GetValue(AppHostSettings.RealtimeReplicas, 1) != 1)
             {
                 throw new DistributedApplicationException(
-                    $"{Key}=Monolith runs no realtime, so {ReplicasKey}={configuration[ReplicasKey]} cannot apply: remove {ReplicasKey}, or set {Key}=Split.");
+                    $"{AppHostSettings.Topology}=Monolith runs no realtime, so {AppHostSettings.RealtimeReplicas}={configuration[AppHostSettings.RealtimeReplicas]} cannot apply: remove {AppHostSettings.RealtimeReplicas}, or set {AppHostSettings.Topology}=Split.");
             }
             if (configuration.GetConnectionString(AppModelNames.Bus) is not null)
             {
                 throw new DistributedApplicationException(
-                    $"{Key}=Monolith uses no bus, so ConnectionStrings:{AppModelNames.Bus} cannot apply: remove ConnectionStrings:{AppModelNames.Bus}, or set {Key}=Split.");
+                    $"{AppHostSettings.Topology}=Monolith uses no bus, so ConnectionStrings:{AppModelNames.Bus} cannot apply: remove ConnectionStrings:{AppModelNames.Bus}, or set {AppHostSettings.Topology}=Split.");
             }
         }
         return topology;
@@ -40,15 +36,15 @@ public static class Topologies
     /// </summary>
     public static BusKind BusKind(this IDistributedApplicationBuilder builder, Topology topology)
     {
-        var kind = EnumSetting.Read(BusKindKey, builder.Configuration[BusKindKey], Contracts.Settings.BusKind.MassTransit);
+        var kind = EnumSetting.Read(AppHostSettings.BusKind, builder.Configuration[AppHostSettings.BusKind], Contracts.Settings.BusKind.MassTransit);
         if (kind == Contracts.Settings.BusKind.Dapr && topology == Contracts.Settings.Topology.Monolith)
         {
-            throw new DistributedApplicationException($"{Key}=Monolith uses no bus, so {BusKindKey}=Dapr cannot apply: remove {BusKindKey}, or set {Key}=Split.");
+            throw new DistributedApplicationException($"{AppHostSettings.Topology}=Monolith uses no bus, so {AppHostSettings.BusKind}=Dapr cannot apply: remove {AppHostSettings.BusKind}, or set {AppHostSettings.Topology}=Split.");
         }
         if (kind == Contracts.Settings.BusKind.Dapr && !builder.ExecutionContext.IsPublishMode)
         {
             throw new DistributedApplicationException(
-                $"{BusKindKey}=Dapr needs a Dapr sidecar (daprd) beside crud and realtime, which the app host does not run: " +
+                $"{AppHostSettings.BusKind}=Dapr needs a Dapr sidecar (daprd) beside crud and realtime, which the app host does not run: " +
                 "generate deploy files with `--dapr` (docs/deploy.md), or run the services under the Dapr CLI (docs/dapr.md). Without it, the split runs on RabbitMQ.");
         }
         return kind;

@@ -22,10 +22,10 @@ public static class AspireManifest
             .. build ? Array.Empty<string>() : ["--no-build"],
             "--",
             "--publisher", "manifest", "--output-path", path,
-            "--Polyglot:Database:Provider=Postgres",
-            $"--Polyglot:Topology={topology}",
-            .. busKind == BusKind.Dapr ? [$"--Polyglot:Bus:Kind={busKind}"] : Array.Empty<string>(),
-            .. external ? ["--Polyglot:Bus:Mode=External", "--Polyglot:Database:Mode=External"] : Array.Empty<string>(),
+            $"--{AppHostSettings.DatabaseProvider}={DatabaseProvider.Postgres}",
+            $"--{AppHostSettings.Topology}={topology}",
+            .. busKind == BusKind.Dapr ? [$"--{AppHostSettings.BusKind}={busKind}"] : Array.Empty<string>(),
+            .. external ? [$"--{AppHostSettings.Bus}:{AppHostSettings.Mode}=External", $"--{AppHostSettings.Database}:{AppHostSettings.Mode}=External"] : Array.Empty<string>(),
         ];
         var publish = ProgramRun.RunAsync(new ProcessStartInfo("dotnet", arguments)).GetAwaiter().GetResult();
         if (publish.Code != 0)

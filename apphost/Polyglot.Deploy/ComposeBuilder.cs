@@ -87,7 +87,7 @@ public static class ComposeBuilder
             var port = resource.Bindings["http"].TargetPort;
             return new ComposeHealthcheck
             {
-                Test = ["CMD", "bash", "-c", $"exec 3<>/dev/tcp/127.0.0.1/{port} && printf 'GET /health HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q Healthy <&3"],
+                Test = ["CMD", "bash", "-c", $"exec 3<>/dev/tcp/127.0.0.1/{port} && printf 'GET {AppModelNames.HealthPath} HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q Healthy <&3"],
             };
         }
         var command = KnownImages.ReadinessCommand(resource)

@@ -20,6 +20,12 @@ public static class DaprSidecars
     private const string ConnectionSecret = "dapr-pubsub";
     private const string ConnectionVariable = "BUS_CONNECTION_STRING";
 
+    /// <summary>The connection string's key in <see cref="ConnectionSecret"/>.</summary>
+    private const string ConnectionSecretKey = "connectionString";
+
+    /// <summary>The secret store Component that reads the sidecar's environment.</summary>
+    private const string EnvironmentSecretStore = "env";
+
     /// <summary>daprd's default gRPC port, where the Dapr client looks without DAPR_GRPC_ENDPOINT.</summary>
     private const int GrpcPort = 50001;
 
@@ -43,7 +49,7 @@ public static class DaprSidecars
     /// <summary>The pub/sub Component (its connection string from a Secret) and the Subscription.</summary>
     public static List<IKubernetesObject> KubernetesObjects() =>
     [
-        PubSub(new Dictionary<string, string> { ["name"] = ConnectionSecret, ["key"] = "connectionString" }, secretStore: null, queuePerPod: true),
+        PubSub(new Dictionary<string, string> { ["name"] = ConnectionSecret, ["key"] = ConnectionSecretKey }, secretStore: null, queuePerPod: true),
         new DaprObject
         {
             ApiVersion = "dapr.io/v2alpha1",
@@ -65,7 +71,7 @@ public static class DaprSidecars
         Kind = "Secret",
         Metadata = Metadata(ConnectionSecret),
         Type = "Opaque",
-        StringData = new Dictionary<string, string> { ["connectionString"] = BusConnectionString(model, values) },
+        StringData = new Dictionary<string, string> { [ConnectionSecretKey] = BusConnectionString(model, values) },
     };
 
     /// <summary>
@@ -74,12 +80,12 @@ public static class DaprSidecars
     /// </summary>
     public static Dictionary<string, IKubernetesObject> ComponentFiles() => new()
     {
-        ["pubsub.yaml"] = PubSub(new Dictionary<string, string> { ["name"] = ConnectionVariable, ["key"] = ConnectionVariable }, secretStore: "env", queuePerPod: false),
+        ["pubsub.yaml"] = PubSub(new Dictionary<string, string> { ["name"] = ConnectionVariable, ["key"] = ConnectionVariable }, secretStore: EnvironmentSecretStore, queuePerPod: false),
         ["secretstore.yaml"] = new DaprObject
         {
             ApiVersion = "dapr.io/v1alpha1",
             Kind = "Component",
-            Metadata = Metadata("env"),
+            Metadata = Metadata(EnvironmentSecretStore),
             Spec = new Dictionary<string, object> { ["type"] = "secretstores.local.env", ["version"] = "v1" },
             Scopes = [AppModelNames.Crud, AppModelNames.Realtime],
         },
@@ -141,5 +147,5 @@ public static class DaprSidecars
         };
     }
 
-    private static V1ObjectMeta Metadata(string name) => new() { Name = name, Labels = new Dictionary<string, string> { ["app.kubernetes.io/part-of"] = "polyglot" } };
+    private static V1ObjectMeta Metadata(string name) => new() { Name = name, Labels = new Dictionary<string, string> { [KubernetesManifests.PartOfLabel] = KubernetesManifests.PartOf } };
 }

@@ -10,7 +10,10 @@ namespace Polyglot.Deploy;
 public static class KubernetesManifests
 {
     private const string NameLabel = "app.kubernetes.io/name";
-    private const string PartOfLabel = "app.kubernetes.io/part-of";
+    internal const string PartOfLabel = "app.kubernetes.io/part-of";
+
+    /// <summary>What <see cref="PartOfLabel"/> says of every object generated.</summary>
+    internal const string PartOf = "polyglot";
 
     /// <returns>File name → its objects, in the order kustomize should apply them.</returns>
     public static SortedDictionary<string, List<IKubernetesObject>> Build(AppModel model, DeployOptions options)
@@ -82,8 +85,8 @@ public static class KubernetesManifests
         if (resource.IsProject)
         {
             // The services' own endpoints: /health is ready (database and bus reachable), /alive is the process.
-            container.ReadinessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = "/health", Port = "http" }, PeriodSeconds = 10 };
-            container.LivenessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = "/alive", Port = "http" }, PeriodSeconds = 20, FailureThreshold = 3 };
+            container.ReadinessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = AppModelNames.HealthPath, Port = "http" }, PeriodSeconds = 10 };
+            container.LivenessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = AppModelNames.AlivePath, Port = "http" }, PeriodSeconds = 20, FailureThreshold = 3 };
         }
         else
         {
@@ -169,7 +172,7 @@ public static class KubernetesManifests
 
     private static V1LabelSelector Selector(Resource resource) => new() { MatchLabels = new Dictionary<string, string> { [NameLabel] = resource.Name } };
 
-    private static Dictionary<string, string> Labels(Resource resource) => new() { [NameLabel] = resource.Name, [PartOfLabel] = "polyglot" };
+    private static Dictionary<string, string> Labels(Resource resource) => new() { [NameLabel] = resource.Name, [PartOfLabel] = PartOf };
 
     private static Dictionary<string, string> Sorted(Dictionary<string, string> values) =>
         values.OrderBy(v => v.Key, StringComparer.Ordinal).ToDictionary();

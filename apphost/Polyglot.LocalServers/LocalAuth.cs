@@ -68,7 +68,7 @@ public sealed class LocalAuth(string clientId, string clientSecret, IReadOnlyLis
     {
         [$"Auth{separator}Issuer"] = Issuer.ToString(),
         [$"Crud{separator}Address"] = crudGrpc.ToString(),
-        [$"Crud{separator}TokenEndpoint"] = new Uri(crudHttp, "/connect/token").ToString(),
+        [$"Crud{separator}TokenEndpoint"] = new Uri(crudHttp, TokenServerPaths.Token).ToString(),
         [$"Crud{separator}ClientId"] = ClientId,
         [$"Crud{separator}ClientSecret"] = ClientSecret,
     };
@@ -101,7 +101,7 @@ public sealed class LocalAuth(string clientId, string clientSecret, IReadOnlyLis
 
     /// <summary>An access token from the crud at <paramref name="httpAddress"/>, kept until a minute before it expires.</summary>
     public Task<string> AccessTokenAsync(Uri httpAddress, CancellationToken ct = default) =>
-        _tokens.GetOrAdd(httpAddress, address => new ClientCredentials(() => new HttpClient(), new Uri(address, "/connect/token"), ClientId, ClientSecret, string.Join(' ', Scopes)))
+        _tokens.GetOrAdd(httpAddress, address => new ClientCredentials(() => new HttpClient(), new Uri(address, TokenServerPaths.Token), ClientId, ClientSecret, string.Join(' ', Scopes)))
             .AccessTokenAsync(ct);
 
     private sealed class BearerToken(LocalAuth auth, Uri httpAddress) : DelegatingHandler

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Polyglot.Contracts.Settings;
 
 namespace Polyglot.LocalServers;
 
@@ -78,7 +79,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             }
             try
             {
-                return (await http.GetAsync("/alive")).IsSuccessStatusCode;
+                return (await http.GetAsync(AppModelNames.AlivePath)).IsSuccessStatusCode;
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {

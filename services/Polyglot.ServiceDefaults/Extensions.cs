@@ -5,15 +5,13 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using Polyglot.Contracts.Settings;
 
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>What every Polyglot service shares: telemetry, health checks, service discovery.</summary>
 public static class Extensions
 {
-    private const string HealthEndpointPath = "/health";
-    private const string AlivenessEndpointPath = "/alive";
-
     /// <summary>Activity sources and meters beyond ASP.NET Core's own; MassTransit's carry a trace across the bus.</summary>
     private static readonly string[] ExtraSources = ["MassTransit", "Polyglot.*"];
 
@@ -46,8 +44,8 @@ public static class Extensions
                 .AddAspNetCoreInstrumentation(options =>
                     // Health probes every few seconds would bury the traces worth reading.
                     options.Filter = context =>
-                        !context.Request.Path.StartsWithSegments(HealthEndpointPath)
-                        && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath)
+                        !context.Request.Path.StartsWithSegments(AppModelNames.HealthPath)
+                        && !context.Request.Path.StartsWithSegments(AppModelNames.AlivePath)
                         && !context.Request.Path.StartsWithSegments("/grpc.health.v1.Health"))
                 .AddGrpcClientInstrumentation()
                 .AddHttpClientInstrumentation());
@@ -73,8 +71,8 @@ public static class Extensions
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        app.MapHealthChecks(HealthEndpointPath);
-        app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
+        app.MapHealthChecks(AppModelNames.HealthPath);
+        app.MapHealthChecks(AppModelNames.AlivePath, new HealthCheckOptions
         {
             Predicate = r => r.Tags.Contains("live"),
         });

@@ -20,7 +20,7 @@ public static class ProvisioningExtensions
     /// <summary>RabbitMQ, as a container, a private local node (Debian's rabbitmq-server) or an external broker.</summary>
     public static IResourceBuilder<IResourceWithConnectionString> AddBus(this IDistributedApplicationBuilder builder, string name)
     {
-        var section = builder.Configuration.GetSection("Polyglot:Bus");
+        var section = builder.Configuration.GetSection(AppHostSettings.Bus);
         switch (builder.ChooseMode(name, section, LocalRabbitMQ.IsInstalled, "RabbitMQ", "sudo apt-get install -y rabbitmq-server"))
         {
             case ProvisioningMode.Container:
@@ -49,9 +49,9 @@ public static class ProvisioningExtensions
     public static IResourceBuilder<ProjectResource> WithBoardsDatabase(this IResourceBuilder<ProjectResource> crud, string name)
     {
         var builder = crud.ApplicationBuilder;
-        var section = builder.Configuration.GetSection("Polyglot:Database");
-        var provider = EnumSetting.Read($"{section.Path}:Provider", section["Provider"], DatabaseProvider.Sqlite);
-        crud.WithEnvironment("Database__Provider", provider.ToString());
+        var section = builder.Configuration.GetSection(AppHostSettings.Database);
+        var provider = EnumSetting.Read(AppHostSettings.DatabaseProvider, builder.Configuration[AppHostSettings.DatabaseProvider], DatabaseProvider.Sqlite);
+        crud.WithEnvironment(AppModelNames.DatabaseProviderVariable, provider.ToString());
         if (provider == DatabaseProvider.Sqlite)
         {
             return crud.WithEnvironment($"ConnectionStrings__{name}", $"Data Source={Path.Combine(builder.DataDirectory(), "crud.db")}");
@@ -84,7 +84,7 @@ public static class ProvisioningExtensions
     /// <summary>Where local servers and the SQLite file keep their data (Polyglot:DataDirectory; default .data next to the app host).</summary>
     private static string DataDirectory(this IDistributedApplicationBuilder builder)
     {
-        var directory = builder.Configuration["Polyglot:DataDirectory"] ?? Path.Combine(builder.AppHostDirectory, ".data");
+        var directory = builder.Configuration[AppHostSettings.DataDirectory] ?? Path.Combine(builder.AppHostDirectory, ".data");
         Directory.CreateDirectory(directory);
         return Path.GetFullPath(directory);
     }
@@ -99,7 +99,7 @@ public static class ProvisioningExtensions
     private static ProvisioningMode ChooseMode(
         this IDistributedApplicationBuilder builder, string name, IConfigurationSection section, bool installed, string server, string install)
     {
-        var mode = EnumSetting.Read($"{section.Path}:Mode", section["Mode"], ProvisioningMode.Auto);
+        var mode = EnumSetting.Read($"{section.Path}:{AppHostSettings.Mode}", section[AppHostSettings.Mode], ProvisioningMode.Auto);
         var external = builder.Configuration.GetConnectionString(name) is not null;
         if (builder.ExecutionContext.IsPublishMode)
         {

@@ -14,11 +14,26 @@ public static class AppModelNames
     /// <summary>crud's setting naming its <see cref="Settings.Topology"/>.</summary>
     public const string TopologySetting = "Topology";
 
+    /// <summary>crud's setting naming its <see cref="Settings.DatabaseProvider"/>; its connection string is <see cref="Database"/>'s.</summary>
+    public const string DatabaseProviderSetting = "Database:Provider";
+
+    /// <summary><see cref="DatabaseProviderSetting"/> as an environment variable, as the app host hands it over.</summary>
+    public const string DatabaseProviderVariable = "Database__Provider";
+
     /// <summary>crud's and realtime's setting naming their <see cref="Settings.BusKind"/>.</summary>
     public const string BusKindSetting = "Bus:Kind";
 
     /// <summary><see cref="BusKindSetting"/> as an environment variable, as the app host and the manifests hand it over.</summary>
     public const string BusKindVariable = "Bus__Kind";
+
+    /// <summary>
+    /// crud's and realtime's readiness check (every health check: the database, the bus or the hub),
+    /// on their http endpoint: the app host waits on it, the deploy files' readiness probes call it.
+    /// </summary>
+    public const string HealthPath = "/health";
+
+    /// <summary>Their liveness check: the process answers. The deploy files' liveness probes call it.</summary>
+    public const string AlivePath = "/alive";
 
     /// <summary>Over Dapr: realtime's route where its sidecar delivers the events topic.</summary>
     public const string DaprEventsRoute = "/dapr/events";

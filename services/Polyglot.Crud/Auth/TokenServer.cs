@@ -16,9 +16,6 @@ namespace Polyglot.Crud.Auth;
 /// </summary>
 internal static class TokenServer
 {
-    public const string TokenPath = "/connect/token";
-    public const string AuthorizePath = "/connect/authorize";
-
     /// <summary>Where the token server (its endpoints, discovery and keys) and the sign-in page answer.</summary>
     private static readonly PathString[] AuthenticatedPaths = ["/connect", "/.well-known", "/account"];
 
@@ -35,8 +32,8 @@ internal static class TokenServer
             .AddCore(core => core.UseEntityFrameworkCore().UseDbContext<BoardsDbContext>())
             .AddServer(server =>
             {
-                server.SetTokenEndpointUris(TokenPath.TrimStart('/'));
-                server.SetAuthorizationEndpointUris(AuthorizePath.TrimStart('/'));
+                server.SetTokenEndpointUris(TokenServerPaths.Token.TrimStart('/'));
+                server.SetAuthorizationEndpointUris(TokenServerPaths.Authorize.TrimStart('/'));
                 server.AllowClientCredentialsFlow();
                 server.AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange();
                 server.RegisterScopes([.. ApiScopes.All, Scopes.Profile]);
@@ -85,7 +82,7 @@ internal static class TokenServer
             .AddIdentityCookies(cookies => cookies.ApplicationCookie!.Configure(cookie => cookie.LoginPath = SignInPage.Path));
         builder.Services.AddAntiforgery();
         // The live page served by realtime (another origin) exchanges its code here from the browser.
-        builder.Services.AddCors(cors => cors.AddPolicy(TokenPath, policy => policy
+        builder.Services.AddCors(cors => cors.AddPolicy(TokenServerPaths.Token, policy => policy
             .WithOrigins([.. auth.LivePageRedirectUris.Select(uri => uri.GetLeftPart(UriPartial.Authority))])
             .WithMethods(HttpMethods.Post)
             .WithHeaders("Content-Type")));
@@ -109,8 +106,8 @@ internal static class TokenServer
         app.UseWhen(context => AuthenticatedPaths.Any(context.Request.Path.StartsWithSegments), branch => branch.UseAuthentication());
         ((IApplicationBuilder)app).Properties["__AuthenticationMiddlewareSet"] = true;
         app.UseAntiforgery();
-        app.MapPost(TokenPath, (Delegate)TokenAsync).RequireCors(TokenPath).ExcludeFromDescription();
-        app.MapMethods(AuthorizePath, [HttpMethods.Get, HttpMethods.Post], (Delegate)AuthorizeAsync).ExcludeFromDescription();
+        app.MapPost(TokenServerPaths.Token, (Delegate)TokenAsync).RequireCors(TokenServerPaths.Token).ExcludeFromDescription();
+        app.MapMethods(TokenServerPaths.Authorize, [HttpMethods.Get, HttpMethods.Post], (Delegate)AuthorizeAsync).ExcludeFromDescription();
         app.MapSignInPage();
     }
 

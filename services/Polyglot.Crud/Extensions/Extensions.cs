@@ -42,8 +42,7 @@ internal static class Extensions
 
     private static void AddDatabase(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddValidatedOptions<DatabaseOptions, DatabaseOptionsValidator>(DatabaseOptions.Section);
-        var provider = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>()?.Provider ?? DatabaseProvider.Sqlite;
+        var provider = builder.Configuration.Choice<DatabaseProvider>(AppModelNames.DatabaseProviderSetting);
         var connectionString = builder.Configuration.GetConnectionString(AppModelNames.Database)
             ?? throw new InvalidOperationException($"ConnectionStrings:{AppModelNames.Database} is not set.");
 

@@ -21,7 +21,7 @@ internal sealed class RequestValidator
         {
             return id;
         }
-        Violation(field, value.Length == 0 ? "is required" : "must be a UUID such as 0190a5c4-2b7e-7c3e-9d1a-4f0e8b6a2c11");
+        _badRequest.Add(field, value.Length == 0 ? "is required" : "must be a UUID such as 0190a5c4-2b7e-7c3e-9d1a-4f0e8b6a2c11");
         return Guid.Empty;
     }
 
@@ -29,7 +29,7 @@ internal sealed class RequestValidator
     {
         if (string.IsNullOrWhiteSpace(value))
         {
-            Violation(field, "is required");
+            _badRequest.Add(field, "is required");
         }
         return OptionalText(field, value, maxLength);
     }
@@ -38,11 +38,11 @@ internal sealed class RequestValidator
     {
         if (value.Length > maxLength)
         {
-            Violation(field, $"must be at most {maxLength} characters");
+            _badRequest.Add(field, $"must be at most {maxLength} characters");
         }
         else if (value.Any(c => char.IsControl(c) && c is not '\n' and not '\r' and not '\t'))
         {
-            Violation(field, "must not contain control characters");
+            _badRequest.Add(field, "must not contain control characters");
         }
         return value.Trim();
     }
@@ -53,7 +53,7 @@ internal sealed class RequestValidator
         {
             return (BoardRole)value;
         }
-        Violation(field, value == Contracts.Boards.V1.Role.Unspecified ? "is required: ROLE_VIEWER, ROLE_EDITOR or ROLE_OWNER" : "must be ROLE_VIEWER, ROLE_EDITOR or ROLE_OWNER");
+        _badRequest.Add(field, value == Contracts.Boards.V1.Role.Unspecified ? "is required: ROLE_VIEWER, ROLE_EDITOR or ROLE_OWNER" : "must be ROLE_VIEWER, ROLE_EDITOR or ROLE_OWNER");
         return default;
     }
 
@@ -61,7 +61,7 @@ internal sealed class RequestValidator
     {
         if (value < 1)
         {
-            Violation(field, "is required: the version you read (1 or more)");
+            _badRequest.Add(field, "is required: the version you read (1 or more)");
         }
         return value;
     }
@@ -70,7 +70,7 @@ internal sealed class RequestValidator
     {
         if (value < 0)
         {
-            Violation(field, "must be 0 or more");
+            _badRequest.Add(field, "must be 0 or more");
         }
         return value;
     }
@@ -79,7 +79,7 @@ internal sealed class RequestValidator
     {
         if (value < 0)
         {
-            Violation("page_size", "must be 0 or more");
+            _badRequest.Add("page_size", "must be 0 or more");
         }
         return value == 0 ? defaultSize : Math.Min(value, maxSize);
     }
@@ -88,7 +88,7 @@ internal sealed class RequestValidator
     {
         if (value < 0)
         {
-            Violation(field, "must be 0 or more");
+            _badRequest.Add(field, "must be 0 or more");
         }
         return value;
     }
@@ -106,7 +106,7 @@ internal sealed class RequestValidator
         {
             return key;
         }
-        Violation("page_token", "is not a token this service issued");
+        _badRequest.Add("page_token", "is not a token this service issued");
         return null;
     }
 
@@ -116,15 +116,6 @@ internal sealed class RequestValidator
         {
             return;
         }
-        var fields = string.Join(", ", _badRequest.FieldViolations.Select(v => v.Field).Distinct());
-        throw new Google.Rpc.Status
-        {
-            Code = (int)Code.InvalidArgument,
-            Message = $"Invalid request: {fields}.",
-            Details = { Any.Pack(_badRequest) },
-        }.ToRpcException();
+        throw _badRequest.ToStatus(StatusCode.InvalidArgument).ToRpcException();
     }
-
-    private void Violation(string field, string description) =>
-        _badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = field, Description = description });
 }

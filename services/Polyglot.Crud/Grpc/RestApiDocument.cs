@@ -36,7 +36,7 @@ public sealed partial class RestApiDocument(params ServiceDescriptor[] services)
                 {
                     ClientCredentials = new OpenApiOAuthFlow
                     {
-                        TokenUrl = new Uri(Auth.TokenServer.TokenPath, UriKind.Relative),
+                        TokenUrl = new Uri(TokenServerPaths.Token, UriKind.Relative),
                         Scopes = new Dictionary<string, string> { [ApiScopes.Boards] = "Read and change the boards you are a member of." },
                     },
                 },

@@ -59,19 +59,14 @@ internal static class StrictJsonBodies
             }
             catch (JsonException ex)
             {
-                Violation(badRequest, "body", $"is not JSON: {ex.Message}");
+                badRequest.Add("body", $"is not JSON: {ex.Message}");
             }
             context.Request.Body.Position = 0;
         }
 
         if (badRequest.FieldViolations.Count > 0)
         {
-            await WriteAsync(context, StatusCodes.Status400BadRequest, new Google.Rpc.Status
-            {
-                Code = (int)StatusCode.InvalidArgument,
-                Message = $"Invalid request: {string.Join(", ", badRequest.FieldViolations.Select(v => v.Field).Distinct())}.",
-                Details = { Any.Pack(badRequest) },
-            });
+            await WriteAsync(context, StatusCodes.Status400BadRequest, badRequest.ToStatus(StatusCode.InvalidArgument));
             return;
         }
         await next(context);
@@ -81,14 +76,14 @@ internal static class StrictJsonBodies
     {
         if (json.ValueKind != JsonValueKind.Object)
         {
-            Violation(badRequest, path.Length == 0 ? "body" : path, $"must be a JSON object ({message.Name})");
+            badRequest.Add(path.Length == 0 ? "body" : path, $"must be a JSON object ({message.Name})");
             return;
         }
         foreach (var property in json.EnumerateObject())
         {
             if (Field(message, property.Name) is not { } field)
             {
-                Violation(badRequest, Join(path, property.Name), $"is not a field of {message.Name}");
+                badRequest.Add(Join(path, property.Name), $"is not a field of {message.Name}");
             }
             else if (property.Value.ValueKind != JsonValueKind.Null)
             {
@@ -103,7 +98,7 @@ internal static class StrictJsonBodies
         {
             if (json.ValueKind != JsonValueKind.Array)
             {
-                Violation(badRequest, path, "must be a JSON array");
+                badRequest.Add(path, "must be a JSON array");
                 return;
             }
             foreach (var item in json.EnumerateArray())
@@ -128,7 +123,7 @@ internal static class StrictJsonBodies
         };
         if (problem is not null)
         {
-            Violation(badRequest, path, problem);
+            badRequest.Add(path, problem);
         }
         // Well-known types (timestamps, wrappers) have JSON forms of their own; transcoding checks them.
         else if (field.FieldType == FieldType.Message && !field.IsMap && field.MessageType.File.Package != "google.protobuf")
@@ -147,7 +142,7 @@ internal static class StrictJsonBodies
             field = Field(message, part);
             if (field is null)
             {
-                Violation(badRequest, Join(path, part), $"is not a field of {message.Name}");
+                badRequest.Add(Join(path, part), $"is not a field of {message.Name}");
                 return;
             }
             path = Join(path, field.Name);
@@ -159,7 +154,7 @@ internal static class StrictJsonBodies
         if (field!.FieldType is not (FieldType.String or FieldType.Bytes or FieldType.Bool or FieldType.Enum or FieldType.Message)
             && !double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
         {
-            Violation(badRequest, path, "must be a number");
+            badRequest.Add(path, "must be a number");
         }
     }
 
@@ -171,9 +166,6 @@ internal static class StrictJsonBodies
         || (json.ValueKind == JsonValueKind.String && double.TryParse(json.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out _));
 
     private static string Join(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";
-
-    private static void Violation(BadRequest badRequest, string field, string description) =>
-        badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = field, Description = description });
 
     private static async Task WriteAsync(HttpContext context, int status, Google.Rpc.Status error)
     {

@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using Polyglot.Contracts.Auth;
+using Polyglot.Contracts.Settings;
 
 namespace Polyglot.Realtime.Backfill;
 
@@ -9,11 +11,11 @@ public sealed class CrudOptions
 
     /// <summary>crud's gRPC endpoint; "_grpc.crud" resolves through Aspire's service discovery.</summary>
     [Required]
-    public Uri Address { get; set; } = new("http://_grpc.crud");
+    public Uri Address { get; set; } = new($"http://_grpc.{AppModelNames.Crud}");
 
     /// <summary>crud's token endpoint, on its HTTP endpoint.</summary>
     [Required]
-    public Uri TokenEndpoint { get; set; } = new("http://_http.crud/connect/token");
+    public Uri TokenEndpoint { get; set; } = new($"http://_http.{AppModelNames.Crud}{TokenServerPaths.Token}");
 
     /// <summary>A client crud knows (its <c>Auth:Clients</c>) with the <c>events.all</c> scope.</summary>
     [Required]

@@ -23,11 +23,11 @@ public sealed class RealtimeService(ChannelHub hub, SubscriberTokens tokens) : V
         var channel = ParseChannel(request.Channel, badRequest);
         if (request.HasAfterPosition && request.AfterPosition < 0)
         {
-            Violation(badRequest, "after_position", SubscriptionRequest.PositionRule);
+            badRequest.Add("after_position", SubscriptionRequest.PositionRule);
         }
         if (!SubscriptionRequest.IsValidSubscriberId(request.SubscriberId))
         {
-            Violation(badRequest, "subscriber_id", SubscriptionRequest.SubscriberRule);
+            badRequest.Add("subscriber_id", SubscriptionRequest.SubscriberRule);
         }
         ThrowIfInvalid(badRequest);
 
@@ -98,23 +98,15 @@ public sealed class RealtimeService(ChannelHub hub, SubscriberTokens tokens) : V
         {
             return channel;
         }
-        Violation(badRequest, "channel", SubscriptionRequest.ChannelRule);
+        badRequest.Add("channel", SubscriptionRequest.ChannelRule);
         return null;
     }
-
-    private static void Violation(BadRequest badRequest, string field, string description) =>
-        badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = field, Description = description });
 
     private static void ThrowIfInvalid(BadRequest badRequest)
     {
         if (badRequest.FieldViolations.Count > 0)
         {
-            throw new Google.Rpc.Status
-            {
-                Code = (int)Endings.Of(EndReason.BadRequest).Grpc,
-                Message = $"Invalid request: {string.Join(", ", badRequest.FieldViolations.Select(v => v.Field))}.",
-                Details = { Any.Pack(badRequest) },
-            }.ToRpcException();
+            throw badRequest.ToStatus(Endings.Of(EndReason.BadRequest).Grpc).ToRpcException();
         }
     }
 }
