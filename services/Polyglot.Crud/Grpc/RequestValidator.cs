@@ -1,4 +1,5 @@
 using Google.Rpc;
+using Polyglot.Contracts;
 
 namespace Polyglot.Crud.Grpc;
 
@@ -15,9 +16,7 @@ internal sealed class RequestValidator
 
     public Guid Id(string field, string value)
     {
-        // Exactly the 36 characters: TryParseExact alone lets surrounding white space through, and
-        // one id would then have several spellings.
-        if (value.Length == 36 && Guid.TryParseExact(value, "D", out var id))
+        if (Ids.TryParse(value, out var id))
         {
             return id;
         }

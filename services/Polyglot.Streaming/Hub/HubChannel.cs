@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Polyglot.Contracts;
 
 namespace Polyglot.Streaming.Hub;
 
@@ -25,8 +26,7 @@ public readonly record struct HubChannel(string Name)
         }
         else if (name is not null
             && name.StartsWith(BoardPrefix, StringComparison.Ordinal)
-            && name.Length == BoardPrefix.Length + 36 // TryParseExact alone lets surrounding white space through
-            && Guid.TryParseExact(name.AsSpan(BoardPrefix.Length), "D", out var boardId))
+            && Ids.TryParse(name.AsSpan(BoardPrefix.Length), out var boardId))
         {
             channel = ForBoard(boardId);
         }
