@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Data.Common;
 using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -51,5 +52,25 @@ public sealed class DeploySettings : CommandSettings
         : Parameters.FirstOrDefault(p => p.IndexOf('=', StringComparison.Ordinal) < 1) is { } bad ? ValidationResult.Error($"--parameter takes NAME=VALUE, not '{bad}'.")
         : Parameters.GroupBy(p => p.Split('=')[0]).FirstOrDefault(g => g.Count() > 1) is { } twice ? ValidationResult.Error($"--parameter {twice.Key} is given more than once.")
         : Manifest is not null && !File.Exists(Manifest) ? ValidationResult.Error($"--manifest: there is no file '{Manifest}'.")
+        // The external servers' connection strings in the forms the services take, so that a URL where
+        // PostgreSQL wants keywords fails here, not when the pods start; never repeating a value, which
+        // holds a password.
+        : ParameterValues.GetValueOrDefault(AppModelNames.Bus) is { } bus && BrokerAddress.Parse(bus) is null
+            ? ValidationResult.Error($"--parameter {AppModelNames.Bus}: the broker's connection string is {BrokerAddress.Form}.")
+        : ParameterValues.GetValueOrDefault(AppModelNames.Database) is { } database && !IsPostgresConnectionString(database)
+            ? ValidationResult.Error($"--parameter {AppModelNames.Database}: PostgreSQL's connection string is keywords and values, Host=…;Database=…;Username=…;Password=….")
         : ValidationResult.Success();
+
+    private static bool IsPostgresConnectionString(string value)
+    {
+        try
+        {
+            var keywords = new DbConnectionStringBuilder { ConnectionString = value };
+            return keywords.ContainsKey("Host") || keywords.ContainsKey("Server");
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
 }

@@ -9,9 +9,9 @@ namespace MassTransit;
 /// <summary>RabbitMQ as crud and realtime both use it: the broker, the events exchange, and reconnects that keep up.</summary>
 public static class BusDefaults
 {
-    public static void UsePolyglotBus(this IRabbitMqBusFactoryConfigurator rabbit, string connectionString)
+    public static void UsePolyglotBus(this IRabbitMqBusFactoryConfigurator rabbit, Uri broker)
     {
-        rabbit.Host(new Uri(connectionString), host =>
+        rabbit.Host(broker, host =>
         {
             host.RequestedConnectionTimeout(TimeSpan.FromSeconds(3)); // an attempt at an unreachable broker gives up soon
             host.Heartbeat(TimeSpan.FromSeconds(10));                 // a silently dead connection is noticed soon

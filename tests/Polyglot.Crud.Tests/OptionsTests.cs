@@ -57,6 +57,25 @@ public sealed class OptionsTests
         Assert.Contains($"Database:Provider is '{value}': set it to Sqlite or Postgres.", refused.ToString());
     }
 
+    [Theory]
+    [InlineData("bus", "rabbit.internal:5672")]
+    [InlineData("bus", "http://crud:s3cret@rabbit.internal:5672/")]
+    [InlineData("db", "postgres://crud:s3cret@db.internal/boards")]
+    [InlineData("db", "Host=db.internal;Pasword=s3cret")]
+    public void CrudGivenAConnectionStringOfTheWrongFormDoesNotStartNamingItAndNotItsSecret(string name, string value)
+    {
+        var refused = Assert.ThrowsAny<Exception>(() => new ServiceHost<BoardsService>(new Dictionary<string, string?>(LocalAuth.Shared.CrudSettings(":")!)
+        {
+            ["Database:Provider"] = name == "db" ? "Postgres" : "Sqlite",
+            ["ConnectionStrings:db"] = name == "db" ? value : SqliteFile.NewConnectionString(),
+            ["ConnectionStrings:bus"] = name == "bus" ? value : null,
+            ["Topology"] = name == "db" ? "Monolith" : "Split",
+        }));
+
+        Assert.Contains($"ConnectionStrings:{name} is not ", refused.Message);
+        Assert.DoesNotContain("s3cret", refused.ToString());
+    }
+
     private static IConfiguration Configuration(string? topology) =>
         new ConfigurationBuilder().AddInMemoryCollection([new("Topology", topology)]).Build();
 

@@ -32,6 +32,20 @@ public sealed class DeployCommandTests : IDisposable
         Assert.False(Directory.Exists(_output));
     }
 
+    [Theory]
+    [InlineData("bus=rabbit.internal:5672", "db=Host=db;Database=boards;Username=crud;Password=s3cret", "--parameter bus: the broker's connection string is an AMQP URI")]
+    [InlineData("bus=amqp://crud:s3cret@rabbit.internal/", "db=postgres://crud:s3cret@db.internal/boards", "--parameter db: PostgreSQL's connection string is keywords and values")]
+    [InlineData("bus=amqp://crud:s3cret@rabbit.internal/", "db=Database=boards;Password=s3cret", "--parameter db: PostgreSQL's connection string is keywords and values")]
+    public async Task AnExternalServersConnectionStringInAnotherFormIsRefusedNamingItButNotItsSecret(string bus, string db, string message)
+    {
+        var (exitCode, printed) = await RunAsync("--external", "--parameter", bus, "--parameter", db, "--output", _output);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(message, printed);
+        Assert.DoesNotContain("s3cret", printed);
+        Assert.False(Directory.Exists(_output));
+    }
+
     [Fact]
     public async Task ItPublishesTheTopologyAskedForListsWhatItWroteAndDeploysThatManifestAgainTheSameWay()
     {

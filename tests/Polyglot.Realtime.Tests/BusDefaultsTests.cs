@@ -32,7 +32,7 @@ public sealed class BusDefaultsTests
         });
         var services = new ServiceCollection().AddLogging();
         services.AddMassTransit(x => x.UsingRabbitMq((_, rabbit) =>
-            rabbit.UsePolyglotBus($"amqp://guest:guest@127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}/")));
+            rabbit.UsePolyglotBus(new Uri($"amqp://guest:guest@127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}/"))));
         await using var provider = services.BuildServiceProvider();
         var bus = provider.GetRequiredService<IBusControl>();
         // Starting connects the bus's own endpoint, retrying about every second (BusDefaults): it cannot finish here.

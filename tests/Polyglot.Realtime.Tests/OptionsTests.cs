@@ -6,7 +6,7 @@ namespace Polyglot.Realtime.Tests;
 
 /// <summary>
 /// The generated validators still hold the annotated limits (they replaced reflection-based
-/// validation), and every setting is on docs/settings.md.
+/// validation), a bus connection string is an AMQP URI, and every setting is on docs/settings.md.
 /// </summary>
 public sealed class OptionsTests
 {
@@ -31,6 +31,21 @@ public sealed class OptionsTests
         Assert.Contains(nameof(CrudOptions.ClientId), refused.FailureMessage);
         Assert.Contains(nameof(CrudOptions.ClientSecret), refused.FailureMessage);
         Assert.True(new CrudOptionsValidator().Validate(null, new CrudOptions { ClientId = "realtime", ClientSecret = "its secret" }).Succeeded);
+    }
+
+    [Theory]
+    [InlineData("rabbit.internal:5672")]
+    [InlineData("http://realtime:s3cret@rabbit.internal:5672/")]
+    public void RealtimeGivenABusConnectionStringThatIsNoAmqpUriDoesNotStartNamingItAndNotItsSecret(string value)
+    {
+        var crud = new Uri("http://127.0.0.1:1");
+        var refused = Assert.ThrowsAny<Exception>(() => new ServiceHost<IntegrationEventConsumer>(new Dictionary<string, string?>(LocalAuth.Shared.RealtimeSettings(crud, crud, ":")!)
+        {
+            ["ConnectionStrings:bus"] = value,
+        }));
+
+        Assert.Equal($"ConnectionStrings:bus is not {BrokerAddress.Form}.", refused.Message);
+        Assert.DoesNotContain("s3cret", refused.ToString());
     }
 
     [Theory]

@@ -1,4 +1,7 @@
+using System.Data.Common;
 using MassTransit;
+using Microsoft.Data.Sqlite;
+using Npgsql;
 using Polyglot.Contracts.Events;
 using Polyglot.Contracts.Settings;
 using Polyglot.Crud.Grpc;
@@ -45,6 +48,16 @@ internal static class Extensions
         var provider = builder.Configuration.Choice<DatabaseProvider>(AppModelNames.DatabaseProviderSetting);
         var connectionString = builder.Configuration.GetConnectionString(AppModelNames.Database)
             ?? throw new InvalidOperationException($"ConnectionStrings:{AppModelNames.Database} is not set.");
+        try
+        {
+            _ = provider == DatabaseProvider.Postgres ? new NpgsqlConnectionStringBuilder(connectionString) : (DbConnectionStringBuilder)new SqliteConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException ex)
+        {
+            // The message names a keyword, never a value: the string holds a password.
+            var form = provider == DatabaseProvider.Postgres ? "Host=…;Database=…;Username=…;Password=…" : "Data Source=path/to/crud.db";
+            throw new InvalidOperationException($"ConnectionStrings:{AppModelNames.Database} is not a {provider} connection string ({form}): {ex.Message}");
+        }
 
         builder.Services.AddSingleton<OutboxSignal>();
         // Pooled contexts: setting up a new one (its internal services, its options checked
@@ -104,8 +117,9 @@ internal static class Extensions
             builder.Services.AddSingleton<IOutboxDestination, DaprDestination>();
             return;
         }
-        var bus = builder.Configuration.GetConnectionString(AppModelNames.Bus)
-            ?? throw new InvalidOperationException($"ConnectionStrings:{AppModelNames.Bus} is not set (an amqp:// URI); or set Topology=Monolith to run without a bus, or Bus:Kind=Dapr to publish through Dapr.");
+        var bus = builder.Configuration.GetConnectionString(AppModelNames.Bus) is { } connectionString
+            ? BrokerAddress.Parse(connectionString) ?? throw new InvalidOperationException($"ConnectionStrings:{AppModelNames.Bus} is not {BrokerAddress.Form}.")
+            : throw new InvalidOperationException($"ConnectionStrings:{AppModelNames.Bus} is not set (an amqp:// URI); or set Topology=Monolith to run without a bus, or Bus:Kind=Dapr to publish through Dapr.");
         builder.Services.AddMassTransit(x => x.UsingRabbitMq((_, rabbit) => rabbit.UsePolyglotBus(bus)));
         builder.Services.AddSingleton<IOutboxDestination, BusDestination>();
     }

@@ -67,8 +67,9 @@ internal static class Extensions
 
     private static void AddBus(this IHostApplicationBuilder builder)
     {
-        var connectionString = builder.Configuration.GetConnectionString(AppModelNames.Bus)
-            ?? throw new InvalidOperationException($"ConnectionStrings:{AppModelNames.Bus} is not set (an amqp:// URI); or set Bus:Kind=Dapr to take events from Dapr.");
+        var broker = builder.Configuration.GetConnectionString(AppModelNames.Bus) is { } connectionString
+            ? BrokerAddress.Parse(connectionString) ?? throw new InvalidOperationException($"ConnectionStrings:{AppModelNames.Bus} is not {BrokerAddress.Form}.")
+            : throw new InvalidOperationException($"ConnectionStrings:{AppModelNames.Bus} is not set (an amqp:// URI); or set Bus:Kind=Dapr to take events from Dapr.");
         builder.Services.AddValidatedOptions<BusOptions, BusOptionsValidator>(BusOptions.Section);
         var options = builder.Configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new BusOptions();
 
@@ -82,7 +83,7 @@ internal static class Extensions
             x.AddConsumer<ReplicaPresenceConsumer>();
             x.UsingRabbitMq((context, rabbit) =>
             {
-                rabbit.UsePolyglotBus(connectionString);
+                rabbit.UsePolyglotBus(broker);
                 rabbit.Message<ReplicaPresence>(m => m.SetEntityName(ReplicaPresence.ExchangeName));
                 // Presence is worth nothing once its replica is gone: a queue that goes with it.
                 rabbit.ReceiveEndpoint(new TemporaryEndpointDefinition(), endpoint =>
