@@ -58,21 +58,22 @@ public sealed class OptionsTests
     }
 
     [Theory]
-    [InlineData("bus", "rabbit.internal:5672")]
-    [InlineData("bus", "http://crud:s3cret@rabbit.internal:5672/")]
-    [InlineData("db", "postgres://crud:s3cret@db.internal/boards")]
-    [InlineData("db", "Host=db.internal;Pasword=s3cret")]
-    public void CrudGivenAConnectionStringOfTheWrongFormDoesNotStartNamingItAndNotItsSecret(string name, string value)
+    [InlineData("Sqlite", "bus", "rabbit.internal:5672", "is not an AMQP URI such as amqp://user:password@host:5672/.")]
+    [InlineData("Sqlite", "bus", "http://crud:s3cret@rabbit.internal:5672/", "is not an AMQP URI such as amqp://user:password@host:5672/.")]
+    [InlineData("Postgres", "db", "postgres://crud:s3cret@db.internal/boards", "is not a Postgres connection string (Host=…;Database=…;Username=…;Password=…)")]
+    [InlineData("Postgres", "db", "Host=db.internal;Pasword=s3cret", "is not a Postgres connection string (Host=…;Database=…;Username=…;Password=…)")]
+    [InlineData("Sqlite", "db", "Data Sorce=crud.db;Password=s3cret", "is not a Sqlite connection string (Data Source=path/to/crud.db)")]
+    public void CrudGivenAConnectionStringOfTheWrongFormDoesNotStartNamingItAndNotItsSecret(string provider, string name, string value, string form)
     {
         var refused = Assert.ThrowsAny<Exception>(() => new ServiceHost<BoardsService>(new Dictionary<string, string?>(LocalAuth.Shared.CrudSettings(":")!)
         {
-            ["Database:Provider"] = name == "db" ? "Postgres" : "Sqlite",
+            ["Database:Provider"] = provider,
             ["ConnectionStrings:db"] = name == "db" ? value : SqliteFile.NewConnectionString(),
             ["ConnectionStrings:bus"] = name == "bus" ? value : null,
             ["Topology"] = name == "db" ? "Monolith" : "Split",
         }));
 
-        Assert.Contains($"ConnectionStrings:{name} is not ", refused.Message);
+        Assert.StartsWith($"ConnectionStrings:{name} {form}", refused.Message);
         Assert.DoesNotContain("s3cret", refused.ToString());
     }
 
@@ -83,4 +84,10 @@ public sealed class OptionsTests
     [InlineData(typeof(OutboxOptions), OutboxOptions.Section)]
     [InlineData(typeof(ReadCacheOptions), ReadCacheOptions.Section)]
     public void EverySettingIsOnTheSettingsPage(Type options, string section) => Assert.Empty(SettingsPage.Undocumented(options, section));
+
+    [Theory]
+    [InlineData(AppModelNames.TopologySetting)]
+    [InlineData(AppModelNames.BusKindSetting)]
+    [InlineData(AppModelNames.DatabaseProviderSetting)]
+    public void EverySettingThatPicksOneOfSeveralIsOnTheSettingsPage(string setting) => Assert.True(SettingsPage.Names(setting), setting);
 }

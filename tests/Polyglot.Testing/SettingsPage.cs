@@ -13,5 +13,8 @@ public static class SettingsPage
         options.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(property => property.CanWrite)
             .Select(property => $"{section}:{property.Name}")
-            .Where(setting => !Text.Value.Contains($"`{setting}`", StringComparison.Ordinal));
+            .Where(setting => !Names(setting));
+
+    /// <summary>Whether the page names <paramref name="setting"/>, in backticks.</summary>
+    public static bool Names(string setting) => Text.Value.Contains($"`{setting}`", StringComparison.Ordinal);
 }

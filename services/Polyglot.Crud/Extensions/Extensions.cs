@@ -52,11 +52,13 @@ internal static class Extensions
         {
             _ = provider == DatabaseProvider.Postgres ? new NpgsqlConnectionStringBuilder(connectionString) : (DbConnectionStringBuilder)new SqliteConnectionStringBuilder(connectionString);
         }
-        catch (ArgumentException ex)
+        catch (ArgumentException)
         {
-            // The message names a keyword, never a value: the string holds a password.
+            // Not the parser's message: it quotes what it took for a keyword, which may be a piece
+            // of a password holding an unquoted ';'.
             var form = provider == DatabaseProvider.Postgres ? "Host=…;Database=…;Username=…;Password=…" : "Data Source=path/to/crud.db";
-            throw new InvalidOperationException($"ConnectionStrings:{AppModelNames.Database} is not a {provider} connection string ({form}): {ex.Message}");
+            throw new InvalidOperationException(
+                $"ConnectionStrings:{AppModelNames.Database} is not a {provider} connection string ({form}): a keyword is misspelt, or a value holding ';' or '=' is not quoted.");
         }
 
         builder.Services.AddSingleton<OutboxSignal>();

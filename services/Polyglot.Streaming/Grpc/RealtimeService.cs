@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 using Polyglot.Contracts.Realtime.V1;
