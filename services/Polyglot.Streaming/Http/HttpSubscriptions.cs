@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Polyglot.Streaming.Http;
 
 /// <summary>
@@ -9,17 +11,25 @@ namespace Polyglot.Streaming.Http;
 /// </summary>
 internal static class HttpSubscriptions
 {
-    /// <param name="after">The resume position, from wherever the transport takes it, and that parameter's or header's name.</param>
+    private const string ChannelParameter = "channel";
+    private const string AfterParameter = "after";
+    private const string SubscriberParameter = "subscriber";
+    private const string PresenceParameter = "presence";
+
+    /// <param name="resumeHeader">A header that, when the request has it, gives the resume position instead of <c>after</c> (SSE's Last-Event-ID).</param>
     /// <param name="extraErrors">Transport-specific problems to report together with the query's.</param>
     public static async Task<(Subscription? Subscription, IResult? Refusal)> SubscribeAsync(
-        HttpContext context, ChannelHub hub, SubscriberTokens tokens, Transport transport, (string Name, string? Value) after,
+        HttpContext context, ChannelHub hub, SubscriberTokens tokens, Transport transport, string? resumeHeader = null,
         Dictionary<string, string[]>? extraErrors = null)
     {
         try
         {
             var user = await tokens.AuthenticateAsync(context);
             var query = context.Request.Query;
-            var errors = SubscriptionRequest.TryParse(query["channel"], after, query["subscriber"], query["presence"], out var request);
+            var after = resumeHeader is not null && context.Request.Headers.TryGetValue(resumeHeader, out var header)
+                ? (resumeHeader, header.FirstOrDefault())
+                : (AfterParameter, (string?)query[AfterParameter]);
+            var errors = Parse(query[ChannelParameter], after, query[SubscriberParameter], query[PresenceParameter], out var request);
             foreach (var (field, problems) in extraErrors ?? [])
             {
                 errors[field] = problems;
@@ -36,5 +46,41 @@ internal static class HttpSubscriptions
         {
             return (null, TypedResults.Problem(ex.Message, title: ex.Ending.Code, statusCode: ex.Ending.Http));
         }
+    }
+
+    /// <summary>The query's subscription, validated as the gRPC transport validates its request (<see cref="SubscriptionRequest"/>'s rules).</summary>
+    /// <param name="after">The resume position and the name of the parameter or header it came in.</param>
+    /// <returns>The problems by parameter name; empty when the request is valid.</returns>
+    private static Dictionary<string, string[]> Parse(
+        string? channel, (string Name, string? Value) after, string? subscriberId, string? presence, out SubscriptionRequest request)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (!HubChannel.TryParse(channel, out var parsed))
+        {
+            errors[ChannelParameter] = [SubscriptionRequest.ChannelRule];
+        }
+        long? afterPosition = null;
+        if (!string.IsNullOrEmpty(after.Value))
+        {
+            if (long.TryParse(after.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+            {
+                afterPosition = value;
+            }
+            else
+            {
+                errors[after.Name] = [SubscriptionRequest.PositionRule];
+            }
+        }
+        if (!SubscriptionRequest.IsValidSubscriberId(subscriberId))
+        {
+            errors[SubscriberParameter] = [SubscriptionRequest.SubscriberRule];
+        }
+        var wantsPresence = false;
+        if (!string.IsNullOrEmpty(presence) && !bool.TryParse(presence, out wantsPresence))
+        {
+            errors[PresenceParameter] = ["must be true or false"];
+        }
+        request = new SubscriptionRequest(parsed ?? HubChannel.All, afterPosition, string.IsNullOrEmpty(subscriberId) ? null : subscriberId, wantsPresence);
+        return errors;
     }
 }

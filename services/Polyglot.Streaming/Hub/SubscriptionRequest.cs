@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Polyglot.Streaming.Hub;
 
 /// <summary>
@@ -20,40 +18,4 @@ public readonly record struct SubscriptionRequest(
 
     public static bool IsValidSubscriberId(string? subscriberId) =>
         subscriberId is null || (subscriberId.Length <= 128 && !subscriberId.Any(char.IsControl));
-
-    /// <summary>Parses the text transports' query parameters.</summary>
-    /// <param name="after">The resume position and the name of the parameter or header it came in.</param>
-    /// <returns>The problems by parameter name; empty when the request is valid.</returns>
-    public static Dictionary<string, string[]> TryParse(
-        string? channel, (string Name, string? Value) after, string? subscriberId, string? presence, out SubscriptionRequest request)
-    {
-        var errors = new Dictionary<string, string[]>();
-        if (!HubChannel.TryParse(channel, out var parsed))
-        {
-            errors["channel"] = [ChannelRule];
-        }
-        long? afterPosition = null;
-        if (!string.IsNullOrEmpty(after.Value))
-        {
-            if (long.TryParse(after.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
-            {
-                afterPosition = value;
-            }
-            else
-            {
-                errors[after.Name] = [PositionRule];
-            }
-        }
-        if (!IsValidSubscriberId(subscriberId))
-        {
-            errors["subscriber"] = [SubscriberRule];
-        }
-        var wantsPresence = false;
-        if (!string.IsNullOrEmpty(presence) && !bool.TryParse(presence, out wantsPresence))
-        {
-            errors["presence"] = ["must be true or false"];
-        }
-        request = new SubscriptionRequest(parsed ?? HubChannel.All, afterPosition, string.IsNullOrEmpty(subscriberId) ? null : subscriberId, wantsPresence);
-        return errors;
-    }
 }

@@ -25,10 +25,7 @@ public static class SseEndpoint
 
     private static async Task<IResult> SubscribeAsync(HttpContext context, ChannelHub hub, SubscriberTokens tokens)
     {
-        var after = context.Request.Headers.TryGetValue("Last-Event-ID", out var lastEventId)
-            ? ("Last-Event-ID", lastEventId.FirstOrDefault())
-            : ("after", context.Request.Query["after"].FirstOrDefault());
-        var (subscription, refusal) = await HttpSubscriptions.SubscribeAsync(context, hub, tokens, Transport.Sse, after);
+        var (subscription, refusal) = await HttpSubscriptions.SubscribeAsync(context, hub, tokens, Transport.Sse, resumeHeader: "Last-Event-ID");
         if (subscription is null)
         {
             return refusal!;

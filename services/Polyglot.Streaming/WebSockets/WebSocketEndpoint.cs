@@ -24,8 +24,8 @@ public static class WebSocketEndpoint
 
     private static async Task<IResult> SubscribeAsync(HttpContext context, ChannelHub hub, SubscriberTokens tokens)
     {
-        var (subscription, refusal) = await HttpSubscriptions.SubscribeAsync(context, hub, tokens, Transport.WebSocket, ("after", context.Request.Query["after"]),
-            context.WebSockets.IsWebSocketRequest ? null : new() { ["upgrade"] = ["this endpoint speaks WebSocket only: send an Upgrade: websocket request"] });
+        var (subscription, refusal) = await HttpSubscriptions.SubscribeAsync(context, hub, tokens, Transport.WebSocket,
+            extraErrors: context.WebSockets.IsWebSocketRequest ? null : new() { ["upgrade"] = ["this endpoint speaks WebSocket only: send an Upgrade: websocket request"] });
         if (subscription is null)
         {
             return refusal!;
