@@ -106,6 +106,22 @@ public abstract class BadInputTests<TFixture>(TFixture fixture) where TFixture :
         await fixture.AssertHealthyAsync();
     }
 
+    [Theory]
+    [InlineData(Transport.Sse, "channel=all&channel=all", "channel")]
+    [InlineData(Transport.Sse, "channel=all&after=1&after=2", "after")]
+    [InlineData(Transport.Sse, "channel=all&subscriber=a&subscriber=b", "subscriber")]
+    [InlineData(Transport.Sse, "channel=all&presence=true&presence=false", "presence")]
+    [InlineData(Transport.WebSocket, "channel=all&channel=all", "channel")]
+    [InlineData(Transport.WebSocket, "channel=all&after=1&after=2", "after")]
+    [InlineData(Transport.WebSocket, "channel=all&subscriber=a&subscriber=b", "subscriber")]
+    [InlineData(Transport.WebSocket, "channel=all&presence=true&presence=false", "presence")]
+    public async Task AParameterGivenTwiceIsRefusedNamingIt(string transport, string query, string parameter)
+    {
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(15));
+        await AssertBadRequestAsync([parameter], transport, query, null, timeout.Token);
+        await fixture.AssertHealthyAsync();
+    }
+
     [Fact]
     public async Task EveryBadParameterOfOneRequestIsNamedTogether()
     {

@@ -16,6 +16,8 @@ internal static class HttpSubscriptions
     private const string SubscriberParameter = "subscriber";
     private const string PresenceParameter = "presence";
 
+    private static readonly string[] Parameters = [ChannelParameter, AfterParameter, SubscriberParameter, PresenceParameter];
+
     /// <param name="resumeHeader">A header that, when the request has it, gives the resume position instead of <c>after</c> (SSE's Last-Event-ID).</param>
     /// <param name="extraErrors">Transport-specific problems to report together with the query's.</param>
     public static async Task<(Subscription? Subscription, IResult? Refusal)> SubscribeAsync(
@@ -30,6 +32,11 @@ internal static class HttpSubscriptions
                 ? (resumeHeader, header.FirstOrDefault())
                 : (AfterParameter, (string?)query[AfterParameter]);
             var errors = Parse(query[ChannelParameter], after, query[SubscriberParameter], query[PresenceParameter], out var request);
+            // Given twice, a value would be both joined ("1,2", a good subscriber id) and taken first.
+            foreach (var twice in Parameters.Where(name => query[name].Count > 1))
+            {
+                errors[twice] = ["must be given once"];
+            }
             foreach (var (field, problems) in extraErrors ?? [])
             {
                 errors[field] = problems;
