@@ -12,6 +12,8 @@ public enum Subscriber
     /// <summary>A real token of crud's API only: not meant for the streaming side.</summary>
     WrongAudience,
     WrongSignature,
+    /// <summary>A member's token signed with crud's key, but naming another issuer than crud's address.</summary>
+    WrongIssuer,
     /// <summary>May subscribe to boards (<c>events</c>), but is on none.</summary>
     NonMember,
     /// <summary>A viewer of the board, with the <c>events</c> scope.</summary>
@@ -50,7 +52,7 @@ public abstract class SubscriberAuthorizationTests<TFixture>(TFixture fixture) w
                 {
                     data.Add(via, subscriber, all, subscriber switch
                     {
-                        Subscriber.NoToken or Subscriber.Expired or Subscriber.WrongAudience or Subscriber.WrongSignature => 401,
+                        Subscriber.NoToken or Subscriber.Expired or Subscriber.WrongAudience or Subscriber.WrongSignature or Subscriber.WrongIssuer => 401,
                         Subscriber.NonMember => 403,
                         Subscriber.Member or Subscriber.Reissued => all ? 403 : 200,
                         _ => 200,
@@ -173,6 +175,7 @@ public abstract class SubscriberAuthorizationTests<TFixture>(TFixture fixture) w
         Subscriber.Reissued => ForgedTokens.Reissued(await fixture.TokenAsync("member"), DateTime.UtcNow.AddMinutes(10), fixture.Crud.Services),
         Subscriber.WrongAudience => await fixture.TokenAsync("crud-only"),
         Subscriber.WrongSignature => ForgedTokens.WithForeignSignature(await fixture.TokenAsync("member")),
+        Subscriber.WrongIssuer => ForgedTokens.Reissued(await fixture.TokenAsync("member"), DateTime.UtcNow.AddMinutes(10), fixture.Crud.Services, "http://elsewhere.example/"),
         Subscriber.NonMember => await fixture.TokenAsync("stranger"),
         Subscriber.Member => await fixture.TokenAsync("member"),
         _ => await fixture.TokenAsync(),

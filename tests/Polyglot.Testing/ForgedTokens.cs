@@ -14,8 +14,11 @@ public static class ForgedTokens
     public static string WithForeignSignature(string token) =>
         token[..(token.LastIndexOf('.') + 1)] + Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(64));
 
-    /// <summary>The token again, signed with the key of the crud whose services are <paramref name="crud"/>, but expiring at <paramref name="expires"/>.</summary>
-    public static string Reissued(string token, DateTime expires, IServiceProvider crud)
+    /// <summary>
+    /// The token again, signed with the key of the crud whose services are <paramref name="crud"/>,
+    /// but expiring at <paramref name="expires"/> (and, given one, naming another <paramref name="issuer"/>).
+    /// </summary>
+    public static string Reissued(string token, DateTime expires, IServiceProvider crud, string? issuer = null)
     {
         var original = new JsonWebToken(token);
         var signing = crud.GetRequiredService<IOptionsMonitor<OpenIddictServerOptions>>().CurrentValue.SigningCredentials[0];
@@ -23,9 +26,10 @@ public static class ForgedTokens
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             TokenType = original.Typ,
-            Claims = original.Claims.Where(c => c.Type is not ("exp" or "iat" or "nbf" or "aud"))
+            Claims = original.Claims.Where(c => c.Type is not ("exp" or "iat" or "nbf" or "aud") && !(issuer is not null && c.Type == "iss"))
                 .GroupBy(c => c.Type).ToDictionary(g => g.Key, g => (object)g.First().Value),
             Audience = original.Audiences.First(),
+            Issuer = issuer,
             IssuedAt = issued,
             NotBefore = issued,
             Expires = expires,
