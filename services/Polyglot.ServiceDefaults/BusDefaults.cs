@@ -1,7 +1,9 @@
 using System.Net.Sockets;
 using System.Reflection;
 using MassTransit.RabbitMqTransport;
+using Microsoft.Extensions.Configuration;
 using Polyglot.Contracts.Events;
+using Polyglot.Contracts.Settings;
 using RabbitMQ.Client.Exceptions;
 
 namespace MassTransit;
@@ -9,6 +11,15 @@ namespace MassTransit;
 /// <summary>RabbitMQ as crud and realtime both use it: the broker, the events exchange, and reconnects that keep up.</summary>
 public static class BusDefaults
 {
+    /// <summary>
+    /// ConnectionStrings:bus, the broker's AMQP URI. Unset or of another form, the service stops at
+    /// start naming the setting; unset, it also says what else the service may do: <paramref name="otherwise"/>.
+    /// </summary>
+    public static Uri Broker(this IConfiguration configuration, string otherwise) =>
+        configuration.GetConnectionString(AppModelNames.Bus) is { } connectionString
+            ? BrokerAddress.Parse(connectionString) ?? throw new InvalidOperationException($"ConnectionStrings:{AppModelNames.Bus} is not {BrokerAddress.Form}.")
+            : throw new InvalidOperationException($"ConnectionStrings:{AppModelNames.Bus} is not set (an amqp:// URI); or {otherwise}.");
+
     public static void UsePolyglotBus(this IRabbitMqBusFactoryConfigurator rabbit, Uri broker)
     {
         rabbit.Host(broker, host =>

@@ -119,9 +119,7 @@ internal static class Extensions
             builder.Services.AddSingleton<IOutboxDestination, DaprDestination>();
             return;
         }
-        var bus = builder.Configuration.GetConnectionString(AppModelNames.Bus) is { } connectionString
-            ? BrokerAddress.Parse(connectionString) ?? throw new InvalidOperationException($"ConnectionStrings:{AppModelNames.Bus} is not {BrokerAddress.Form}.")
-            : throw new InvalidOperationException($"ConnectionStrings:{AppModelNames.Bus} is not set (an amqp:// URI); or set Topology=Monolith to run without a bus, or Bus:Kind=Dapr to publish through Dapr.");
+        var bus = builder.Configuration.Broker("set Topology=Monolith to run without a bus, or Bus:Kind=Dapr to publish through Dapr");
         builder.Services.AddMassTransit(x => x.UsingRabbitMq((_, rabbit) => rabbit.UsePolyglotBus(bus)));
         builder.Services.AddSingleton<IOutboxDestination, BusDestination>();
     }

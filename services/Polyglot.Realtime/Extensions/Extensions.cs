@@ -67,9 +67,7 @@ internal static class Extensions
 
     private static void AddBus(this IHostApplicationBuilder builder)
     {
-        var broker = builder.Configuration.GetConnectionString(AppModelNames.Bus) is { } connectionString
-            ? BrokerAddress.Parse(connectionString) ?? throw new InvalidOperationException($"ConnectionStrings:{AppModelNames.Bus} is not {BrokerAddress.Form}.")
-            : throw new InvalidOperationException($"ConnectionStrings:{AppModelNames.Bus} is not set (an amqp:// URI); or set Bus:Kind=Dapr to take events from Dapr.");
+        var broker = builder.Configuration.Broker("set Bus:Kind=Dapr to take events from Dapr");
         builder.Services.AddValidatedOptions<BusOptions, BusOptionsValidator>(BusOptions.Section);
         var options = builder.Configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new BusOptions();
 
