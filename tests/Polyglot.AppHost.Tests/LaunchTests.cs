@@ -73,19 +73,35 @@ public sealed class LaunchTests
         Assert.Contains("Port 5100 (crud's http endpoint) is in use by another program", appHost.Output);
     }
 
-    [Fact]
-    public async Task TheReadmesCallCommandsWorkAsWrittenWithBufCurlStandingInForGrpcurl()
+    /// <summary>
+    /// In the monolith, with the changes the README gives for it: started with its "Run it" line,
+    /// subscribing at crud (5101, and 5100 for SSE), the Node client given crud's address twice.
+    /// </summary>
+    [Theory]
+    [InlineData("Split")]
+    [InlineData("Monolith")]
+    public async Task TheReadmesCallCommandsWorkAsWrittenWithBufCurlStandingInForGrpcurl(string topology)
     {
+        var monolith = topology == "Monolith";
         using var timeout = TestTimeout.After(TimeSpan.FromMinutes(4));
         // The test chooses the client's secret: it has no browser to read the generated one off the dashboard.
         var secret = Guid.NewGuid().ToString("N");
         await FixedPortsFreeAsync();
-        await using var appHost = AppHostProcess.Start($"--Parameters:{DevelopmentAccounts.ClientSecretParameter}={secret}");
+        string[] runArguments = monolith ? RunArgumentsOf("crud alone") : [];
+        await using var appHost = AppHostProcess.Start([$"--Parameters:{DevelopmentAccounts.ClientSecretParameter}={secret}", .. runArguments]);
         using var http = new HttpClient();
-        await Wait.UntilAsync(async () => await HealthyAsync(http, "http://localhost:5100/health") && await HealthyAsync(http, "http://localhost:5200/health"),
-            TimeSpan.FromMinutes(2), "crud and realtime to be healthy");
+        string[] healthy = monolith ? ["http://localhost:5100/health"] : ["http://localhost:5100/health", "http://localhost:5200/health"];
+        await Wait.UntilAsync(async () => (await Task.WhenAll(healthy.Select(url => HealthyAsync(http, url)))).All(up => up),
+            TimeSpan.FromMinutes(2), $"{string.Join(" and ", healthy)} to be healthy");
         var commands = ReadmeCommands.InSection("## Call it");
-        string Command(string containing) => commands.Single(c => c.Contains(containing, StringComparison.Ordinal));
+        string Command(string containing)
+        {
+            var command = commands.Single(c => c.Contains(containing, StringComparison.Ordinal));
+            return monolith
+                ? command.Replace("localhost:5201", "localhost:5101", StringComparison.Ordinal).Replace("localhost:5200", "localhost:5100", StringComparison.Ordinal)
+                    .Replace("create-and-watch.mjs", "create-and-watch.mjs localhost:5101 localhost:5101", StringComparison.Ordinal)
+                : command;
+        }
         var terminal = new Dictionary<string, string> { ["SECRET"] = secret }; // what the user's shell keeps between commands
 
         terminal["A"] = await ReadmeCommands.RunAsync(Command("/connect/token").Replace("<dev-client-secret>", secret, StringComparison.Ordinal) + "; printf %s \"$A\"", terminal, timeout.Token);
@@ -125,6 +141,13 @@ public sealed class LaunchTests
             System.Text.Json.JsonDocument.Parse(await ReadmeCommands.RunAsync(command, terminal, timeout.Token)).RootElement;
         static string IdOf(System.Text.Json.JsonElement reply) =>
             reply.TryGetProperty("id", out var id) ? id.GetString()! : throw new InvalidOperationException($"No id in the reply: {reply}");
+    }
+
+    /// <summary>The arguments of the README's <c>./run.sh</c> line whose comment says <paramref name="comment"/>.</summary>
+    private static string[] RunArgumentsOf(string comment)
+    {
+        var line = ReadmeCommands.InSection("## Run it").Single(c => c.Contains($"# {comment}", StringComparison.Ordinal));
+        return line[..line.IndexOf('#', StringComparison.Ordinal)].Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..];
     }
 
     private static async Task<bool> HealthyAsync(HttpClient http, string url)
