@@ -58,7 +58,7 @@ public sealed class DeploySettings : CommandSettings
         : ParameterValues.GetValueOrDefault(AppModelNames.Bus) is { } bus && BrokerAddress.Parse(bus) is null
             ? ValidationResult.Error($"--parameter {AppModelNames.Bus}: the broker's connection string is {BrokerAddress.Form}.")
         : ParameterValues.GetValueOrDefault(AppModelNames.Database) is { } database && !IsPostgresConnectionString(database)
-            ? ValidationResult.Error($"--parameter {AppModelNames.Database}: PostgreSQL's connection string is keywords and values, Host=…;Database=…;Username=…;Password=….")
+            ? ValidationResult.Error($"--parameter {AppModelNames.Database}: PostgreSQL's connection string is keywords and values, {DatabaseConnectionString.Form(DatabaseProvider.Postgres)}.")
         : ValidationResult.Success();
 
     private static bool IsPostgresConnectionString(string value)

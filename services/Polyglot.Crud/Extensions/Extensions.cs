@@ -56,9 +56,8 @@ internal static class Extensions
         {
             // Not the parser's message: it quotes what it took for a keyword, which may be a piece
             // of a password holding an unquoted ';'.
-            var form = provider == DatabaseProvider.Postgres ? "Host=…;Database=…;Username=…;Password=…" : "Data Source=path/to/crud.db";
             throw new InvalidOperationException(
-                $"ConnectionStrings:{AppModelNames.Database} is not a {provider} connection string ({form}): a keyword is misspelt, or a value holding ';' or '=' is not quoted.");
+                $"ConnectionStrings:{AppModelNames.Database} is not a {provider} connection string ({DatabaseConnectionString.Form(provider)}): a keyword is misspelt, or a value holding ';' or '=' is not quoted.");
         }
 
         builder.Services.AddSingleton<OutboxSignal>();
