@@ -373,6 +373,36 @@ public sealed class ChannelHubTests
     }
 
     [Fact]
+    public async Task EventsSeenBeforeOpeningDoNotAnswerAResumeBehindTheLogsHeadEvenOnceTheyLeaveTheHistory()
+    {
+        var hub = await NewHubAsync(open: false, historySize: 3);
+        Publish(hub, (4, BoardA), (5, BoardA)); // arrived from the bus before the head was known
+        _eventLog.Head = 7;
+        await hub.OpenAsync(CancellationToken.None);
+        Publish(hub, (8, BoardA), (9, BoardA)); // 9 pushes 4 out of the history; 6 and 7 were never in it
+        _eventLog.Events = [.. new long[] { 6, 7, 8, 9 }.Select(p => Event(p, BoardA))];
+
+        using var resumed = hub.Subscribe(HubChannel.All, afterPosition: 5);
+
+        Assert.Equal([6L, 7L, 8L, 9L], await ReadAsync(resumed, 4));
+        Assert.Equal((HubChannel.All, 5L), _eventLog.Request);
+    }
+
+    [Fact]
+    public async Task AfterPositionsTheLogCouldNotFillAResumeBehindThemIsReadFromTheLogEvenOnceOlderEventsLeaveTheHistory()
+    {
+        var hub = await NewHubAsync(historySize: 3);
+        Publish(hub, (1, BoardA), (2, BoardA)); // then 3 and 4 never reach the hub, nor are they in the log yet
+        await hub.ReceiveAsync(Event(5, BoardA), CancellationToken.None);
+        Publish(hub, (6, BoardA)); // pushes 1 out of the history
+        _eventLog.Events = [.. new long[] { 3, 4, 5, 6 }.Select(p => Event(p, BoardA))];
+
+        using var resumed = hub.Subscribe(HubChannel.All, afterPosition: 2);
+
+        Assert.Equal([3L, 4L, 5L, 6L], await ReadAsync(resumed, 4));
+    }
+
+    [Fact]
     public async Task ASubscriberWithoutAnIdGetsAUuid()
     {
         using var anonymous = (await NewHubAsync()).Subscribe(HubChannel.All);

@@ -66,7 +66,9 @@ internal sealed class History(int capacity, TimeSpan maxAge, TimeProvider clock)
 
     private void Evict()
     {
-        Floor = _ring[_first].Event.Position;
+        // Never below a floor set by a jump (Restart, or a gap): the ring may still hold events
+        // from before it, and the positions skipped after them were never in it.
+        Floor = Math.Max(Floor ?? 0, _ring[_first].Event.Position);
         _ring[_first] = default;
         _first = (_first + 1) % _ring.Length;
         _count--;
