@@ -99,6 +99,34 @@ public sealed class ChannelHubTests
     }
 
     [Fact]
+    public async Task ACatchUpFromTheLogGoesOutAsItComesNotHeldBackUntilTheLogsNextPage()
+    {
+        var hub = await NewHubAsync(historySize: 1);
+        Publish(hub, (1, BoardA), (2, BoardA), (3, BoardA), (4, BoardA));
+        _eventLog.Events = [.. new long[] { 1, 2, 3 }.Select(p => Event(p, BoardA))];
+        _eventLog.ThenNeverAnswers = true; // the page with 4 is slow to come
+        using var resumed = hub.Subscribe(HubChannel.All, afterPosition: 0);
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(5));
+        await using var reader = resumed.ReadAllAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+
+        Assert.Equal([(1L, true), (2L, true), (3L, false)], await ReadDeliveriesAsync(reader, 3));
+        await timeout.CancelAsync(); // the reader leaves while the log is still being read
+    }
+
+    [Fact]
+    public async Task ACatchUpIsFlushedAtLeastEveryQueuesWorthOfMessages()
+    {
+        var hub = await NewHubAsync(queueCapacity: 2, historySize: 10);
+        Publish(hub, (1, BoardA), (2, BoardA), (3, BoardA), (4, BoardA), (5, BoardA));
+        using var resumed = hub.Subscribe(HubChannel.All, afterPosition: 0);
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(5));
+        await using var reader = resumed.ReadAllAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+
+        Assert.Equal([(1L, true), (2L, false), (3L, true), (4L, false), (5L, false)], await ReadDeliveriesAsync(reader, 5));
+        Assert.False(_eventLog.Asked);
+    }
+
+    [Fact]
     public async Task AQueuedDuplicateDoesNotCountAsReady()
     {
         // A resume backfilled from the log: the log already has position 4, which then comes live too.
@@ -601,10 +629,22 @@ public sealed class ChannelHubTests
         /// <summary>What a backfill gets: nothing unless a test says.</summary>
         public HubEvent[] Events { get; set; } = [];
 
+        /// <summary>After <see cref="Events"/>, the reader waits for a next page that never comes (until cancelled).</summary>
+        public bool ThenNeverAnswers { get; set; }
+
         public IAsyncEnumerable<HubEvent> ReadAfterAsync(HubChannel channel, long afterPosition, CancellationToken ct)
         {
             Request = (channel, afterPosition);
-            return Events.ToAsyncEnumerable();
+            return ThenNeverAnswers ? EventsThenWaitAsync(ct) : Events.ToAsyncEnumerable();
+        }
+
+        private async IAsyncEnumerable<HubEvent> EventsThenWaitAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+        {
+            foreach (var hubEvent in Events)
+            {
+                yield return hubEvent;
+            }
+            await Task.Delay(Timeout.Infinite, ct);
         }
     }
 

@@ -14,6 +14,7 @@ public sealed class Subscription : IDisposable
     private readonly Channel<HubMessage> _live;
     private readonly ChannelHub _hub;
     private readonly Func<CancellationToken, IAsyncEnumerable<HubEvent>>? _catchUp;
+    private readonly int _capacity;
 
     internal Subscription(
         ChannelHub hub, SubscriptionRequest request, long startPosition,
@@ -27,6 +28,7 @@ public sealed class Subscription : IDisposable
         Member = request.Member;
         StartPosition = startPosition;
         _catchUp = catchUp;
+        _capacity = capacity;
         _live = System.Threading.Channels.Channel.CreateBounded<HubMessage>(new BoundedChannelOptions(capacity)
         {
             FullMode = BoundedChannelFullMode.Wait, // TryWrite then fails instead of dropping silently
@@ -73,18 +75,47 @@ public sealed class Subscription : IDisposable
         if (_catchUp is not null)
         {
             await using var missed = _catchUp(ct).GetAsyncEnumerator(ct);
-            while (await CatchUpNextAsync(missed))
+            // The next one is read while the one in hand is written: a page from the log is
+            // fetched while the last page goes out.
+            var reading = CatchUpNextAsync(missed).AsTask();
+            var unflushed = 0;
+            try
             {
-                if (missed.Current.Position > last)
+                while (true)
                 {
-                    last = missed.Current.Position;
-                    if (held is not null)
+                    // The next not ready yet (the log's next page is on its way), or a live queue's
+                    // worth buffered with the one in hand: it goes out with a flush, so the
+                    // subscriber sees its catch-up as it comes, and a transport's buffer holds no
+                    // more of it than of a live queue.
+                    if (held is not null && (!reading.IsCompleted || unflushed == _capacity - 1))
                     {
-                        yield return new Delivery(held, MoreReady: true);
+                        yield return new Delivery(held, MoreReady: false);
                         _hub.Metrics.Delivered(Transport, receivedAt: null);
+                        (held, unflushed) = (null, 0);
                     }
-                    held = missed.Current;
+                    if (!await reading)
+                    {
+                        break;
+                    }
+                    var current = missed.Current;
+                    reading = CatchUpNextAsync(missed).AsTask();
+                    if (current.Position > last)
+                    {
+                        last = current.Position;
+                        if (held is not null)
+                        {
+                            yield return new Delivery(held, MoreReady: true);
+                            _hub.Metrics.Delivered(Transport, receivedAt: null);
+                            unflushed++;
+                        }
+                        held = current;
+                    }
                 }
+            }
+            finally
+            {
+                // Left early (the reader gone): the enumerator is disposed only once its read is over.
+                await ((Task)reading).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
         // The channel read directly rather than through its own ReadAllAsync: one async iterator
