@@ -126,6 +126,39 @@ public sealed class ChannelHubTests
         Assert.False(_eventLog.Asked);
     }
 
+    [Theory]
+    [InlineData(EndReason.Draining)]
+    [InlineData(EndReason.Forbidden)]
+    [InlineData(EndReason.SlowConsumer)]
+    public async Task AStreamEndedInTheMiddleOfItsCatchUpEndsAtOnceNotAfterTheLogAnswersNorWithTheLiveEventsBehindIt(EndReason reason)
+    {
+        var hub = await NewHubAsync(queueCapacity: 2, historySize: 1);
+        Publish(hub, (1, BoardA), (2, BoardA), (3, BoardA));
+        _eventLog.Events = [Event(1, BoardA)];
+        _eventLog.ThenNeverAnswers = true; // the page with 2 and 3 is slow to come
+        using var resumed = hub.Subscribe(new SubscriptionRequest(HubChannel.ForBoard(BoardA), AfterPosition: 0, Member: "ann"));
+        Publish(hub, (4, BoardA)); // queued live behind the catch-up
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(5));
+        await using var reader = resumed.ReadAllAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+        Assert.Equal([(1L, false)], await ReadDeliveriesAsync(reader, 1));
+
+        switch (reason)
+        {
+            case EndReason.Draining:
+                hub.Drain();
+                break;
+            case EndReason.Forbidden:
+                hub.Publish(Membership(5, BoardA, "ann", removed: true));
+                break;
+            default:
+                Publish(hub, (5, BoardA), (6, BoardA)); // a third in a queue of two
+                break;
+        }
+
+        var ended = await Assert.ThrowsAsync<SubscriptionEndedException>(async () => await reader.MoveNextAsync());
+        Assert.Equal(reason, ended.Reason); // and not 4, which would have skipped 2 and 3
+    }
+
     [Fact]
     public async Task AQueuedDuplicateDoesNotCountAsReady()
     {

@@ -16,6 +16,14 @@ public sealed class Subscription : IDisposable
     private readonly Func<CancellationToken, IAsyncEnumerable<HubEvent>>? _catchUp;
     private readonly int _capacity;
 
+    /// <summary>
+    /// While the catch-up is read, its cancellation, which <see cref="End"/> trips so that an
+    /// ended stream stops reading the event log at once; <see cref="EndedMark"/> once ended.
+    /// </summary>
+    private object? _catchingUp;
+    private SubscriptionEndedException? _endedWith;
+    private static readonly object EndedMark = new();
+
     internal Subscription(
         ChannelHub hub, SubscriptionRequest request, long startPosition,
         Func<CancellationToken, IAsyncEnumerable<HubEvent>>? catchUp, int capacity)
@@ -74,10 +82,15 @@ public sealed class Subscription : IDisposable
         var heldLive = false;
         if (_catchUp is not null)
         {
-            await using var missed = _catchUp(ct).GetAsyncEnumerator(ct);
+            using var catchingUp = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            if (Interlocked.CompareExchange(ref _catchingUp, catchingUp, null) is not null)
+            {
+                await catchingUp.CancelAsync(); // ended before it began
+            }
+            await using var missed = _catchUp(catchingUp.Token).GetAsyncEnumerator(catchingUp.Token);
             // The next one is read while the one in hand is written: a page from the log is
             // fetched while the last page goes out.
-            var reading = CatchUpNextAsync(missed).AsTask();
+            var reading = CatchUpNextAsync(missed, ct).AsTask();
             var unflushed = 0;
             try
             {
@@ -98,7 +111,7 @@ public sealed class Subscription : IDisposable
                         break;
                     }
                     var current = missed.Current;
-                    reading = CatchUpNextAsync(missed).AsTask();
+                    reading = CatchUpNextAsync(missed, ct).AsTask();
                     if (current.Position > last)
                     {
                         last = current.Position;
@@ -116,6 +129,7 @@ public sealed class Subscription : IDisposable
             {
                 // Left early (the reader gone): the enumerator is disposed only once its read is over.
                 await ((Task)reading).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                Interlocked.CompareExchange(ref _catchingUp, null, catchingUp);
             }
         }
         // The channel read directly rather than through its own ReadAllAsync: one async iterator
@@ -182,13 +196,30 @@ public sealed class Subscription : IDisposable
         {
             return false;
         }
+        Volatile.Write(ref _endedWith, reason);
+        if (Interlocked.Exchange(ref _catchingUp, EndedMark) is CancellationTokenSource catchingUp)
+        {
+            try
+            {
+                catchingUp.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The catch-up had just finished.
+            }
+        }
         _hub.Metrics.CutOff(reason.Reason, Transport);
         _hub.Unsubscribe(this);
         return true;
     }
 
-    /// <summary>The catch-up's next event; a catch-up that cannot go on (history lost, log unavailable) is a cut-off.</summary>
-    private async ValueTask<bool> CatchUpNextAsync(IAsyncEnumerator<HubEvent> missed)
+    /// <summary>
+    /// The catch-up's next event; a catch-up that cannot go on (history lost, log unavailable) is a
+    /// cut-off. Ended meanwhile (drained, removed, too slow), the stream ends at once with that
+    /// reason: not after the rest of the catch-up, and not with the live events queued behind it,
+    /// which would leave a gap before them.
+    /// </summary>
+    private async ValueTask<bool> CatchUpNextAsync(IAsyncEnumerator<HubEvent> missed, CancellationToken ct)
     {
         try
         {
@@ -198,6 +229,10 @@ public sealed class Subscription : IDisposable
         {
             _hub.Metrics.CutOff(ex.Reason, Transport);
             throw;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested && Volatile.Read(ref _endedWith) is { } ended)
+        {
+            throw ended;
         }
     }
 
