@@ -11,15 +11,12 @@ namespace Polyglot.Realtime.Backfill;
 /// </summary>
 public sealed partial class CrudBoardMembers(EventLog.EventLogClient client, ILogger<CrudBoardMembers> logger) : IBoardMembers
 {
-    /// <summary>A subscriber waits for the answer: a crud that does not give one within this is down.</summary>
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(5);
-
     public async Task<bool> IsMemberAsync(Guid boardId, string subject, CancellationToken ct)
     {
         try
         {
             var reply = await client.GetMemberRoleAsync(new GetMemberRoleRequest { BoardId = boardId.ToString(), Subject = subject },
-                deadline: DateTime.UtcNow + Deadline, cancellationToken: ct);
+                deadline: DateTime.UtcNow + CrudOptions.CallDeadline, cancellationToken: ct);
             return reply.Role != Role.Unspecified;
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument)
@@ -28,9 +25,18 @@ public sealed partial class CrudBoardMembers(EventLog.EventLogClient client, ILo
         }
         catch (RpcException ex) when (!ct.IsCancellationRequested)
         {
-            LogUnanswered(ex, ex.StatusCode);
-            throw new SubscriptionEndedException(EndReason.Unavailable, "Board membership cannot be checked right now: subscribe again later.");
+            throw Unanswered(ex, ex.StatusCode);
         }
+        catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
+        {
+            throw Unanswered(ex, StatusCode.DeadlineExceeded); // no answer within the call deadline
+        }
+    }
+
+    private SubscriptionEndedException Unanswered(Exception exception, StatusCode status)
+    {
+        LogUnanswered(exception, status);
+        return new SubscriptionEndedException(EndReason.Unavailable, "Board membership cannot be checked right now: subscribe again later.");
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "crud did not say who is on a board ({StatusCode}): subscribers to boards are refused as unavailable")]

@@ -12,14 +12,14 @@ public sealed class CrudEventLog(EventLog.EventLogClient client) : IEventLog
     private const int PageSize = 1000;
 
     public async Task<long> ReadHeadAsync(CancellationToken ct) =>
-        (await CallAsync(() => client.GetHeadAsync(new GetHeadRequest(), cancellationToken: ct), ct)).HeadPosition;
+        (await CallAsync(() => client.GetHeadAsync(new GetHeadRequest(), deadline: DateTime.UtcNow + CrudOptions.CallDeadline, cancellationToken: ct), ct)).HeadPosition;
 
     public async IAsyncEnumerable<HubEvent> ReadAfterAsync(HubChannel channel, long afterPosition, [EnumeratorCancellation] CancellationToken ct)
     {
         var request = new ListEventsRequest { AfterPosition = afterPosition, BoardId = channel.BoardId ?? "", PageSize = PageSize };
         while (true)
         {
-            var page = await CallAsync(() => client.ListEventsAsync(request, cancellationToken: ct), ct);
+            var page = await CallAsync(() => client.ListEventsAsync(request, deadline: DateTime.UtcNow + CrudOptions.CallDeadline, cancellationToken: ct), ct);
             foreach (var integrationEvent in page.Events)
             {
                 yield return HubEvent.From(integrationEvent);
@@ -46,8 +46,14 @@ public sealed class CrudEventLog(EventLog.EventLogClient client) : IEventLog
         }
         catch (RpcException ex) when (!ct.IsCancellationRequested)
         {
-            throw new SubscriptionEndedException(EndReason.Unavailable,
-                $"The event log cannot be read right now ({ex.StatusCode}): resume later, after the last position you received.");
+            throw Unavailable(ex.StatusCode);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw Unavailable(StatusCode.DeadlineExceeded); // no answer within the call deadline
         }
     }
+
+    private static SubscriptionEndedException Unavailable(StatusCode status) => new(EndReason.Unavailable,
+        $"The event log cannot be read right now ({status}): resume later, after the last position you received.");
 }

@@ -9,6 +9,13 @@ public sealed class CrudOptions
 {
     public const string Section = "Crud";
 
+    /// <summary>
+    /// A call to crud (a page of its log, its head, a board member's role) is a few milliseconds'
+    /// read: a crud that gives no answer within this is down, not slow, and the subscriber waiting
+    /// on it is told "unavailable, resume later" rather than left hanging.
+    /// </summary>
+    public static readonly TimeSpan CallDeadline = TimeSpan.FromSeconds(5);
+
     /// <summary>crud's gRPC endpoint; "_grpc.crud" resolves through Aspire's service discovery.</summary>
     [Required]
     public Uri Address { get; set; } = new($"http://_grpc.{AppModelNames.Crud}");

@@ -50,8 +50,14 @@ internal static class Extensions
         builder.Services.AddGrpcClient<EventLog.EventLogClient>((services, client) => client.Address = services.GetRequiredService<IOptions<CrudOptions>>().Value.Address)
             .AddCallCredentials(async (context, metadata, services) =>
                 metadata.Add("authorization", $"Bearer {await services.GetRequiredService<ClientCredentials>().AccessTokenAsync(context.CancellationToken)}"))
-            // Plain HTTP/2 inside the deployment (TLS is the ingress's or the mesh's); the token goes along.
-            .ConfigureChannel(channel => channel.UnsafeUseInsecureChannelCallCredentials = true);
+            .ConfigureChannel(channel =>
+            {
+                // Plain HTTP/2 inside the deployment (TLS is the ingress's or the mesh's); the token goes along.
+                channel.UnsafeUseInsecureChannelCallCredentials = true;
+                // A call given up (the subscriber gone, its stream ended) is a cancellation, as
+                // everywhere else in .NET, not an RpcException the transports would take for a failure.
+                channel.ThrowOperationCanceledOnCancellation = true;
+            });
         builder.Services.AddSingleton<IEventLog, CrudEventLog>();
         builder.Services.AddSingleton<IBoardMembers, CrudBoardMembers>();
         builder.Services.AddHttpClient(nameof(CrudSigningKeys), http => http.Timeout = CrudSigningKeys.Timeout);
