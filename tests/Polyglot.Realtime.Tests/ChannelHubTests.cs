@@ -339,6 +339,37 @@ public sealed class ChannelHubTests
     }
 
     [Fact]
+    public async Task DrainingEndsEveryPresenceWatcherAsDrainingNotAsTooSlowForTheOthersLeaving()
+    {
+        var hub = await NewHubAsync(queueCapacity: 3);
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(5));
+        var watchers = new List<IAsyncEnumerator<Delivery>>();
+        for (var i = 0; i < 8; i++)
+        {
+            var watcher = hub.Subscribe(new SubscriptionRequest(HubChannel.ForBoard(BoardA), SubscriberId: $"watcher {i}", Presence: true));
+            foreach (var earlier in watchers)
+            {
+                Assert.True(await earlier.MoveNextAsync()); // its join: each queue is empty before the drain
+            }
+            watchers.Add(watcher.ReadAllAsync(timeout.Token).GetAsyncEnumerator(timeout.Token));
+        }
+
+        hub.Drain(); // eight leave: the last ended would hear seven leaves in a queue of three
+
+        foreach (var watcher in watchers)
+        {
+            var ended = await Assert.ThrowsAsync<SubscriptionEndedException>(async () =>
+            {
+                while (await watcher.MoveNextAsync())
+                {
+                }
+            });
+            Assert.Equal(EndReason.Draining, ended.Reason);
+            await watcher.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task PresenceCountsSubscriptionsAndWatchersHearOthersJoinAndLeave()
     {
         var hub = await NewHubAsync();

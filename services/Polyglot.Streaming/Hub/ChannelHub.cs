@@ -364,6 +364,7 @@ public sealed partial class ChannelHub
     {
         ChannelSubscribers? subscribers;
         int count;
+        bool draining;
         lock (_lock)
         {
             if (!_channels.TryGetValue(subscription.Channel, out subscribers) || !subscribers.Remove(subscription))
@@ -375,10 +376,16 @@ public sealed partial class ChannelHub
                 _channels.Remove(subscription.Channel);
             }
             count = subscribers.Count + _others.Count(subscription.Channel);
+            draining = _draining;
         }
         Metrics.Unsubscribed(subscription.Transport);
         var left = new PresenceChange(subscription.Channel, subscription.SubscriberId, joined: false, count);
-        subscribers.Announce(left, subscription);
+        // Draining, the watchers here are being ended too: told of everyone leaving, the last of
+        // them would be cut off as too slow rather than told to reconnect.
+        if (!draining)
+        {
+            subscribers.Announce(left, subscription);
+        }
         LocalPresenceChanged?.Invoke(left);
     }
 
