@@ -10,8 +10,8 @@ public sealed class CrudOptions
     public const string Section = "Crud";
 
     /// <summary>
-    /// A call to crud (a page of its log, its head, a board member's role) is a few milliseconds'
-    /// read: a crud that gives no answer within this is down, not slow, and the subscriber waiting
+    /// A call to crud (a page of its log, its head, a board member's role; the token it carries,
+    /// when one must be fetched first, within the same time) is a few milliseconds' read: a crud that gives no answer within this is down, not slow, and the subscriber waiting
     /// on it is told "unavailable, resume later" rather than left hanging.
     /// </summary>
     public static readonly TimeSpan CallDeadline = TimeSpan.FromSeconds(5);
