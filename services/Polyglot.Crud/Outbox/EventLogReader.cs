@@ -14,15 +14,19 @@ public static class EventLogReader
     public static async Task<(List<IntegrationEvent> Events, long Head)> ReadPageAsync(
         BoardsDbContext db, long afterPosition, Guid? boardId, int pageSize, CancellationToken ct)
     {
-        var oldest = await db.Outbox.MinAsync(m => (long?)m.Position, ct);
         var events = db.Outbox.AsNoTracking().Where(m => m.Position > afterPosition);
         if (boardId is { } board)
         {
             events = events.Where(m => m.BoardId == board);
         }
         var payloads = await events.OrderBy(m => m.Position).Take(pageSize).Select(m => m.Payload).ToListAsync(ct);
-        // Read last, so the head is at or past every event returned.
+        // After the page, so the head is at or past every event returned.
         var head = await ReadHeadAsync(db, ct);
+        // Last: the pruner (another replica's, too) may run between these statements, and only an
+        // oldest row read after the page shows whether the page was read whole. Read first, it let
+        // a page with pruned rows missing pass as complete. (Pruned just after a whole page, the
+        // read is said to be history lost: at the window's edge, the safe side.)
+        var oldest = await db.Outbox.MinAsync(m => (long?)m.Position, ct);
 
         // The log holds every position after its oldest row's predecessor; older ones were pruned.
         var floor = (oldest ?? head + 1) - 1;
