@@ -1,10 +1,13 @@
 using Grpc.Core.Interceptors;
+using Npgsql;
 
 namespace Polyglot.Crud.Grpc;
 
 /// <summary>
-/// A version that changed between our read and our write surfaces as EF's concurrency
-/// exception (the UPDATE matched no row); to the client it is the same stale-version ABORTED.
+/// Writes that lost to a concurrent one, which a retry can win: ABORTED. A version that changed
+/// between our read and our write surfaces as EF's concurrency exception (the UPDATE matched no
+/// row); a write PostgreSQL rolled back to end a deadlock (say, a column deleted while a card
+/// moves out of it: each holds a row the other needs) as its own error, bare or wrapped by EF.
 /// </summary>
 internal sealed class ConcurrencyInterceptor : Interceptor
 {
@@ -19,5 +22,13 @@ internal sealed class ConcurrencyInterceptor : Interceptor
         {
             throw new RpcException(new Status(StatusCode.Aborted, "Changed concurrently by another request: re-read it and retry."));
         }
+        catch (Exception ex) when (LostADeadlock(ex))
+        {
+            throw new RpcException(new Status(StatusCode.Aborted,
+                "Rolled back to end a deadlock with a concurrent request: nothing was written; retry."));
+        }
     }
+
+    private static bool LostADeadlock(Exception? ex) =>
+        ex is not null && (ex is PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected } || LostADeadlock(ex.InnerException));
 }

@@ -1,0 +1,73 @@
+using Npgsql;
+
+namespace Polyglot.Crud.Tests;
+
+/// <summary>
+/// Two writes that each hold a row the other needs, on PostgreSQL: it rolls one back to end the
+/// deadlock, and that client is told ABORTED (retry), the other's write stands. The order is made
+/// certain by a row lock the test holds: both requests queue behind it, then it lets go.
+/// </summary>
+public sealed class PostgresDeadlockTests(PostgresCrudFixture fixture) : IClassFixture<PostgresCrudFixture>
+{
+    [Fact]
+    public async Task AColumnDeletedWhileACardMovesOutOfItDeadlocksAndTheWriteRolledBackIsAbortedNotUnknown()
+    {
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(30));
+        var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Deadlock" }, cancellationToken: timeout.Token);
+        var left = await fixture.Columns.CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = "Left" }, cancellationToken: timeout.Token);
+        var right = await fixture.Columns.CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = "Right" }, cancellationToken: timeout.Token);
+        var card = await fixture.Cards.CreateCardAsync(new CreateCardRequest { ColumnId = left.Id, Title = "Moving" }, cancellationToken: timeout.Token);
+        // A move locks its two columns in id order: the left one (made first, so the lower id) first.
+        Assert.True(Guid.Parse(left.Id).CompareTo(Guid.Parse(right.Id)) < 0);
+
+        await using var holder = new NpgsqlConnection(fixture.HostSettings["ConnectionStrings:db"]);
+        await holder.OpenAsync(timeout.Token);
+        await using var holding = await holder.BeginTransactionAsync(timeout.Token);
+        await ExecuteAsync(holder, $"SELECT 1 FROM \"Columns\" WHERE \"Id\" = '{right.Id}' FOR UPDATE", timeout.Token);
+        // The delete renumbers the columns to the left one's right: it waits for the right column.
+        var delete = Outcome(fixture.Columns.DeleteColumnAsync(new DeleteColumnRequest { Id = left.Id, Version = left.Version }, cancellationToken: timeout.Token).ResponseAsync);
+        await LockWaitsAsync(1, timeout.Token);
+        // The move takes the left column, then waits for the right one behind the delete.
+        var move = Outcome(fixture.Cards.MoveCardAsync(new MoveCardRequest { Id = card.Id, Version = card.Version, ColumnId = right.Id, Index = 0 }, cancellationToken: timeout.Token).ResponseAsync);
+        await LockWaitsAsync(2, timeout.Token);
+
+        await holding.CommitAsync(timeout.Token); // the delete gets the right column, then needs the left one, which the move holds
+
+        var outcomes = await Task.WhenAll(delete, move);
+        var rolledBack = Assert.Single(outcomes, o => o.Status != StatusCode.OK);
+        Assert.Equal(StatusCode.Aborted, rolledBack.Status);
+        Assert.Contains("deadlock", rolledBack.Detail);
+    }
+
+    private static async Task<(StatusCode Status, string Detail)> Outcome(Task call)
+    {
+        try
+        {
+            await call;
+            return (StatusCode.OK, "");
+        }
+        catch (RpcException ex)
+        {
+            return (ex.StatusCode, ex.Status.Detail);
+        }
+    }
+
+    /// <summary>Until this many of crud's statements wait for a row lock.</summary>
+    private async Task LockWaitsAsync(int count, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(fixture.HostSettings["ConnectionStrings:db"]);
+        await connection.OpenAsync(ct);
+        await Wait.UntilAsync(async () =>
+        {
+            await using var waiting = new NpgsqlCommand(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'", connection);
+            return (long)(await waiting.ExecuteScalarAsync(ct))! >= count;
+        }, TimeSpan.FromSeconds(10), $"{count} statements to wait for a row lock");
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+}
