@@ -102,10 +102,10 @@ public sealed class CardsService(BoardsDbContext db, ReadCache cache, BoardAcces
                     throw Errors.NotFound("Column", columnId);
                 }
             }
-            // Read again under the locks. A card moved elsewhere meanwhile has a new version,
-            // so the version check below also catches a stale fromColumnId.
+            // Read again under the locks: moved meanwhile, it is no longer in the column locked.
             var card = await db.Cards.FindAsync([id], ct) ?? throw Errors.NotFound("Card", id);
             Errors.ExpectVersion("Card", id, version, card.Version);
+            ExpectColumn(card, fromColumnId);
 
             var fromIndex = card.Index;
             await db.Cards
@@ -146,6 +146,7 @@ public sealed class CardsService(BoardsDbContext db, ReadCache cache, BoardAcces
             await db.LockColumnAsync(columnId, ct);
             var card = await db.Cards.FindAsync([id], ct) ?? throw Errors.NotFound("Card", id);
             Errors.ExpectVersion("Card", id, version, card.Version);
+            ExpectColumn(card, columnId);
             db.Cards.Remove(card);
             await db.Cards
                 .Where(c => c.ColumnId == card.ColumnId && c.Index > card.Index)
@@ -158,6 +159,21 @@ public sealed class CardsService(BoardsDbContext db, ReadCache cache, BoardAcces
             await db.SaveChangesAsync(ct);
             return new Empty();
         }, ct);
+    }
+
+    /// <summary>
+    /// ABORTED when the card left the column whose lock was taken for it, moved by a request that
+    /// committed between reading where it was and taking the lock: at the version the client
+    /// named (a client may send a card's moves one after another, each at the version the one
+    /// before makes), renumbering the column locked would break both columns' order.
+    /// </summary>
+    private static void ExpectColumn(Card card, Guid lockedColumnId)
+    {
+        if (card.ColumnId != lockedColumnId)
+        {
+            throw new RpcException(new Status(StatusCode.Aborted,
+                $"Card {card.Id} was moved by another request meanwhile: re-read it and retry."));
+        }
     }
 
     /// <summary>

@@ -3,12 +3,12 @@ using Npgsql;
 namespace Polyglot.Crud.Tests;
 
 /// <summary>
-/// Two writes that each hold a row the other needs, on PostgreSQL: it rolls one back to end the
-/// deadlock, and that client is told ABORTED (retry), the other's write stands. The order is made
-/// certain by a row lock the test holds: both requests queue behind it, then it lets go.
+/// Writes that race on PostgreSQL, each race made certain by a row lock the test holds: the
+/// requests queue behind it in a known order, then it lets go.
 /// </summary>
-public sealed class PostgresDeadlockTests(PostgresCrudFixture fixture) : IClassFixture<PostgresCrudFixture>
+public sealed class PostgresConcurrentWritesTests(PostgresCrudFixture fixture) : IClassFixture<PostgresCrudFixture>
 {
+    /// <summary>Two writes that each hold a row the other needs: PostgreSQL rolls one back, and that client is told ABORTED (retry); the other's write stands.</summary>
     [Fact]
     public async Task AColumnDeletedWhileACardMovesOutOfItDeadlocksAndTheWriteRolledBackIsAbortedNotUnknown()
     {
@@ -38,6 +38,52 @@ public sealed class PostgresDeadlockTests(PostgresCrudFixture fixture) : IClassF
         Assert.Equal(StatusCode.Aborted, rolledBack.Status);
         Assert.Contains("deadlock", rolledBack.Detail);
     }
+
+    /// <summary>
+    /// A card moved by another request between the move reading where it is and locking that
+    /// column, to the version the move names (a client sending a card's moves one after another):
+    /// ABORTED, and every column keeps a dense order.
+    /// </summary>
+    [Fact]
+    public async Task AMoveOfACardMovedMeanwhileToTheVersionItNamesIsAbortedAndEveryColumnStaysDense()
+    {
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(30));
+        var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Moved meanwhile" }, cancellationToken: timeout.Token);
+        var (from, meanwhile, to) = (await ColumnAsync(board, "From"), await ColumnAsync(board, "Meanwhile"), await ColumnAsync(board, "To"));
+        var card = await CardAsync(from, "Moving");
+        await CardAsync(from, "Stays");
+        await CardAsync(meanwhile, "Already there");
+
+        await using var holder = new NpgsqlConnection(fixture.HostSettings["ConnectionStrings:db"]);
+        await holder.OpenAsync(timeout.Token);
+        await using var holding = await holder.BeginTransactionAsync(timeout.Token);
+        await ExecuteAsync(holder, $"SELECT 1 FROM \"Columns\" WHERE \"Id\" = '{from.Id}' FOR UPDATE", timeout.Token);
+        // The second of two moves, sent at the version the first makes: it reads the card in "From", then waits for that column.
+        var second = Outcome(fixture.Cards.MoveCardAsync(new MoveCardRequest { Id = card.Id, Version = card.Version + 1, ColumnId = to.Id, Index = 0 }, cancellationToken: timeout.Token).ResponseAsync);
+        await LockWaitsAsync(1, timeout.Token);
+        // The first, committed meanwhile (as crud writes it): the card to the top of "Meanwhile".
+        await ExecuteAsync(holder, $"""
+            UPDATE "Cards" SET "Index" = "Index" - 1 WHERE "ColumnId" = '{from.Id}' AND "Index" > 0;
+            UPDATE "Cards" SET "Index" = "Index" + 1 WHERE "ColumnId" = '{meanwhile.Id}';
+            UPDATE "Cards" SET "ColumnId" = '{meanwhile.Id}', "Index" = 0, "Version" = "Version" + 1 WHERE "Id" = '{card.Id}';
+            """, timeout.Token);
+        await holding.CommitAsync(timeout.Token);
+
+        var (status, detail) = await second;
+        Assert.Equal(StatusCode.Aborted, status);
+        Assert.Contains("moved by another request", detail);
+        foreach (var column in new[] { from, meanwhile, to })
+        {
+            var cards = await fixture.Cards.ListCardsAsync(new ListCardsRequest { ColumnId = column.Id }, cancellationToken: timeout.Token);
+            Assert.Equal(Enumerable.Range(0, cards.Cards.Count), cards.Cards.Select(c => c.Index));
+        }
+    }
+
+    private async Task<Column> ColumnAsync(Board board, string name) =>
+        await fixture.Columns.CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = name });
+
+    private async Task<Card> CardAsync(Column column, string title) =>
+        await fixture.Cards.CreateCardAsync(new CreateCardRequest { ColumnId = column.Id, Title = title });
 
     private static async Task<(StatusCode Status, string Detail)> Outcome(Task call)
     {
