@@ -79,6 +79,40 @@ public sealed class PostgresConcurrentWritesTests(PostgresCrudFixture fixture) :
         }
     }
 
+    /// <summary>
+    /// A card updated while a move out of its column renumbers it: the reply and the CardUpdated
+    /// event carry the index the card has once both committed, not the one read before the move.
+    /// </summary>
+    [Fact]
+    public async Task AnUpdateRacingARenumberingRepliesAndPublishesTheIndexTheCardEndsWith()
+    {
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(30));
+        var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Renumbered meanwhile" }, cancellationToken: timeout.Token);
+        var (column, elsewhere) = (await ColumnAsync(board, "Column"), await ColumnAsync(board, "Elsewhere"));
+        var first = await CardAsync(column, "Leaves");
+        var second = await CardAsync(column, "Renamed");
+        Assert.Equal(1, second.Index);
+
+        await using var holder = new NpgsqlConnection(fixture.HostSettings["ConnectionStrings:db"]);
+        await holder.OpenAsync(timeout.Token);
+        await using var holding = await holder.BeginTransactionAsync(timeout.Token);
+        // A move of the first card out of the column, as crud writes it, not committed yet: the second card is renumbered to 0.
+        await ExecuteAsync(holder, $"""
+            UPDATE "Cards" SET "ColumnId" = '{elsewhere.Id}', "Index" = 0, "Version" = "Version" + 1 WHERE "Id" = '{first.Id}';
+            UPDATE "Cards" SET "Index" = "Index" - 1 WHERE "ColumnId" = '{column.Id}' AND "Index" > 0;
+            """, timeout.Token);
+        var update = fixture.Cards.UpdateCardAsync(new UpdateCardRequest { Id = second.Id, Version = second.Version, Title = "Renamed meanwhile" }, cancellationToken: timeout.Token).ResponseAsync;
+        await LockWaitsAsync(1, timeout.Token);
+        await holding.CommitAsync(timeout.Token);
+
+        var reply = await update;
+        var stored = Assert.Single((await fixture.Cards.ListCardsAsync(new ListCardsRequest { ColumnId = column.Id }, cancellationToken: timeout.Token)).Cards);
+        Assert.Equal(0, stored.Index);
+        Assert.Equal(stored.Index, reply.Index);
+        var published = IntegrationEvent.Parser.ParseFrom((await fixture.OutboxForBoardAsync(board.Id)).MaxBy(m => m.Position)!.Payload);
+        Assert.Equal(stored.Index, published.CardUpdated.Card.Index);
+    }
+
     private async Task<Column> ColumnAsync(Board board, string name) =>
         await fixture.Columns.CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = name });
 

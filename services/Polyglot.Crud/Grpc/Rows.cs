@@ -46,20 +46,35 @@ internal static class Rows
     /// still at <paramref name="version"/> (ABORTED if not), moves it to the next version, and saves
     /// it with its event.
     /// </summary>
+    /// <remarks>
+    /// The row is read under its own lock: a move or delete renumbering its siblings (which changes
+    /// their index, not their version) has then either committed, or waits for this one. Read
+    /// before, the reply and the event carried the index from before such a renumbering.
+    /// </remarks>
     public static async Task<TReply> UpdateAsync<TRow, TReply>(
         this BoardsDbContext db, BoardAccess access, Guid id, long version, Action<TRow> change, Func<TRow, TReply> toReply, Func<TReply, IntegrationEvent> updated, CancellationToken ct)
         where TRow : class, IVersioned
     {
-        var row = await db.Set<TRow>().FindAsync([id], ct) ?? throw Errors.NotFound(typeof(TRow).Name, id);
-        await access.RequireAsync(row.BoardId, BoardRole.Editor, typeof(TRow).Name, id, ct);
-        Errors.ExpectVersion(typeof(TRow).Name, id, version, row.Version);
-        change(row);
-        row.Version++;
-        row.UpdatedAt = db.Now();
-        var reply = toReply(row);
-        db.Events.Raise(updated(reply));
-        await db.SaveChangesAsync(ct);
-        return reply;
+        var name = typeof(TRow).Name;
+        // Before the lock: a non-member takes none.
+        var boardId = await db.Set<TRow>().Where(r => r.Id == id).Select(r => (Guid?)r.BoardId).SingleOrDefaultAsync(ct) ?? throw Errors.NotFound(name, id);
+        await access.RequireAsync(boardId, BoardRole.Editor, name, id, ct);
+        return await db.InTransactionAsync(async () =>
+        {
+            if (await db.Set<TRow>().Where(r => r.Id == id).ExecuteUpdateAsync(s => s.SetProperty(r => r.Version, r => r.Version), ct) == 0)
+            {
+                throw Errors.NotFound(name, id);
+            }
+            var row = await db.Set<TRow>().FindAsync([id], ct) ?? throw Errors.NotFound(name, id);
+            Errors.ExpectVersion(name, id, version, row.Version);
+            change(row);
+            row.Version++;
+            row.UpdatedAt = db.Now();
+            var reply = toReply(row);
+            db.Events.Raise(updated(reply));
+            await db.SaveChangesAsync(ct);
+            return reply;
+        }, ct);
     }
 
     /// <summary>The board column <paramref name="columnId"/> is on; NOT_FOUND when there is no such column.</summary>
