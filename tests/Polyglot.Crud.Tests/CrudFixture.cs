@@ -69,6 +69,18 @@ public abstract class CrudFixture : IAsyncLifetime
     public Task<long> CursorAsync(string name) =>
         QueryAsync(db => db.OutboxCursors.Where(c => c.Name == name).Select(c => c.Position).SingleAsync());
 
+    /// <summary>Five boards created and published (what the pruner may take); the head after them.</summary>
+    public async Task<long> PublishedBoardsAsync(string name)
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            await Boards.CreateBoardAsync(new CreateBoardRequest { Name = $"{name} {i}" });
+        }
+        var head = await CursorAsync(OutboxCursor.Written);
+        await Wait.UntilAsync(async () => await CursorAsync(OutboxCursor.Published) == head, TimeSpan.FromSeconds(10), "the relay to publish everything");
+        return head;
+    }
+
     public virtual async ValueTask DisposeAsync()
     {
         if (_host is not null)

@@ -11,12 +11,7 @@ public abstract class PruningTests<TFixture>(TFixture fixture) where TFixture : 
     [Fact]
     public async Task PublishedEventsOlderThanTheWindowArePrunedAndResumingBeforeThemIsHistoryLost()
     {
-        for (var i = 0; i < 5; i++)
-        {
-            await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = $"Old {i}" });
-        }
-        var head = await fixture.CursorAsync(OutboxCursor.Written);
-        await Wait.UntilAsync(async () => await fixture.CursorAsync(OutboxCursor.Published) == head, TimeSpan.FromSeconds(10), "the relay to publish everything");
+        var head = await fixture.PublishedBoardsAsync("Old");
 
         var kept = await fixture.Pruner.PruneAsync(TimeSpan.FromDays(1), CancellationToken.None);
         var pruned = await fixture.Pruner.PruneAsync(TimeSpan.Zero, CancellationToken.None);
@@ -42,12 +37,7 @@ public abstract class PruningWhileReadingTests<TFixture>(TFixture fixture) where
     [Fact]
     public async Task APruneBetweenTheStatementsOfAReadMakesItHistoryLostNeverAPageWithAGap()
     {
-        for (var i = 0; i < 5; i++)
-        {
-            await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = $"Pruned while read {i}" });
-        }
-        var head = await fixture.CursorAsync(OutboxCursor.Written);
-        await Wait.UntilAsync(async () => await fixture.CursorAsync(OutboxCursor.Published) == head, TimeSpan.FromSeconds(10), "the relay to publish everything");
+        var head = await fixture.PublishedBoardsAsync("Pruned while read");
         var after = head - 3;
         var pruneOnce = new PruneAfterTheFirstStatement(() => fixture.Pruner.PruneAsync(TimeSpan.Zero, CancellationToken.None));
         await using var db = Context(pruneOnce);
