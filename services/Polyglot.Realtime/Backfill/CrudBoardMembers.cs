@@ -23,20 +23,11 @@ public sealed partial class CrudBoardMembers(EventLog.EventLogClient client, ILo
         {
             return false; // a subject crud could never have made a member (too long)
         }
-        catch (RpcException ex) when (!ct.IsCancellationRequested)
+        catch (Exception ex) when (CrudOptions.FailureOf(ex, ct) is { } status)
         {
-            throw Unanswered(ex, ex.StatusCode);
+            LogUnanswered(ex, status);
+            throw new SubscriptionEndedException(EndReason.Unavailable, "Board membership cannot be checked right now: subscribe again later.");
         }
-        catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
-        {
-            throw Unanswered(ex, StatusCode.DeadlineExceeded); // no answer within the call deadline
-        }
-    }
-
-    private SubscriptionEndedException Unanswered(Exception exception, StatusCode status)
-    {
-        LogUnanswered(exception, status);
-        return new SubscriptionEndedException(EndReason.Unavailable, "Board membership cannot be checked right now: subscribe again later.");
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "crud did not say who is on a board ({StatusCode}): subscribers to boards are refused as unavailable")]

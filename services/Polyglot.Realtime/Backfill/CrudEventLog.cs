@@ -44,16 +44,10 @@ public sealed class CrudEventLog(EventLog.EventLogClient client) : IEventLog
         {
             throw new SubscriptionEndedException(EndReason.HistoryLost, ex.Status.Detail);
         }
-        catch (RpcException ex) when (!ct.IsCancellationRequested)
+        catch (Exception ex) when (CrudOptions.FailureOf(ex, ct) is { } status)
         {
-            throw Unavailable(ex.StatusCode);
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            throw Unavailable(StatusCode.DeadlineExceeded); // no answer within the call deadline
+            throw new SubscriptionEndedException(EndReason.Unavailable,
+                $"The event log cannot be read right now ({status}): resume later, after the last position you received.");
         }
     }
-
-    private static SubscriptionEndedException Unavailable(StatusCode status) => new(EndReason.Unavailable,
-        $"The event log cannot be read right now ({status}): resume later, after the last position you received.");
 }
