@@ -21,7 +21,9 @@ internal sealed class Registrations(IServiceScopeFactory scopes, IOptions<AuthOp
             await RegisterAsync(applications, client, ct);
         }
 
-        await foreach (var application in applications.ListAsync(cancellationToken: ct))
+        // Listed to the end before the first delete: PostgreSQL runs one command at a time per connection.
+        var registered = await applications.ListAsync(cancellationToken: ct).ToListAsync(ct);
+        foreach (var application in registered)
         {
             var id = await applications.GetClientIdAsync(application, ct);
             if (!configured.Any(c => c.ClientId == id))
