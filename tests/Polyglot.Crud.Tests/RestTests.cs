@@ -25,7 +25,7 @@ public sealed class RestTests(SqliteCrudFixture fixture) : IClassFixture<SqliteC
         var other = (await SendAsync(HttpMethod.Post, $"/v1/boards/{boardId}/columns", new { name = "Done" })).GetProperty("id").GetString();
         Assert.Equal(boardId, (await SendAsync(HttpMethod.Get, $"/v1/columns/{columnId}")).GetProperty("boardId").GetString());
         Assert.Equal(2, (await SendAsync(HttpMethod.Get, $"/v1/boards/{boardId}/columns")).GetProperty("columns").GetArrayLength());
-        Assert.Equal("Doing", (await SendAsync(HttpMethod.Patch, $"/v1/columns/{columnId}", new { version = 1, name = "Doing" })).GetProperty("name").GetString());
+        Assert.Equal("Doing", (await SendAsync(HttpMethod.Patch, $"/v1/columns/{columnId}", new { version = "1", name = "Doing" }) /* an int64 in proto3 JSON's string form */).GetProperty("name").GetString());
 
         var card = await SendAsync(HttpMethod.Post, $"/v1/columns/{columnId}/cards", new { title = "Ship it" });
         var cardId = card.GetProperty("id").GetString();
@@ -73,11 +73,25 @@ public sealed class RestTests(SqliteCrudFixture fixture) : IClassFixture<SqliteC
     [InlineData("POST", "/v1/boards", """{"name": {"first": "x"}}""", "name", "must be a string")]
     [InlineData("POST", "/v1/boards", """{"name": "x", "bogus": 1}""", "bogus", "is not a field of CreateBoardRequest")]
     [InlineData("POST", "/v1/boards", """{"name": "x", "descriptoin": "a typo is not dropped"}""", "descriptoin", "is not a field of CreateBoardRequest")]
-    [InlineData("PATCH", "/v1/boards/{board}", """{"version": "one", "name": "x"}""", "version", "must be a number")]
-    [InlineData("PATCH", "/v1/boards/{board}", """{"version": true, "name": "x"}""", "version", "must be a number")]
+    [InlineData("PATCH", "/v1/boards/{board}", """{"version": "one", "name": "x"}""", "version", "must be a whole number")]
+    [InlineData("PATCH", "/v1/boards/{board}", """{"version": true, "name": "x"}""", "version", "must be a whole number")]
+    [InlineData("PATCH", "/v1/boards/{board}", """{"version": 1.5, "name": "x"}""", "version", "must be a whole number")]
+    [InlineData("PATCH", "/v1/boards/{board}", """{"version": "2.0", "name": "x"}""", "version", "must be a whole number")]
     [InlineData("POST", "/v1/cards/{card}:move", """{"version": 1, "columnId": 7, "index": "first"}""", "column_id index", "must be a string")]
-    [InlineData("DELETE", "/v1/boards/{board}?version=abc", null, "version", "must be a number")]
-    [InlineData("GET", "/v1/boards?pageSize=ten", null, "page_size", "must be a number")]
+    [InlineData("POST", "/v1/cards/{card}:move", """{"version": 1, "columnId": "c", "index": 3000000000}""", "index", "must be a whole number from -2147483648 to 2147483647")]
+    [InlineData("POST", "/v1/cards/{card}:move", """{"version": 1, "columnId": "c", "index": "0"}""", "index", "must be a whole number from -2147483648 to 2147483647, not a string")]
+    [InlineData("POST", "/v1/cards/{card}:move?index=2", """{"version": 1, "columnId": "c"}""", "index", "goes in the JSON body, not the query")]
+    [InlineData("POST", "/v1/boards?description=dropped", """{"name": "n"}""", "description", "goes in the JSON body, not the query")]
+    [InlineData("PUT", "/v1/boards/{board}/members/bob", """{"role": "ROLE_ADMIN"}""", "role", "must be one of ROLE_UNSPECIFIED, ROLE_VIEWER, ROLE_EDITOR, ROLE_OWNER")]
+    [InlineData("DELETE", "/v1/boards/{board}?version=abc", null, "version", "must be a whole number")]
+    [InlineData("DELETE", "/v1/boards/{board}?version=1e3", null, "version", "must be a whole number")]
+    [InlineData("DELETE", "/v1/boards/{board}?version=NaN", null, "version", "must be a whole number")]
+    [InlineData("DELETE", "/v1/boards/{board}/members/bob?boardId={card}", null, "board_id", "is given in the path, not the query")]
+    [InlineData("GET", "/v1/boards/{board}/columns?board_id={card}", null, "board_id", "is given in the path, not the query")]
+    [InlineData("GET", "/v1/boards?pageSize=ten", null, "page_size", "must be a whole number")]
+    [InlineData("GET", "/v1/boards?pageSize=1.5", null, "page_size", "must be a whole number")]
+    [InlineData("GET", "/v1/boards?pageSize=3000000000", null, "page_size", "must be a whole number")]
+    [InlineData("GET", "/v1/boards?pageToken=a&pageToken=b", null, "page_token", "must be given once")]
     [InlineData("GET", "/v1/boards?colour=red", null, "colour", "is not a field of ListBoardsRequest")]
     public async Task BadRequestsAreInvalidArgumentNamingEachFieldAndWriteNothing(string method, string path, string? body, string fields, string description)
     {

@@ -78,7 +78,7 @@ public sealed partial class RestApiDocument(params ServiceDescriptor[] services)
 
     private static OpenApiOperation Operation(OpenApiDocument document, ServiceDescriptor service, MethodDescriptor method, string template, bool hasBody)
     {
-        var inPath = PathField().Matches(template).Select(m => m.Groups[1].Value).ToHashSet();
+        var inPath = PathFields(template);
         var fields = method.InputType.Fields.InDeclarationOrder();
         var operation = new OpenApiOperation
         {
@@ -111,7 +111,7 @@ public sealed partial class RestApiDocument(params ServiceDescriptor[] services)
         return operation;
     }
 
-    private static (HttpMethod Verb, string Template) Route(HttpRule rule) => rule.PatternCase switch
+    internal static (HttpMethod Verb, string Template) Route(HttpRule rule) => rule.PatternCase switch
     {
         HttpRule.PatternOneofCase.Get => (HttpMethod.Get, rule.Get),
         HttpRule.PatternOneofCase.Post => (HttpMethod.Post, rule.Post),
@@ -166,6 +166,9 @@ public sealed partial class RestApiDocument(params ServiceDescriptor[] services)
     };
 
     private static Dictionary<string, OpenApiMediaType> Json(IOpenApiSchema schema) => new() { ["application/json"] = new OpenApiMediaType { Schema = schema } };
+
+    /// <summary>The fields a route template names (by proto name), such as board_id in /v1/boards/{board_id}/columns.</summary>
+    internal static HashSet<string> PathFields(string template) => PathField().Matches(template).Select(m => m.Groups[1].Value).ToHashSet();
 
     [GeneratedRegex(@"\{(\w+)\}")]
     private static partial Regex PathField();

@@ -5,15 +5,17 @@ using Google.Protobuf.Reflection;
 using Google.Rpc;
 using Microsoft.AspNetCore.Grpc.JsonTranscoding;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Primitives;
 
 namespace Polyglot.Crud.Grpc;
 
 /// <summary>
 /// REST requests checked against their gRPC request message before JSON transcoding reads them.
-/// Transcoding skips unknown fields silently (a misspelt field would be dropped) and answers any
-/// malformed or mistyped body with one sentence naming nothing; here each is INVALID_ARGUMENT
-/// with a BadRequest naming the field, like every other invalid request, and a body over the
-/// gRPC size limit is refused before it is read.
+/// Transcoding skips unknown fields silently (a misspelt field would be dropped), ignores or
+/// misreads some query parameters, and answers any malformed or mistyped value with one sentence
+/// naming nothing (or its exception's text); here each is INVALID_ARGUMENT with a BadRequest
+/// naming the field, like every other invalid request, and a body over the gRPC size limit is
+/// refused before it is read.
 /// </summary>
 internal static class StrictJsonBodies
 {
@@ -31,9 +33,10 @@ internal static class StrictJsonBodies
         }
         var request = transcoding.MethodDescriptor.InputType;
         var badRequest = new BadRequest();
+        var inPath = RestApiDocument.PathFields(RestApiDocument.Route(transcoding.HttpRule).Template);
         foreach (var (key, values) in context.Request.Query)
         {
-            CheckQuery(request, key, values.ToString(), badRequest);
+            CheckQuery(request, key, values, transcoding.HttpRule.Body == "*", inPath, badRequest);
         }
 
         if (transcoding.HttpRule.Body.Length > 0)
@@ -116,10 +119,15 @@ internal static class StrictJsonBodies
         {
             FieldType.String or FieldType.Bytes => json.ValueKind == JsonValueKind.String ? null : "must be a string",
             FieldType.Bool => json.ValueKind is JsonValueKind.True or JsonValueKind.False ? null : "must be true or false",
-            FieldType.Enum => json.ValueKind is JsonValueKind.String or JsonValueKind.Number ? null : "must be a name or a number",
+            FieldType.Enum => json.ValueKind switch
+            {
+                JsonValueKind.String => EnumProblem(field, json.GetString()!),
+                JsonValueKind.Number => json.TryGetInt32(out _) ? null : EnumProblem(field, json.GetRawText()),
+                _ => EnumProblem(field, json.GetRawText()),
+            },
             FieldType.Message when field.IsMap => json.ValueKind == JsonValueKind.Object ? null : "must be a JSON object",
             FieldType.Message => null,
-            _ => IsNumber(json) ? null : "must be a number",
+            _ => NumberProblem(field.FieldType, json),
         };
         if (problem is not null)
         {
@@ -132,8 +140,12 @@ internal static class StrictJsonBodies
         }
     }
 
-    /// <summary>A query parameter names a field (a dotted path for nested ones) and, for a number, holds one.</summary>
-    private static void CheckQuery(MessageDescriptor message, string key, string value, BadRequest badRequest)
+    /// <summary>
+    /// A query parameter names a field (a dotted path for nested ones) once, holds a value of its
+    /// type, and is read at all: transcoding ignores the query of a request whose body is the
+    /// whole message, and lets a field's JSON name override the path's value of it.
+    /// </summary>
+    private static void CheckQuery(MessageDescriptor message, string key, StringValues values, bool wholeBody, HashSet<string> inPath, BadRequest badRequest)
     {
         FieldDescriptor? field = null;
         var path = "";
@@ -151,19 +163,58 @@ internal static class StrictJsonBodies
                 message = field.MessageType;
             }
         }
-        if (field!.FieldType is not (FieldType.String or FieldType.Bytes or FieldType.Bool or FieldType.Enum or FieldType.Message)
-            && !double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+        var problem = field!.FieldType switch
         {
-            badRequest.Add(path, "must be a number");
+            _ when inPath.Contains(path) => "is given in the path, not the query",
+            _ when wholeBody => "goes in the JSON body, not the query",
+            _ when values.Count > 1 && !field.IsRepeated => "must be given once",
+            FieldType.String or FieldType.Bytes or FieldType.Bool or FieldType.Message => null,
+            FieldType.Enum => values.Select(v => int.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _) ? null : EnumProblem(field, v!)).FirstOrDefault(p => p is not null),
+            _ => values.Select(v => NumberProblem(field.FieldType, v!)).FirstOrDefault(p => p is not null),
+        };
+        if (problem is not null)
+        {
+            badRequest.Add(path, problem);
         }
     }
 
-    /// <summary>Proto3 JSON names a field in lowerCamelCase or by its proto name; numbers may come as strings.</summary>
+    /// <summary>An enum's value by name, or a whole number (proto3 keeps unknown numbers; crud's checks refuse them).</summary>
+    private static string? EnumProblem(FieldDescriptor field, string name) =>
+        field.EnumType.FindValueByName(name) is null ? $"must be one of {string.Join(", ", field.EnumType.Values.Select(v => v.Name))}" : null;
+
+    /// <summary>
+    /// What transcoding reads into a number field: a whole number in the field's range for an
+    /// integer (a 64-bit one may come as a JSON string, a 32-bit one may not), any number for a
+    /// float. It refuses the rest with a sentence naming no field, or its exception's text.
+    /// </summary>
+    private static string? NumberProblem(FieldType type, JsonElement json) => json.ValueKind switch
+    {
+        JsonValueKind.Number => IsInteger(type) ? NumberProblem(type, json.GetRawText()) : null,
+        JsonValueKind.String when !IsInteger(type) || Is64Bit(type) => NumberProblem(type, json.GetString()!),
+        JsonValueKind.String => $"{NumberProblem(type, "")}, not a string",
+        _ => NumberProblem(type, ""),
+    };
+
+    private static string? NumberProblem(FieldType type, string text) => type switch
+    {
+        FieldType.Int32 or FieldType.SInt32 or FieldType.SFixed32 when int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _) => null,
+        FieldType.UInt32 or FieldType.Fixed32 when uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out _) => null,
+        FieldType.Int64 or FieldType.SInt64 or FieldType.SFixed64 when long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _) => null,
+        FieldType.UInt64 or FieldType.Fixed64 when ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out _) => null,
+        FieldType.Double or FieldType.Float when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _) => null,
+        FieldType.Double or FieldType.Float => "must be a number",
+        FieldType.Int32 or FieldType.SInt32 or FieldType.SFixed32 => $"must be a whole number from {int.MinValue} to {int.MaxValue}",
+        FieldType.UInt32 or FieldType.Fixed32 => $"must be a whole number from 0 to {uint.MaxValue}",
+        _ => "must be a whole number",
+    };
+
+    private static bool IsInteger(FieldType type) => type is not (FieldType.Double or FieldType.Float);
+
+    private static bool Is64Bit(FieldType type) => type is FieldType.Int64 or FieldType.SInt64 or FieldType.SFixed64 or FieldType.UInt64 or FieldType.Fixed64;
+
+    /// <summary>Proto3 JSON names a field in lowerCamelCase or by its proto name.</summary>
     private static FieldDescriptor? Field(MessageDescriptor message, string name) =>
         message.Fields.InDeclarationOrder().FirstOrDefault(f => f.JsonName == name || f.Name == name);
-
-    private static bool IsNumber(JsonElement json) => json.ValueKind == JsonValueKind.Number
-        || (json.ValueKind == JsonValueKind.String && double.TryParse(json.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out _));
 
     private static string Join(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";
 
