@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Web;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.Playwright;
@@ -9,7 +10,7 @@ namespace Polyglot.Crud.Tests;
 /// A person signs in on crud's sign-in page in headless Chromium, as the live page will send
 /// them: authorization code with PKCE, the code exchanged once for a token naming them.
 /// </summary>
-public sealed class SignInTests(TokenServerFixture fixture) : IClassFixture<TokenServerFixture>
+public sealed partial class SignInTests(TokenServerFixture fixture) : IClassFixture<TokenServerFixture>
 {
     private readonly HttpClient _http = new() { BaseAddress = fixture.Host.HttpAddress };
 
@@ -43,7 +44,7 @@ public sealed class SignInTests(TokenServerFixture fixture) : IClassFixture<Toke
         await page.GetByLabel("User name").FillAsync(TokenServerFixture.UserName);
         await page.GetByLabel("Password").FillAsync("not the password at all");
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("Wrong user name or password.");
+        await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync(Refused);
         Assert.False(arrived.Task.IsCompleted);
 
         await page.GetByLabel("User name").FillAsync(TokenServerFixture.UserName);
@@ -70,16 +71,51 @@ public sealed class SignInTests(TokenServerFixture fixture) : IClassFixture<Toke
         Assert.Equal((HttpStatusCode.BadRequest, "invalid_grant"), (again.Status, again.Body.GetProperty("error").GetString()));
     }
 
-    [Fact]
-    public async Task TheSignInFormSendsNoOneOffSiteAfterSigningIn()
+    [Theory]
+    [InlineData("https://evil.example/")]
+    [InlineData("//evil.example/")]
+    [InlineData("/\\evil.example/")]
+    [InlineData("/\t/evil.example/")] // a browser drops the tab: //evil.example
+    public async Task TheSignInFormSendsNoOneOffSiteAfterSigningIn(string returnUrl)
     {
         using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = fixture.Host.HttpAddress };
 
-        using var response = await SignInForm.PostAsync(http, TokenServerFixture.UserName, fixture.UserPassword, returnUrl: "https://evil.example/");
+        using var response = await SignInForm.PostAsync(http, TokenServerFixture.UserName, fixture.UserPassword, returnUrl);
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.Equal("/", response.Headers.Location?.ToString());
     }
+
+    [Fact]
+    public async Task TheSignInFormSaysTheSameForAUserLockedOutAsForANameNoOneHas()
+    {
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = fixture.Host.HttpAddress };
+        async Task<string> AlertAsync(string userName, string password)
+        {
+            using var response = await SignInForm.PostAsync(http, userName, password);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            return WebUtility.HtmlDecode(Alert().Match(await response.Content.ReadAsStringAsync()).Groups[1].Value);
+        }
+
+        // Identity locks a user out after five wrong passwords in a row; the sixth try is refused as locked out.
+        var known = new List<string>();
+        var unknown = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            known.Add(await AlertAsync(TokenServerFixture.LockedOutUserName, "wrong"));
+            unknown.Add(await AlertAsync("nobody", "wrong"));
+        }
+        var withTheRightPassword = await AlertAsync(TokenServerFixture.LockedOutUserName, fixture.UserPassword);
+
+        var lockedOutUntil = await fixture.QueryAsync(db => db.Users.Where(u => u.UserName == TokenServerFixture.LockedOutUserName).Select(u => u.LockoutEnd).SingleAsync());
+        Assert.True(lockedOutUntil > DateTimeOffset.UtcNow, $"locked out until {lockedOutUntil}");
+        Assert.All([.. known, .. unknown, withTheRightPassword], alert => Assert.Equal(Refused, alert));
+    }
+
+    private const string Refused = "Wrong user name or password (after several wrong tries, wait a few minutes).";
+
+    [GeneratedRegex("role=\"alert\">([^<]*)<")]
+    private static partial Regex Alert();
 
     private Task<(HttpStatusCode Status, JsonElement Body)> ExchangeAsync(string code, string verifier) =>
         TokenEndpoint.AuthorizationCodeAsync(_http, code, TokenServerFixture.LivePage, verifier);

@@ -4,7 +4,7 @@ namespace Polyglot.Crud.Tests;
 
 /// <summary>
 /// crud with keys of its own, two service clients (one for boards and all events, one for events
-/// only), a user, and the live page's client redirecting to <see cref="LivePage"/>.
+/// only), two users, and the live page's client redirecting to <see cref="LivePage"/>.
 /// </summary>
 public sealed class TokenServerFixture : SqliteCrudFixture
 {
@@ -14,6 +14,9 @@ public sealed class TokenServerFixture : SqliteCrudFixture
     public string SigningKey { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
 
     public const string UserName = "ann";
+
+    /// <summary>A second user, with ann's password, that a test locks out.</summary>
+    public const string LockedOutUserName = "lee";
 
     /// <summary>Where the live page's client is sent back to; no server answers there (the browser test intercepts it).</summary>
     public static readonly Uri LivePage = new("http://live-page.test/signed-in");
@@ -38,6 +41,8 @@ public sealed class TokenServerFixture : SqliteCrudFixture
         new("Auth:Clients:1:Scopes:0", ApiScopes.Events),
         new("Auth:Users:0:Name", UserName),
         new("Auth:Users:0:Password", UserPassword),
+        new("Auth:Users:1:Name", LockedOutUserName),
+        new("Auth:Users:1:Password", UserPassword),
         new("Auth:LivePageRedirectUris:0", LivePage.ToString()),
     ];
 }

@@ -25,18 +25,20 @@ internal static class SignInPage
                 : Microsoft.AspNetCore.Identity.SignInResult.Failed;
             if (!result.Succeeded)
             {
-                // One message whatever was wrong: the page tells no one which user names exist.
-                return Page(context, antiforgery, returnUrl, result.IsLockedOut
-                    ? "Too many failed attempts: try again in a few minutes."
-                    : "Wrong user name or password.");
+                // One message whatever was wrong, a lockout included: only a name that exists can be
+                // locked out, so saying so would tell anyone which user names exist.
+                return Page(context, antiforgery, returnUrl, "Wrong user name or password (after several wrong tries, wait a few minutes).");
             }
             return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : "/");
         }).ExcludeFromDescription();
     }
 
-    /// <summary>Only a path on this server: anything else would make the form an open redirect.</summary>
+    /// <summary>
+    /// Only a path on this server: anything else would make the form an open redirect. No control
+    /// character either: a browser drops a tab, so "/\t/host" is "//host" (LocalRedirect throws on it).
+    /// </summary>
     private static bool IsLocal(string? url) =>
-        url is ['/'] || url is ['/', var second, ..] && second != '/' && second != '\\';
+        (url is ['/'] || url is ['/', var second, ..] && second != '/' && second != '\\') && !url.Any(char.IsControl);
 
     private static IResult Page(HttpContext context, IAntiforgery antiforgery, string? returnUrl, string? error)
     {
