@@ -495,6 +495,19 @@ public sealed class ChannelHubTests
     }
 
     [Fact]
+    public async Task AGapInTheFirstEventsAfterOpeningOnAnEmptyLogIsReadFromTheLog()
+    {
+        var hub = await NewHubAsync(); // the log's head is 0: no event yet
+        using var live = hub.Subscribe(HubChannel.All);
+        _eventLog.Events = [Event(1, BoardA), Event(2, BoardA)];
+
+        await hub.ReceiveAsync(Event(2, BoardA), CancellationToken.None); // 1 was lost on the way
+
+        Assert.Equal(0, live.StartPosition);
+        Assert.Equal([1L, 2L], await ReadAsync(live, 2));
+    }
+
+    [Fact]
     public async Task ASubscriberWithoutAnIdGetsAUuid()
     {
         using var anonymous = (await NewHubAsync()).Subscribe(HubChannel.All);

@@ -237,8 +237,15 @@ public sealed partial class ChannelHub
     /// </summary>
     public async Task ReceiveAsync(HubEvent hubEvent, CancellationToken ct)
     {
-        var head = Head;
-        if (head != 0 && hubEvent.Position > head + 1)
+        long head;
+        bool known;
+        lock (_lock)
+        {
+            head = _head;
+            // Before the hub opens, a head of 0 means not learnt yet (OpenAsync learns it), not an empty log.
+            known = _open || head != 0;
+        }
+        if (known && hubEvent.Position > head + 1)
         {
             LogGap(head, hubEvent.Position);
             await foreach (var missed in _eventLog.ReadAfterAsync(HubChannel.All, head, ct))
@@ -269,7 +276,7 @@ public sealed partial class ChannelHub
                 return;
             }
             // Only when the event log could not fill a gap (see ReceiveAsync) is the feed not contiguous.
-            var contiguous = _head == 0 || hubEvent.Position == _head + 1;
+            var contiguous = hubEvent.Position == _head + 1 || (_head == 0 && !_open);
             _head = hubEvent.Position;
             _history.Append(hubEvent, contiguous);
             board = _channels.GetValueOrDefault(hubEvent.Channel);
