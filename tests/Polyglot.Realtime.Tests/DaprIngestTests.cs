@@ -66,6 +66,8 @@ public sealed class DaprIngestTests(DaprCaptureFixture fixture) : IClassFixture<
         { "JSON without events", "application/json", "{}"u8.ToArray() },
         { "events that are not a list", "application/json", """{"events":"all of them"}"""u8.ToArray() },
         { "a JSON array", "application/json", "[1,2,3]"u8.ToArray() },
+        { "a null event", "application/json", """{"events":[null]}"""u8.ToArray() },
+        { "an event without a payload", "application/json", """{"events":[{"position":1,"eventId":"01a21e29-489b-7b6e-a9a3-2c8caa6c45ef","boardId":"01a21e29-4898-75ee-a8e8-133ef42efd99","type":"BoardCreated","occurredAt":"2026-11-27T17:59:11Z"}]}"""u8.ToArray() },
         { "a payload that is not base64", "application/json", """{"events":[{"position":1,"eventId":"01a21e29-489b-7b6e-a9a3-2c8caa6c45ef","boardId":"01a21e29-4898-75ee-a8e8-133ef42efd99","type":"BoardCreated","occurredAt":"2026-11-27T17:59:11Z","payload":"***"}]}"""u8.ToArray() },
         { "a payload that is not protobuf", "application/json", """{"events":[{"position":1,"eventId":"01a21e29-489b-7b6e-a9a3-2c8caa6c45ef","boardId":"01a21e29-4898-75ee-a8e8-133ef42efd99","type":"BoardCreated","occurredAt":"2026-11-27T17:59:11Z","payload":"/////w8="}]}"""u8.ToArray() },
     };

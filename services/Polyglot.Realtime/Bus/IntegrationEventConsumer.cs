@@ -13,7 +13,7 @@ public sealed class IntegrationEventConsumer(ChannelHub hub) : IConsumer<Integra
     {
         foreach (var envelope in context.Message.Events)
         {
-            await hub.ReceiveAsync(HubEvent.From(IntegrationEvent.Parser.ParseFrom(envelope.Payload)), context.CancellationToken);
+            await hub.ReceiveAsync(HubEvent.From(envelope), context.CancellationToken);
         }
     }
 }

@@ -32,7 +32,7 @@ public sealed partial class DaprIngest
         try
         {
             var batch = await JsonSerializer.DeserializeAsync<IntegrationEventBatch>(request.Body, JsonSerializerOptions.Web, ct);
-            events = [.. (batch?.Events ?? throw new JsonException("The body has no \"events\".")).Select(e => HubEvent.From(IntegrationEvent.Parser.ParseFrom(e.Payload)))];
+            events = [.. (batch?.Events ?? throw new JsonException("The body has no \"events\".")).Select(HubEvent.From)];
         }
         catch (Exception ex) when (ex is JsonException or InvalidProtocolBufferException or ArgumentException)
         {

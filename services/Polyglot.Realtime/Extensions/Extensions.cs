@@ -103,7 +103,10 @@ internal static class Extensions
                     endpoint.UseMessageRetry(retry =>
                     {
                         retry.Exponential(8, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500));
-                        retry.Ignore<Google.Protobuf.InvalidProtocolBufferException>(); // a broken payload stays broken
+                        // A broken or missing payload stays so (HubEvent.From): to the error queue at once,
+                        // not retried for a minute and a half ahead of the messages behind it.
+                        retry.Ignore<Google.Protobuf.InvalidProtocolBufferException>();
+                        retry.Ignore<ArgumentException>();
                     });
                     endpoint.ConfigureConsumer<IntegrationEventConsumer>(context);
                     endpoint.ConnectReceiveEndpointObserver(new ConsumerReadiness(context.GetRequiredService<ChannelHub>(), context.GetRequiredService<IHostApplicationLifetime>()));

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Polyglot.Contracts.Events;
 using Polyglot.Contracts.Events.V1;
 
 namespace Polyglot.Streaming.Hub;
@@ -32,6 +33,15 @@ public sealed class HubEvent(long position, HubChannel channel, IntegrationEvent
 
     public static HubEvent From(IntegrationEvent integrationEvent) =>
         new(integrationEvent.Position, HubChannel.ForBoard(integrationEvent.BoardId), integrationEvent);
+
+    /// <summary>
+    /// The event a bus message carries. One that can never be read (missing, without a payload,
+    /// or not an IntegrationEvent) throws an ArgumentException or InvalidProtocolBufferException:
+    /// retrying it cannot help.
+    /// </summary>
+    public static HubEvent From(IntegrationEventEnvelope? envelope) =>
+        From(IntegrationEvent.Parser.ParseFrom((envelope ?? throw new ArgumentException("An event of the batch is null.", nameof(envelope))).Payload
+            ?? throw new ArgumentException($"Event {envelope.Position} has no payload.", nameof(envelope))));
 
     private protected override byte[] EncodeJson() => JsonMessages.Event(this);
 }
