@@ -52,7 +52,9 @@ public static class ComposeBuilder
         var dotEnv = new StringBuilder("# Values for docker-compose.yaml's ${VARIABLES}: passwords and connection strings. Keep this file out of version control.\n");
         foreach (var (name, value) in variables)
         {
-            dotEnv.Append(name).Append('=').Append(value).Append('\n');
+            // Single-quoted, which Compose reads as it is: unquoted, it expands a $ and cuts at a #.
+            // A value never holds ' or ${ (DeploySettings refuses both; docker-compose 1.x expands ${...} even quoted).
+            dotEnv.Append(name).Append("='").Append(value).Append("'\n");
         }
         return (file, dotEnv.ToString());
     }

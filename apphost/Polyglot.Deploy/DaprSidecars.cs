@@ -106,12 +106,19 @@ public static class DaprSidecars
             NetworkMode = $"service:{resource.Name}",
             Environment = new SortedDictionary<string, string>(StringComparer.Ordinal) { [ConnectionVariable] = BusConnectionString(model, values) },
             Volumes = [$"./{ComponentsDirectory}:/components:ro"],
-            DependsOn = new SortedDictionary<string, ComposeDependency>(StringComparer.Ordinal)
-            {
-                [AppModelNames.Bus] = new(),
-                [resource.Name] = new() { Condition = "service_started" },
-            },
+            DependsOn = DependenciesOf(model, resource),
         };
+    }
+
+    /// <summary>Its app, and the broker when it is deployed here (with --external it is not a service).</summary>
+    private static SortedDictionary<string, ComposeDependency> DependenciesOf(AppModel model, Resource resource)
+    {
+        var dependencies = new SortedDictionary<string, ComposeDependency>(StringComparer.Ordinal) { [resource.Name] = new() { Condition = "service_started" } };
+        if (model[AppModelNames.Bus].IsContainer)
+        {
+            dependencies[AppModelNames.Bus] = new();
+        }
+        return dependencies;
     }
 
     private static string BusConnectionString(AppModel model, Values values) =>
@@ -130,7 +137,8 @@ public static class DaprSidecars
             new() { ["name"] = "deliveryMode", ["value"] = "2" },            // persistent messages
             new() { ["name"] = "publisherConfirm", ["value"] = "true" },     // a publish returns once the broker has it
             new() { ["name"] = "concurrencyMode", ["value"] = "single" },    // one message at a time: order holds
-            new() { ["name"] = "deleteWhenUnused", ["value"] = "true" },     // a gone replica's queue goes too (a new one backfills)
+            new() { ["name"] = "requeueInFailure", ["value"] = "true" },     // realtime's RETRY (its hub not open yet) comes again, not discarded
+            new() { ["name"] = "deletedWhenUnused", ["value"] = "true" },    // a gone replica's queue goes too (a new one backfills)
         ];
         if (queuePerPod)
         {

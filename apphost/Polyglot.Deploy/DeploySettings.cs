@@ -52,6 +52,11 @@ public sealed class DeploySettings : CommandSettings
         : Parameters.FirstOrDefault(p => p.IndexOf('=', StringComparison.Ordinal) < 1) is { } bad ? ValidationResult.Error($"--parameter takes NAME=VALUE, not '{bad}'.")
         : Parameters.GroupBy(p => p.Split('=')[0]).FirstOrDefault(g => g.Count() > 1) is { } twice ? ValidationResult.Error($"--parameter {twice.Key} is given more than once.")
         : Manifest is not null && !File.Exists(Manifest) ? ValidationResult.Error($"--manifest: there is no file '{Manifest}'.")
+        : ParameterValues.FirstOrDefault(p => p.Value.IndexOfAny(['\'', '\n', '\r']) >= 0 || p.Value.Contains("${", StringComparison.Ordinal)).Key is { } quoted
+            ? ValidationResult.Error($"--parameter {quoted}: a value cannot hold ', ${{ or a line break (.env holds each value in single quotes, which Compose reads as they are but for ${{...}}, which docker-compose 1.x expands even there).")
+        // A chosen password goes as it is into the connection strings the app model builds (Password=...;).
+        : ParameterValues.FirstOrDefault(p => p.Key.EndsWith("-password", StringComparison.Ordinal) && (p.Value.IndexOfAny([';', '"']) >= 0 || p.Value.Trim() != p.Value)).Key is { } password
+            ? ValidationResult.Error($"--parameter {password}: a password cannot hold ; or \" or begin or end with a space: it goes into connection strings as it is.")
         // The external servers' connection strings in the forms the services take, so that a URL where
         // PostgreSQL wants keywords fails here, not when the pods start; never repeating a value, which
         // holds a password.

@@ -53,6 +53,8 @@ public sealed class DaprDeployTests(DaprDeployFixture fixture) : IClassFixture<D
         Assert.Equal("true", metadata["publisherConfirm"]["value"]);
         Assert.Equal("single", metadata["concurrencyMode"]["value"]);
         Assert.Equal("{podName}", metadata["consumerID"]["value"]);
+        Assert.Equal("true", metadata["requeueInFailure"]["value"]); // realtime's RETRY (hub not open yet) is redelivered, not discarded
+        Assert.Equal("true", metadata["deletedWhenUnused"]["value"]); // the component's key, spelt so
         Assert.Equal([AppModelNames.Crud, AppModelNames.Realtime], List(component["scopes"]));
         var reference = Map(metadata["connectionString"]["secretKeyRef"]);
         var secret = Objects.OfType<V1Secret>().Single(s => s.Metadata.Name == (string)reference["name"]);

@@ -22,6 +22,9 @@ public sealed class DeployCommandTests : IDisposable
     [InlineData("--parameter bus-password", "--parameter takes NAME=VALUE, not 'bus-password'.")]
     [InlineData("--parameter bus-password=a --parameter bus-password=b", "--parameter bus-password is given more than once.")]
     [InlineData("--manifest missing.json", "--manifest: there is no file 'missing.json'.")]
+    [InlineData("--parameter bus-password=it's", "--parameter bus-password: a value cannot hold ', ${ or a line break")]
+    [InlineData("--parameter bus-password=a${HOME}", "--parameter bus-password: a value cannot hold ', ${ or a line break")]
+    [InlineData("--parameter db-server-password=a;b", "--parameter db-server-password: a password cannot hold ; or \" or begin or end with a space")]
     [InlineData("--outptu elsewhere", "Unknown option 'outptu'")]
     public async Task ABadOptionIsRefusedNamingItAndNothingIsWritten(string options, string message)
     {

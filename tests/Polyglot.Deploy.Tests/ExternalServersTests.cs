@@ -35,6 +35,23 @@ public sealed class ExternalServersTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(BusKind.MassTransit)]
+    [InlineData(BusKind.Dapr)]
+    public async Task DockerComposeAcceptsTheFileAndReadsTheConnectionStringsAsGiven(BusKind busKind)
+    {
+        const string db = "Host=pg.example;Username=app;Password=pa$word #1;Database=polyglot"; // unquoted, Compose expands $word and cuts at #
+        Directory.CreateDirectory(_output);
+        var manifest = Path.Combine(_output, "aspire-manifest.json");
+        AspireManifest.Publish(manifest, external: true, busKind: busKind, build: false);
+        DeployFolder.Write(AppModel.Load(manifest), new DeployOptions("", "1.0.0", 1, new Dictionary<string, string> { ["bus"] = Bus, ["db"] = db }), _output);
+
+        var (exitCode, resolved) = await Programs.RunAsync("docker-compose", "-f", Path.Combine(_output, "docker-compose.yaml"), "config");
+
+        Assert.True(exitCode == 0, resolved);
+        Assert.Contains(db.Replace("$", "$$"), resolved); // config prints a $ escaped, as a Compose file writes it
+    }
+
     [Fact]
     public void AMissingConnectionStringIsNamedWithTheOptionThatGivesIt()
     {
