@@ -34,17 +34,22 @@ public static class FixedPorts
         }
     }
 
-    public static bool IsFree(int port)
+    /// <summary>Free on both loopbacks: the services listen on localhost, which is both.</summary>
+    public static bool IsFree(int port) =>
+        IsFree(IPAddress.Loopback, port) && (!Socket.OSSupportsIPv6 || IsFree(IPAddress.IPv6Loopback, port));
+
+    private static bool IsFree(IPAddress address, int port)
     {
         try
         {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
+            using var listener = new TcpListener(address, port);
             listener.Start();
             return true;
         }
-        catch (SocketException)
+        catch (SocketException ex)
         {
-            return false;
+            // On ::1 only "in use" means taken; another error means this machine has no ::1 to take.
+            return address.Equals(IPAddress.IPv6Loopback) && ex.SocketErrorCode != SocketError.AddressAlreadyInUse;
         }
     }
 }

@@ -59,11 +59,13 @@ public sealed class LaunchTests
 
     private static ILocator Row(IPage page, string resource) => page.Locator("[role=row]", new PageLocatorOptions { HasText = resource }).First;
 
-    [Fact]
-    public async Task APromisedPortHeldByAnotherProgramStopsTheAppHostSayingWhichItIs()
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("::1")] // as a program listening on localhost may: Kestrel would serve on 127.0.0.1 alone, and a client trying ::1 first would reach the other
+    public async Task APromisedPortHeldByAnotherProgramStopsTheAppHostSayingWhichItIs(string loopback)
     {
         await FixedPortsFreeAsync();
-        using var squatter = new TcpListener(IPAddress.Loopback, 5100);
+        using var squatter = new TcpListener(IPAddress.Parse(loopback), 5100);
         squatter.Start();
 
         await using var appHost = AppHostProcess.Start();
