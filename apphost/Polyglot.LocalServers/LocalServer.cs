@@ -10,13 +10,16 @@ namespace Polyglot.LocalServers;
 /// starts one of its own. They stop when the test process exits, however it exits: the test
 /// runner kills its test host without running exit handlers, so each server runs under a small
 /// shell that holds the other end of a pipe and stops the server when the pipe closes. (The
-/// parent-death signal would be neater, but not every sandboxed kernel delivers it.) Not installed means
+/// parent-death signal would be neater, but not every sandboxed kernel delivers it.) The shell
+/// then removes the server's directory, unless told to keep it for a restart. Not installed means
 /// the test fails loudly: .ci/run installs both.
 /// </summary>
 public sealed class LocalServer : IAsyncDisposable
 {
     private static readonly Lazy<Task<LocalServer>> SharedRabbitMQ = new(StartRabbitMQAsync);
     private static readonly Lazy<Task<LocalServer>> SharedPostgres = new(StartPostgresAsync);
+
+    private const string KeepData = "keep";
 
     private readonly ProcessStartInfo _startInfo;
     private readonly Func<Task> _connect;
@@ -30,6 +33,9 @@ public sealed class LocalServer : IAsyncDisposable
     }
 
     public string ConnectionString { get; }
+
+    /// <summary>Where the server keeps its data: kept through a stop or kill, removed once the server is done with.</summary>
+    public string DataDirectory => _startInfo.WorkingDirectory;
 
     /// <summary>The id of the small shell the server runs under (the server is its child); null when stopped.</summary>
     public int? ProcessId => _process is { HasExited: false } process ? process.Id : null;
@@ -76,7 +82,8 @@ public sealed class LocalServer : IAsyncDisposable
         var (command, args) = cluster.ServerCommand;
         var server = new LocalServer(StartInfo(command, args, new Dictionary<string, string>(), cluster.DataDirectory), async () =>
         {
-            await using var connection = new Npgsql.NpgsqlConnection(cluster.ConnectionString.Replace($"Database={LocalPostgres.Database}", "Database=postgres"));
+            // Unpooled: a pooled connection could answer for a server since killed, and would hold up a smart shutdown (SIGTERM).
+            await using var connection = new Npgsql.NpgsqlConnection(cluster.ConnectionString.Replace($"Database={LocalPostgres.Database}", "Database=postgres") + ";Pooling=false");
             await connection.OpenAsync();
         }, cluster.ConnectionString);
         await server.StartAsync();
@@ -112,11 +119,17 @@ public sealed class LocalServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the server the way an operator would (SIGTERM) and waits until it has.</summary>
-    public async Task StopAsync()
+    /// <summary>Stops the server the way an operator would (SIGTERM) and waits until it has; <see cref="StartAsync"/> starts it again on the same data.</summary>
+    public Task StopAsync() => StopAsync(keepData: true);
+
+    private async Task StopAsync(bool keepData)
     {
         if (_process is { HasExited: false } process)
         {
+            if (keepData)
+            {
+                await process.StandardInput.WriteLineAsync(KeepData);
+            }
             process.StandardInput.Close(); // the wrapper then sends SIGTERM and waits for the server
             await process.WaitForExitAsync();
         }
@@ -135,12 +148,24 @@ public sealed class LocalServer : IAsyncDisposable
                 using var kill = Process.Start("kill", ["-KILL", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
                 await kill.WaitForExitAsync();
             }
+            await process.StandardInput.WriteLineAsync(KeepData);
             process.StandardInput.Close(); // the wrapper finds nothing left to stop, and exits
             await process.WaitForExitAsync();
         }
     }
 
-    public async ValueTask DisposeAsync() => await StopAsync();
+    /// <summary>Stops the server and removes its data.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            await StopAsync(keepData: false);
+        }
+        else if (Directory.Exists(DataDirectory))
+        {
+            Directory.Delete(DataDirectory, recursive: true); // stopped or killed before: no wrapper left to do it
+        }
+    }
 
     private static string TemporaryDirectory(string name)
     {
@@ -151,7 +176,8 @@ public sealed class LocalServer : IAsyncDisposable
 
     private static ProcessStartInfo StartInfo(string command, string[] args, IReadOnlyDictionary<string, string> environment, string dataDirectory)
     {
-        const string StopWhenStdinCloses = "\"$@\" & server=$!; cat > /dev/null; kill -TERM $server; wait $server";
+        // Stops the server when stdin closes; then removes the data unless told to keep it.
+        const string StopWhenStdinCloses = $"\"$@\" & server=$!; said=$(cat); kill -TERM $server; wait $server; [ \"$said\" = {KeepData} ] || rm -rf \"$PWD\"";
         var startInfo = new ProcessStartInfo("sh", ["-c", StopWhenStdinCloses, "sh", command, .. args])
         {
             WorkingDirectory = dataDirectory,
