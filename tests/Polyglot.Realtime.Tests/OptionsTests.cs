@@ -48,6 +48,18 @@ public sealed class OptionsTests
         Assert.DoesNotContain("s3cret", refused.ToString());
     }
 
+    [Fact]
+    public void PresenceThatWouldForgetALiveReplicaBetweenItsAnnouncementsIsRefused()
+    {
+        var validator = new PresenceOptionsValidator();
+
+        Assert.True(validator.Validate(null, new PresenceOptions()).Succeeded);
+        // Each in range, but a replica announcing every 10 s would be taken for dead after 5.
+        var refused = validator.Validate(null, new PresenceOptions { Interval = TimeSpan.FromSeconds(10), ExpireAfter = TimeSpan.FromSeconds(5) });
+        Assert.True(refused.Failed);
+        Assert.Contains($"{nameof(PresenceOptions.ExpireAfter)} (00:00:05) must be at least twice {nameof(PresenceOptions.Interval)} (00:00:10)", refused.FailureMessage);
+    }
+
     [Theory]
     [InlineData(typeof(CrudOptions), CrudOptions.Section)]
     [InlineData(typeof(HubOptions), HubOptions.Section)]

@@ -1,8 +1,9 @@
 using System.ComponentModel.DataAnnotations;
+using ValidationResult = System.ComponentModel.DataAnnotations.ValidationResult;
 
 namespace Polyglot.Realtime.Presence;
 
-public sealed class PresenceOptions
+public sealed class PresenceOptions : IValidatableObject
 {
     public const string Section = "Presence";
 
@@ -17,6 +18,15 @@ public sealed class PresenceOptions
     /// <summary>Every this many announcements, a replica lists everyone it has, not only who changed: what heals a lost message.</summary>
     [Range(1, 10_000)]
     public int CompleteEvery { get; set; } = 30;
+
+    /// <summary>A replica is heard from every Interval; one announcement late (a pause, a slow broker) must not make it dead.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (ExpireAfter < 2 * Interval)
+        {
+            yield return new ValidationResult($"{nameof(ExpireAfter)} ({ExpireAfter}) must be at least twice {nameof(Interval)} ({Interval}).", [nameof(ExpireAfter)]);
+        }
+    }
 }
 
 [OptionsValidator]
