@@ -17,13 +17,7 @@ public abstract partial class LivePageTests<TFixture>(TFixture fixture) where TF
     [InlineData("sse")]
     public async Task ThePageShowsEveryCardOnceThroughARestartAndASlowConsumerCutOff(string transport)
     {
-        var board = await NewBoardOfAnnsAsync($"Live over {transport}");
-        var column = await fixture.Columns.CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = "To do" });
-        var page = await fixture.Browser.NewPageAsync();
-        await page.GotoAsync(new Uri(fixture.Streaming.HttpAddress, $"/?board={board.Id}&transport={transport}").ToString());
-        await SignInAsync(page);
-        var status = page.Locator("#status");
-        await Expect(status).ToHaveAttributeAsync("data-state", "live");
+        var (board, column, page, status) = await WatchNewBoardAsync($"Live over {transport}", transport);
         var titles = new List<string>();
         async Task CreateCardsAsync(params string[] created)
         {
@@ -55,6 +49,50 @@ public abstract partial class LivePageTests<TFixture>(TFixture fixture) where TF
         await Expect(status).ToHaveAttributeAsync("data-state", "closed");
     }
 
+    [Theory]
+    [InlineData("ws")]
+    [InlineData("sse")]
+    public async Task APageCutOffBeforeItsFirstEventResumesFromWhereItsStreamStarted(string transport)
+    {
+        var (_, column, page, status) = await WatchNewBoardAsync($"Quiet over {transport}", transport);
+
+        // No event has reached the page when the streaming side drains; one is made while it is down.
+        await fixture.RestartStreamingAsync(meanwhile: () => fixture.Cards.CreateCardAsync(new CreateCardRequest { ColumnId = column.Id, Title = "Meanwhile" }).ResponseAsync);
+
+        await Expect(status).ToHaveAttributeAsync("data-ends", new Regex(@"\bdraining\b"));
+        await ExpectCardsAsync(page, ["Meanwhile"]);
+    }
+
+    [Fact]
+    public async Task WatchingAnotherBoardCancelsTheRetryOfTheOneBefore()
+    {
+        var notAnns = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Not Ann's" });
+        var board = await NewBoardOfAnnsAsync("Ann's");
+        var column = await fixture.Columns.CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = "To do" });
+        var page = await fixture.Browser.NewPageAsync();
+        await page.Clock.InstallAsync(); // the page's retry timers fire when the test moves its clock
+        var opened = new List<string>();
+        page.WebSocket += (_, socket) => { lock (opened) { opened.Add(socket.Url); } };
+        await page.GotoAsync(new Uri(fixture.Streaming.HttpAddress, $"/?board={notAnns.Id}&transport=ws").ToString());
+        await SignInAsync(page);
+        var status = page.Locator("#status");
+        await Expect(status).ToHaveAttributeAsync("data-state", "reconnecting"); // refused (not a member): a retry is due
+
+        await page.GetByLabel("Board id").FillAsync(board.Id);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Watch" }).ClickAsync();
+        await Expect(status).ToHaveAttributeAsync("data-state", "live");
+        int switched;
+        lock (opened) { switched = opened.Count; }
+        await page.Clock.RunForAsync(60_000); // any retry left behind comes due
+        await fixture.Cards.CreateCardAsync(new CreateCardRequest { ColumnId = column.Id, Title = "On Ann's board" });
+        await ExpectCardsAsync(page, ["On Ann's board"]);
+
+        lock (opened)
+        {
+            Assert.DoesNotContain(opened.Skip(switched), url => url.Contains(notAnns.Id, StringComparison.Ordinal));
+        }
+    }
+
     [Fact]
     public async Task AVisitorSignsInFromThePageOnCrudsFormAndComesBackToTheBoardSignedIn()
     {
@@ -70,6 +108,19 @@ public abstract partial class LivePageTests<TFixture>(TFixture fixture) where TF
         Assert.Equal(watching, page.Url);
         await Expect(page.Locator("#status")).ToHaveAttributeAsync("data-state", "live");
         Assert.StartsWith("eyJ", await page.EvaluateAsync<string>("sessionStorage.getItem('polyglot.token')"));
+    }
+
+    /// <summary>A new board of Ann's with a column, watched live on a page she signed in on.</summary>
+    private async Task<(Board Board, Column Column, IPage Page, ILocator Status)> WatchNewBoardAsync(string name, string transport)
+    {
+        var board = await NewBoardOfAnnsAsync(name);
+        var column = await fixture.Columns.CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = "To do" });
+        var page = await fixture.Browser.NewPageAsync();
+        await page.GotoAsync(new Uri(fixture.Streaming.HttpAddress, $"/?board={board.Id}&transport={transport}").ToString());
+        await SignInAsync(page);
+        var status = page.Locator("#status");
+        await Expect(status).ToHaveAttributeAsync("data-state", "live");
+        return (board, column, page, status);
     }
 
     /// <summary>A board of the local client's, with the page's user as a viewer.</summary>

@@ -38,7 +38,8 @@ public static class SseEndpoint
         var ct = context.RequestAborted;
         try
         {
-            Write(body, JsonMessages.Subscribed(subscription), id: null);
+            // Its id is where the stream starts: cut off before the first event, a browser resumes from there (Last-Event-ID).
+            Write(body, JsonMessages.Subscribed(subscription), subscription.StartPosition);
             await body.FlushAsync(ct);
             // A message with another ready behind it stays in the response's buffer; the last of them flushes them all.
             await foreach (var (message, moreReady) in subscription.ReadAllAsync(ct))

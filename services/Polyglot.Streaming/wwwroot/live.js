@@ -17,7 +17,7 @@ const nextRetry = () => {
 };
 // WebSocket close codes, named as the SSE error codes name the same endings.
 const closeCodes = { 1001: "draining", 1013: "unavailable", 4403: "forbidden", 4410: "history_lost", 4429: "slow_consumer" };
-let lastPosition = null; // resume point: the last event shown
+let lastPosition = null; // resume point: the last event shown, or where the stream started
 let stop = () => {};
 
 function setStatus(state, text) {
@@ -52,6 +52,8 @@ function onMessage(text) {
   const message = JSON.parse(text);
   if (message.type === "subscribed") {
     retryDelay = 1000;
+    // Cut off before the first event, the page resumes from where its stream started, not from now.
+    lastPosition ??= message.position;
     setStatus("live", `Live on ${message.channel} after position ${message.position}.`);
   } else if (message.type === "event") {
     lastPosition = message.position;
@@ -72,26 +74,30 @@ const claims = () => JSON.parse(atob(token().split(".")[1].replace(/-/g, "+").re
 const signInExpired = () => claims().exp * 1000 <= Date.now();
 const query = (channel) => `channel=${channel}${lastPosition === null ? "" : `&after=${lastPosition}`}&access_token=${encodeURIComponent(token())}`;
 
+// Each watch returns its stop: after it, nothing of that watch runs again (its pending retry is cancelled),
+// so it cannot feed the next board's list.
 function watchWebSocket(channel) {
   let stopped = false;
   let socket;
+  let retry;
   const connect = () => {
     socket = new WebSocket(`${location.origin.replace(/^http/, "ws")}/ws?${query(channel)}`);
-    socket.onmessage = (e) => onMessage(e.data);
+    socket.onmessage = (e) => { if (!stopped) onMessage(e.data); };
     socket.onclose = (e) => {
       if (stopped) return;
       if (ended(closeCodes[e.code] ?? String(e.code), e.reason || "connection lost")) {
-        setTimeout(connect, nextRetry());
+        retry = setTimeout(connect, nextRetry());
       }
     };
   };
   connect();
-  return () => { stopped = true; socket.close(); };
+  return () => { stopped = true; clearTimeout(retry); socket.close(); };
 }
 
 function watchSse(channel) {
   let stopped = false;
   let source;
+  let retry;
   const connect = () => {
     // EventSource retries a dropped connection by itself with Last-Event-ID; after an error
     // message, or a refusal (it then gives up), a new one resumes with after=.
@@ -99,10 +105,11 @@ function watchSse(channel) {
     const reconnect = (code, text) => {
       source.close();
       if (!stopped && ended(code, text)) {
-        setTimeout(connect, nextRetry());
+        retry = setTimeout(connect, nextRetry());
       }
     };
     source.onmessage = (e) => {
+      if (stopped) return;
       const error = onMessage(e.data);
       if (error) reconnect(error.code, error.message);
     };
@@ -115,7 +122,7 @@ function watchSse(channel) {
     };
   };
   connect();
-  return () => { stopped = true; source.close(); };
+  return () => { stopped = true; clearTimeout(retry); source.close(); };
 }
 
 function watch(board, transport) {
