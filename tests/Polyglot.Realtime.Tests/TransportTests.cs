@@ -90,13 +90,18 @@ public abstract class TransportTests<TFixture>(TFixture fixture) where TFixture 
 
         await using var sse = await SseStream.OpenAsync(_http, $"channel={channel}", timeout.Token, lastEventId: created.ToString());
         using var socket = await fixture.ConnectWebSocketAsync($"channel={channel}&after={created}", timeout.Token);
+        // An empty Last-Event-ID names no position: after= stands (it went live, skipping the rename).
+        await using var sseAfter = await SseStream.OpenAsync(_http, $"channel={channel}&after={created}", timeout.Token, lastEventId: "");
 
         await sse.ReadAsync(timeout.Token); // subscribed
         await socket.ReceiveJsonAsync(timeout.Token);
+        await sseAfter.ReadAsync(timeout.Token);
         var viaSse = (await sse.ReadAsync(timeout.Token)).Data;
         var viaWebSocket = await socket.ReceiveJsonAsync(timeout.Token);
+        var viaSseAfter = (await sseAfter.ReadAsync(timeout.Token)).Data;
         Assert.Equal("Missed", viaSse.GetProperty("event").GetProperty("boardUpdated").GetProperty("board").GetProperty("name").GetString());
         Assert.Equal(EventOf(viaSse), EventOf(viaWebSocket));
+        Assert.Equal(EventOf(viaSse), EventOf(viaSseAfter));
     }
 
     [Theory]

@@ -28,8 +28,9 @@ internal static class HttpSubscriptions
         {
             var user = await tokens.AuthenticateAsync(context);
             var query = context.Request.Query;
-            var after = resumeHeader is not null && context.Request.Headers.TryGetValue(resumeHeader, out var header)
-                ? (resumeHeader, header.FirstOrDefault())
+            // An empty header names no position: after= stands.
+            var after = resumeHeader is not null && context.Request.Headers[resumeHeader].FirstOrDefault() is { Length: > 0 } header
+                ? (resumeHeader, header)
                 : (AfterParameter, (string?)query[AfterParameter]);
             var errors = Parse(query[ChannelParameter], after, query[SubscriberParameter], query[PresenceParameter], out var request);
             // Given twice, a value would be both joined ("1,2", a good subscriber id) and taken first.
