@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Polyglot.Contracts.Settings;
 
 namespace Polyglot.LocalServers;
 
@@ -38,6 +39,14 @@ public sealed record LocalPostgres(string DataDirectory, int Port)
         if (IsRoot)
         {
             Run("chown", "postgres:postgres", DataDirectory);
+            // The server runs as postgres, which must pass through every folder above its data.
+            var (test, testArgs) = AsServiceUser("test", "-w", DataDirectory);
+            if (ProgramRun.RunAsync(new ProcessStartInfo(test, testArgs)).GetAwaiter().GetResult().Code != 0)
+            {
+                throw new InvalidOperationException(
+                    $"PostgreSQL runs as the user postgres, which cannot reach {DataDirectory}: a folder above it is closed to other users " +
+                    $"(a home folder, mode 700?). Let others through it (chmod o+x), or keep the data elsewhere with --{AppHostSettings.DataDirectory}=<folder>.");
+            }
         }
         var (command, args) = AsServiceUser(
             Path.Combine(BinDirectory!, "initdb"), "-D", DataDirectory, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-sync");

@@ -19,4 +19,22 @@ public sealed class LocalServerTests
 
         Assert.False(Directory.Exists(data), $"{data} is left behind");
     }
+
+    [Fact]
+    public void AsRootADataFolderThePostgresUserCannotReachIsRefusedSayingWhatToDo()
+    {
+        Assert.SkipUnless(Environment.UserName == "root", "Only root runs PostgreSQL as another user (postgres).");
+        var closed = Directory.CreateTempSubdirectory("polyglot-closed-"); // 0700, as a home folder is
+        try
+        {
+            var error = Assert.Throws<InvalidOperationException>(() => new LocalPostgres(Path.Combine(closed.FullName, "pg"), Ports.Free()).Prepare());
+
+            Assert.Contains($"PostgreSQL runs as the user postgres, which cannot reach {Path.Combine(closed.FullName, "pg")}", error.Message);
+            Assert.Contains(AppHostSettings.DataDirectory, error.Message);
+        }
+        finally
+        {
+            closed.Delete(recursive: true);
+        }
+    }
 }
