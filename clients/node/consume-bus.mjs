@@ -1,7 +1,9 @@
 // A consumer of the bus in another language, without Dapr or MassTransit: binds a queue of its
 // own to the fan-out exchange `polyglot.events`, reads each batch from its documented JSON
 // (contracts/README.md), decodes each event's protobuf payload, drops positions it has seen,
-// and prints one JSON line per event.
+// and prints one JSON line per event. It does not fill gaps: where positions skip (a message
+// lost) it says so on stderr; a consumer that must see every event reads those from crud's
+// event log (polyglot.events.v1.EventLog/ListEvents), as realtime does.
 // Usage: node consume-bus.mjs [amqp-url] [--count N]   (exits after N events when given)
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
@@ -34,10 +36,18 @@ console.log(JSON.stringify({ listening: queue }));
 let last = 0;
 let printed = 0;
 await channel.consume(queue, async (message) => {
+  if (message === null) {
+    console.error("the broker cancelled this consumer (its queue was deleted)");
+    process.exitCode = 1;
+    return;
+  }
   const { events } = JSON.parse(message.content.toString("utf8")).message;
   for (const envelope of events) {
     if (envelope.position <= last) {
       continue; // at-least-once: a batch can come twice
+    }
+    if (last > 0 && envelope.position > last + 1) {
+      console.error(JSON.stringify({ gap: { after: last, before: envelope.position } }));
     }
     last = envelope.position;
     const event = IntegrationEvent.toObject(IntegrationEvent.decode(Buffer.from(envelope.payload, "base64")), { longs: Number, oneofs: true });

@@ -1,5 +1,7 @@
 // Subscribes to a board's channel on realtime, creates a card on crud, and prints the event
-// that comes back over the stream, with the time from the create call to its arrival.
+// that comes back over the stream, with the time from the create call to its arrival. A stream
+// that ends UNAVAILABLE or RESOURCE_EXHAUSTED is resumed after the last position received, as
+// realtime.proto asks of every client (realtime answers UNAVAILABLE while it starts, for one).
 // Usage: node create-and-watch.mjs [crud-grpc-address] [realtime-grpc-address]
 // It signs in to crud first (sign-in.mjs says with what).
 import { fileURLToPath } from "node:url";
@@ -24,6 +26,7 @@ const boardsClient = new boards.v1.Boards(crudAddress, insecure);
 const columnsClient = new boards.v1.Columns(crudAddress, insecure);
 const cardsClient = new boards.v1.Cards(crudAddress, insecure);
 const realtimeClient = new realtime.v1.Realtime(realtimeAddress, insecure);
+const closeClients = () => [boardsClient, columnsClient, cardsClient, realtimeClient].forEach((c) => c.close());
 
 const signedIn = await signIn("boards events"); // one token for crud (boards) and realtime (events)
 const call = (client, method, request) =>
@@ -32,24 +35,53 @@ const call = (client, method, request) =>
 const board = await call(boardsClient, "createBoard", { name: "Node demo" });
 const column = await call(columnsClient, "createColumn", { boardId: board.id, name: "To do" });
 
-const stream = realtimeClient.subscribe({ channel: `board:${board.id}` }, signedIn);
+const comeBack = new Set([grpc.status.UNAVAILABLE, grpc.status.RESOURCE_EXHAUSTED]);
+let lastPosition; // the stream's start, then each event's: where a resumed stream goes on from
+let retryMs = 250;
 let createdAt;
-stream.on("data", async (message) => {
-  if (message.message === "subscribed") {
-    createdAt = process.hrtime.bigint();
-    const card = await call(cardsClient, "createCard", { columnId: column.id, title: "Hello from Node" });
-    console.log(`created card ${card.id} "${card.title}"`);
-  } else if (message.event.payload === "cardCreated") {
-    const elapsedMs = Number(process.hrtime.bigint() - createdAt) / 1e6;
-    const { card } = message.event.cardCreated;
-    console.log(`received cardCreated at position ${message.event.position}: "${card.title}" (${elapsedMs.toFixed(1)} ms after the create call)`);
-    stream.cancel();
-  }
-});
-stream.on("error", (error) => {
-  if (error.code !== grpc.status.CANCELLED) {
-    console.error(error.message);
-    process.exitCode = 1;
-  }
-});
-stream.on("close", () => [boardsClient, columnsClient, cardsClient, realtimeClient].forEach((c) => c.close()));
+
+function watch() {
+  const request = { channel: `board:${board.id}`, ...(lastPosition === undefined ? {} : { afterPosition: lastPosition }) };
+  const stream = realtimeClient.subscribe(request, signedIn);
+  let resuming = false;
+  stream.on("data", (message) => {
+    if (message.message === "subscribed") {
+      retryMs = 250;
+      lastPosition ??= message.subscribed.position;
+      if (createdAt === undefined) {
+        createdAt = process.hrtime.bigint();
+        call(cardsClient, "createCard", { columnId: column.id, title: "Hello from Node" }).then(
+          (card) => console.log(`created card ${card.id} "${card.title}"`),
+          (error) => {
+            console.error(`createCard: ${error.message}`);
+            process.exitCode = 1;
+            stream.cancel();
+          });
+      }
+    } else if (message.message === "event") {
+      lastPosition = message.event.position;
+      if (message.event.payload === "cardCreated") {
+        const elapsedMs = Number(process.hrtime.bigint() - createdAt) / 1e6;
+        const { card } = message.event.cardCreated;
+        console.log(`received cardCreated at position ${message.event.position}: "${card.title}" (${elapsedMs.toFixed(1)} ms after the create call)`);
+        stream.cancel();
+      }
+    }
+  });
+  stream.on("error", (error) => {
+    if (comeBack.has(error.code)) {
+      resuming = true;
+      console.error(`${error.details}: resuming after position ${lastPosition ?? "(none yet)"} in ${retryMs} ms`);
+      setTimeout(watch, retryMs);
+      retryMs = Math.min(retryMs * 2, 5000);
+    } else if (error.code !== grpc.status.CANCELLED) {
+      console.error(error.message);
+      process.exitCode = 1;
+    }
+  });
+  stream.on("close", () => {
+    if (!resuming) closeClients();
+  });
+}
+
+watch();

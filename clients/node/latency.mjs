@@ -38,6 +38,13 @@ stream.on("data", (message) => {
     arrivals.get(message.event.cardCreated.card.title)?.(process.hrtime.bigint());
   }
 });
+// A stream that ends mid-run ends the run: resuming would put the wait for it into the figures.
+stream.on("error", (error) => {
+  if (error.code !== grpc.status.CANCELLED) {
+    console.error(`the stream ended before the run did: ${error.message}`);
+    process.exit(1);
+  }
+});
 await new Promise((resolve) => stream.once("data", resolve)); // `subscribed`: the stream is live
 
 const samples = [];
