@@ -1,6 +1,6 @@
 namespace Polyglot.Crud.Tests;
 
-/// <summary>The tests' private servers leave nothing behind: their data lasts through a restart, and goes with them.</summary>
+/// <summary>The tests' private servers and SQLite files leave nothing behind: a server's data lasts through a restart, and goes with it.</summary>
 public sealed class LocalServerTests
 {
     [Fact]
@@ -18,6 +18,22 @@ public sealed class LocalServerTests
         await server.DisposeAsync();
 
         Assert.False(Directory.Exists(data), $"{data} is left behind");
+    }
+
+    [Fact]
+    public async Task TheSqliteFilesOfATestProcessThatHasEndedAreRemoved()
+    {
+        using var ended = System.Diagnostics.Process.Start("true")!;
+        await ended.WaitForExitAsync();
+        var leftBehind = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"polyglot-sqlite-{ended.Id}"));
+        await File.WriteAllTextAsync(Path.Combine(leftBehind.FullName, "crud.db"), "");
+        var ours = SqliteFile.NewConnectionString()["Data Source=".Length..];
+        await File.WriteAllTextAsync(ours, "");
+
+        SqliteFile.RemoveFoldersOfEndedProcesses();
+
+        Assert.False(Directory.Exists(leftBehind.FullName), $"{leftBehind} is left behind");
+        Assert.True(File.Exists(ours), "a running process's files were removed");
     }
 
     [Fact]
