@@ -8,7 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 if ! docker info >/dev/null 2>&1; then
-  [[ " $* " == *"ConnectionStrings:bus="* ]] || scripts/ensure-os-packages rabbitmq-server
+  # The monolith has no bus.
+  [[ " $* " == *"ConnectionStrings:bus="* || " $* " == *"Topology=Monolith"* ]] || scripts/ensure-os-packages rabbitmq-server
   if [[ " $* " == *"Provider=Postgres"* && " $* " != *"ConnectionStrings:db="* ]]; then
     scripts/ensure-os-packages postgresql
   fi
