@@ -1,4 +1,5 @@
 using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Polyglot.Crud.Tests;
@@ -93,6 +94,49 @@ public sealed class TokenServerTests(TokenServerFixture fixture) : IClassFixture
 
         Assert.Equal("invalid_client", reply.Body.GetProperty("error").GetString());
         Assert.Equal(HttpStatusCode.OK, (await TokenAsync(TokenServerFixture.Service, fixture.ServiceSecret, ApiScopes.Boards, http)).Status);
+    }
+
+    [Fact]
+    public async Task CrudStartsWhenAnotherReplicaRegistersTheSameClientAtTheSameMoment()
+    {
+        var settings = fixture.HostSettings.ToDictionary();
+        settings["ConnectionStrings:db"] = SqliteFile.NewConnectionString();
+        var otherReplica = new RegistersTheClientFirst(TokenServerFixture.Reader, settings["ConnectionStrings:db"]!);
+
+        await using var host = new ServiceHost<BoardsService>(settings, services => services.ConfigureDbContext<Polyglot.Crud.Data.SqliteBoardsDbContext>(options => options.AddInterceptors(otherReplica)));
+
+        Assert.True(otherReplica.Registered, "The other replica never got in first.");
+        using var http = new HttpClient { BaseAddress = host.HttpAddress };
+        Assert.Equal(HttpStatusCode.OK, (await TokenAsync(TokenServerFixture.Reader, fixture.ReaderSecret, ApiScopes.Events, http)).Status);
+    }
+
+    /// <summary>
+    /// Another replica starting at the same moment: registers the client just before this one's
+    /// save of it, so that the save fails on the unique client id.
+    /// </summary>
+    private sealed class RegistersTheClientFirst(string clientId, string connectionString) : SaveChangesInterceptor
+    {
+        public bool Registered { get; private set; }
+
+        public override async ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        {
+            var adding = eventData.Context!.ChangeTracker.Entries<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication>()
+                .Any(e => e.State == EntityState.Added && e.Entity.ClientId == clientId);
+            if (adding && !Registered)
+            {
+                Registered = true;
+                await using var other = new Polyglot.Crud.Data.SqliteBoardsDbContext(new DbContextOptionsBuilder<Polyglot.Crud.Data.SqliteBoardsDbContext>().UseSqlite(connectionString).Options);
+                other.Add(new OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication
+                {
+                    Id = Guid.NewGuid().ToString(),
+                    ClientId = clientId,
+                    ClientType = "confidential",
+                    ConcurrencyToken = Guid.NewGuid().ToString(),
+                });
+                await other.SaveChangesAsync(cancellationToken);
+            }
+            return result;
+        }
     }
 
     [Theory]

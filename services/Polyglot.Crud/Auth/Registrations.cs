@@ -13,13 +13,14 @@ internal sealed class Registrations(IServiceScopeFactory scopes, IOptions<AuthOp
 {
     public async Task StartAsync(CancellationToken ct)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
         var configured = options.Value.Clients.Select(Describe).Append(LivePage(options.Value.LivePageRedirectUris)).ToList();
         foreach (var client in configured)
         {
-            await RegisterAsync(applications, client, ct);
+            await RegisterAsync(client, ct);
         }
+
+        await using var scope = scopes.CreateAsyncScope();
+        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
 
         // Listed to the end before the first delete: PostgreSQL runs one command at a time per connection.
         var registered = await applications.ListAsync(cancellationToken: ct).ToListAsync(ct);
@@ -100,11 +101,17 @@ internal sealed class Registrations(IServiceScopeFactory scopes, IOptions<AuthOp
         return descriptor;
     }
 
-    /// <summary>Creates or updates; replicas starting together may race to create the same client.</summary>
-    private static async Task RegisterAsync(IOpenIddictApplicationManager applications, OpenIddictApplicationDescriptor descriptor, CancellationToken ct)
+    /// <summary>
+    /// Creates or updates; replicas starting together may race to create the same client. Each
+    /// attempt in a scope of its own: the failed one's context still holds the insert that failed,
+    /// and its manager's cache the lookup that found nothing.
+    /// </summary>
+    private async Task RegisterAsync(OpenIddictApplicationDescriptor descriptor, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
+            await using var scope = scopes.CreateAsyncScope();
+            var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
             try
             {
                 if (await applications.FindByClientIdAsync(descriptor.ClientId!, ct) is { } existing)
