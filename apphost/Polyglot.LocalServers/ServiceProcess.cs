@@ -98,14 +98,17 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGSTOP: frozen as by a long GC pause or a stalled VM, its sockets left open, until <see cref="ResumeAsync"/>.</summary>
+    public Task PauseAsync() => SignalAsync("STOP");
+
+    /// <summary>SIGCONT: a paused process runs on.</summary>
+    public Task ResumeAsync() => SignalAsync("CONT");
+
     /// <summary>SIGTERM, as Kubernetes or systemd stop a service; returns its exit code once it has exited.</summary>
     public async Task<int> TerminateAsync(TimeSpan timeout)
     {
         var process = _process ?? throw new InvalidOperationException("Not started.");
-        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
+        await SignalAsync("TERM");
         using var deadline = new CancellationTokenSource(timeout);
         try
         {
@@ -116,6 +119,17 @@ public sealed class ServiceProcess : IAsyncDisposable
             throw new TimeoutException($"{Path.GetFileName(_dll)} did not exit within {timeout.TotalSeconds:0.#} s of SIGTERM.");
         }
         return process.ExitCode;
+    }
+
+    private async Task SignalAsync(string signal)
+    {
+        var process = _process ?? throw new InvalidOperationException("Not started.");
+        using var kill = Process.Start("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{signal} {process.Id} exited with {kill.ExitCode}.");
+        }
     }
 
     /// <summary>Everything it has logged (warnings and worse), across its starts.</summary>

@@ -86,42 +86,113 @@ public sealed class RealtimeProcessTests(OwnBrokerFixture fixture) : StreamingPr
         var settings = new Dictionary<string, string> { ["Presence__Interval"] = "00:00:00.200", ["Presence__ExpireAfter"] = expireAfter.ToString() };
         await using var first = await Fixture.StartStreamingAsync(settings);
         await using var second = await Fixture.StartStreamingAsync(settings);
-        using var firstChannel = SignedIn(first);
-        using var secondChannel = SignedIn(second);
-        var onFirst = new Contracts.Realtime.V1.Realtime.RealtimeClient(firstChannel);
-        var onSecond = new Contracts.Realtime.V1.Realtime.RealtimeClient(secondChannel);
-        var board = $"board:{Guid.CreateVersion7()}";
-        using var ann = await SubscribeWhenReadyAsync(onFirst, timeout.Token, new SubscribeRequest { Channel = board, SubscriberId = "ann", Presence = true });
-        using var bob = await SubscribeWhenReadyAsync(onSecond, timeout.Token, new SubscribeRequest { Channel = board, SubscriberId = "bob" });
+        using var presence = await AnnHearsBobJoinAsync(first, second, timeout.Token);
 
-        // ann, on the first replica, hears bob join on the second; each replica counts both.
-        Assert.Equal(("bob", true, 2), await NextPresenceChangeAsync(ann, timeout.Token));
-        foreach (var replica in new[] { onFirst, onSecond })
+        // Each replica counts both.
+        foreach (var replica in new[] { presence.OnFirst, presence.OnSecond })
         {
-            await Wait.UntilAsync(async () => await PresenceAsync(replica, board) == (2, "ann,bob"), TimeSpan.FromSeconds(10), "both replicas to count ann and bob");
+            await Wait.UntilAsync(async () => await presence.OnAsync(replica) == (2, "ann,bob"), TimeSpan.FromSeconds(10), "both replicas to count ann and bob");
         }
 
         // The second replica dies without a word: after its expiry the first takes bob for gone.
         await second.KillAsync();
         var killed = DateTime.UtcNow;
         Assert.Null(second.ProcessId);
-        Assert.Equal(("bob", false, 1), await NextPresenceChangeAsync(ann, timeout.Token));
+        Assert.Equal(("bob", false, 1), await presence.AnnHearsAsync(timeout.Token));
         var droppedAfter = DateTime.UtcNow - killed;
-        Assert.Equal((1, "ann"), await PresenceAsync(onFirst, board));
+        Assert.Equal((1, "ann"), await presence.OnAsync(presence.OnFirst));
         Assert.True(droppedAfter <= expireAfter + TimeSpan.FromSeconds(1),
             $"bob left the first replica's presence {droppedAfter.TotalSeconds:0.0} s after the second was killed (Presence:ExpireAfter {expireAfter.TotalSeconds} s, Interval 0.2 s).");
+    }
 
-        static async Task<(string, bool, int)> NextPresenceChangeAsync(AsyncServerStreamingCall<SubscribeResponse> watcher, CancellationToken ct)
+    [Fact]
+    public async Task APausedReplicasSubscribersComeBackAsSoonAsItIsHeardAgain()
+    {
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(90));
+        // A complete list on schedule only every 2,000 s: what brings bob back within the test is the first replica asking for one.
+        var settings = new Dictionary<string, string> { ["Presence__Interval"] = "00:00:00.200", ["Presence__ExpireAfter"] = "00:00:02", ["Presence__CompleteEvery"] = "10000" };
+        await using var first = await Fixture.StartStreamingAsync(settings);
+        await using var second = await Fixture.StartStreamingAsync(settings);
+        using var presence = await AnnHearsBobJoinAsync(first, second, timeout.Token);
+
+        // Frozen past its expiry (a long GC pause), the second replica is forgotten by the first...
+        await second.PauseAsync();
+        try
         {
-            Assert.True(await watcher.ResponseStream.MoveNext(ct));
-            var change = watcher.ResponseStream.Current.PresenceChanged;
+            Assert.Equal(("bob", false, 1), await presence.AnnHearsAsync(timeout.Token));
+        }
+        finally
+        {
+            await second.ResumeAsync();
+        }
+        // ...and once it runs on, its next announcement says only what changed (nothing): bob comes back when its complete list does.
+        using var soon = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
+        soon.CancelAfter(TimeSpan.FromSeconds(10));
+        Assert.Equal(("bob", true, 2), await presence.AnnHearsAsync(soon.Token));
+        Assert.Equal((2, "ann,bob"), await presence.OnAsync(presence.OnFirst));
+    }
+
+    [Fact]
+    public async Task AStoppedReplicasSubscribersLeaveTheOthersAtOnceNotAtItsExpiry()
+    {
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(90));
+        // Expiry far beyond the test, and announcements 3 s apart: only the stopping replica's last word makes bob leave in time.
+        var settings = new Dictionary<string, string> { ["Presence__Interval"] = "00:00:03", ["Presence__ExpireAfter"] = "00:10:00" };
+        await using var first = await Fixture.StartStreamingAsync(settings);
+        await using var second = await Fixture.StartStreamingAsync(settings);
+        using var presence = await AnnHearsBobJoinAsync(first, second, timeout.Token);
+
+        var left = presence.AnnHearsAsync(timeout.Token);
+        Assert.Equal(0, await second.TerminateAsync(ShutdownTimeout));
+        using var soon = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
+        soon.CancelAfter(TimeSpan.FromSeconds(2));
+        Assert.Equal(("bob", false, 1), await left.WaitAsync(soon.Token));
+    }
+
+    /// <summary>
+    /// ann watches a board's presence on <paramref name="first"/> and bob subscribes to it on
+    /// <paramref name="second"/>; returns once ann has heard bob join across the replicas.
+    /// </summary>
+    private async Task<AnnAndBob> AnnHearsBobJoinAsync(ServiceProcess first, ServiceProcess second, CancellationToken ct)
+    {
+        var firstChannel = SignedIn(first);
+        var secondChannel = SignedIn(second);
+        var onFirst = new Contracts.Realtime.V1.Realtime.RealtimeClient(firstChannel);
+        var onSecond = new Contracts.Realtime.V1.Realtime.RealtimeClient(secondChannel);
+        var board = $"board:{Guid.CreateVersion7()}";
+        var ann = await SubscribeWhenReadyAsync(onFirst, ct, new SubscribeRequest { Channel = board, SubscriberId = "ann", Presence = true });
+        var bob = await SubscribeWhenReadyAsync(onSecond, ct, new SubscribeRequest { Channel = board, SubscriberId = "bob" });
+        var presence = new AnnAndBob(board, firstChannel, secondChannel, onFirst, onSecond, ann, bob);
+        Assert.Equal(("bob", true, 2), await presence.AnnHearsAsync(ct));
+        return presence;
+    }
+
+    private sealed record AnnAndBob(
+        string Board, GrpcChannel FirstChannel, GrpcChannel SecondChannel,
+        Contracts.Realtime.V1.Realtime.RealtimeClient OnFirst, Contracts.Realtime.V1.Realtime.RealtimeClient OnSecond,
+        AsyncServerStreamingCall<SubscribeResponse> Ann, AsyncServerStreamingCall<SubscribeResponse> Bob) : IDisposable
+    {
+        /// <summary>The next presence change ann's watcher hears: who, joined or left, and the count after.</summary>
+        public async Task<(string, bool, int)> AnnHearsAsync(CancellationToken ct)
+        {
+            Assert.True(await Ann.ResponseStream.MoveNext(ct));
+            var change = Ann.ResponseStream.Current.PresenceChanged;
             return (change.SubscriberId, change.Joined, change.Count);
         }
 
-        static async Task<(int, string)> PresenceAsync(Contracts.Realtime.V1.Realtime.RealtimeClient replica, string channel)
+        /// <summary>The board's presence as <paramref name="replica"/> counts it.</summary>
+        public async Task<(int, string)> OnAsync(Contracts.Realtime.V1.Realtime.RealtimeClient replica)
         {
-            var presence = await replica.GetPresenceAsync(new GetPresenceRequest { Channel = channel });
+            var presence = await replica.GetPresenceAsync(new GetPresenceRequest { Channel = Board });
             return (presence.Count, string.Join(",", presence.SubscriberIds));
+        }
+
+        public void Dispose()
+        {
+            Ann.Dispose();
+            Bob.Dispose();
+            FirstChannel.Dispose();
+            SecondChannel.Dispose();
         }
     }
 

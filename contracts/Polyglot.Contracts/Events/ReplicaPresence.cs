@@ -9,7 +9,11 @@ namespace Polyglot.Contracts.Events;
 /// <param name="Replica">The sender, unique per process.</param>
 /// <param name="Complete">Everyone the sender has is listed; anyone not listed has left it.</param>
 /// <param name="Channels">Per channel, subscriber id → that subscriber's subscriptions on the sender now (0: gone).</param>
-public sealed record ReplicaPresence(string Replica, bool Complete, IReadOnlyList<ChannelPresence> Channels)
+/// <param name="Heard">
+/// The replicas whose complete list the sender holds. A replica not named here (new to the sender,
+/// or forgotten by it after a silence) sends its complete list in its next announcement.
+/// </param>
+public sealed record ReplicaPresence(string Replica, bool Complete, IReadOnlyList<ChannelPresence> Channels, IReadOnlyList<string> Heard)
 {
     /// <summary>The fan-out exchange presence goes to; each replica reads it through a queue of its own that lives as long as it does.</summary>
     public const string ExchangeName = "polyglot.presence";

@@ -77,10 +77,6 @@ internal static class Extensions
         builder.Services.AddValidatedOptions<BusOptions, BusOptionsValidator>(BusOptions.Section);
         var options = builder.Configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new BusOptions();
 
-        builder.Services.AddValidatedOptions<PresenceOptions, PresenceOptionsValidator>(PresenceOptions.Section);
-        builder.Services.AddSingleton<PresenceGossip>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<PresenceGossip>());
-
         builder.Services.AddMassTransit(x =>
         {
             x.AddConsumer<IntegrationEventConsumer>();
@@ -113,6 +109,11 @@ internal static class Extensions
                 });
             });
         });
+
+        builder.Services.AddValidatedOptions<PresenceOptions, PresenceOptionsValidator>(PresenceOptions.Section);
+        builder.Services.AddSingleton<PresenceGossip>();
+        // After the bus: hosted services stop in reverse order, so the gossip's last word goes out while the bus still runs.
+        builder.Services.AddHostedService(services => services.GetRequiredService<PresenceGossip>());
     }
 
     public static void MapApplicationEndpoints(this WebApplication app)

@@ -9,15 +9,18 @@ namespace Polyglot.Realtime.Presence;
 /// (<see cref="ReplicaPresence"/>; sent even when empty, as a heartbeat) — counts, not steps, so
 /// a message that overlaps a complete list or comes twice changes nothing — and takes in what the
 /// others publish (<see cref="Heard"/>), so its hub's presence and presence watchers cover every
-/// replica. A replica it has not heard before gets a complete list at the next announcement; one
-/// silent for <see cref="PresenceOptions.ExpireAfter"/> is forgotten and its subscribers leave.
+/// replica. Each announcement names the replicas whose complete list the sender holds; a replica
+/// not named (new to it, or forgotten after a pause) sends its complete list next. One silent for
+/// <see cref="PresenceOptions.ExpireAfter"/> is forgotten and its subscribers leave; one stopping
+/// says it has nobody, so its subscribers leave the others at once.
 /// </summary>
 public sealed partial class PresenceGossip(
     ChannelHub hub, IBus bus, IOptions<PresenceOptions> options, TimeProvider clock, ILogger<PresenceGossip> logger) : BackgroundService
 {
     private readonly PresenceOptions _options = options.Value;
     private readonly ConcurrentDictionary<(HubChannel Channel, string SubscriberId), byte> _changed = new();
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _heard = new();
+    /// <summary>The other replicas: when each was last heard, and whether its complete list has come since it was (re)learnt. Under its own lock.</summary>
+    private readonly Dictionary<string, (DateTimeOffset At, bool Complete)> _heard = [];
     private int _announcements;
     private volatile bool _completeNext = true;
 
@@ -45,6 +48,25 @@ public sealed partial class PresenceGossip(
         }
     }
 
+    /// <summary>
+    /// Stopping, after the hub has drained: tells the others this replica has nobody, rather than
+    /// leave them to wait for its expiry — and waits no longer than that for the bus.
+    /// </summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        using var expiry = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        expiry.CancelAfter(_options.ExpireAfter);
+        try
+        {
+            await bus.Publish(new ReplicaPresence(Replica, Complete: true, Channels: [], HeardComplete()), expiry.Token);
+        }
+        catch (Exception ex)
+        {
+            LogLastWordLost(ex);
+        }
+    }
+
     /// <summary>What another replica announced (its own announcements come back too, and are skipped).</summary>
     public void Heard(ReplicaPresence presence)
     {
@@ -52,15 +74,9 @@ public sealed partial class PresenceGossip(
         {
             return;
         }
-        var now = clock.GetUtcNow();
-        if (_heard.TryAdd(presence.Replica, now))
+        if (!presence.Heard.Contains(Replica))
         {
-            LogJoined(presence.Replica);
-            _completeNext = true; // it has not heard everything from this one yet
-        }
-        else
-        {
-            _heard[presence.Replica] = now;
+            _completeNext = true; // new to it, or it forgot this one: it has not got everyone here
         }
         var channels = new Dictionary<HubChannel, IReadOnlyDictionary<string, int>>();
         foreach (var channel in presence.Channels)
@@ -70,7 +86,16 @@ public sealed partial class PresenceGossip(
                 channels[parsed.Value] = channel.Subscribers;
             }
         }
-        hub.UpdateReplica(presence.Replica, channels, presence.Complete);
+        lock (_heard)
+        {
+            var known = _heard.TryGetValue(presence.Replica, out var before);
+            if (!known)
+            {
+                LogJoined(presence.Replica);
+            }
+            _heard[presence.Replica] = (clock.GetUtcNow(), presence.Complete || before.Complete);
+            hub.UpdateReplica(presence.Replica, channels, presence.Complete);
+        }
     }
 
     private void Changed(PresenceChange change) => _changed[(change.Channel, change.SubscriberId)] = 0;
@@ -88,7 +113,7 @@ public sealed partial class PresenceGossip(
         // Read after taking the changes: a change made meanwhile is in this count and comes again next time, which is harmless.
         var presence = new ReplicaPresence(Replica, complete, complete
             ? [.. hub.LocalChannels().Select(channel => new ChannelPresence(channel.Name, hub.LocalSubscribers(channel)))]
-            : [.. changed.GroupBy(c => c.Channel, c => c.SubscriberId).Select(ids => new ChannelPresence(ids.Key.Name, hub.LocalSubscribers(ids.Key, ids)))]);
+            : [.. changed.GroupBy(c => c.Channel, c => c.SubscriberId).Select(ids => new ChannelPresence(ids.Key.Name, hub.LocalSubscribers(ids.Key, ids)))], HeardComplete());
         try
         {
             await bus.Publish(presence, ct);
@@ -100,14 +125,24 @@ public sealed partial class PresenceGossip(
         }
     }
 
+    /// <summary>The replicas whose complete list this one holds.</summary>
+    private List<string> HeardComplete()
+    {
+        lock (_heard)
+        {
+            return [.. _heard.Where(other => other.Value.Complete).Select(other => other.Key)];
+        }
+    }
+
     private void ForgetSilentReplicas()
     {
         var now = clock.GetUtcNow();
-        foreach (var (replica, heard) in _heard)
+        lock (_heard)
         {
-            if (now - heard > _options.ExpireAfter && _heard.TryRemove(new(replica, heard)))
+            foreach (var (replica, heard) in _heard.Where(other => now - other.Value.At > _options.ExpireAfter).ToList())
             {
-                LogForgotten(replica, (now - heard).TotalSeconds);
+                _heard.Remove(replica);
+                LogForgotten(replica, (now - heard.At).TotalSeconds);
                 hub.ForgetReplica(replica);
             }
         }
@@ -121,6 +156,9 @@ public sealed partial class PresenceGossip(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Presence: announcing to the other replicas failed; the next announcement lists every channel")]
     private partial void LogAnnounceFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Presence: could not tell the other replicas that this one is stopping; its subscribers leave them when it expires")]
+    private partial void LogLastWordLost(Exception exception);
 }
 
 /// <summary>Hands what the other replicas announce to <see cref="PresenceGossip"/>.</summary>
