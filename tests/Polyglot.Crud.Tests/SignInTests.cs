@@ -1,7 +1,9 @@
 using System.Text.RegularExpressions;
 using System.Web;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.Playwright;
+using Polyglot.Crud.Auth;
 using static Microsoft.Playwright.Assertions;
 
 namespace Polyglot.Crud.Tests;
@@ -110,6 +112,58 @@ public sealed partial class SignInTests(TokenServerFixture fixture) : IClassFixt
         var lockedOutUntil = await fixture.QueryAsync(db => db.Users.Where(u => u.UserName == TokenServerFixture.LockedOutUserName).Select(u => u.LockoutEnd).SingleAsync());
         Assert.True(lockedOutUntil > DateTimeOffset.UtcNow, $"locked out until {lockedOutUntil}");
         Assert.All([.. known, .. unknown, withTheRightPassword], alert => Assert.Equal(Refused, alert));
+    }
+
+    [Fact]
+    public async Task TheSignInFormHashesAPasswordForANameNoOneHasOrOneLockedOutAsForAKnownName()
+    {
+        var settings = fixture.HostSettings.ToDictionary();
+        settings["ConnectionStrings:db"] = SqliteFile.NewConnectionString();
+        var hasher = new CountingPasswordHasher();
+        await using var host = new ServiceHost<BoardsService>(settings, services => services.AddSingleton<IPasswordHasher<User>>(hasher));
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = host.HttpAddress };
+        async Task<int> HashesAsync(string userName, string password)
+        {
+            var before = hasher.Hashes;
+            using var response = await SignInForm.PostAsync(http, userName, password);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            return hasher.Hashes - before;
+        }
+
+        Assert.Equal(1, await HashesAsync(TokenServerFixture.UserName, "wrong"));
+        Assert.Equal(1, await HashesAsync("nobody", "wrong"));
+        // Five wrong passwords in a row lock a user out; from then on even the right one is refused.
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(1, await HashesAsync(TokenServerFixture.LockedOutUserName, "wrong"));
+        }
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<User>>();
+            Assert.True(await users.IsLockedOutAsync((await users.FindByNameAsync(TokenServerFixture.LockedOutUserName))!), "Never locked out.");
+        }
+        Assert.Equal(1, await HashesAsync(TokenServerFixture.LockedOutUserName, fixture.UserPassword));
+    }
+
+    /// <summary>Identity's own hasher, counting the passwords it hashes: to hash one, or to check one against a hash.</summary>
+    private sealed class CountingPasswordHasher : IPasswordHasher<User>
+    {
+        private readonly PasswordHasher<User> _hasher = new();
+        private int _hashes;
+
+        public int Hashes => _hashes;
+
+        public string HashPassword(User user, string password)
+        {
+            Interlocked.Increment(ref _hashes);
+            return _hasher.HashPassword(user, password);
+        }
+
+        public PasswordVerificationResult VerifyHashedPassword(User user, string hashedPassword, string providedPassword)
+        {
+            Interlocked.Increment(ref _hashes);
+            return _hasher.VerifyHashedPassword(user, hashedPassword, providedPassword);
+        }
     }
 
     private const string Refused = "Wrong user name or password (after several wrong tries, wait a few minutes).";

@@ -1,6 +1,11 @@
+using Microsoft.AspNetCore.Identity;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.IdentityModel.Tokens;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Application = OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication;
+using Polyglot.Crud.Auth;
+using Polyglot.Crud.Data;
 
 namespace Polyglot.Crud.Tests;
 
@@ -96,43 +101,90 @@ public sealed class TokenServerTests(TokenServerFixture fixture) : IClassFixture
         Assert.Equal(HttpStatusCode.OK, (await TokenAsync(TokenServerFixture.Service, fixture.ServiceSecret, ApiScopes.Boards, http)).Status);
     }
 
-    [Fact]
-    public async Task CrudStartsWhenAnotherReplicaRegistersTheSameClientAtTheSameMoment()
+    public enum Race
     {
-        var settings = fixture.HostSettings.ToDictionary();
-        settings["ConnectionStrings:db"] = SqliteFile.NewConnectionString();
-        var otherReplica = new RegistersTheClientFirst(TokenServerFixture.Reader, settings["ConnectionStrings:db"]!);
-
-        await using var host = new ServiceHost<BoardsService>(settings, services => services.ConfigureDbContext<Polyglot.Crud.Data.SqliteBoardsDbContext>(options => options.AddInterceptors(otherReplica)));
-
-        Assert.True(otherReplica.Registered, "The other replica never got in first.");
-        using var http = new HttpClient { BaseAddress = host.HttpAddress };
-        Assert.Equal(HttpStatusCode.OK, (await TokenAsync(TokenServerFixture.Reader, fixture.ReaderSecret, ApiScopes.Events, http)).Status);
+        ClientRegistered,
+        ClientUpdated,
+        UserCreated,
+        PasswordChanged,
     }
 
     /// <summary>
-    /// Another replica starting at the same moment: registers the client just before this one's
-    /// save of it, so that the save fails on the unique client id.
+    /// Replicas starting together each make the configured clients and users so: the one that
+    /// writes second fails on the first one's write (a unique key, or a concurrency token) and
+    /// must still start, with the client or user as configured.
     /// </summary>
-    private sealed class RegistersTheClientFirst(string clientId, string connectionString) : SaveChangesInterceptor
+    [Theory]
+    [InlineData(Race.ClientRegistered)]
+    [InlineData(Race.ClientUpdated)]
+    [InlineData(Race.UserCreated)]
+    [InlineData(Race.PasswordChanged)]
+    public async Task CrudStartsWhenAnotherReplicaMakesTheSameClientOrUserAtTheSameMoment(Race race)
     {
-        public bool Registered { get; private set; }
+        var settings = fixture.HostSettings.ToDictionary();
+        var database = settings["ConnectionStrings:db"] = SqliteFile.NewConnectionString();
+        if (race is Race.ClientUpdated or Race.PasswordChanged)
+        {
+            // Started before, when the configuration gave ann another password; a client registered already is updated at every start.
+            await using (new ServiceHost<BoardsService>(new Dictionary<string, string?>(settings) { ["Auth:Users:0:Password"] = "the password before" }))
+            {
+            }
+        }
+        var passwordHash = new PasswordHasher<User>().HashPassword(null!, fixture.UserPassword);
+        var otherReplica = race switch
+        {
+            Race.ClientRegistered => new AnotherReplicaWritesFirst(e => e is { State: EntityState.Added, Entity: Application { ClientId: TokenServerFixture.Reader } }, database, other => other.Add(
+                new Application { Id = Guid.NewGuid().ToString(), ClientId = TokenServerFixture.Reader, ClientType = "confidential", ConcurrencyToken = Guid.NewGuid().ToString() })),
+            Race.ClientUpdated => new AnotherReplicaWritesFirst(e => e is { State: EntityState.Modified, Entity: Application { ClientId: TokenServerFixture.Reader } }, database, other =>
+                other.Set<Application>().Single(a => a.ClientId == TokenServerFixture.Reader).ConcurrencyToken = Guid.NewGuid().ToString()),
+            Race.UserCreated => new AnotherReplicaWritesFirst(e => e is { State: EntityState.Added, Entity: User { UserName: TokenServerFixture.UserName } }, database, other => other.Add(new User
+            {
+                Id = Guid.NewGuid(),
+                UserName = TokenServerFixture.UserName,
+                NormalizedUserName = TokenServerFixture.UserName.ToUpperInvariant(),
+                SecurityStamp = Guid.NewGuid().ToString(),
+                PasswordHash = passwordHash,
+            })),
+            Race.PasswordChanged => new AnotherReplicaWritesFirst(e => e is { State: EntityState.Modified, Entity: User { UserName: TokenServerFixture.UserName } }, database, other =>
+            {
+                var ann = other.Users.Single(u => u.UserName == TokenServerFixture.UserName);
+                ann.PasswordHash = passwordHash;
+                ann.ConcurrencyStamp = Guid.NewGuid().ToString();
+            }),
+            _ => throw new ArgumentOutOfRangeException(nameof(race)),
+        };
+
+        await using var host = new ServiceHost<BoardsService>(settings, services => services.ConfigureDbContext<SqliteBoardsDbContext>(options => options.AddInterceptors(otherReplica)));
+
+        Assert.True(otherReplica.Wrote, "The other replica never got in first.");
+        using var http = new HttpClient { BaseAddress = host.HttpAddress };
+        Assert.Equal(HttpStatusCode.OK, (await TokenAsync(TokenServerFixture.Reader, fixture.ReaderSecret, ApiScopes.Events, http)).Status);
+        Assert.True(await PasswordIsAsync(host, TokenServerFixture.UserName, fixture.UserPassword));
+    }
+
+    private static async Task<bool> PasswordIsAsync(ServiceHost<BoardsService> host, string userName, string password)
+    {
+        await using var scope = host.Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<User>>();
+        return await users.FindByNameAsync(userName) is { } user && await users.CheckPasswordAsync(user, password);
+    }
+
+    /// <summary>
+    /// Another replica starting at the same moment: just before this one saves the change
+    /// <paramref name="isTheOne"/> picks, it writes that row its own way (<paramref name="write"/>,
+    /// on a context of its own), so that this one's save fails on it.
+    /// </summary>
+    private sealed class AnotherReplicaWritesFirst(Func<EntityEntry, bool> isTheOne, string connectionString, Action<SqliteBoardsDbContext> write) : SaveChangesInterceptor
+    {
+        public bool Wrote { get; private set; }
 
         public override async ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
         {
-            var adding = eventData.Context!.ChangeTracker.Entries<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication>()
-                .Any(e => e.State == EntityState.Added && e.Entity.ClientId == clientId);
-            if (adding && !Registered)
+            if (!Wrote && eventData.Context!.ChangeTracker.Entries().Any(isTheOne))
             {
-                Registered = true;
-                await using var other = new Polyglot.Crud.Data.SqliteBoardsDbContext(new DbContextOptionsBuilder<Polyglot.Crud.Data.SqliteBoardsDbContext>().UseSqlite(connectionString).Options);
-                other.Add(new OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication
-                {
-                    Id = Guid.NewGuid().ToString(),
-                    ClientId = clientId,
-                    ClientType = "confidential",
-                    ConcurrencyToken = Guid.NewGuid().ToString(),
-                });
+                Wrote = true;
+                await using var other = new SqliteBoardsDbContext(new DbContextOptionsBuilder<SqliteBoardsDbContext>().UseSqlite(connectionString).Options);
+                write(other);
                 await other.SaveChangesAsync(cancellationToken);
             }
             return result;

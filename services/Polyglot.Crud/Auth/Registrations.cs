@@ -16,7 +16,7 @@ internal sealed class Registrations(IServiceScopeFactory scopes, IOptions<AuthOp
         var configured = options.Value.Clients.Select(Describe).Append(LivePage(options.Value.LivePageRedirectUris)).ToList();
         foreach (var client in configured)
         {
-            await RegisterAsync(client, ct);
+            await OnceMoreIfRacedAsync(services => RegisterAsync(services.GetRequiredService<IOpenIddictApplicationManager>(), client, ct), ct);
         }
 
         await using var scope = scopes.CreateAsyncScope();
@@ -34,10 +34,9 @@ internal sealed class Registrations(IServiceScopeFactory scopes, IOptions<AuthOp
             }
         }
 
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<User>>();
-        foreach (var configuredUser in options.Value.Users)
+        foreach (var user in options.Value.Users)
         {
-            await SetUpAsync(users, configuredUser);
+            await OnceMoreIfRacedAsync(services => SetUpAsync(services.GetRequiredService<UserManager<User>>(), user), ct);
         }
     }
 
@@ -80,7 +79,11 @@ internal sealed class Registrations(IServiceScopeFactory scopes, IOptions<AuthOp
         };
         if (!result.Succeeded)
         {
-            throw new InvalidOperationException($"Auth:Users: user {configured.Name}: {string.Join(" ", result.Errors.Select(e => e.Description))}");
+            var message = $"Auth:Users: user {configured.Name}: {string.Join(" ", result.Errors.Select(e => e.Description))}";
+            // Identity reports a write lost to another replica's as a result, not an exception.
+            throw result.Errors.Any(e => e.Code == nameof(IdentityErrorDescriber.ConcurrencyFailure))
+                ? new DbUpdateConcurrencyException(message)
+                : new InvalidOperationException(message);
         }
     }
 
@@ -101,32 +104,36 @@ internal sealed class Registrations(IServiceScopeFactory scopes, IOptions<AuthOp
         return descriptor;
     }
 
+    private static async Task RegisterAsync(IOpenIddictApplicationManager applications, OpenIddictApplicationDescriptor descriptor, CancellationToken ct)
+    {
+        if (await applications.FindByClientIdAsync(descriptor.ClientId!, ct) is { } existing)
+        {
+            await applications.UpdateAsync(existing, descriptor, ct);
+        }
+        else
+        {
+            await applications.CreateAsync(descriptor, ct);
+        }
+    }
+
     /// <summary>
-    /// Creates or updates; replicas starting together may race to create the same client. Each
-    /// attempt in a scope of its own: the failed one's context still holds the insert that failed,
-    /// and its manager's cache the lookup that found nothing.
+    /// Replicas starting together race to create or change the same client or user: a write that
+    /// failed on another's (a unique key, or a concurrency token) is made once more, against what
+    /// is there now. Each attempt in a scope of its own: the failed one's context still holds the
+    /// write that failed, and its managers' caches the lookup from before.
     /// </summary>
-    private async Task RegisterAsync(OpenIddictApplicationDescriptor descriptor, CancellationToken ct)
+    private async Task OnceMoreIfRacedAsync(Func<IServiceProvider, Task> apply, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
             await using var scope = scopes.CreateAsyncScope();
-            var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
             try
             {
-                if (await applications.FindByClientIdAsync(descriptor.ClientId!, ct) is { } existing)
-                {
-                    await applications.UpdateAsync(existing, descriptor, ct);
-                }
-                else
-                {
-                    await applications.CreateAsync(descriptor, ct);
-                }
+                await apply(scope.ServiceProvider);
                 return;
             }
-            catch (DbUpdateException) when (attempt == 1)
+            catch (Exception ex) when (ex is DbUpdateException or OpenIddictExceptions.ConcurrencyException && attempt == 1 && !ct.IsCancellationRequested)
             {
-                // Another replica registered it in between: update theirs.
             }
         }
     }
