@@ -266,6 +266,46 @@ public sealed class ChannelHubTests
     }
 
     [Fact]
+    public async Task ASlowSubscriberCutOffWhileItReadsGetsNoEventPastAGapBeforeTheReason()
+    {
+        // The cut-off drops the queue on the publishing thread while the reader may still be
+        // taking from it: a long queue and a reader a little slower than the publisher, so that
+        // the two meet.
+        var cutOff = 0;
+        for (var round = 0; round < 50; round++)
+        {
+            var hub = await NewHubAsync(queueCapacity: 1000);
+            using var subscription = hub.Subscribe(HubChannel.All);
+            var received = new List<long>();
+            var reading = Task.Run(async () =>
+            {
+                try
+                {
+                    await foreach (var delivery in subscription.ReadAllAsync(CancellationToken.None))
+                    {
+                        received.Add(Assert.IsType<HubEvent>(delivery.Message).Position);
+                        Thread.SpinWait(20);
+                    }
+                }
+                catch (SubscriptionEndedException ended) when (ended.Reason == EndReason.SlowConsumer)
+                {
+                    cutOff++;
+                }
+            });
+            for (var position = 1; position <= 20_000; position++)
+            {
+                Publish(hub, (position, BoardA));
+            }
+            subscription.Dispose(); // one that kept up reads to the end
+            await reading.WaitAsync(TimeSpan.FromSeconds(10));
+
+            // It resumes after the last position it received: anything missing before that is lost for good.
+            Assert.Equal(Enumerable.Range(1, received.Count).Select(p => (long)p), received);
+        }
+        Assert.True(cutOff > 0, "No round cut the subscriber off.");
+    }
+
+    [Fact]
     public async Task TheDashboardSeesSubscriptionsDeliveriesQueuesCutOffsAndCatchUps()
     {
         using var subscriptions = Collect("polyglot.hub.subscriptions");

@@ -162,6 +162,12 @@ public sealed class Subscription : IDisposable
     {
         while (_live.Reader.TryRead(out var message))
         {
+            // Cut off as too slow, its queue is being dropped on the publishing thread (Deliver):
+            // what this one takes now may come after a message taken there, so none goes out.
+            if (Volatile.Read(ref _endedWith)?.Reason == EndReason.SlowConsumer)
+            {
+                continue;
+            }
             if (message is not HubEvent hubEvent)
             {
                 return message;
