@@ -15,6 +15,7 @@ public sealed class GapTests(ManualBusFixture fixture) : IClassFixture<ManualBus
     [Theory]
     [InlineData("a payload that is not protobuf")]
     [InlineData("no payload")] // as a publisher in another language might send
+    [InlineData("no events")] // a batch whose events are null
     public async Task AMissingPositionIsReadFromCrudAndAnUnreadableMessageGoesToTheErrorQueue(string unreadable)
     {
         using var timeout = TestTimeout.After(TimeSpan.FromSeconds(30));
@@ -30,7 +31,14 @@ public sealed class GapTests(ManualBusFixture fixture) : IClassFixture<ManualBus
         var errors = await ManualBus.MessagesInAsync(connection, $"{fixture.QueueName}_error");
         await PublishAsync(channel, rows[0], rows[0].Payload);                  // 1
         await PublishAsync(channel, rows[2], rows[2].Payload);                  // 3: 2 lost on the way
-        await PublishAsync(channel, rows[3], unreadable == "no payload" ? null : "not protobuf"u8.ToArray()); // 4, unreadable
+        if (unreadable == "no events")
+        {
+            await EventsExchange.PublishAsync(channel, null!, timeout.Token);                // 4 not in it: unreadable
+        }
+        else
+        {
+            await PublishAsync(channel, rows[3], unreadable == "no payload" ? null : "not protobuf"u8.ToArray()); // 4, unreadable
+        }
         await PublishAsync(channel, rows[4], rows[4].Payload);                  // 5
 
         // Within the timeout: a message that can never be read is not retried (for over a minute) ahead of the next.

@@ -11,7 +11,8 @@ public sealed class IntegrationEventConsumer(ChannelHub hub) : IConsumer<Integra
 {
     public async Task Consume(ConsumeContext<IntegrationEventBatch> context)
     {
-        foreach (var envelope in context.Message.Events)
+        // No events at all is as unreadable as a broken payload (HubEvent.From): an ArgumentException, which is not retried.
+        foreach (var envelope in context.Message.Events ?? throw new ArgumentException("The batch has no events.", nameof(IntegrationEventBatch.Events)))
         {
             await hub.ReceiveAsync(HubEvent.From(envelope), context.CancellationToken);
         }
