@@ -23,7 +23,7 @@ public sealed class OutboxMetrics
             "How long the oldest unconfirmed event has waited");
     }
 
-    /// <summary>Recorded by the relay at the start of every round.</summary>
+    /// <summary>Recorded at the start of every relay round, and by every replica every third of the relay's lease.</summary>
     public void Observe(long unpublished, DateTimeOffset? oldestUnpublished)
     {
         Volatile.Write(ref _unpublished, unpublished);

@@ -12,7 +12,8 @@ namespace Polyglot.Crud.Outbox;
 /// before a crash, before the cursor moved: delivery is at-least-once, and consumers drop
 /// positions they have seen. While the destination is down, rounds are retried with exponential
 /// backoff for as long as it takes. With several crud replicas only the holder of the
-/// <see cref="RelayLease"/> delivers; the cursor only ever moves forward.
+/// <see cref="RelayLease"/> delivers, renewing it all the while, and the cursor only ever moves
+/// forward; every replica shows the outbox lag on its dashboard, whichever relays.
 /// </summary>
 public sealed partial class OutboxRelay : BackgroundService
 {
@@ -61,21 +62,65 @@ public sealed partial class OutboxRelay : BackgroundService
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                if (!await HoldLeaseAsync(stoppingToken))
+                if (await HoldLeaseAsync(stoppingToken))
                 {
-                    await Task.Delay(_options.LeaseDuration / 3, _clock, stoppingToken); // standing by
+                    await RelayWhileHeldAsync(stoppingToken);
                     continue;
                 }
-                var sent = await _retry.ExecuteAsync(PublishBatchAsync, stoppingToken);
-                if (sent == 0)
-                {
-                    await _signal.WaitAsync(_options.PollInterval, stoppingToken);
-                }
+                await ObserveLagAsync(stoppingToken);
+                await Task.Delay(_options.LeaseDuration / 3, _clock, stoppingToken); // standing by
             }
         }
         finally
         {
             await ReleaseLeaseAsync();
+        }
+    }
+
+    /// <summary>
+    /// Publishes for as long as the lease is renewed, every third of its duration beside the
+    /// publishing: a round that waits on a broker that is down, or slow to confirm, keeps the lease,
+    /// so no other replica publishes the same rows meanwhile. Once it is lost, the round in flight
+    /// is given up (its rows are the new holder's to publish) and this replica stands by.
+    /// </summary>
+    private async Task RelayWhileHeldAsync(CancellationToken stoppingToken)
+    {
+        using var held = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var renewing = RenewLeaseAsync(held);
+        try
+        {
+            while (true)
+            {
+                var sent = await _retry.ExecuteAsync(PublishBatchAsync, held.Token);
+                if (sent == 0)
+                {
+                    await _signal.WaitAsync(_options.PollInterval, held.Token);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (held.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await held.CancelAsync();
+            await renewing;
+        }
+    }
+
+    private async Task RenewLeaseAsync(CancellationTokenSource held)
+    {
+        try
+        {
+            while (await HoldLeaseAsync(held.Token))
+            {
+                await Task.Delay(_options.LeaseDuration / 3, _clock, held.Token);
+                await ObserveLagAsync(held.Token); // a round waiting on the broker does not
+            }
+            await held.CancelAsync();
+        }
+        catch (OperationCanceledException) when (held.IsCancellationRequested)
+        {
         }
     }
 
@@ -127,13 +172,7 @@ public sealed partial class OutboxRelay : BackgroundService
     {
         await using var scope = _scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BoardsDbContext>();
-        var published = await Cursor(db, OutboxCursor.Published).SingleAsync(ct);
-        var batch = await db.Outbox.AsNoTracking()
-            .Where(m => m.Position > published)
-            .OrderBy(m => m.Position)
-            .Take(_options.BatchSize)
-            .ToListAsync(ct);
-        _metrics.Observe(await Cursor(db, OutboxCursor.Written).SingleAsync(ct) - published, batch.FirstOrDefault()?.OccurredAt);
+        var batch = await UnpublishedAsync(db, _options.BatchSize, ct);
         if (batch.Count == 0)
         {
             return 0;
@@ -161,6 +200,36 @@ public sealed partial class OutboxRelay : BackgroundService
         return batch.Count;
     }
 
+    /// <summary>
+    /// The lag on the dashboard every third of the lease, whether this replica relays (a round
+    /// waiting out an outage records none) or stands by (not frozen at what it was when it last relayed).
+    /// </summary>
+    private async Task ObserveLagAsync(CancellationToken ct)
+    {
+        try
+        {
+            await using var scope = _scopes.CreateAsyncScope();
+            await UnpublishedAsync(scope.ServiceProvider.GetRequiredService<BoardsDbContext>(), 1, ct);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            LogLagFailed(ex);
+        }
+    }
+
+    /// <summary>The first <paramref name="count"/> rows after the published cursor, in order; the lag they make goes to the dashboard.</summary>
+    private async Task<List<OutboxMessage>> UnpublishedAsync(BoardsDbContext db, int count, CancellationToken ct)
+    {
+        var published = await Cursor(db, OutboxCursor.Published).SingleAsync(ct);
+        var rows = await db.Outbox.AsNoTracking()
+            .Where(m => m.Position > published)
+            .OrderBy(m => m.Position)
+            .Take(count)
+            .ToListAsync(ct);
+        _metrics.Observe(await Cursor(db, OutboxCursor.Written).SingleAsync(ct) - published, rows.FirstOrDefault()?.OccurredAt);
+        return rows;
+    }
+
     private static IQueryable<long> Cursor(BoardsDbContext db, string name) =>
         db.OutboxCursors.Where(c => c.Name == name).Select(c => c.Position);
 
@@ -172,6 +241,9 @@ public sealed partial class OutboxRelay : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading or writing the outbox relay's lease failed")]
     private partial void LogLeaseFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the outbox lag failed")]
+    private partial void LogLagFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox publish failed (attempt {Attempt}); retrying in {RetryDelay}")]
     private partial void LogPublishFailed(Exception? exception, int attempt, TimeSpan retryDelay);
