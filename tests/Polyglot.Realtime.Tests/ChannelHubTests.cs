@@ -440,6 +440,43 @@ public sealed class ChannelHubTests
     }
 
     [Fact]
+    public async Task AWatcherHearsJoinsAndLeavesInTheOrderTheyWereCountedSoItsLastCountIsTheTruth()
+    {
+        var hub = await NewHubAsync();
+        var board = HubChannel.ForBoard(BoardA);
+        using var watcher = hub.Subscribe(new SubscriptionRequest(board, SubscriberId: "wes", Presence: true));
+        var bob = hub.Subscribe(new SubscriptionRequest(board, SubscriberId: "bob"));
+        // bob leaves on another thread's heels: just after ann's join is counted, before it is told.
+        var left = false;
+        using (var listener = new MeterListener())
+        {
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Scope == _meters && instrument.Name == "polyglot.hub.subscriptions")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            listener.SetMeasurementEventCallback<long>((_, change, _, _) =>
+            {
+                if (change > 0 && !left)
+                {
+                    left = true;
+                    bob.Dispose();
+                }
+            });
+            listener.Start();
+            using var ann = hub.Subscribe(new SubscriptionRequest(board, SubscriberId: "ann"));
+            Assert.True(left, "bob never left while ann joined.");
+
+            var changes = await ReadPresenceAsync(watcher.ReadAllAsync(CancellationToken.None).GetAsyncEnumerator(), 3);
+
+            Assert.Equal([("bob", true, 2), ("ann", true, 3), ("bob", false, 2)], changes);
+            Assert.Equal(hub.GetPresence(board).Count, changes[^1].Item3);
+        }
+    }
+
+    [Fact]
     public async Task PresenceCountsOtherReplicasAndWatchersHearTheirJoinsAndLeaves()
     {
         var hub = await NewHubAsync();

@@ -89,7 +89,7 @@ public sealed partial class ChannelHub
     {
         Subscription subscription;
         ChannelSubscribers subscribers;
-        int count;
+        PresenceChange joined;
         bool? fromHistory = null; // null: live only, nothing to catch up
         lock (_lock)
         {
@@ -127,15 +127,15 @@ public sealed partial class ChannelHub
                 _channels[channel] = subscribers = new ChannelSubscribers();
             }
             subscribers.Add(subscription);
-            count = subscribers.Count + _others.Count(channel);
+            joined = new PresenceChange(channel, subscription.SubscriberId, joined: true, subscribers.Count + _others.Count(channel));
+            subscribers.Queue(joined, subscription);
         }
         Metrics.Subscribed(request.Transport);
         if (fromHistory is { } history)
         {
             Metrics.CaughtUp(history);
         }
-        var joined = new PresenceChange(request.Channel, subscription.SubscriberId, joined: true, count);
-        subscribers.Announce(joined, subscription);
+        subscribers.Announce();
         LocalPresenceChanged?.Invoke(joined);
         return subscription;
     }
@@ -181,7 +181,7 @@ public sealed partial class ChannelHub
     /// </summary>
     public void UpdateReplica(string replica, IReadOnlyDictionary<HubChannel, IReadOnlyDictionary<string, int>> channels, bool complete)
     {
-        var changes = new List<(ChannelSubscribers?, PresenceChange)>();
+        var toAnnounce = new HashSet<ChannelSubscribers>();
         lock (_lock)
         {
             if (complete)
@@ -191,7 +191,7 @@ public sealed partial class ChannelHub
                     var named = channels.GetValueOrDefault(channel);
                     foreach (var gone in _others.On(replica, channel).Keys.Where(id => named?.ContainsKey(id) != true).ToList())
                     {
-                        SetReplica(replica, channel, gone, 0, changes);
+                        SetReplica(replica, channel, gone, 0, toAnnounce);
                     }
                 }
             }
@@ -199,18 +199,21 @@ public sealed partial class ChannelHub
             {
                 foreach (var (subscriberId, subscriptions) in subscribers)
                 {
-                    SetReplica(replica, channel, subscriberId, subscriptions, changes);
+                    SetReplica(replica, channel, subscriberId, subscriptions, toAnnounce);
                 }
             }
         }
-        Announce(changes);
+        foreach (var subscribers in toAnnounce)
+        {
+            subscribers.Announce();
+        }
     }
 
     /// <summary>A replica gone: its subscribers leave, and the watchers here hear it.</summary>
     public void ForgetReplica(string replica) => UpdateReplica(replica, new Dictionary<HubChannel, IReadOnlyDictionary<string, int>>(), complete: true);
 
-    /// <summary>Under the lock: records one subscriber's subscriptions on a replica, and the presence changes that makes, one per subscription.</summary>
-    private void SetReplica(string replica, HubChannel channel, string subscriberId, int subscriptions, List<(ChannelSubscribers?, PresenceChange)> changes)
+    /// <summary>Under the lock: records one subscriber's subscriptions on a replica, and queues the presence changes that makes for the watchers here, one per subscription.</summary>
+    private void SetReplica(string replica, HubChannel channel, string subscriberId, int subscriptions, HashSet<ChannelSubscribers> toAnnounce)
     {
         var here = _channels.GetValueOrDefault(channel);
         var count = (here?.Count ?? 0) + _others.Count(channel);
@@ -218,15 +221,11 @@ public sealed partial class ChannelHub
         for (var i = 0; i < Math.Abs(change); i++)
         {
             count += Math.Sign(change);
-            changes.Add((here, new PresenceChange(channel, subscriberId, joined: change > 0, count)));
-        }
-    }
-
-    private static void Announce(List<(ChannelSubscribers? Watchers, PresenceChange Change)> changes)
-    {
-        foreach (var (watchers, change) in changes)
-        {
-            watchers?.Announce(change, about: null);
+            if (here is not null)
+            {
+                here.Queue(new PresenceChange(channel, subscriberId, joined: change > 0, count), about: null);
+                toAnnounce.Add(here);
+            }
         }
     }
 
@@ -370,8 +369,7 @@ public sealed partial class ChannelHub
     internal void Unsubscribe(Subscription subscription)
     {
         ChannelSubscribers? subscribers;
-        int count;
-        bool draining;
+        PresenceChange left;
         lock (_lock)
         {
             if (!_channels.TryGetValue(subscription.Channel, out subscribers) || !subscribers.Remove(subscription))
@@ -382,17 +380,16 @@ public sealed partial class ChannelHub
             {
                 _channels.Remove(subscription.Channel);
             }
-            count = subscribers.Count + _others.Count(subscription.Channel);
-            draining = _draining;
+            left = new PresenceChange(subscription.Channel, subscription.SubscriberId, joined: false, subscribers.Count + _others.Count(subscription.Channel));
+            // Draining, the watchers here are being ended too: told of everyone leaving, the last of
+            // them would be cut off as too slow rather than told to reconnect.
+            if (!_draining)
+            {
+                subscribers.Queue(left, subscription);
+            }
         }
         Metrics.Unsubscribed(subscription.Transport);
-        var left = new PresenceChange(subscription.Channel, subscription.SubscriberId, joined: false, count);
-        // Draining, the watchers here are being ended too: told of everyone leaving, the last of
-        // them would be cut off as too slow rather than told to reconnect.
-        if (!draining)
-        {
-            subscribers.Announce(left, subscription);
-        }
+        subscribers.Announce();
         LocalPresenceChanged?.Invoke(left);
     }
 

@@ -12,6 +12,8 @@ internal sealed class ChannelSubscribers
     private readonly ConcurrentDictionary<Subscription, byte> _all = new();
     private readonly ConcurrentDictionary<Subscription, byte> _watchers = new();
     private readonly Dictionary<string, int> _bySubscriber = [];
+    private readonly ConcurrentQueue<(PresenceChange Change, Subscription? About)> _announcements = new();
+    private int _announcing;
 
     public int Count { get; private set; }
 
@@ -55,14 +57,40 @@ internal sealed class ChannelSubscribers
         }
     }
 
-    /// <summary>Tells those who asked for presence changes, except the one it is about (null: one on another replica).</summary>
-    public void Announce(PresenceChange change, Subscription? about)
+    /// <summary>
+    /// Queues a presence change for the watchers, about <paramref name="about"/> (null: one on
+    /// another replica). Under the hub's lock: the queue holds the changes in the order their
+    /// counts were taken.
+    /// </summary>
+    public void Queue(PresenceChange change, Subscription? about) => _announcements.Enqueue((change, about));
+
+    /// <summary>
+    /// Tells those who asked for presence changes what is queued, in order, each change to all but
+    /// the one it is about. Outside the hub's lock, one caller at a time: the others (and a watcher
+    /// cut off meanwhile, leaving) leave theirs to it, so no two changes reach a watcher the other
+    /// way round, and its last count is the channel's.
+    /// </summary>
+    public void Announce()
     {
-        foreach (var (watcher, _) in _watchers)
+        // Checked again after letting go: a change queued just before then is not left behind.
+        while (!_announcements.IsEmpty && Interlocked.CompareExchange(ref _announcing, 1, 0) == 0)
         {
-            if (watcher != about)
+            try
             {
-                watcher.Deliver(change);
+                while (_announcements.TryDequeue(out var next))
+                {
+                    foreach (var (watcher, _) in _watchers)
+                    {
+                        if (watcher != next.About)
+                        {
+                            watcher.Deliver(next.Change);
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                Volatile.Write(ref _announcing, 0);
             }
         }
     }
