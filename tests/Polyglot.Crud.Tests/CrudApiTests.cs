@@ -266,6 +266,9 @@ public abstract class CrudApiTests<TFixture>(TFixture fixture) where TFixture : 
     [InlineData("move a listed card to another column")]
     [InlineData("move a card from another column to the top")]
     [InlineData("delete the next page's first card")]
+    [InlineData("delete the page's last card")]
+    [InlineData("move the page's last card to another column")]
+    [InlineData("delete the page's last card and the next page's first")]
     public async Task PageTokensStayStableWhenTheOrderChangesBetweenPages(string change)
     {
         var (_, todo, done) = await BoardWithTwoColumnsAsync();
@@ -295,10 +298,39 @@ public abstract class CrudApiTests<TFixture>(TFixture fixture) where TFixture : 
                 await Fixture.Cards.DeleteCardAsync(new DeleteCardRequest { Id = cards[3].Id, Version = 1 });
                 expected = ["4", "5"];
                 break;
+            case "delete the page's last card":
+                await Fixture.Cards.DeleteCardAsync(new DeleteCardRequest { Id = cards[2].Id, Version = 1 });
+                break;
+            case "move the page's last card to another column":
+                await Fixture.Cards.MoveCardAsync(new MoveCardRequest { Id = cards[2].Id, Version = 1, ColumnId = done.Id, Index = 0 });
+                break;
+            case "delete the page's last card and the next page's first":
+                await Fixture.Cards.DeleteCardAsync(new DeleteCardRequest { Id = cards[2].Id, Version = 1 });
+                await Fixture.Cards.DeleteCardAsync(new DeleteCardRequest { Id = cards[3].Id, Version = 1 });
+                expected = ["4", "5"];
+                break;
         }
         var second = await Fixture.Cards.ListCardsAsync(new ListCardsRequest { ColumnId = todo.Id, PageSize = 3, PageToken = first.NextPageToken });
 
         Assert.Equal(expected, second.Cards.Select(c => c.Title));
+    }
+
+    [Fact]
+    public async Task APageTokenOfAnotherColumnIsInvalidArgumentOnPageToken()
+    {
+        var (_, todo, done) = await BoardWithTwoColumnsAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            await CreateCardAsync(todo, $"{i}");
+        }
+        var first = await Fixture.Cards.ListCardsAsync(new ListCardsRequest { ColumnId = todo.Id, PageSize = 2 });
+        Assert.NotEqual("", first.NextPageToken);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            Fixture.Cards.ListCardsAsync(new ListCardsRequest { ColumnId = done.Id, PageSize = 2, PageToken = first.NextPageToken }).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Equal("page_token", Assert.Single(error.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
     }
 
     [Fact]

@@ -43,6 +43,25 @@ public sealed class RestTests(SqliteCrudFixture fixture) : IClassFixture<SqliteC
     }
 
     [Fact]
+    public async Task APatchThatLeavesOutTheDescriptionKeepsItAndAnEmptyOneClearsIt()
+    {
+        var boardId = (await SendAsync(HttpMethod.Post, "/v1/boards", new { name = "Described", description = "the board's" })).GetProperty("id").GetString();
+        var columnId = (await SendAsync(HttpMethod.Post, $"/v1/boards/{boardId}/columns", new { name = "To do" })).GetProperty("id").GetString();
+        var cardId = (await SendAsync(HttpMethod.Post, $"/v1/columns/{columnId}/cards", new { title = "Described", description = "the card's" })).GetProperty("id").GetString();
+
+        var board = await SendAsync(HttpMethod.Patch, $"/v1/boards/{boardId}", new { version = 1, name = "Renamed" });
+        var card = await SendAsync(HttpMethod.Patch, $"/v1/cards/{cardId}", new { version = 1, title = "Renamed" });
+
+        Assert.Equal(("Renamed", "the board's"), (board.GetProperty("name").GetString(), Description(board)));
+        Assert.Equal(("Renamed", "the card's"), (card.GetProperty("title").GetString(), Description(card)));
+        Assert.Equal("", Description(await SendAsync(HttpMethod.Patch, $"/v1/boards/{boardId}", new { version = 2, name = "Renamed", description = "" })));
+        Assert.Equal("", Description(await SendAsync(HttpMethod.Patch, $"/v1/cards/{cardId}", new { version = 2, title = "Renamed", description = "" })));
+
+        // proto3 JSON leaves out an empty string.
+        static string? Description(JsonElement resource) => resource.TryGetProperty("description", out var description) ? description.GetString() : "";
+    }
+
+    [Fact]
     public async Task ErrorsAreGoogleRpcStatusJsonWithTheSameDetailsAndNothingIsWritten()
     {
         var boards = await fixture.QueryAsync(db => db.Boards.CountAsync());

@@ -47,7 +47,7 @@ public sealed class BoardsService(BoardsDbContext db, ReadCache cache, BoardAcce
         {
             query = query.Where(b => b.Id.CompareTo(last) > 0);
         }
-        var (boards, next) = await query.OrderBy(b => b.Id).ReadPageAsync(pageSize, b => b.Id, context.CancellationToken);
+        var (boards, next) = await query.OrderBy(b => b.Id).ReadPageAsync(pageSize, (last, _) => last.Id, context.CancellationToken);
         return new V1.ListBoardsResponse { Boards = { boards.Select(b => b.ToProto()) }, NextPageToken = next };
     }
 
@@ -57,13 +57,13 @@ public sealed class BoardsService(BoardsDbContext db, ReadCache cache, BoardAcce
         var id = validate.Id("id", request.Id);
         var version = validate.Version(request.Version);
         var name = validate.RequiredText("name", request.Name);
-        var description = validate.OptionalText("description", request.Description);
+        var description = request.HasDescription ? validate.OptionalText("description", request.Description) : null;
         validate.ThrowIfInvalid();
 
         return await db.UpdateAsync(access, id, version, (Board board) =>
         {
             board.Name = name;
-            board.Description = description;
+            board.Description = description ?? board.Description;
         }, Mapping.ToProto, reply => new IntegrationEvent { BoardId = reply.Id, BoardUpdated = new BoardUpdated { Board = reply } }, context.CancellationToken);
     }
 

@@ -44,13 +44,13 @@ public sealed class CardsService(BoardsDbContext db, ReadCache cache, BoardAcces
         var validate = new RequestValidator();
         var columnId = validate.Id("column_id", request.ColumnId);
         var pageSize = validate.PageSize(request.PageSize);
-        var after = validate.PageTokenKey<OrderedKey>(request.PageToken);
+        var after = validate.OrderedPageToken(request.PageToken, columnId);
         validate.ThrowIfInvalid();
 
         var ct = context.CancellationToken;
         var boardId = await db.BoardOfColumnAsync(columnId, ct);
         await access.RequireAsync(boardId, BoardRole.Viewer, "Column", columnId, ct);
-        var (cards, next) = await db.Cards.AsNoTracking().Where(c => c.ColumnId == columnId).ReadOrderedPageAsync(after, pageSize, ct);
+        var (cards, next) = await db.Cards.AsNoTracking().Where(c => c.ColumnId == columnId).ReadOrderedPageAsync(columnId, after, pageSize, ct);
         return new V1.ListCardsResponse { Cards = { cards.Select(c => c.ToProto()) }, NextPageToken = next };
     }
 
@@ -60,13 +60,13 @@ public sealed class CardsService(BoardsDbContext db, ReadCache cache, BoardAcces
         var id = validate.Id("id", request.Id);
         var version = validate.Version(request.Version);
         var title = validate.RequiredText("title", request.Title);
-        var description = validate.OptionalText("description", request.Description);
+        var description = request.HasDescription ? validate.OptionalText("description", request.Description) : null;
         validate.ThrowIfInvalid();
 
         return await db.UpdateAsync(access, id, version, (Card card) =>
         {
             card.Title = title;
-            card.Description = description;
+            card.Description = description ?? card.Description;
         }, Mapping.ToProto, reply => new IntegrationEvent { BoardId = reply.BoardId, CardUpdated = new CardUpdated { Card = reply } }, context.CancellationToken);
     }
 

@@ -38,13 +38,13 @@ public sealed class ColumnsService(BoardsDbContext db, ReadCache cache, BoardAcc
         var validate = new RequestValidator();
         var boardId = validate.Id("board_id", request.BoardId);
         var pageSize = validate.PageSize(request.PageSize);
-        var after = validate.PageTokenKey<OrderedKey>(request.PageToken);
+        var after = validate.OrderedPageToken(request.PageToken, boardId);
         validate.ThrowIfInvalid();
 
         var ct = context.CancellationToken;
         // Members only; and a board's members go with it.
         await access.RequireAsync(boardId, BoardRole.Viewer, "Board", boardId, ct);
-        var (columns, next) = await db.Columns.AsNoTracking().Where(c => c.BoardId == boardId).ReadOrderedPageAsync(after, pageSize, ct);
+        var (columns, next) = await db.Columns.AsNoTracking().Where(c => c.BoardId == boardId).ReadOrderedPageAsync(boardId, after, pageSize, ct);
         return new V1.ListColumnsResponse { Columns = { columns.Select(c => c.ToProto()) }, NextPageToken = next };
     }
 

@@ -9,33 +9,39 @@ namespace Polyglot.Crud.Grpc;
 internal static class Paging
 {
     /// <summary>
-    /// One page of a parent's ordered items after <paramref name="after"/>. The token names the
-    /// last item returned, and the next page starts after that item's index as it is now, not as it
-    /// was: an item added, deleted or moved elsewhere in the meantime shifts the indices but not the
-    /// page's start, so no other item is skipped or repeated (AIP-158's stable tokens). Only an item
-    /// that itself moved across the boundary is seen twice or not at all; and if the named item is gone,
-    /// its last index stands in.
+    /// One page of <paramref name="parent"/>'s ordered items after <paramref name="after"/>. The
+    /// token names the page's last item and the one after it, and the next page starts after the
+    /// last item's index as it is now, not as it was: an item added, deleted or moved in the
+    /// meantime shifts the indices but not the page's start, so no other item is skipped or
+    /// repeated (AIP-158's stable tokens). If the last item is gone (deleted, or moved to another
+    /// parent), the next page starts at the item that followed it; if both are gone, at the last
+    /// item's old index. Only an item that itself moved across the boundary is seen twice or not at
+    /// all; and if the page's last item moved within the list, the next page starts after its new place.
     /// </summary>
     public static async Task<(IEnumerable<T> Items, string NextPageToken)> ReadOrderedPageAsync<T>(
-        this IQueryable<T> siblings, OrderedKey? after, int pageSize, CancellationToken ct) where T : class, IOrdered
+        this IQueryable<T> siblings, Guid parent, OrderedKey? after, int pageSize, CancellationToken ct) where T : class, IOrdered
     {
         var from = -1;
-        if (after is { } last)
+        if (after is { } key)
         {
-            from = await siblings.Where(s => s.Id == last.Id).Select(s => (int?)s.Index).SingleOrDefaultAsync(ct) ?? last.Index;
+            from = await IndexOfAsync(key.Last) ?? await IndexOfAsync(key.Next) - 1 ?? key.Index - 1;
         }
-        return await siblings.Where(s => s.Index > from).OrderBy(s => s.Index).ReadPageAsync(pageSize, s => new OrderedKey(s.Index, s.Id), ct);
+        return await siblings.Where(s => s.Index > from).OrderBy(s => s.Index)
+            .ReadPageAsync(pageSize, (last, next) => new OrderedKey(parent, last.Index, last.Id, next.Id), ct);
+
+        Task<int?> IndexOfAsync(Guid id) => siblings.Where(s => s.Id == id).Select(s => (int?)s.Index).SingleOrDefaultAsync(ct);
     }
 
     /// <summary>
     /// Reads one page of <paramref name="ordered"/>, already filtered to the keys after the
-    /// request's token; one row more than the page tells whether another page follows.
+    /// request's token; one row more than the page tells whether another page follows. The token
+    /// is the <paramref name="key"/> of the page's last row and the row after it.
     /// </summary>
     public static async Task<(IEnumerable<T> Items, string NextPageToken)> ReadPageAsync<T, TKey>(
-        this IQueryable<T> ordered, int pageSize, Func<T, TKey> key, CancellationToken ct) where TKey : IFormattable
+        this IQueryable<T> ordered, int pageSize, Func<T, T, TKey> key, CancellationToken ct) where TKey : IFormattable
     {
         var rows = await ordered.Take(pageSize + 1).ToListAsync(ct);
-        return (rows.Take(pageSize), rows.Count > pageSize ? Token(key(rows[pageSize - 1])) : "");
+        return (rows.Take(pageSize), rows.Count > pageSize ? Token(key(rows[pageSize - 1], rows[pageSize])) : "");
     }
 
     public static string Token<TKey>(TKey lastKey) where TKey : IFormattable =>
@@ -55,11 +61,11 @@ internal static class Paging
     }
 }
 
-/// <summary>The last item of a page of ordered items: its id, and its index then.</summary>
-internal readonly record struct OrderedKey(int Index, Guid Id) : IFormattable, IParsable<OrderedKey>
+/// <summary>Where a page of a parent's ordered items ended: the parent, the page's last item with its index then, and the item after it.</summary>
+internal readonly record struct OrderedKey(Guid Parent, int Index, Guid Last, Guid Next) : IFormattable, IParsable<OrderedKey>
 {
     public string ToString(string? format, IFormatProvider? formatProvider) =>
-        $"{Index.ToString(CultureInfo.InvariantCulture)}:{Id:D}";
+        $"{Index.ToString(CultureInfo.InvariantCulture)}:{Last:D}:{Next:D}:{Parent:D}";
 
     public static OrderedKey Parse(string s, IFormatProvider? provider) =>
         TryParse(s, provider, out var key) ? key : throw new FormatException($"Not an ordered key: {s}");
@@ -68,13 +74,15 @@ internal readonly record struct OrderedKey(int Index, Guid Id) : IFormattable, I
     {
         result = default;
         var parts = s?.Split(':');
-        if (parts is not [var index, var id]
+        if (parts is not [var index, var last, var next, var parent]
             || !int.TryParse(index, NumberStyles.None, CultureInfo.InvariantCulture, out var i)
-            || !Guid.TryParseExact(id, "D", out var guid))
+            || !Guid.TryParseExact(last, "D", out var lastId)
+            || !Guid.TryParseExact(next, "D", out var nextId)
+            || !Guid.TryParseExact(parent, "D", out var parentId))
         {
             return false;
         }
-        result = new OrderedKey(i, guid);
+        result = new OrderedKey(parentId, i, lastId, nextId);
         return true;
     }
 }

@@ -109,6 +109,18 @@ internal sealed class RequestValidator
         return null;
     }
 
+    /// <summary>The token of a page of <paramref name="parent"/>'s ordered items; one issued for another parent's is refused, as AIP-158 asks.</summary>
+    public OrderedKey? OrderedPageToken(string token, Guid parent)
+    {
+        var key = PageTokenKey<OrderedKey>(token);
+        if (key is { } issued && parent != Guid.Empty && issued.Parent != parent)
+        {
+            _badRequest.Add("page_token", "was issued for another list: pass it only with the request that returned it");
+            return null;
+        }
+        return key;
+    }
+
     public void ThrowIfInvalid()
     {
         if (_badRequest.FieldViolations.Count == 0)
