@@ -26,6 +26,9 @@ public static class BusDefaults
         {
             host.RequestedConnectionTimeout(TimeSpan.FromSeconds(3)); // an attempt at an unreachable broker gives up soon
             host.Heartbeat(TimeSpan.FromSeconds(10));                 // a silently dead connection is noticed soon
+            // Closing a connection whose broker died waits for close-oks that never come, and
+            // MassTransit reconnects only once it is closed: 2 s for any broker reply, not 20.
+            host.ContinuationTimeout(TimeSpan.FromSeconds(2));
             host.OnRefreshConnectionFactory = factory =>
             {
                 factory.SocketFactory = family => new AnsweringBrokerSocket(new Socket(family, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true });
