@@ -64,7 +64,7 @@ public sealed class FanoutCommand : AsyncCommand<FanoutSettings>
         {
             WriteDelayChart(runs, Path.Combine(settings.Out, $"fanout-{runs[0].StartedAt:yyyyMMdd-HHmmss}-write-delays.svg"));
         }
-        return runs.All(r => r.Figures["deliveriesMissing"] == 0) ? 0 : 1;
+        return runs.All(r => r.Figures["deliveriesMissing"] == 0 && r.Figures["deliveriesRepeated"] == 0 && r.Figures["streamsEnded"] == 0) ? 0 : 1;
     }
 
     private static async Task<Result> MeasureAsync(FanoutSettings settings, int writeDelayMs, CancellationToken ct)
@@ -79,6 +79,8 @@ public sealed class FanoutCommand : AsyncCommand<FanoutSettings>
         var latency = new LongConcurrentHistogram(1, TimeStamp.Hours(1), 3);
         var measuring = 0; // set once the warm-up has arrived everywhere
         var deliveries = 0L;
+        var repeated = 0L; // at or before a position the subscriber had: a duplicate, or out of order
+        var ended = 0; // streams that ended before their last event (cut off, or the server gone)
         var warm = new CountdownEvent(settings.Subscribers);
         var done = new CountdownEvent(settings.Subscribers);
 
@@ -103,6 +105,7 @@ public sealed class FanoutCommand : AsyncCommand<FanoutSettings>
             using (call)
             {
                 var cardsSeen = 0;
+                var last = 0L;
                 try
                 {
                     while (await call.ResponseStream.MoveNext(stop.Token))
@@ -112,6 +115,12 @@ public sealed class FanoutCommand : AsyncCommand<FanoutSettings>
                         {
                             continue;
                         }
+                        if (integrationEvent.Position <= last)
+                        {
+                            Interlocked.Increment(ref repeated);
+                            continue;
+                        }
+                        last = integrationEvent.Position;
                         if (Volatile.Read(ref measuring) == 1)
                         {
                             var microseconds = (DateTimeOffset.UtcNow - integrationEvent.OccurredAt.ToDateTimeOffset()).Ticks / 10;
@@ -128,8 +137,23 @@ public sealed class FanoutCommand : AsyncCommand<FanoutSettings>
                         }
                     }
                 }
-                catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled)
+                catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && stop.IsCancellationRequested)
                 {
+                    return;
+                }
+                catch (RpcException ex)
+                {
+                    AnsiConsole.MarkupLineInterpolated($"[red]A subscriber's stream ended: {ex.Status.StatusCode} {ex.Status.Detail}[/]");
+                }
+                // Ended before its last event: counted, and no wait is left hanging on it.
+                if (cardsSeen < settings.Warmup + settings.Events)
+                {
+                    Interlocked.Increment(ref ended);
+                    if (cardsSeen < settings.Warmup)
+                    {
+                        warm.Signal();
+                    }
+                    done.Signal();
                 }
             }
         }
@@ -190,6 +214,8 @@ public sealed class FanoutCommand : AsyncCommand<FanoutSettings>
                 ["eventsPerSecond"] = settings.Events / publishing.TotalSeconds,
                 ["deliveries"] = delivered,
                 ["deliveriesMissing"] = expected - delivered,
+                ["deliveriesRepeated"] = Interlocked.Read(ref repeated),
+                ["streamsEnded"] = Volatile.Read(ref ended),
                 ["deliveriesPerSecond"] = delivered / elapsed.TotalSeconds,
                 ["serverCpuSeconds"] = cpu,
                 ["serverCpuSecondsPerMillionDeliveries"] = cpu / delivered * 1e6,

@@ -12,7 +12,9 @@ public sealed record ReadLoad(double RequestsPerSecond, double P50Ms, double P99
 /// Unary gRPC load from h2load (Debian's nghttp2-client): far cheaper per request than a .NET
 /// client on the same cores, so the server, not the load generator, is what is measured. The
 /// request is one gRPC-framed message sent on every stream; the latencies come from its
-/// per-request log.
+/// per-request log. h2load sees HTTP, where a gRPC error is a 200 too (its status is in the
+/// trailers): the request is sent once through a gRPC client first, and a run in which fewer
+/// response bytes came back than every request's reply takes is refused.
 /// </summary>
 public static partial class H2Load
 {
@@ -41,6 +43,7 @@ public static partial class H2Load
         try
         {
             var message = request.ToByteArray();
+            var reply = await ProbeAsync(grpc, method, message, accessToken, ct);
             var framed = new byte[5 + message.Length];
             BinaryPrimitives.WriteInt32BigEndian(framed.AsSpan(1), message.Length);
             message.CopyTo(framed, 5);
@@ -74,6 +77,13 @@ public static partial class H2Load
             }
             var rate = double.Parse(RateLine().Match(output).Groups[1].Value, CultureInfo.InvariantCulture);
             var done = long.Parse(requests.Groups["done"].Value, CultureInfo.InvariantCulture);
+            // Each successful reply is a gRPC frame (5 bytes) and the message; an error has none.
+            var data = long.Parse(DataLine().Match(output).Groups[1].Value, CultureInfo.InvariantCulture);
+            if (data < done * (5L + reply))
+            {
+                throw new InvalidOperationException(
+                    $"{Command}: about {done - data / (5 + reply)} of {done} replies carried no message: gRPC errors, which it counts as successes. {output}");
+            }
             return new ReadLoad(
                 rate,
                 Percentile(latencies, 0.50) / 1000.0,
@@ -89,6 +99,18 @@ public static partial class H2Load
         }
     }
 
+    /// <summary>The request through a gRPC client, as the load will send it: its reply's size, or the error that every request of the load would get.</summary>
+    private static async Task<int> ProbeAsync(Uri grpc, string method, byte[] request, string accessToken, CancellationToken ct)
+    {
+        var bytes = Marshallers.Create<byte[]>(b => b, b => b);
+        var path = method.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        using var channel = GrpcChannel.ForAddress(grpc);
+        var reply = await channel.CreateCallInvoker().AsyncUnaryCall(
+            new Method<byte[], byte[]>(MethodType.Unary, path[0], path[1], bytes, bytes), null,
+            new CallOptions(new Metadata { { "authorization", $"Bearer {accessToken}" } }, cancellationToken: ct), request);
+        return reply.Length;
+    }
+
     private static long Percentile(long[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
 
     [GeneratedRegex(@"requests: \d+ total, \d+ started, (?<done>\d+) done, \d+ succeeded, (?<failed>\d+) failed, (?<errored>\d+) errored")]
@@ -96,4 +118,7 @@ public static partial class H2Load
 
     [GeneratedRegex(@"finished in [^,]+, ([\d.]+) req/s")]
     private static partial Regex RateLine();
+
+    [GeneratedRegex(@"traffic: .*\((\d+)\) data")]
+    private static partial Regex DataLine();
 }
