@@ -17,15 +17,7 @@ public sealed class BrokerOutageTests
     public async Task EventsCommittedWhileTheBrokerIsDownArePublishedWhenItReturns()
     {
         await using var broker = await LocalServer.StartRabbitMQAsync();
-        await using var crud = new ServiceHost<BoardsService>(new Dictionary<string, string?>(LocalAuth.Shared.CrudSettings(":")!)
-        {
-            ["Database:Provider"] = nameof(DatabaseProvider.Sqlite),
-            ["ConnectionStrings:db"] = SqliteFile.NewConnectionString(),
-            ["ConnectionStrings:bus"] = broker.ConnectionString,
-            ["Outbox:PublishTimeout"] = "00:00:02",
-            ["Outbox:RetryDelay"] = "00:00:00.200",
-            ["Outbox:MaxRetryDelay"] = "00:00:02",
-        });
+        await using var crud = new ServiceHost<BoardsService>(CrudSettings(broker, new() { ["Outbox:PublishTimeout"] = "00:00:02" }));
         var boards = new Boards.BoardsClient(crud.CreateSignedInChannel());
         var queue = await BindQueueAsync(broker);
 
@@ -48,7 +40,7 @@ public sealed class BrokerOutageTests
 
         Assert.Equal(4, written);
         Assert.Equal(1, publishedDuring);
-        var positions = await PositionsInAsync(broker, queue);
+        var positions = PositionsOf(await MessagesInAsync(broker, queue));
         // At least once: a batch that was sent but not confirmed before the stop may come twice.
         Assert.Equal([1L, 2L, 3L, 4L], positions.Distinct());
         Assert.Equal(positions.Order(), positions);
@@ -60,15 +52,7 @@ public sealed class BrokerOutageTests
         var lease = TimeSpan.FromSeconds(1);
         await using var broker = await LocalServer.StartRabbitMQAsync();
         // Two replicas on one database; the default publish timeout (30 s), so a round waits out the outage.
-        var settings = new Dictionary<string, string?>(LocalAuth.Shared.CrudSettings(":")!)
-        {
-            ["Database:Provider"] = nameof(DatabaseProvider.Sqlite),
-            ["ConnectionStrings:db"] = SqliteFile.NewConnectionString(),
-            ["ConnectionStrings:bus"] = broker.ConnectionString,
-            ["Outbox:LeaseDuration"] = lease.ToString(),
-            ["Outbox:RetryDelay"] = "00:00:00.200",
-            ["Outbox:MaxRetryDelay"] = "00:00:01",
-        };
+        var settings = CrudSettings(broker, new() { ["Outbox:LeaseDuration"] = lease.ToString() });
         await using var first = new ServiceHost<BoardsService>(settings);
         await using var second = new ServiceHost<BoardsService>(settings);
         var queue = await BindQueueAsync(broker);
@@ -99,7 +83,25 @@ public sealed class BrokerOutageTests
         await Wait.UntilAsync(() => Task.FromResult(Observe(lagOnFirst) == 0 && Observe(lagOnSecond) == 0), TimeSpan.FromSeconds(30), "both replicas' lag to fall back to zero");
 
         // One relay published them: each once (two would have sent the waiting batch twice).
-        Assert.Equal([1L, 2L, 3L, 4L], await PositionsInAsync(broker, queue));
+        Assert.Equal([1L, 2L, 3L, 4L], PositionsOf(await MessagesInAsync(broker, queue)));
+    }
+
+    /// <summary>crud on a SQLite file of its own and <paramref name="broker"/>, retrying a failed publish within a second; <paramref name="test"/>'s settings on top.</summary>
+    private static Dictionary<string, string?> CrudSettings(LocalServer broker, Dictionary<string, string?> test)
+    {
+        var settings = new Dictionary<string, string?>(LocalAuth.Shared.CrudSettings(":")!)
+        {
+            ["Database:Provider"] = nameof(DatabaseProvider.Sqlite),
+            ["ConnectionStrings:db"] = SqliteFile.NewConnectionString(),
+            ["ConnectionStrings:bus"] = broker.ConnectionString,
+            ["Outbox:RetryDelay"] = "00:00:00.200",
+            ["Outbox:MaxRetryDelay"] = "00:00:01",
+        };
+        foreach (var (name, value) in test)
+        {
+            settings[name] = value;
+        }
+        return settings;
     }
 
     /// <summary>A queue of the test's own bound to the events exchange, declared as MassTransit declares it on its first publish: a durable fan-out exchange.</summary>
@@ -114,19 +116,49 @@ public sealed class BrokerOutageTests
         return queue;
     }
 
-    /// <summary>Every position in the queue's messages, in the order they came, duplicates included.</summary>
-    private static async Task<List<long>> PositionsInAsync(LocalServer broker, string queue)
+    [Fact]
+    public async Task ABacklogOfLargeEventsGoesOutInBatchesOfAtMostAMebibyteOfPayloadWhateverTheBatchSize()
+    {
+        await using var broker = await LocalServer.StartRabbitMQAsync();
+        await using var crud = new ServiceHost<BoardsService>(CrudSettings(broker, new() { ["Outbox:BatchSize"] = "10000", ["Outbox:PublishTimeout"] = "00:00:02" }));
+        using var channel = crud.CreateSignedInChannel();
+        var queue = await BindQueueAsync(broker);
+        var board = await new Boards.BoardsClient(channel).CreateBoardAsync(new CreateBoardRequest { Name = "Large cards" });
+        var column = await new Columns.ColumnsClient(channel).CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = "To do" });
+        await WaitUntilPublishedAsync(crud);
+
+        // A backlog, as after an outage: cards with the longest description, 6,000 bytes in UTF-8 each.
+        await broker.StopAsync();
+        var cards = new Cards.CardsClient(channel);
+        for (var i = 0; i < 200; i++)
+        {
+            await cards.CreateCardAsync(new CreateCardRequest { ColumnId = column.Id, Title = $"Card {i}", Description = new string('漢', 2000) });
+        }
+        await broker.StartAsync();
+        await WaitUntilPublishedAsync(crud);
+
+        var messages = await MessagesInAsync(broker, queue);
+        Assert.True(messages.Sum(m => m.Sum(e => e.PayloadBytes)) > 1 << 20, "The backlog fits in one batch: it tests nothing.");
+        Assert.All(messages, m => Assert.True(m.Sum(e => e.PayloadBytes) <= 1 << 20, $"A batch of {m.Count} events carried {m.Sum(e => e.PayloadBytes):N0} bytes of payload."));
+        Assert.Equal(Enumerable.Range(1, 202).Select(p => (long)p), PositionsOf(messages).Distinct());
+    }
+
+    /// <summary>The queue's messages, in the order they came: each one's events, by position and payload size.</summary>
+    private static async Task<List<List<(long Position, int PayloadBytes)>>> MessagesInAsync(LocalServer broker, string queue)
     {
         await using var connection = await new ConnectionFactory { Uri = new Uri(broker.ConnectionString) }.CreateConnectionAsync();
         await using var reader = await connection.CreateChannelAsync();
-        var positions = new List<long>();
+        var messages = new List<List<(long, int)>>();
         while (await reader.BasicGetAsync(queue, autoAck: true) is { } message)
         {
             var events = System.Text.Json.JsonDocument.Parse(message.Body).RootElement.GetProperty("message").GetProperty("events");
-            positions.AddRange(events.EnumerateArray().Select(e => e.GetProperty("position").GetInt64()));
+            messages.Add([.. events.EnumerateArray().Select(e => (e.GetProperty("position").GetInt64(), e.GetProperty("payload").GetBytesFromBase64().Length))]);
         }
-        return positions;
+        return messages;
     }
+
+    /// <summary>Every position in the messages, in the order they came, duplicates included.</summary>
+    private static List<long> PositionsOf(List<List<(long Position, int PayloadBytes)>> messages) => [.. messages.SelectMany(m => m.Select(e => e.Position))];
 
     private static async Task<string?> LeaseHolderAsync(ServiceHost<BoardsService> crud)
     {

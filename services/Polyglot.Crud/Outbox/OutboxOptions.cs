@@ -17,7 +17,7 @@ public sealed class OutboxOptions
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Rows read and published per round: all in flight at once, confirmed together.</summary>
+    /// <summary>Rows read and published per round: all in flight at once, confirmed together (fewer when they carry more than 1 MiB of payload).</summary>
     [Range(1, 10_000)]
     public int BatchSize { get; set; } = 256;
 

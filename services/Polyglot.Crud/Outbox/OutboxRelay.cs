@@ -25,6 +25,14 @@ public sealed partial class OutboxRelay : BackgroundService
     private readonly ILogger<OutboxRelay> _logger;
     private readonly TimeProvider _clock;
     private readonly ResiliencePipeline _retry;
+    /// <summary>
+    /// A batch is one message: it carries at most this many bytes of payload (and at least one
+    /// row), whatever <see cref="OutboxOptions.BatchSize"/> allows — well under what RabbitMQ (16 MiB)
+    /// and Dapr (4 MB) take, once base64 and the envelope are added. A batch over the broker's
+    /// limit would be refused on every retry, and the relay would never get past it.
+    /// </summary>
+    private const int MaxBatchPayloadBytes = 1 << 20;
+
     private readonly string _holder = ServiceInstance.NewId();
     private DateTimeOffset? _renewAt; // while the lease is held: when to renew it
 
@@ -172,7 +180,7 @@ public sealed partial class OutboxRelay : BackgroundService
     {
         await using var scope = _scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BoardsDbContext>();
-        var batch = await UnpublishedAsync(db, _options.BatchSize, ct);
+        var batch = WithinPayloadLimit(await UnpublishedAsync(db, _options.BatchSize, ct));
         if (batch.Count == 0)
         {
             return 0;
@@ -215,6 +223,16 @@ public sealed partial class OutboxRelay : BackgroundService
         {
             LogLagFailed(ex);
         }
+    }
+
+    private static List<OutboxMessage> WithinPayloadLimit(List<OutboxMessage> rows)
+    {
+        var (count, bytes) = (0, 0L);
+        while (count < rows.Count && (count == 0 || bytes + rows[count].Payload.Length <= MaxBatchPayloadBytes))
+        {
+            bytes += rows[count++].Payload.Length;
+        }
+        return rows[..count];
     }
 
     /// <summary>The first <paramref name="count"/> rows after the published cursor, in order; the lag they make goes to the dashboard.</summary>
