@@ -11,10 +11,9 @@ public sealed class IntegrationEventConsumer(ChannelHub hub) : IConsumer<Integra
 {
     public async Task Consume(ConsumeContext<IntegrationEventBatch> context)
     {
-        // No events at all is as unreadable as a broken payload (HubEvent.From): an ArgumentException, which is not retried.
-        foreach (var envelope in context.Message.Events ?? throw new ArgumentException("The batch has no events.", nameof(IntegrationEventBatch.Events)))
+        foreach (var hubEvent in HubEvent.From(context.Message))
         {
-            await hub.ReceiveAsync(HubEvent.From(envelope), context.CancellationToken);
+            await hub.ReceiveAsync(hubEvent, context.CancellationToken);
         }
     }
 }

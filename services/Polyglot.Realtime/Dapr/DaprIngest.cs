@@ -32,7 +32,7 @@ public sealed partial class DaprIngest
         try
         {
             var batch = await JsonSerializer.DeserializeAsync<IntegrationEventBatch>(request.Body, JsonSerializerOptions.Web, ct);
-            events = [.. (batch?.Events ?? throw new JsonException("The body has no \"events\".")).Select(HubEvent.From)];
+            events = HubEvent.From(batch);
         }
         catch (Exception ex) when (ex is JsonException or InvalidProtocolBufferException or ArgumentException)
         {

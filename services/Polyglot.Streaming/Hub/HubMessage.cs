@@ -43,6 +43,10 @@ public sealed class HubEvent(long position, HubChannel channel, IntegrationEvent
         From(IntegrationEvent.Parser.ParseFrom((envelope ?? throw new ArgumentException("An event of the batch is null.", nameof(envelope))).Payload
             ?? throw new ArgumentException($"Event {envelope.Position} has no payload.", nameof(envelope))));
 
+    /// <summary>The events a bus batch carries; a batch with no events at all is as unreadable as a broken one (<see cref="From(IntegrationEventEnvelope?)"/>).</summary>
+    public static List<HubEvent> From(IntegrationEventBatch? batch) =>
+        [.. (batch?.Events ?? throw new ArgumentException("The batch has no events.", nameof(batch))).Select(From)];
+
     private protected override byte[] EncodeJson() => JsonMessages.Event(this);
 }
 
