@@ -306,6 +306,38 @@ public sealed class ChannelHubTests
     }
 
     [Fact]
+    public async Task ABatchDeliveredAgainWhileItsFirstDeliveryIsStillFanningOutReachesEverySubscriberInOrder()
+    {
+        // Dapr sends a delivery again when the first one is slow to answer, and both run at once:
+        // each event goes out to many subscribers, long enough for the other caller to overtake it.
+        const int events = 200;
+        var hub = await NewHubAsync(queueCapacity: events);
+        var subscriptions = Enumerable.Range(0, 1000).Select(_ => hub.Subscribe(HubChannel.ForBoard(BoardA))).ToList();
+        var batch = Enumerable.Range(1, events).Select(p => Event(p, BoardA)).ToList();
+
+        await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(async () =>
+        {
+            foreach (var hubEvent in batch)
+            {
+                await hub.ReceiveAsync(hubEvent, CancellationToken.None);
+            }
+        })));
+
+        var everyPosition = Enumerable.Range(1, events).Select(p => (long)p).ToList();
+        foreach (var subscription in subscriptions)
+        {
+            subscription.Dispose(); // what is queued is still read, then the stream ends
+            var received = new List<long>();
+            await foreach (var delivery in subscription.ReadAllAsync(CancellationToken.None))
+            {
+                received.Add(Assert.IsType<HubEvent>(delivery.Message).Position);
+            }
+            // A subscriber reads past what came out of order: the overtaken event is lost to it.
+            Assert.Equal(everyPosition, received);
+        }
+    }
+
+    [Fact]
     public async Task TheDashboardSeesSubscriptionsDeliveriesQueuesCutOffsAndCatchUps()
     {
         using var subscriptions = Collect("polyglot.hub.subscriptions");

@@ -13,8 +13,9 @@ namespace Polyglot.Streaming.Hub;
 /// <remarks>
 /// <see cref="Publish"/> finds the channels' subscribers under the lock and fans out without
 /// it (<see cref="ChannelSubscribers"/>), so a publish to 10,000 subscribers never blocks a
-/// subscribe; one who joins meanwhile and gets the event anyway drops it by position.
-/// Publish is called by one consumer at a time, in the bus's delivery order.
+/// subscribe; one who joins meanwhile and gets the event anyway drops it by position. So one
+/// event at a time is published: <see cref="ReceiveAsync"/> waits for the one before to be
+/// fanned out, whoever calls it (Dapr delivers a batch again while its first delivery still runs).
 /// </remarks>
 public sealed partial class ChannelHub
 {
@@ -22,6 +23,8 @@ public sealed partial class ChannelHub
         "This server is shutting down: reconnect, to another replica if there is one, and resume after the last position you received.";
 
     private readonly Lock _lock = new();
+    // Positions are fanned out one at a time: one overtaken on its way to a subscriber is skipped by it.
+    private readonly SemaphoreSlim _receiving = new(1, 1);
     private readonly Dictionary<HubChannel, ChannelSubscribers> _channels = [];
     private readonly RecentRemovals _removals;
     private readonly OtherReplicas _others = new();
@@ -236,31 +239,40 @@ public sealed partial class ChannelHub
     /// </summary>
     public async Task ReceiveAsync(HubEvent hubEvent, CancellationToken ct)
     {
-        long head;
-        bool known;
-        lock (_lock)
+        await _receiving.WaitAsync(ct);
+        try
         {
-            head = _head;
-            // Before the hub opens, a head of 0 means not learnt yet (OpenAsync learns it), not an empty log.
-            known = _open || head != 0;
-        }
-        if (known && hubEvent.Position > head + 1)
-        {
-            LogGap(head, hubEvent.Position);
-            await foreach (var missed in _eventLog.ReadAfterAsync(HubChannel.All, head, ct))
+            long head;
+            bool known;
+            lock (_lock)
             {
-                if (missed.Position >= hubEvent.Position)
-                {
-                    break;
-                }
-                Publish(missed);
+                head = _head;
+                // Before the hub opens, a head of 0 means not learnt yet (OpenAsync learns it), not an empty log.
+                known = _open || head != 0;
             }
+            if (known && hubEvent.Position > head + 1)
+            {
+                LogGap(head, hubEvent.Position);
+                await foreach (var missed in _eventLog.ReadAfterAsync(HubChannel.All, head, ct))
+                {
+                    if (missed.Position >= hubEvent.Position)
+                    {
+                        break;
+                    }
+                    Publish(missed);
+                }
+            }
+            Publish(hubEvent);
         }
-        Publish(hubEvent);
+        finally
+        {
+            _receiving.Release();
+        }
     }
 
     /// <summary>
     /// Fans one event out to its board's channel and the firehose; drops a position already seen.
+    /// One caller at a time (<see cref="ReceiveAsync"/>).
     /// A member's removal then ends that member's streams of the board, after the event itself.
     /// </summary>
     public void Publish(HubEvent hubEvent)
