@@ -112,6 +112,13 @@ public sealed class RestTests(SqliteCrudFixture fixture) : IClassFixture<SqliteC
     [InlineData("GET", "/v1/boards?pageSize=3000000000", null, "page_size", "must be a whole number")]
     [InlineData("GET", "/v1/boards?pageToken=a&pageToken=b", null, "page_token", "must be given once")]
     [InlineData("GET", "/v1/boards?colour=red", null, "colour", "is not a field of ListBoardsRequest")]
+    [InlineData("GET", "/v1/boards?pageSize.pageToken=x", null, "page_size", "has no fields: it is not a message")]
+    [InlineData("POST", "/v1/cards/{card}:move", """{"version": 1, "columnId": "a", "column_id": "b"}""", "column_id", "is given more than once")]
+    [InlineData("PATCH", "/v1/boards/{board}", """{"id": "another", "version": 1, "name": "x"}""", "id", "is given in the path, not the body")]
+    [InlineData("POST", "/v1/boards", """{"name": "\ud800"}""", "name", "is a string that is not Unicode text")]
+    [InlineData("POST", "/v1/boards", """{"\ud800": 1, "name": "x"}""", "body", "has a field name that is not Unicode text")]
+    [InlineData("PATCH", "/v1/boards/{board}", """{"version": "\ud800", "name": "x"}""", "version", "must be a whole number")]
+    [InlineData("PUT", "/v1/boards/{board}/members/bob", """{"role": "\ud800"}""", "role", "must be one of ROLE_UNSPECIFIED")]
     public async Task BadRequestsAreInvalidArgumentNamingEachFieldAndWriteNothing(string method, string path, string? body, string fields, string description)
     {
         var (boards, events) = await CountsAsync();

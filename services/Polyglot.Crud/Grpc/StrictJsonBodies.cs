@@ -33,8 +33,7 @@ internal static class StrictJsonBodies
         }
         var request = transcoding.MethodDescriptor.InputType;
         var badRequest = new BadRequest();
-        // Read from the route only for a request with a query: most have none.
-        var inPath = context.Request.Query.Count == 0 ? [] : RestApiDocument.PathFields(RestApiDocument.Route(transcoding.HttpRule).Template);
+        var inPath = RestApiDocument.PathFields(RestApiDocument.Route(transcoding.HttpRule).Template);
         foreach (var (key, values) in context.Request.Query)
         {
             CheckQuery(request, key, values, transcoding.HttpRule.Body == "*", inPath, badRequest);
@@ -50,7 +49,7 @@ internal static class StrictJsonBodies
             try
             {
                 using var body = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
-                CheckMessage(body.RootElement, request, "", badRequest);
+                CheckMessage(body.RootElement, request, "", badRequest, inPath);
             }
             catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
             {
@@ -76,18 +75,36 @@ internal static class StrictJsonBodies
         await next(context);
     });
 
-    private static void CheckMessage(JsonElement json, MessageDescriptor message, string path, BadRequest badRequest)
+    /// <summary>
+    /// Each field of <paramref name="message"/> once, by either of its names (transcoding would
+    /// keep the last), and none of those the route gives (<paramref name="inPath"/>, at the top:
+    /// transcoding would keep the path's).
+    /// </summary>
+    private static void CheckMessage(JsonElement json, MessageDescriptor message, string path, BadRequest badRequest, HashSet<string>? inPath = null)
     {
         if (json.ValueKind != JsonValueKind.Object)
         {
             badRequest.Add(path.Length == 0 ? "body" : path, $"must be a JSON object ({message.Name})");
             return;
         }
+        var given = new HashSet<int>();
         foreach (var property in json.EnumerateObject())
         {
-            if (Field(message, property.Name) is not { } field)
+            if (Text(property) is not { } name)
             {
-                badRequest.Add(Join(path, property.Name), $"is not a field of {message.Name}");
+                badRequest.Add(path.Length == 0 ? "body" : path, $"has a field name that {NotText}");
+            }
+            else if (Field(message, name) is not { } field)
+            {
+                badRequest.Add(Join(path, name), $"is not a field of {message.Name}");
+            }
+            else if (!given.Add(field.FieldNumber))
+            {
+                badRequest.Add(Join(path, field.Name), "is given more than once");
+            }
+            else if (inPath?.Contains(field.Name) == true)
+            {
+                badRequest.Add(field.Name, "is given in the path, not the body");
             }
             else if (property.Value.ValueKind != JsonValueKind.Null)
             {
@@ -118,11 +135,11 @@ internal static class StrictJsonBodies
     {
         var problem = field.FieldType switch
         {
-            FieldType.String or FieldType.Bytes => json.ValueKind == JsonValueKind.String ? null : "must be a string",
+            FieldType.String or FieldType.Bytes => json.ValueKind != JsonValueKind.String ? "must be a string" : Text(json) is null ? $"is a string that {NotText}" : null,
             FieldType.Bool => json.ValueKind is JsonValueKind.True or JsonValueKind.False ? null : "must be true or false",
             FieldType.Enum => json.ValueKind switch
             {
-                JsonValueKind.String => EnumProblem(field, json.GetString()!),
+                JsonValueKind.String => EnumProblem(field, Text(json) ?? ""),
                 JsonValueKind.Number => json.TryGetInt32(out _) ? null : EnumProblem(field, json.GetRawText()),
                 _ => EnumProblem(field, json.GetRawText()),
             },
@@ -152,6 +169,11 @@ internal static class StrictJsonBodies
         var path = "";
         foreach (var part in key.Split('.'))
         {
+            if (field is not null && field.FieldType != FieldType.Message)
+            {
+                badRequest.Add(path, "has no fields: it is not a message");
+                return;
+            }
             field = Field(message, part);
             if (field is null)
             {
@@ -191,7 +213,7 @@ internal static class StrictJsonBodies
     private static string? NumberProblem(FieldType type, JsonElement json) => json.ValueKind switch
     {
         JsonValueKind.Number => IsInteger(type) ? NumberProblem(type, json.GetRawText()) : null,
-        JsonValueKind.String when !IsInteger(type) || Is64Bit(type) => NumberProblem(type, json.GetString()!),
+        JsonValueKind.String when !IsInteger(type) || Is64Bit(type) => NumberProblem(type, Text(json) ?? ""),
         JsonValueKind.String => $"{NumberProblem(type, "")}, not a string",
         _ => NumberProblem(type, ""),
     };
@@ -212,6 +234,34 @@ internal static class StrictJsonBodies
     private static bool IsInteger(FieldType type) => type is not (FieldType.Double or FieldType.Float);
 
     private static bool Is64Bit(FieldType type) => type is FieldType.Int64 or FieldType.SInt64 or FieldType.SFixed64 or FieldType.UInt64 or FieldType.Fixed64;
+
+    private const string NotText = "is not Unicode text: it holds a lone surrogate (as \\ud800), which no protobuf string can";
+
+    /// <summary>A JSON string's text; null when its escapes make a lone surrogate, which System.Text.Json parses but will not read.</summary>
+    private static string? Text(JsonElement json)
+    {
+        try
+        {
+            return json.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <inheritdoc cref="Text(JsonElement)"/>
+    private static string? Text(JsonProperty property)
+    {
+        try
+        {
+            return property.Name;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>Proto3 JSON names a field in lowerCamelCase or by its proto name.</summary>
     private static FieldDescriptor? Field(MessageDescriptor message, string name) =>
