@@ -35,9 +35,9 @@ public static class StreamingExtensions
         services.AddAuthentication().AddAccessTokens(SubscriberTokens.Scheme, Audiences.Realtime, SubscriberTokens.FromQuery);
 
         // Browsers put their token in the query of /ws and /sse (they can set no header there),
-        // and the host's "Request starting/finished" lines carry the whole URL: keep them off,
-        // after configuration's rules so that no setting turns them on. Traces redact the query.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        // and the host's "Request starting/finished" lines carry the whole URL: no setting may
+        // turn them on. Traces redact the query.
+        builder.Logging.NeverBelow("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
 
         // Requests are a channel name and a few numbers: 4 KB is generous (RESOURCE_EXHAUSTED past it).
         services.AddGrpc().AddServiceOptions<RealtimeService>(options => options.MaxReceiveMessageSize = 4 * 1024);

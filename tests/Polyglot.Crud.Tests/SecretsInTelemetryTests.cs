@@ -13,8 +13,9 @@ public sealed class SecretsInTelemetryTests(TokenServerFixture fixture) : IClass
     public async Task NoSecretOrTokenAppearsInCrudsLogsOrTracesWhileServicesAndPeopleSignIn()
     {
         using var telemetry = new TelemetryRecorder();
-        // Everything at Trace, OpenIddict by name too: no setting may bring its token-writing lines back.
-        var settings = fixture.HostSettings.Concat(TelemetryRecorder.TraceEverything).Append(new("Logging:LogLevel:OpenIddict", "Trace")).ToDictionary();
+        // Everything at Trace, OpenIddict by name too and by a longer name: no setting may bring its token-writing lines back.
+        var settings = fixture.HostSettings.Concat(TelemetryRecorder.TraceEverything)
+            .Append(new("Logging:LogLevel:OpenIddict", "Trace")).Append(new("Logging:Fake:LogLevel:OpenIddict.Server", "Trace")).ToDictionary();
         await using var crud = new ServiceHost<BoardsService>(settings, telemetry.Register);
         using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = crud.HttpAddress };
 

@@ -32,10 +32,15 @@ public sealed class TelemetryRecorder : IDisposable
         ActivitySource.AddActivityListener(_listener);
     }
 
-    /// <summary>Settings that make a service log everything, the categories its appsettings quiet included.</summary>
+    /// <summary>
+    /// Settings that make a service log everything, the categories its appsettings quiet included,
+    /// and once more for the recorder's provider by name (Fake): a rule naming a provider outranks
+    /// every rule that names none.
+    /// </summary>
     public static IEnumerable<KeyValuePair<string, string?>> TraceEverything =>
     [
         new("Logging:LogLevel:Default", "Trace"),
+        new("Logging:Fake:LogLevel:Default", "Trace"),
         new("Logging:LogLevel:Microsoft.AspNetCore", "Trace"),
         new("Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command", "Trace"),
     ];

@@ -87,9 +87,8 @@ internal static class TokenServer
             .WithMethods(HttpMethods.Post)
             .WithHeaders("Content-Type")));
         builder.Services.AddHostedService<Registrations>();
-        // OpenIddict writes whole tokens and codes into its Debug and Trace lines: cap it at
-        // Information, after configuration's rules so that no setting lifts the cap.
-        builder.Logging.AddFilter("OpenIddict", LogLevel.Information);
+        // OpenIddict writes whole tokens and codes into its Debug and Trace lines: no setting may bring them back.
+        builder.Logging.NeverBelow("OpenIddict", LogLevel.Information);
     }
 
     public static void MapTokenServer(this WebApplication app)
