@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 if ! docker info >/dev/null 2>&1; then
+  shopt -s nocasematch # the app host takes monolith or Postgres in any case
   # The monolith has no bus.
   [[ " $* " == *"ConnectionStrings:bus="* || " $* " == *"Topology=Monolith"* ]] || scripts/ensure-os-packages rabbitmq-server
   if [[ " $* " == *"Provider=Postgres"* && " $* " != *"ConnectionStrings:db="* ]]; then

@@ -74,6 +74,11 @@ if (topology == Topology.Split)
         .WithUrlForEndpoint("http", url => url.DisplayText = "Live page");
     ConnectToBus(realtime);
     LivePageAt(realtime);
+    if (busKind == BusKind.Dapr)
+    {
+        // realtime takes events only from its sidecar, which proves itself with this token.
+        realtime.WithEnvironment(AppModelNames.DaprAppTokenVariable, Secret(AppModelNames.DaprAppToken));
+    }
 
     // With Dapr the services talk to their sidecars (written by the deploy generator), and only
     // the sidecars to RabbitMQ.

@@ -28,9 +28,16 @@ public static class ComposeBuilder
                 // A literal $ would read as a variable: escape it, then resolve the expressions.
                 environment[name] = values.Resolve(expression.Replace("$", "$$")).Value;
             }
+            var sidecar = DaprSidecars.HasSidecar(model, resource);
+            if (sidecar)
+            {
+                var (variable, address) = DaprSidecars.ComposeSidecarAddress(resource);
+                environment[variable] = address;
+            }
             services[resource.Name] = new ComposeService
             {
                 Image = resource.IsProject ? options.ImageOf(resource) : resource.Image!,
+                Hostname = resource.IsContainer && resource.Volumes.Count > 0 ? resource.Name : null,
                 Environment = environment.Count == 0 ? null : environment,
                 // The services' ports on the host, as ./run.sh has them; the backing servers stay inside.
                 Ports = resource.IsProject ? [.. resource.ServedBindings.Select(b => $"{b.TargetPort}:{b.TargetPort}")] : null,
@@ -38,9 +45,9 @@ public static class ComposeBuilder
                 DependsOn = DependenciesOf(resource, workloads, values),
                 Healthcheck = Healthcheck(resource),
             };
-            if (DaprSidecars.HasSidecar(model, resource))
+            if (sidecar)
             {
-                services[$"{resource.Name}-dapr"] = DaprSidecars.ComposeSidecar(model, resource, values);
+                services[DaprSidecars.ComposeSidecarName(resource)] = DaprSidecars.ComposeSidecar(model, resource, values);
             }
         }
         var volumes = workloads.SelectMany(r => r.Volumes.Select((_, i) => VolumeName(r, i))).ToList();
@@ -85,11 +92,12 @@ public static class ComposeBuilder
     {
         if (resource.IsProject)
         {
-            // The .NET images have bash but no curl: ask /health over bash's /dev/tcp.
+            // The .NET images have bash but no curl: ask /health over bash's /dev/tcp. Ready is a
+            // 200 (Healthy, or Degraded through a broker outage); 503 is Unhealthy.
             var port = resource.Bindings["http"].TargetPort;
             return new ComposeHealthcheck
             {
-                Test = ["CMD", "bash", "-c", $"exec 3<>/dev/tcp/127.0.0.1/{port} && printf 'GET {AppModelNames.HealthPath} HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q Healthy <&3"],
+                Test = ["CMD", "bash", "-c", $"exec 3<>/dev/tcp/127.0.0.1/{port} && printf 'GET {AppModelNames.HealthPath} HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"],
             };
         }
         var command = KnownImages.ReadinessCommand(resource)

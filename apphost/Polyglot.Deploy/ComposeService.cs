@@ -6,8 +6,12 @@ public sealed class ComposeService
 
     public List<string>? Command { get; init; }
 
-    /// <summary><c>service:NAME</c> for a sidecar that shares its app's network.</summary>
-    public string? NetworkMode { get; init; }
+    /// <summary>
+    /// Fixed for a server that keeps data: RabbitMQ files it under its node name, rabbit@HOST, and
+    /// Compose's default host name is the container's id, so a recreated container would start an
+    /// empty node beside the old one's queues.
+    /// </summary>
+    public string? Hostname { get; init; }
 
     public SortedDictionary<string, string>? Environment { get; init; }
 

@@ -20,6 +20,9 @@ public static class DaprSidecars
     private const string ConnectionSecret = "dapr-pubsub";
     private const string ConnectionVariable = "BUS_CONNECTION_STRING";
 
+    /// <summary>The Kubernetes Secret holding realtime's app API token, under the key Dapr reads (<c>token</c>).</summary>
+    private const string AppTokenSecret = "dapr-app-token";
+
     /// <summary>The connection string's key in <see cref="ConnectionSecret"/>.</summary>
     private const string ConnectionSecretKey = "connectionString";
 
@@ -34,7 +37,10 @@ public static class DaprSidecars
     /// <summary>The workloads that get a sidecar: the services, which publish and subscribe through it.</summary>
     public static bool HasSidecar(AppModel model, Resource resource) => Enabled(model) && resource.IsProject;
 
-    /// <summary>What Dapr's sidecar injector reads from a pod: the app id, and for realtime where to deliver events.</summary>
+    /// <summary>
+    /// What Dapr's sidecar injector reads from a pod: the app id, and for realtime where to deliver
+    /// events and the token to deliver them with (realtime refuses deliveries without it).
+    /// </summary>
     public static Dictionary<string, string> PodAnnotations(Resource resource)
     {
         var annotations = new Dictionary<string, string> { ["dapr.io/enabled"] = "true", ["dapr.io/app-id"] = resource.Name };
@@ -42,6 +48,7 @@ public static class DaprSidecars
         {
             annotations["dapr.io/app-port"] = resource.Bindings["http"].TargetPort.ToString();
             annotations["dapr.io/app-protocol"] = "http";
+            annotations["dapr.io/app-token-secret"] = AppTokenSecret;
         }
         return annotations;
     }
@@ -65,13 +72,20 @@ public static class DaprSidecars
         },
     ];
 
-    public static V1Secret KubernetesSecret(AppModel model, Values values) => new()
+    /// <summary>The sidecars' Secrets: the broker's connection string, and realtime's app API token.</summary>
+    public static IEnumerable<V1Secret> KubernetesSecrets(AppModel model, Values values) =>
+    [
+        Secret(ConnectionSecret, ConnectionSecretKey, BusConnectionString(model, values)),
+        Secret(AppTokenSecret, "token", AppToken(values)),
+    ];
+
+    private static V1Secret Secret(string name, string key, string value) => new()
     {
         ApiVersion = "v1",
         Kind = "Secret",
-        Metadata = Metadata(ConnectionSecret),
+        Metadata = Metadata(name),
         Type = "Opaque",
-        StringData = new Dictionary<string, string> { [ConnectionSecretKey] = BusConnectionString(model, values) },
+        StringData = new Dictionary<string, string> { [key] = value },
     };
 
     /// <summary>
@@ -91,20 +105,31 @@ public static class DaprSidecars
         },
     };
 
-    /// <summary>A sidecar service sharing its app's network (so the app reaches it on localhost, as in a pod).</summary>
+    /// <summary>In Compose, the sidecar service beside <paramref name="resource"/>.</summary>
+    public static string ComposeSidecarName(Resource resource) => $"{resource.Name}-dapr";
+
+    /// <summary>In Compose, where the app finds its sidecar (the Dapr client reads it).</summary>
+    public static KeyValuePair<string, string> ComposeSidecarAddress(Resource resource) => new("DAPR_GRPC_ENDPOINT", $"http://{ComposeSidecarName(resource)}:{GrpcPort}");
+
+    /// <summary>
+    /// A sidecar service of its own on the Compose network, the app and it reaching each other by
+    /// name. Not sharing the app's network (<c>network_mode: service:APP</c>, as in a pod): Docker
+    /// gives a restarted app a new network, and a sidecar joined to the old one reaches nothing.
+    /// </summary>
     public static ComposeService ComposeSidecar(AppModel model, Resource resource, Values values)
     {
-        List<string> command = ["./daprd", "--app-id", resource.Name, "--resources-path", "/components", "--dapr-grpc-port", GrpcPort.ToString()];
+        List<string> command = ["./daprd", "--app-id", resource.Name, "--resources-path", "/components", "--dapr-grpc-port", GrpcPort.ToString(), "--dapr-listen-addresses", "0.0.0.0"];
+        var environment = new SortedDictionary<string, string>(StringComparer.Ordinal) { [ConnectionVariable] = BusConnectionString(model, values) };
         if (resource.Name == AppModelNames.Realtime)
         {
-            command.AddRange(["--app-port", resource.Bindings["http"].TargetPort.ToString(), "--app-protocol", "http"]);
+            command.AddRange(["--app-channel-address", resource.Name, "--app-port", resource.Bindings["http"].TargetPort.ToString(), "--app-protocol", "http"]);
+            environment[AppModelNames.DaprAppTokenVariable] = AppToken(values);
         }
         return new ComposeService
         {
             Image = Image,
             Command = command,
-            NetworkMode = $"service:{resource.Name}",
-            Environment = new SortedDictionary<string, string>(StringComparer.Ordinal) { [ConnectionVariable] = BusConnectionString(model, values) },
+            Environment = environment,
             Volumes = [$"./{ComponentsDirectory}:/components:ro"],
             DependsOn = DependenciesOf(model, resource),
         };
@@ -120,6 +145,8 @@ public static class DaprSidecars
         }
         return dependencies;
     }
+
+    private static string AppToken(Values values) => values.Resolve($"{{{AppModelNames.DaprAppToken}.value}}").Value;
 
     private static string BusConnectionString(AppModel model, Values values) =>
         values.Resolve(model[AppModelNames.Bus].ConnectionString ?? throw new InvalidOperationException("The bus has no connection string.")).Value;

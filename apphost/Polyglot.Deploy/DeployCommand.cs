@@ -6,7 +6,9 @@ namespace Polyglot.Deploy;
 /// Publishes the app host's Aspire manifest (or takes one published before), then writes the
 /// Kubernetes and Compose files generated from it (docs/deploy.md). All of it is generated in a
 /// folder of its own first: a failure — a parameter the model lacks, one it needs — leaves the
-/// output folder as it was.
+/// output folder as it was. Its kubernetes/ and dapr/ folders are the command's own: a file in
+/// them that this run did not write (an earlier run's, of another topology) is removed, since
+/// <c>kubectl apply -f kubernetes/</c> would apply it too.
 /// </summary>
 public sealed class DeployCommand : Command<DeploySettings>
 {
@@ -44,6 +46,11 @@ public sealed class DeployCommand : Command<DeploySettings>
             }
             Console.WriteLine($"Wrote {output}:");
             written.ForEach(file => Console.WriteLine($"  {file}"));
+            foreach (var stale in Generated(output).Except(written.Select(file => Path.Combine(output, file))).ToList())
+            {
+                File.Delete(stale);
+                Console.WriteLine($"Removed {Path.GetRelativePath(output, stale)}: an earlier run's, not this one's");
+            }
             return 0;
         }
         finally
@@ -51,4 +58,11 @@ public sealed class DeployCommand : Command<DeploySettings>
             staging.Delete(recursive: true);
         }
     }
+
+    /// <summary>The files in the output's folders that only this command writes.</summary>
+    private static IEnumerable<string> Generated(string output) =>
+        new[] { DeployFolder.KubernetesDirectory, DaprSidecars.ComponentsDirectory }
+            .Select(folder => Path.Combine(output, folder))
+            .Where(Directory.Exists)
+            .SelectMany(folder => Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories));
 }

@@ -27,7 +27,7 @@ public sealed class DeploySettings : CommandSettings
     public string Tag { get; init; } = DeployOptions.DefaultTag;
 
     [CommandOption("--realtime-replicas <N>"), Description("realtime pods, each seeing every event (default: 2).")]
-    public string RealtimeReplicasText { get; init; } = "2";
+    public string? RealtimeReplicasText { get; init; }
 
     [CommandOption("--parameter <NAME=VALUE>"), Description("A value for one of the app model's parameters (a password, an external connection string); once per parameter.")]
     public string[] Parameters { get; init; } = [];
@@ -39,7 +39,8 @@ public sealed class DeploySettings : CommandSettings
     public Topology? ChosenTopology => TopologyName is null ? Topology.Split : EnumSetting.Parse<Topology>(TopologyName);
 
     /// <summary>The replicas asked for, or null when the option is not a whole number of at least 1.</summary>
-    public int? RealtimeReplicas => int.TryParse(RealtimeReplicasText, NumberStyles.None, CultureInfo.InvariantCulture, out var replicas) && replicas >= 1 ? replicas : null;
+    public int? RealtimeReplicas => RealtimeReplicasText is null ? 2
+        : int.TryParse(RealtimeReplicasText, NumberStyles.None, CultureInfo.InvariantCulture, out var replicas) && replicas >= 1 ? replicas : null;
 
     public IReadOnlyDictionary<string, string> ParameterValues => Parameters.Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
 
@@ -49,6 +50,7 @@ public sealed class DeploySettings : CommandSettings
             ? ValidationResult.Error("--manifest deploys an app model published before: --topology, --dapr and --external choose what to publish, so they do not go with it.")
         : Dapr && ChosenTopology == Topology.Monolith ? ValidationResult.Error("--dapr is for the split: the monolith has no bus.")
         : RealtimeReplicas is null ? ValidationResult.Error($"--realtime-replicas is a whole number, 1 or more, not '{RealtimeReplicasText}'.")
+        : RealtimeReplicasText is not null && ChosenTopology == Topology.Monolith ? ValidationResult.Error("--realtime-replicas is for the split: the monolith runs no realtime.")
         : Parameters.FirstOrDefault(p => p.IndexOf('=', StringComparison.Ordinal) < 1) is { } bad ? ValidationResult.Error($"--parameter takes NAME=VALUE, not '{bad}'.")
         : Parameters.GroupBy(p => p.Split('=')[0]).FirstOrDefault(g => g.Count() > 1) is { } twice ? ValidationResult.Error($"--parameter {twice.Key} is given more than once.")
         : Manifest is not null && !File.Exists(Manifest) ? ValidationResult.Error($"--manifest: there is no file '{Manifest}'.")

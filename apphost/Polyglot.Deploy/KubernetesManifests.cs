@@ -57,7 +57,7 @@ public static class KubernetesManifests
         if (DaprSidecars.Enabled(model))
         {
             files["dapr.yaml"] = DaprSidecars.KubernetesObjects();
-            secrets.Add(DaprSidecars.KubernetesSecret(model, values));
+            secrets.AddRange(DaprSidecars.KubernetesSecrets(model, values));
         }
         files["secrets.yaml"] = secrets;
         return files;
@@ -84,8 +84,11 @@ public static class KubernetesManifests
         };
         if (resource.IsProject)
         {
-            // The services' own endpoints: /health is ready (database and bus reachable), /alive is the process.
-            container.ReadinessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = AppModelNames.HealthPath, Port = "http" }, PeriodSeconds = 10 };
+            // The services' own endpoints: /health is ready (the database reachable; realtime's hub
+            // open; a broker outage only Degraded), /alive is the process. crud migrates its database before it listens: up to
+            // 5 minutes to start before the liveness probe may restart it.
+            container.StartupProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = AppModelNames.AlivePath, Port = "http" }, PeriodSeconds = 5, FailureThreshold = 60 };
+            container.ReadinessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = AppModelNames.HealthPath, Port = "http" }, PeriodSeconds = 10, TimeoutSeconds = 5 };
             container.LivenessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = AppModelNames.AlivePath, Port = "http" }, PeriodSeconds = 20, FailureThreshold = 3 };
         }
         else

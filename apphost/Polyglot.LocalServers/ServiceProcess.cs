@@ -71,6 +71,18 @@ public sealed class ServiceProcess : IAsyncDisposable
         process.BeginErrorReadLine();
 
         using var http = new HttpClient { BaseAddress = HttpAddress, Timeout = TimeSpan.FromSeconds(2) };
+        try
+        {
+            await WaitUntilAliveAsync(process, http);
+        }
+        catch
+        {
+            await KillAsync(); // not left running, unseen, by a start that failed
+            throw;
+        }
+    }
+
+    private async Task WaitUntilAliveAsync(Process process, HttpClient http) =>
         await Wait.UntilAsync(async () =>
         {
             if (process.HasExited)
@@ -86,7 +98,6 @@ public sealed class ServiceProcess : IAsyncDisposable
                 return false;
             }
         }, TimeSpan.FromSeconds(60), $"{Path.GetFileName(_dll)} to start");
-    }
 
     /// <summary>SIGKILL: no shutdown code runs, whatever it was doing is cut off.</summary>
     public async Task KillAsync()

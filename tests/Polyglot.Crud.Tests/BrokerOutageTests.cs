@@ -34,6 +34,12 @@ public sealed class BrokerOutageTests
         var (written, publishedDuring) = await CursorsAsync(crud);
         // The lag shows on the dashboard while the relay retries: three events waiting, the oldest aging.
         await Wait.UntilAsync(() => Task.FromResult(Observe(unpublished) == 3 && Observe(oldestAge) > 0), TimeSpan.FromSeconds(30), "the outbox lag metrics to show the waiting events");
+        // Still ready, as a readiness probe sees it: writes go on, the outbox keeps the events.
+        using (var http = new HttpClient { BaseAddress = crud.HttpAddress })
+        using (var health = await http.GetAsync(AppModelNames.HealthPath))
+        {
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        }
         await broker.StartAsync();
         await WaitUntilPublishedAsync(crud);
         await Wait.UntilAsync(() => Task.FromResult(Observe(unpublished) == 0 && Observe(oldestAge) == 0), TimeSpan.FromSeconds(30), "the outbox lag metrics to fall back to zero");

@@ -1,3 +1,7 @@
+using System.Net;
+using System.Net.Sockets;
+using Polyglot.Deploy;
+
 namespace Polyglot.Deploy.Tests;
 
 /// <summary>The Compose file, checked by docker-compose itself (offline: `config -q` needs no engine).</summary>
@@ -33,5 +37,47 @@ public sealed class ComposeTests(DeployFixture fixture) : IClassFixture<DeployFi
         Assert.Contains("${BUS_PASSWORD_URI_ENCODED}", compose);
         Assert.Equal(3, compose.Split("condition: service_healthy").Length - 1); // crud → bus, db-server; realtime → bus
         Assert.Contains("healthcheck:", compose);
+    }
+
+    [Fact]
+    public void TheBrokerKeepsItsHostNameSoARecreatedContainerFindsItsQueuesInTheVolume()
+    {
+        var (file, _) = ComposeBuilder.Build(fixture.Model, fixture.Options);
+
+        var bus = file.Services[AppModelNames.Bus];
+        Assert.Contains(bus.Volumes!, v => v.EndsWith(":/var/lib/rabbitmq", StringComparison.Ordinal));
+        Assert.Equal(AppModelNames.Bus, bus.Hostname);
+    }
+
+    /// <summary>
+    /// crud's health check, run by bash as Compose runs it, against a server answering as /health
+    /// does: a 200 (Healthy, or Degraded through a broker outage) is healthy, a 503 is not.
+    /// </summary>
+    [Theory]
+    [InlineData("200 OK", "Healthy", true)]
+    [InlineData("200 OK", "Degraded", true)]
+    [InlineData("503 Service Unavailable", "Unhealthy", false)]
+    public async Task AServicesHealthCheckPassesOnA200EvenDegradedAndFailsOnA503(string status, string body, bool healthy)
+    {
+        using var server = new TcpListener(IPAddress.Loopback, 0);
+        server.Start();
+        var answering = Task.Run(async () =>
+        {
+            using var client = await server.AcceptTcpClientAsync();
+            var stream = client.GetStream();
+            var request = new byte[1024];
+            await stream.ReadAtLeastAsync(request, 4, throwOnEndOfStream: false);
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {body.Length}\r\n\r\n{body}"));
+        });
+        var (file, _) = ComposeBuilder.Build(fixture.Model, fixture.Options);
+        var test = file.Services[AppModelNames.Crud].Healthcheck!.Test;
+        Assert.Equal(["CMD", "bash", "-c"], test.Take(3));
+        var command = test[3].Replace("/127.0.0.1/5100 ", $"/127.0.0.1/{((IPEndPoint)server.LocalEndpoint).Port} ", StringComparison.Ordinal);
+        Assert.NotEqual(test[3], command);
+
+        var (exitCode, output) = await Programs.RunAsync("bash", "-c", command);
+        await answering.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.True(healthy == (exitCode == 0), $"exit {exitCode}: {output}");
     }
 }

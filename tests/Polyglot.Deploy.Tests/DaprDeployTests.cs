@@ -35,6 +35,11 @@ public sealed class DaprDeployTests(DaprDeployFixture fixture) : IClassFixture<D
         var http = realtime.Spec.Containers.Single().Ports.Single(p => p.Name == "http");
         Assert.Equal(http.ContainerPort.ToString(), realtime.Metadata.Annotations["dapr.io/app-port"]);
         Assert.Equal("http", realtime.Metadata.Annotations["dapr.io/app-protocol"]);
+        // The sidecar delivers with the token realtime expects: one value, in the two Secrets.
+        var tokenSecret = Objects.OfType<V1Secret>().Single(s => s.Metadata.Name == realtime.Metadata.Annotations["dapr.io/app-token-secret"]);
+        var realtimeSecrets = Objects.OfType<V1Secret>().Single(s => s.Metadata.Name == $"{AppModelNames.Realtime}-secrets");
+        Assert.Equal(tokenSecret.StringData["token"], realtimeSecrets.StringData[AppModelNames.DaprAppTokenVariable]);
+        Assert.True(tokenSecret.StringData["token"].Length >= 43);
         Assert.Contains(Objects.OfType<V1StatefulSet>(), s => s.Metadata.Name == AppModelNames.Bus);
     }
 
@@ -70,7 +75,7 @@ public sealed class DaprDeployTests(DaprDeployFixture fixture) : IClassFixture<D
     }
 
     [Fact]
-    public async Task DockerComposeAcceptsDaprdSidecarsThatShareTheirAppsNetworkAndReadTheBrokerFromTheirEnvironment()
+    public async Task DockerComposeAcceptsDaprdSidecarsOfTheirOwnThatTheAppsReachByNameAndThatReadTheBrokerFromTheirEnvironment()
     {
         var (exitCode, resolved) = await Programs.RunAsync("docker-compose", "-f", Path.Combine(fixture.Output, "docker-compose.yaml"), "config");
 
@@ -79,10 +84,21 @@ public sealed class DaprDeployTests(DaprDeployFixture fixture) : IClassFixture<D
         foreach (var name in new[] { AppModelNames.Crud, AppModelNames.Realtime })
         {
             var sidecar = Map(services[$"{name}-dapr"]);
-            Assert.Equal($"service:{name}", sidecar["network_mode"]);
-            Assert.Contains(name, List(sidecar["command"]));
+            // Not in the app's network: Docker gives a restarted app a new one, which a sidecar joined to the old one never reaches.
+            Assert.False(sidecar.ContainsKey("network_mode"));
+            var command = List(sidecar["command"]).Cast<string>().ToList();
+            Assert.Equal(name, command[command.IndexOf("--app-id") + 1]);
+            Assert.Equal("0.0.0.0", command[command.IndexOf("--dapr-listen-addresses") + 1]);
+            Assert.Equal($"http://{name}-dapr:50001", Map(Map(services[name])["environment"])["DAPR_GRPC_ENDPOINT"]);
             Assert.Equal($"amqp://guest:{DeployFixture.BusPassword}@bus:5672", Map(sidecar["environment"])["BUS_CONNECTION_STRING"]);
         }
+        // realtime's sidecar delivers to realtime by name, with the token realtime expects.
+        var realtimeSidecar = Map(services["realtime-dapr"]);
+        var delivery = List(realtimeSidecar["command"]).Cast<string>().ToList();
+        Assert.Equal(AppModelNames.Realtime, delivery[delivery.IndexOf("--app-channel-address") + 1]);
+        var token = Map(realtimeSidecar["environment"])[AppModelNames.DaprAppTokenVariable];
+        Assert.Equal(token, Map(Map(services[AppModelNames.Realtime])["environment"])[AppModelNames.DaprAppTokenVariable]);
+        Assert.False(string.IsNullOrEmpty((string)token));
         // The components the sidecars load: the broker's connection string from their environment.
         var pubsub = Documents(fixture.Read("dapr/pubsub.yaml")).Single();
         var connection = List(Map(pubsub["spec"])["metadata"]).Select(Map).Single(m => (string)m["name"] == "connectionString");

@@ -16,6 +16,7 @@ public sealed class DeployCommandTests : IDisposable
     [InlineData("--topology 1", "--topology is split or monolith, not '1'.")]
     [InlineData("--topology split,monolith", "--topology is split or monolith, not 'split,monolith'.")]
     [InlineData("--dapr --topology monolith", "--dapr is for the split")]
+    [InlineData("--realtime-replicas 3 --topology monolith", "--realtime-replicas is for the split: the monolith runs no realtime.")]
     [InlineData("--manifest aspire-manifest.json --dapr", "--topology, --dapr and --external choose what to publish")]
     [InlineData("--realtime-replicas 0", "--realtime-replicas is a whole number, 1 or more, not '0'.")]
     [InlineData("--realtime-replicas two", "--realtime-replicas is a whole number, 1 or more, not 'two'.")]
@@ -62,6 +63,23 @@ public sealed class DeployCommandTests : IDisposable
         Assert.All(files, file => Assert.Contains($"  {file}\n", printed));
         Assert.True(again == 0, printedAgain);
         Assert.Equal(files, FilesIn(_again));
+    }
+
+    [Fact]
+    public async Task ATopologyWrittenOverAnotherLeavesNoneOfTheOthersManifestsWhileFilesOutsideItsFoldersStay()
+    {
+        Assert.Equal(0, (await RunAsync("--dapr", "--output", _output)).ExitCode);
+        var ours = Path.Combine(_output, "notes.txt");
+        await File.WriteAllTextAsync(ours, "not the command's");
+        Assert.Contains("kubernetes/realtime.yaml", FilesIn(_output));
+
+        var (exitCode, printed) = await RunAsync("--topology", "monolith", "--output", _output);
+
+        Assert.True(exitCode == 0, printed);
+        Assert.Contains("Removed kubernetes/realtime.yaml: an earlier run's, not this one's", printed);
+        // The same files as a monolith written into an empty folder, and the user's own.
+        Assert.Equal(0, (await RunAsync("--topology", "monolith", "--output", _again)).ExitCode);
+        Assert.Equal(FilesIn(_again).Append("notes.txt").Order(StringComparer.Ordinal), FilesIn(_output).Order(StringComparer.Ordinal));
     }
 
     [Fact]

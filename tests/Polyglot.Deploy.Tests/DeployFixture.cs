@@ -25,6 +25,7 @@ public class DeployFixture : IDisposable
             ["auth-signing-key"] = "golden-signing-key-of-43-characters-for-tests",
             ["auth-encryption-key"] = "golden-encryption-key-of-43-characters-tests",
             ["realtime-client-secret"] = "golden-realtime-client-secret-of-43-chars-x",
+            ["dapr-app-token"] = "golden-dapr-app-token-of-43-characters-tests",
         });
         Files = DeployFolder.Write(Model, Options, Output);
     }

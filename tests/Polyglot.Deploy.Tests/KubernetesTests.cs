@@ -102,6 +102,19 @@ public sealed class KubernetesTests(DeployFixture fixture) : IClassFixture<Deplo
     }
 
     [Fact]
+    public void AServiceHasMinutesToStartBeforeItsLivenessProbeMayRestartItSoALongMigrationIsNotCutShort()
+    {
+        foreach (var (name, _, pod) in Workloads.Where(w => w.Name is AppModelNames.Crud or AppModelNames.Realtime))
+        {
+            var container = Assert.Single(pod.Containers);
+            var startup = container.StartupProbe;
+            Assert.NotNull(startup);
+            Assert.Equal(AppModelNames.AlivePath, startup.HttpGet.Path);
+            Assert.True(startup.PeriodSeconds * startup.FailureThreshold >= 300, $"{name}: {startup.PeriodSeconds} s × {startup.FailureThreshold}");
+        }
+    }
+
+    [Fact]
     public void NoSecretValueAppearsOutsideTheSecrets()
     {
         var secretValues = Objects.OfType<V1Secret>().SelectMany(s => s.StringData.Values).ToList();

@@ -12,6 +12,9 @@ namespace Polyglot.Realtime.Tests;
 /// </summary>
 public class DaprFixture : IAsyncLifetime
 {
+    /// <summary>The app API token realtime expects, and the sidecar sends.</summary>
+    public const string AppToken = "app-api-token-for-the-tests";
+
     private readonly string _database = SqliteFile.NewConnectionString();
 
     public DaprSidecar Sidecar { get; } = new();
@@ -45,7 +48,7 @@ public class DaprFixture : IAsyncLifetime
         await Wait.UntilAsync(async () => (await http.GetAsync("/health")).IsSuccessStatusCode, TimeSpan.FromSeconds(30), "realtime to be healthy");
         if (Delivers)
         {
-            Sidecar.DeliverTo(Route);
+            Sidecar.DeliverTo(Route, AppToken);
         }
     }
 
@@ -53,6 +56,7 @@ public class DaprFixture : IAsyncLifetime
     public static ServiceHost<IntegrationEventConsumer> StartRealtime(Uri crudGrpc, Uri crudHttp) => new(new Dictionary<string, string?>(LocalAuth.Shared.RealtimeSettings(crudGrpc, crudHttp, ":")!)
     {
         [AppModelNames.BusKindSetting] = nameof(BusKind.Dapr),
+        [DaprBus.AppTokenSetting] = AppToken,
     });
 
     /// <summary>A new board named v0, then renamed v1, v2, …: one event each, in order.</summary>

@@ -15,7 +15,7 @@ public sealed class DaprIngestTests(DaprCaptureFixture fixture) : IClassFixture<
     [Fact]
     public async Task TheSubscribeHandlerAnnouncesTheTopicOfPubsubAndItsRoute()
     {
-        using var http = new HttpClient { BaseAddress = fixture.Realtime.HttpAddress };
+        using var http = new HttpClient { BaseAddress = fixture.Realtime.HttpAddress, DefaultRequestHeaders = { { "dapr-api-token", DaprFixture.AppToken } } };
 
         var subscriptions = await http.GetFromJsonAsync<JsonElement>("/dapr/subscribe");
 
@@ -57,6 +57,31 @@ public sealed class DaprIngestTests(DaprCaptureFixture fixture) : IClassFixture<
         Assert.Equal("SUCCESS", await PostAsync(DaprSidecar.CloudEventOf(DaprEvents.Single(DaprEvents.Of(fixture.Sidecar.Published).Last(e => e.BoardId == boardId)), asBase64: false), timeout.Token));
         Assert.True(await stream.ResponseStream.MoveNext(timeout.Token));
         Assert.Equal("v6", stream.ResponseStream.Current.Event.BoardUpdated.Board.Name);
+    }
+
+    [Fact]
+    public async Task TheRoutesAnswerOnlyTheSidecarsTokenSoNoOneElseCanPostEvents()
+    {
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(30));
+        var board = await fixture.BoardRenamedAsync(renames: 0, timeout.Token);
+        var boardId = Guid.Parse(board.Id);
+        await Wait.UntilAsync(() => Task.FromResult(DaprEvents.Of(fixture.Sidecar.Published).Any(e => e.BoardId == boardId)), TimeSpan.FromSeconds(20), "crud to publish the board");
+        var created = DaprSidecar.CloudEventOf(DaprEvents.Single(DaprEvents.Of(fixture.Sidecar.Published).Single(e => e.BoardId == boardId)), asBase64: false);
+        var hub = fixture.Realtime.Services.GetRequiredService<ChannelHub>();
+        var head = hub.Head;
+        using var http = new HttpClient { BaseAddress = fixture.Realtime.HttpAddress };
+
+        using var withoutToken = await PostAsAsync(null, created, fixture.Route, timeout.Token);
+        using var withAnother = await PostAsAsync("not-the-sidecars", created, fixture.Route, timeout.Token);
+        using var subscribeWithout = await http.GetAsync("/dapr/subscribe", timeout.Token);
+
+        Assert.Equal(
+            [HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized],
+            [withoutToken.StatusCode, withAnother.StatusCode, subscribeWithout.StatusCode]);
+        Assert.Equal(head, hub.Head); // nothing reached the hub
+        // The same event, with the sidecar's token, is taken.
+        Assert.Equal("SUCCESS", await PostAsync(created, timeout.Token));
+        Assert.True(hub.Head > head);
     }
 
     public static TheoryData<string, string, byte[]> UnreadableBodies() => new()
@@ -115,12 +140,22 @@ public sealed class DaprIngestTests(DaprCaptureFixture fixture) : IClassFixture<
 
     private async Task<string> PostAsync(CloudEvent cloudEvent, CancellationToken ct, Uri? route = null)
     {
+        using var response = await PostAsAsync(DaprFixture.AppToken, cloudEvent, route ?? fixture.Route, ct);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("status").GetString()!;
+    }
+
+    /// <summary>A CloudEvent posted with <paramref name="appToken"/> as Dapr's app API token (none when null).</summary>
+    private static async Task<HttpResponseMessage> PostAsAsync(string? appToken, CloudEvent cloudEvent, Uri route, CancellationToken ct)
+    {
         var body = new JsonEventFormatter().EncodeStructuredModeMessage(cloudEvent, out var contentType);
         using var content = new ByteArrayContent(body.ToArray());
         content.Headers.ContentType = new(contentType.MediaType);
         using var http = new HttpClient();
-        using var response = await http.PostAsync(route ?? fixture.Route, content, ct);
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("status").GetString()!;
+        if (appToken is not null)
+        {
+            http.DefaultRequestHeaders.Add("dapr-api-token", appToken);
+        }
+        return await http.PostAsync(route, content, ct);
     }
 }

@@ -64,8 +64,8 @@ public class DaprSidecar : IAsyncDisposable
 
     public Task StartAsync() => _app.StartAsync();
 
-    /// <summary>Delivers every publish to the subscriber's route from now on, alternating the CloudEvent's <c>data</c> and <c>data_base64</c> forms.</summary>
-    public void DeliverTo(Uri subscriberRoute) => _delivering = Task.Run(() => DeliverAsync(subscriberRoute, _stop.Token));
+    /// <summary>Delivers every publish to the subscriber's route from now on, with Dapr's app API token, alternating the CloudEvent's <c>data</c> and <c>data_base64</c> forms.</summary>
+    public void DeliverTo(Uri subscriberRoute, string appToken) => _delivering = Task.Run(() => DeliverAsync(subscriberRoute, appToken, _stop.Token));
 
     /// <summary>
     /// As generated service bases bind: ASP.NET Core's gRPC passes no instance and calls
@@ -87,9 +87,9 @@ public class DaprSidecar : IAsyncDisposable
         return Task.FromResult(new Empty());
     }
 
-    private async Task DeliverAsync(Uri route, CancellationToken ct)
+    private async Task DeliverAsync(Uri route, string appToken, CancellationToken ct)
     {
-        using var http = new HttpClient();
+        using var http = new HttpClient { DefaultRequestHeaders = { { "dapr-api-token", appToken } } };
         var formatter = new JsonEventFormatter();
         var count = 0;
         await foreach (var request in _deliveries.Reader.ReadAllAsync(ct))

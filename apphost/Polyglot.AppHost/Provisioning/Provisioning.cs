@@ -92,7 +92,8 @@ public static class ProvisioningExtensions
     private static string AddHealthCheck(this IDistributedApplicationBuilder builder, string name, IHealthCheck check)
     {
         var key = $"{name}_ready";
-        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(key, check, failureStatus: null, tags: null));
+        // Bounded: a server still starting can take the connection and then say nothing.
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(key, check, failureStatus: null, tags: null, timeout: TimeSpan.FromSeconds(5)));
         return key;
     }
 

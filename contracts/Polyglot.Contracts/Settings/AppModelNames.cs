@@ -27,8 +27,9 @@ public static class AppModelNames
     public const string BusKindVariable = "Bus__Kind";
 
     /// <summary>
-    /// crud's and realtime's readiness check (every health check: the database, the bus or the hub),
-    /// on their http endpoint: the app host waits on it, the deploy files' readiness probes call it.
+    /// crud's and realtime's readiness check (every health check: the database or the hub; the bus
+    /// too, but MassTransit reports a broker outage as Degraded, still a 200), on their http
+    /// endpoint: the app host waits on it, the deploy files' readiness probes call it.
     /// </summary>
     public const string HealthPath = "/health";
 
@@ -37,4 +38,10 @@ public static class AppModelNames
 
     /// <summary>Over Dapr: realtime's route where its sidecar delivers the events topic.</summary>
     public const string DaprEventsRoute = "/dapr/events";
+
+    /// <summary>Over Dapr: the app API token realtime's sidecar sends (<c>dapr-api-token</c>) and realtime expects, as Dapr names it.</summary>
+    public const string DaprAppTokenVariable = "APP_API_TOKEN";
+
+    /// <summary>Over Dapr: the app model's parameter holding that token.</summary>
+    public const string DaprAppToken = "dapr-app-token";
 }
