@@ -17,14 +17,15 @@ public sealed class ServiceHost<TMarker> : IAsyncDisposable where TMarker : clas
     private readonly Factory _factory;
 
     /// <param name="services">Registrations added to the service's own, e.g. a logger provider that records.</param>
-    public ServiceHost(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services = null)
+    /// <param name="restarting">A host disposed before whose addresses this one takes, as the same service restarted.</param>
+    public ServiceHost(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services = null, ServiceHost<TMarker>? restarting = null)
     {
         // A free port can be taken by another test process between choosing and binding it:
-        // choose again then.
+        // choose again then (not the ones of a host restarting: they are the point).
         for (var attempt = 1; ; attempt++)
         {
-            HttpAddress = new Uri($"http://127.0.0.1:{Ports.Free()}");
-            GrpcAddress = new Uri($"http://127.0.0.1:{Ports.Free()}");
+            HttpAddress = restarting?.HttpAddress ?? new Uri($"http://127.0.0.1:{Ports.Free()}");
+            GrpcAddress = restarting?.GrpcAddress ?? new Uri($"http://127.0.0.1:{Ports.Free()}");
             _factory = new Factory(new Dictionary<string, string?>(settings)
             {
                 ["Kestrel:Endpoints:http:Url"] = HttpAddress.ToString(),
@@ -36,7 +37,7 @@ public sealed class ServiceHost<TMarker> : IAsyncDisposable where TMarker : clas
                 _factory.StartServer();
                 return;
             }
-            catch (Exception ex) when (attempt < 5 && IsAddressInUse(ex))
+            catch (Exception ex) when (attempt < 5 && restarting is null && IsAddressInUse(ex))
             {
                 _factory.Dispose();
             }

@@ -55,6 +55,18 @@ public sealed class ClientCredentials(Func<HttpClient> http, Uri tokenEndpoint, 
         }
     }
 
+    /// <summary>
+    /// Drops <paramref name="refused"/>, the token a server has just refused (its keys changed since
+    /// it was issued), so that the next call fetches another rather than the kept one until it expires.
+    /// </summary>
+    public void Refused(string refused)
+    {
+        if (_token is { } kept && kept.Value == refused)
+        {
+            _token = null;
+        }
+    }
+
     private sealed record Token(string Value, DateTimeOffset ValidUntil);
 
     private sealed record TokenReply(

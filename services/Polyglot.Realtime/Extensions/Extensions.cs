@@ -50,6 +50,7 @@ internal static class Extensions
         builder.Services.AddGrpcClient<EventLog.EventLogClient>((services, client) => client.Address = services.GetRequiredService<IOptions<CrudOptions>>().Value.Address)
             .AddCallCredentials(async (context, metadata, services) =>
                 metadata.Add("authorization", $"Bearer {await services.GetRequiredService<ClientCredentials>().AccessTokenAsync(context.CancellationToken)}"))
+            .AddHttpMessageHandler(services => new RefusedTokens(services.GetRequiredService<ClientCredentials>()))
             .ConfigureChannel(channel =>
             {
                 // Plain HTTP/2 inside the deployment (TLS is the ingress's or the mesh's); the token goes along.
