@@ -36,6 +36,9 @@ console.log(JSON.stringify({ listening: queue }));
 let last = 0;
 let printed = 0;
 await channel.consume(queue, async (message) => {
+  if (printed >= count) {
+    return; // delivered while the connection closes: not printed, and never acked (the queue goes with it)
+  }
   if (message === null) {
     console.error("the broker cancelled this consumer (its queue was deleted)");
     process.exitCode = 1;

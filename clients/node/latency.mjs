@@ -39,9 +39,16 @@ stream.on("data", (message) => {
   }
 });
 // A stream that ends mid-run ends the run: resuming would put the wait for it into the figures.
+let measuring = true;
 stream.on("error", (error) => {
   if (error.code !== grpc.status.CANCELLED) {
     console.error(`the stream ended before the run did: ${error.message}`);
+    process.exit(1);
+  }
+});
+stream.on("end", () => {
+  if (measuring) {
+    console.error("the stream ended before the run did");
     process.exit(1);
   }
 });
@@ -53,9 +60,16 @@ for (let i = 0; i < warmup + count; i++) {
   const arrived = new Promise((resolve) => arrivals.set(title, resolve));
   const sent = process.hrtime.bigint();
   await call(crud.cards, "createCard", { columnId: column.id, title });
+  // An event that never comes ends the run, rather than leaving it waiting.
+  const lost = setTimeout(() => {
+    console.error(`${title} never arrived on the stream (30 s)`);
+    process.exit(1);
+  }, 30_000);
   const latencyMs = Number((await arrived) - sent) / 1e6;
+  clearTimeout(lost);
   if (i >= warmup) samples.push(latencyMs);
 }
+measuring = false;
 stream.cancel();
 
 samples.sort((a, b) => a - b);

@@ -19,10 +19,17 @@ export async function signIn(scope = "boards") {
       scope,
     }),
   });
-  const reply = await response.json();
   if (!response.ok) {
-    throw new Error(`crud gave no token: ${reply.error}: ${reply.error_description}`);
+    // An OAuth error is JSON naming the problem; a proxy's error page is not.
+    const text = await response.text();
+    let reason = text;
+    try {
+      const error = JSON.parse(text);
+      reason = `${error.error}: ${error.error_description}`;
+    } catch {}
+    throw new Error(`crud gave no token: ${response.status} ${reason}`);
   }
+  const reply = await response.json();
   const metadata = new grpc.Metadata();
   metadata.set("authorization", `Bearer ${reply.access_token}`);
   return metadata;

@@ -43,7 +43,7 @@ public sealed class HubEvent(long position, HubChannel channel, IntegrationEvent
         From(IntegrationEvent.Parser.ParseFrom((envelope ?? throw new ArgumentException("An event of the batch is null.", nameof(envelope))).Payload
             ?? throw new ArgumentException($"Event {envelope.Position} has no payload.", nameof(envelope))));
 
-    /// <summary>The events a bus batch carries; a batch with no events at all is as unreadable as a broken one (<see cref="From(IntegrationEventEnvelope?)"/>).</summary>
+    /// <summary>The events a bus batch carries; a batch without its <c>events</c> list (missing, or null) is as unreadable as a broken one (<see cref="From(IntegrationEventEnvelope?)"/>). An empty list is read as nothing to do.</summary>
     public static List<HubEvent> From(IntegrationEventBatch? batch) =>
         [.. (batch?.Events ?? throw new ArgumentException("The batch has no events.", nameof(batch))).Select(From)];
 
