@@ -44,13 +44,22 @@ public sealed class ChaosSystem : IAsyncDisposable
             ["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ",
             ["Logging__Console__FormatterOptions__UseUtcTimestamp"] = "true",
         });
-        await crud.StartAsync();
         var realtime = new ServiceProcess("Polyglot.Realtime", new Dictionary<string, string>(LocalAuth.Shared.RealtimeSettings(crud.GrpcAddress, crud.HttpAddress))
         {
             ["ConnectionStrings__bus"] = broker.ConnectionString,
         });
-        await realtime.StartAsync();
-        return new ChaosSystem(provider, broker, database, crud, realtime);
+        var system = new ChaosSystem(provider, broker, database, crud, realtime);
+        try
+        {
+            await crud.StartAsync();
+            await realtime.StartAsync();
+            return system;
+        }
+        catch
+        {
+            await system.DisposeAsync(); // a start that failed leaves nothing running
+            throw;
+        }
     }
 
     /// <summary>A gRPC call to crud, retried while crud or its database restart.</summary>
