@@ -133,11 +133,11 @@ public sealed class TokenServerTests(TokenServerFixture fixture) : IClassFixture
         var passwordHash = new PasswordHasher<User>().HashPassword(null!, fixture.UserPassword);
         var otherReplica = race switch
         {
-            Race.ClientRegistered => new AnotherReplicaWritesFirst(e => e is { State: EntityState.Added, Entity: Application { ClientId: TokenServerFixture.Reader } }, database, other => other.Add(
+            Race.ClientRegistered => new AnotherReplicaWritesFirst(e => e is { State: EntityState.Added, Entity: Application { ClientId: TokenServerFixture.Reader } }, () => Sqlite(database), other => other.Add(
                 new Application { Id = Guid.NewGuid().ToString(), ClientId = TokenServerFixture.Reader, ClientType = "confidential", ConcurrencyToken = Guid.NewGuid().ToString() })),
-            Race.ClientUpdated => new AnotherReplicaWritesFirst(e => e is { State: EntityState.Modified, Entity: Application { ClientId: TokenServerFixture.Reader } }, database, other =>
+            Race.ClientUpdated => new AnotherReplicaWritesFirst(e => e is { State: EntityState.Modified, Entity: Application { ClientId: TokenServerFixture.Reader } }, () => Sqlite(database), other =>
                 other.Set<Application>().Single(a => a.ClientId == TokenServerFixture.Reader).ConcurrencyToken = Guid.NewGuid().ToString()),
-            Race.UserCreated => new AnotherReplicaWritesFirst(e => e is { State: EntityState.Added, Entity: User { UserName: TokenServerFixture.UserName } }, database, other => other.Add(new User
+            Race.UserCreated => new AnotherReplicaWritesFirst(e => e is { State: EntityState.Added, Entity: User { UserName: TokenServerFixture.UserName } }, () => Sqlite(database), other => other.Add(new User
             {
                 Id = Guid.NewGuid(),
                 UserName = TokenServerFixture.UserName,
@@ -145,7 +145,7 @@ public sealed class TokenServerTests(TokenServerFixture fixture) : IClassFixture
                 SecurityStamp = Guid.NewGuid().ToString(),
                 PasswordHash = passwordHash,
             })),
-            Race.PasswordChanged => new AnotherReplicaWritesFirst(e => e is { State: EntityState.Modified, Entity: User { UserName: TokenServerFixture.UserName } }, database, other =>
+            Race.PasswordChanged => new AnotherReplicaWritesFirst(e => e is { State: EntityState.Modified, Entity: User { UserName: TokenServerFixture.UserName } }, () => Sqlite(database), other =>
             {
                 var ann = other.Users.Single(u => u.UserName == TokenServerFixture.UserName);
                 ann.PasswordHash = passwordHash;
@@ -162,6 +162,35 @@ public sealed class TokenServerTests(TokenServerFixture fixture) : IClassFixture
         Assert.True(await PasswordIsAsync(host, TokenServerFixture.UserName, fixture.UserPassword));
     }
 
+    /// <summary>
+    /// Replicas starting together each remove a client taken out of the configuration: the one that
+    /// deletes second finds it gone and must still start. On PostgreSQL: OpenIddict deletes in a
+    /// serializable transaction, which SQLite begins by locking the whole file, so that there the
+    /// other replica could not delete first.
+    /// </summary>
+    [Fact]
+    public async Task CrudStartsWhenAnotherReplicaRemovesTheSameClientAtTheSameMoment()
+    {
+        var settings = fixture.HostSettings.ToDictionary();
+        settings["Database:Provider"] = nameof(DatabaseProvider.Postgres);
+        var database = settings["ConnectionStrings:db"] = await LocalServer.NewPostgresDatabaseAsync();
+        await using (new ServiceHost<BoardsService>(settings))
+        {
+        }
+        var withoutReader = settings.Where(s => !s.Key.StartsWith("Auth:Clients:1:", StringComparison.Ordinal)).ToDictionary();
+        var otherReplica = new AnotherReplicaWritesFirst(e => e is { State: EntityState.Deleted, Entity: Application { ClientId: TokenServerFixture.Reader } },
+            () => new PostgresBoardsDbContext(new DbContextOptionsBuilder<PostgresBoardsDbContext>().UseNpgsql(database).Options),
+            other => other.Remove(other.Set<Application>().Single(a => a.ClientId == TokenServerFixture.Reader)));
+
+        await using var host = new ServiceHost<BoardsService>(withoutReader, services => services.ConfigureDbContext<PostgresBoardsDbContext>(options => options.AddInterceptors(otherReplica)));
+
+        Assert.True(otherReplica.Wrote, "The other replica never got in first.");
+        using var http = new HttpClient { BaseAddress = host.HttpAddress };
+        Assert.Equal("invalid_client", (await TokenAsync(TokenServerFixture.Reader, fixture.ReaderSecret, ApiScopes.Events, http)).Body.GetProperty("error").GetString());
+    }
+
+    private static SqliteBoardsDbContext Sqlite(string connectionString) => new(new DbContextOptionsBuilder<SqliteBoardsDbContext>().UseSqlite(connectionString).Options);
+
     private static async Task<bool> PasswordIsAsync(ServiceHost<BoardsService> host, string userName, string password)
     {
         await using var scope = host.Services.CreateAsyncScope();
@@ -172,9 +201,9 @@ public sealed class TokenServerTests(TokenServerFixture fixture) : IClassFixture
     /// <summary>
     /// Another replica starting at the same moment: just before this one saves the change
     /// <paramref name="isTheOne"/> picks, it writes that row its own way (<paramref name="write"/>,
-    /// on a context of its own), so that this one's save fails on it.
+    /// on a context of its own, <paramref name="otherReplica"/>), so that this one's save fails on it.
     /// </summary>
-    private sealed class AnotherReplicaWritesFirst(Func<EntityEntry, bool> isTheOne, string connectionString, Action<SqliteBoardsDbContext> write) : SaveChangesInterceptor
+    private sealed class AnotherReplicaWritesFirst(Func<EntityEntry, bool> isTheOne, Func<BoardsDbContext> otherReplica, Action<BoardsDbContext> write) : SaveChangesInterceptor
     {
         public bool Wrote { get; private set; }
 
@@ -183,7 +212,7 @@ public sealed class TokenServerTests(TokenServerFixture fixture) : IClassFixture
             if (!Wrote && eventData.Context!.ChangeTracker.Entries().Any(isTheOne))
             {
                 Wrote = true;
-                await using var other = new SqliteBoardsDbContext(new DbContextOptionsBuilder<SqliteBoardsDbContext>().UseSqlite(connectionString).Options);
+                await using var other = otherReplica();
                 write(other);
                 await other.SaveChangesAsync(cancellationToken);
             }

@@ -19,18 +19,11 @@ internal sealed class Registrations(IServiceScopeFactory scopes, IOptions<AuthOp
             await OnceMoreIfRacedAsync(services => RegisterAsync(services.GetRequiredService<IOpenIddictApplicationManager>(), client, ct), ct);
         }
 
-        await using var scope = scopes.CreateAsyncScope();
-        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
-
-        // Listed to the end before the first delete: PostgreSQL runs one command at a time per connection.
-        var registered = await applications.ListAsync(cancellationToken: ct).ToListAsync(ct);
-        foreach (var application in registered)
+        foreach (var id in await RegisteredClientIdsAsync(ct))
         {
-            var id = await applications.GetClientIdAsync(application, ct);
             if (!configured.Any(c => c.ClientId == id))
             {
-                await applications.DeleteAsync(application, ct);
-                logger.LogInformation("Removed client {ClientId}: it is no longer configured", id);
+                await OnceMoreIfRacedAsync(services => RemoveAsync(services.GetRequiredService<IOpenIddictApplicationManager>(), id, ct), ct);
             }
         }
 
@@ -104,6 +97,28 @@ internal sealed class Registrations(IServiceScopeFactory scopes, IOptions<AuthOp
         return descriptor;
     }
 
+    private async Task<List<string?>> RegisteredClientIdsAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+        List<string?> ids = [];
+        await foreach (var application in applications.ListAsync(cancellationToken: ct))
+        {
+            ids.Add(await applications.GetClientIdAsync(application, ct));
+        }
+        return ids;
+    }
+
+    /// <summary>Gone already when another replica removed it first.</summary>
+    private async Task RemoveAsync(IOpenIddictApplicationManager applications, string? clientId, CancellationToken ct)
+    {
+        if (clientId is not null && await applications.FindByClientIdAsync(clientId, ct) is { } application)
+        {
+            await applications.DeleteAsync(application, ct);
+            logger.LogInformation("Removed client {ClientId}: it is no longer configured", clientId);
+        }
+    }
+
     private static async Task RegisterAsync(IOpenIddictApplicationManager applications, OpenIddictApplicationDescriptor descriptor, CancellationToken ct)
     {
         if (await applications.FindByClientIdAsync(descriptor.ClientId!, ct) is { } existing)
@@ -132,9 +147,18 @@ internal sealed class Registrations(IServiceScopeFactory scopes, IOptions<AuthOp
                 await apply(scope.ServiceProvider);
                 return;
             }
-            catch (Exception ex) when (ex is DbUpdateException or OpenIddictExceptions.ConcurrencyException && attempt == 1 && !ct.IsCancellationRequested)
+            catch (Exception ex) when (IsRace(ex) && attempt == 1 && !ct.IsCancellationRequested)
             {
             }
         }
     }
+
+    /// <summary>
+    /// A write lost to another's: a unique key or a concurrency token, or PostgreSQL's serialization
+    /// failure inside OpenIddict's own transaction, which Npgsql's retrying strategy, unable to retry
+    /// a transaction it did not begin, wraps in an InvalidOperationException.
+    /// </summary>
+    private static bool IsRace(Exception ex) =>
+        ex is DbUpdateException or OpenIddictExceptions.ConcurrencyException
+        || ex is InvalidOperationException { InnerException: DbUpdateException };
 }
