@@ -6,9 +6,9 @@ namespace Polyglot.Deploy;
 /// Publishes the app host's Aspire manifest (or takes one published before), then writes the
 /// Kubernetes and Compose files generated from it (docs/deploy.md). All of it is generated in a
 /// folder of its own first: a failure — a parameter the model lacks, one it needs — leaves the
-/// output folder as it was. Its kubernetes/ and dapr/ folders are the command's own: a file in
-/// them that this run did not write (an earlier run's, of another topology) is removed, since
-/// <c>kubectl apply -f kubernetes/</c> would apply it too.
+/// output folder as it was. What an earlier run wrote and this one does not (another topology's
+/// manifests, which <c>kubectl apply -f kubernetes/</c> would apply too) is removed: the
+/// manifests the earlier kustomization.yaml lists, and the Dapr components. Nothing else is.
 /// </summary>
 public sealed class DeployCommand : Command<DeploySettings>
 {
@@ -38,6 +38,7 @@ public sealed class DeployCommand : Command<DeploySettings>
             var written = DeployFolder.Write(model, options, staging.FullName).Prepend(ManifestFileName).ToList();
 
             var output = Path.GetFullPath(settings.Output);
+            var stale = WrittenBefore(output).Except(written).ToList();
             foreach (var file in written)
             {
                 var target = Path.Combine(output, file);
@@ -46,10 +47,10 @@ public sealed class DeployCommand : Command<DeploySettings>
             }
             Console.WriteLine($"Wrote {output}:");
             written.ForEach(file => Console.WriteLine($"  {file}"));
-            foreach (var stale in Generated(output).Except(written.Select(file => Path.Combine(output, file))).ToList())
+            foreach (var file in stale)
             {
-                File.Delete(stale);
-                Console.WriteLine($"Removed {Path.GetRelativePath(output, stale)}: an earlier run's, not this one's");
+                File.Delete(Path.Combine(output, file));
+                Console.WriteLine($"Removed {file}: an earlier run's, not this one's");
             }
             return 0;
         }
@@ -59,10 +60,9 @@ public sealed class DeployCommand : Command<DeploySettings>
         }
     }
 
-    /// <summary>The files in the output's folders that only this command writes.</summary>
-    private static IEnumerable<string> Generated(string output) =>
-        new[] { DeployFolder.KubernetesDirectory, DaprSidecars.ComponentsDirectory }
-            .Select(folder => Path.Combine(output, folder))
-            .Where(Directory.Exists)
-            .SelectMany(folder => Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories));
+    /// <summary>What an earlier run into <paramref name="output"/> wrote that is still there, named as <see cref="DeployFolder.Write"/> names it.</summary>
+    private static IEnumerable<string> WrittenBefore(string output) =>
+        DeployFolder.ManifestsListedIn(output)
+            .Concat(DaprSidecars.ComponentFiles().Keys.Select(name => $"{DaprSidecars.ComponentsDirectory}/{name}"))
+            .Where(file => File.Exists(Path.Combine(output, file)));
 }

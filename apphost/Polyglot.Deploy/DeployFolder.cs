@@ -47,12 +47,26 @@ public static class DeployFolder
         return written;
     }
 
+    /// <summary>The manifests the kustomization.yaml in <paramref name="output"/> lists, if there is one (as <see cref="Write"/> names them).</summary>
+    public static IEnumerable<string> ManifestsListedIn(string output)
+    {
+        var kustomization = Path.Combine(output, KubernetesDirectory, "kustomization.yaml");
+        if (!File.Exists(kustomization))
+        {
+            return [];
+        }
+        var listed = new DeserializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).IgnoreUnmatchedProperties().Build()
+            .Deserialize<Kustomization?>(File.ReadAllText(kustomization))?.Resources ?? [];
+        // Only a plain file name is ours: a path elsewhere (../base) is the user's own.
+        return listed.Where(name => Path.GetFileName(name) == name).Select(name => $"{KubernetesDirectory}/{name}");
+    }
+
     private sealed class Kustomization
     {
         public string ApiVersion { get; init; } = "kustomize.config.k8s.io/v1beta1";
 
         public string Kind { get; init; } = "Kustomization";
 
-        public required List<string> Resources { get; init; }
+        public List<string> Resources { get; init; } = [];
     }
 }

@@ -15,7 +15,8 @@ public sealed class SecretsInTelemetryTests(TokenServerFixture fixture) : IClass
         using var telemetry = new TelemetryRecorder();
         // Everything at Trace, OpenIddict by name too and by a longer name: no setting may bring its token-writing lines back.
         var settings = fixture.HostSettings.Concat(TelemetryRecorder.TraceEverything)
-            .Append(new("Logging:LogLevel:OpenIddict", "Trace")).Append(new("Logging:Fake:LogLevel:OpenIddict.Server", "Trace")).ToDictionary();
+            .Append(new("Logging:LogLevel:OpenIddict", "Trace")).Append(new("Logging:Fake:LogLevel:OpenIddict.Server", "Trace"))
+            .Append(new("Logging:Fake:LogLevel:*OpenIddictServerDispatcher", "Trace")).ToDictionary();
         await using var crud = new ServiceHost<BoardsService>(settings, telemetry.Register);
         using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = crud.HttpAddress };
 

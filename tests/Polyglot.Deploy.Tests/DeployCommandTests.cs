@@ -66,20 +66,25 @@ public sealed class DeployCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task ATopologyWrittenOverAnotherLeavesNoneOfTheOthersManifestsWhileFilesOutsideItsFoldersStay()
+    public async Task ATopologyWrittenOverAnotherLeavesNoneOfTheOthersFilesWhileTheUsersOwnStay()
     {
         Assert.Equal(0, (await RunAsync("--dapr", "--output", _output)).ExitCode);
-        var ours = Path.Combine(_output, "notes.txt");
-        await File.WriteAllTextAsync(ours, "not the command's");
+        string[] users = ["notes.txt", "kubernetes/overlays/prod/kustomization.yaml", "kubernetes/ingress.yaml", "dapr/statestore.yaml"];
+        foreach (var file in users)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(_output, file))!);
+            await File.WriteAllTextAsync(Path.Combine(_output, file), "not the command's");
+        }
         Assert.Contains("kubernetes/realtime.yaml", FilesIn(_output));
 
         var (exitCode, printed) = await RunAsync("--topology", "monolith", "--output", _output);
 
         Assert.True(exitCode == 0, printed);
         Assert.Contains("Removed kubernetes/realtime.yaml: an earlier run's, not this one's", printed);
+        Assert.Contains("Removed dapr/pubsub.yaml: an earlier run's, not this one's", printed);
         // The same files as a monolith written into an empty folder, and the user's own.
         Assert.Equal(0, (await RunAsync("--topology", "monolith", "--output", _again)).ExitCode);
-        Assert.Equal(FilesIn(_again).Append("notes.txt").Order(StringComparer.Ordinal), FilesIn(_output).Order(StringComparer.Ordinal));
+        Assert.Equal(FilesIn(_again).Concat(users).Order(StringComparer.Ordinal), FilesIn(_output).Order(StringComparer.Ordinal));
     }
 
     [Fact]

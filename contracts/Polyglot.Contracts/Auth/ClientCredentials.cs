@@ -12,18 +12,18 @@ namespace Polyglot.Contracts.Auth;
 public sealed class ClientCredentials(Func<HttpClient> http, Uri tokenEndpoint, string clientId, string clientSecret, string scope)
 {
     private readonly SemaphoreSlim _fetching = new(1, 1);
-    private volatile Token? _token;
+    private Token? _token;
 
     public async Task<string> AccessTokenAsync(CancellationToken ct = default)
     {
-        if (_token is { } kept && kept.ValidUntil > DateTimeOffset.UtcNow)
+        if (Volatile.Read(ref _token) is { } kept && kept.ValidUntil > DateTimeOffset.UtcNow)
         {
             return kept.Value;
         }
         await _fetching.WaitAsync(ct);
         try
         {
-            if (_token is { } fetched && fetched.ValidUntil > DateTimeOffset.UtcNow)
+            if (Volatile.Read(ref _token) is { } fetched && fetched.ValidUntil > DateTimeOffset.UtcNow)
             {
                 return fetched.Value; // another caller fetched it meanwhile
             }
@@ -46,7 +46,8 @@ public sealed class ClientCredentials(Func<HttpClient> http, Uri tokenEndpoint, 
                 throw new InvalidOperationException($"{tokenEndpoint} gave {clientId} no access_token.");
             }
             // Renewed a minute before it expires, or halfway through a short life.
-            _token = new Token(reply.AccessToken, DateTimeOffset.UtcNow.AddSeconds(Math.Max(reply.ExpiresIn / 2, reply.ExpiresIn - 60)));
+            var now = DateTimeOffset.UtcNow;
+            Volatile.Write(ref _token, new Token(reply.AccessToken, now.AddSeconds(Math.Max(reply.ExpiresIn / 2, reply.ExpiresIn - 60)), now));
             return reply.AccessToken;
         }
         finally
@@ -57,17 +58,22 @@ public sealed class ClientCredentials(Func<HttpClient> http, Uri tokenEndpoint, 
 
     /// <summary>
     /// Drops <paramref name="refused"/>, the token a server has just refused (its keys changed since
-    /// it was issued), so that the next call fetches another rather than the kept one until it expires.
+    /// it was issued), so that the next call fetches another rather than the kept one until it
+    /// expires. Not one fetched within the last <see cref="RefetchAfter"/>: a server that refuses
+    /// every token (a wrong issuer, say) gets one token request that often, not one per call.
     /// </summary>
     public void Refused(string refused)
     {
-        if (_token is { } kept && kept.Value == refused)
+        if (Volatile.Read(ref _token) is { } kept && kept.Value == refused && DateTimeOffset.UtcNow - kept.FetchedAt >= RefetchAfter)
         {
-            _token = null;
+            Interlocked.CompareExchange(ref _token, null, kept);
         }
     }
 
-    private sealed record Token(string Value, DateTimeOffset ValidUntil);
+    /// <summary>How long a fetched token is kept even when refused.</summary>
+    public static readonly TimeSpan RefetchAfter = TimeSpan.FromSeconds(5);
+
+    private sealed record Token(string Value, DateTimeOffset ValidUntil, DateTimeOffset FetchedAt);
 
     private sealed record TokenReply(
         [property: JsonPropertyName("access_token")] string? AccessToken,

@@ -237,25 +237,16 @@ internal static class StrictJsonBodies
 
     private const string NotText = "is not Unicode text: it holds a lone surrogate (as \\ud800), which no protobuf string can";
 
-    /// <summary>A JSON string's text; null when its escapes make a lone surrogate, which System.Text.Json parses but will not read.</summary>
-    private static string? Text(JsonElement json)
-    {
-        try
-        {
-            return json.GetString();
-        }
-        catch (InvalidOperationException)
-        {
-            return null;
-        }
-    }
+    private static string? Text(JsonElement json) => Text(json.GetString);
 
-    /// <inheritdoc cref="Text(JsonElement)"/>
-    private static string? Text(JsonProperty property)
+    private static string? Text(JsonProperty property) => Text(() => property.Name);
+
+    /// <summary>A JSON string's text; null when its escapes make a lone surrogate, which System.Text.Json parses but will not read.</summary>
+    private static string? Text(Func<string?> read)
     {
         try
         {
-            return property.Name;
+            return read();
         }
         catch (InvalidOperationException)
         {
