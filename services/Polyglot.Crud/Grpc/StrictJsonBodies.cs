@@ -33,7 +33,9 @@ internal static class StrictJsonBodies
         }
         var request = transcoding.MethodDescriptor.InputType;
         var badRequest = new BadRequest();
-        var inPath = RestApiDocument.PathFields(RestApiDocument.Route(transcoding.HttpRule).Template);
+        // Read from the route only for a request with a query or a body: a plain GET has neither.
+        var inPath = context.Request.Query.Count == 0 && transcoding.HttpRule.Body.Length == 0
+            ? [] : RestApiDocument.PathFields(RestApiDocument.Route(transcoding.HttpRule).Template);
         foreach (var (key, values) in context.Request.Query)
         {
             CheckQuery(request, key, values, transcoding.HttpRule.Body == "*", inPath, badRequest);
