@@ -76,8 +76,10 @@ if (topology == Topology.Split)
     LivePageAt(realtime);
     if (busKind == BusKind.Dapr)
     {
-        // realtime takes events only from its sidecar, which proves itself with this token.
+        // realtime takes events only from its sidecar, which proves itself with this token; the
+        // sidecars take calls only with theirs, and crud is the one that calls (to publish).
         realtime.WithEnvironment(AppModelNames.DaprAppTokenVariable, Secret(AppModelNames.DaprAppToken));
+        crud.WithEnvironment(AppModelNames.DaprApiTokenVariable, Secret(AppModelNames.DaprApiToken));
     }
 
     // With Dapr the services talk to their sidecars (written by the deploy generator), and only

@@ -23,6 +23,9 @@ public static class DaprSidecars
     /// <summary>The Kubernetes Secret holding realtime's app API token, under the key Dapr reads (<c>token</c>).</summary>
     private const string AppTokenSecret = "dapr-app-token";
 
+    /// <summary>The Kubernetes Secret holding the sidecars' API token, under the key Dapr reads (<c>token</c>).</summary>
+    private const string ApiTokenSecret = "dapr-api-token";
+
     /// <summary>The connection string's key in <see cref="ConnectionSecret"/>.</summary>
     private const string ConnectionSecretKey = "connectionString";
 
@@ -38,12 +41,19 @@ public static class DaprSidecars
     public static bool HasSidecar(AppModel model, Resource resource) => Enabled(model) && resource.IsProject;
 
     /// <summary>
-    /// What Dapr's sidecar injector reads from a pod: the app id, and for realtime where to deliver
-    /// events and the token to deliver them with (realtime refuses deliveries without it).
+    /// What Dapr's sidecar injector reads from a pod: the app id, the token the sidecar requires of
+    /// calls to its API (else whatever reaches its port could publish events), and for realtime
+    /// where to deliver events and the token to deliver them with (realtime refuses deliveries
+    /// without it). The injector gives the app no token: crud's comes with its own settings.
     /// </summary>
     public static Dictionary<string, string> PodAnnotations(Resource resource)
     {
-        var annotations = new Dictionary<string, string> { ["dapr.io/enabled"] = "true", ["dapr.io/app-id"] = resource.Name };
+        var annotations = new Dictionary<string, string>
+        {
+            ["dapr.io/enabled"] = "true",
+            ["dapr.io/app-id"] = resource.Name,
+            ["dapr.io/api-token-secret"] = ApiTokenSecret,
+        };
         if (resource.Name == AppModelNames.Realtime)
         {
             annotations["dapr.io/app-port"] = resource.Bindings["http"].TargetPort.ToString();
@@ -72,11 +82,12 @@ public static class DaprSidecars
         },
     ];
 
-    /// <summary>The sidecars' Secrets: the broker's connection string, and realtime's app API token.</summary>
+    /// <summary>The sidecars' Secrets: the broker's connection string, their API token, and realtime's app API token.</summary>
     public static IEnumerable<V1Secret> KubernetesSecrets(AppModel model, Values values) =>
     [
         Secret(ConnectionSecret, ConnectionSecretKey, BusConnectionString(model, values)),
-        Secret(AppTokenSecret, "token", AppToken(values)),
+        Secret(ApiTokenSecret, "token", Parameter(values, AppModelNames.DaprApiToken)),
+        Secret(AppTokenSecret, "token", Parameter(values, AppModelNames.DaprAppToken)),
     ];
 
     private static V1Secret Secret(string name, string key, string value) => new()
@@ -119,11 +130,15 @@ public static class DaprSidecars
     public static ComposeService ComposeSidecar(AppModel model, Resource resource, Values values)
     {
         List<string> command = ["./daprd", "--app-id", resource.Name, "--resources-path", "/components", "--dapr-grpc-port", GrpcPort.ToString(), "--dapr-listen-addresses", "0.0.0.0"];
-        var environment = new SortedDictionary<string, string>(StringComparer.Ordinal) { [ConnectionVariable] = BusConnectionString(model, values) };
+        var environment = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            [ConnectionVariable] = BusConnectionString(model, values),
+            [AppModelNames.DaprApiTokenVariable] = Parameter(values, AppModelNames.DaprApiToken),
+        };
         if (resource.Name == AppModelNames.Realtime)
         {
             command.AddRange(["--app-channel-address", resource.Name, "--app-port", resource.Bindings["http"].TargetPort.ToString(), "--app-protocol", "http"]);
-            environment[AppModelNames.DaprAppTokenVariable] = AppToken(values);
+            environment[AppModelNames.DaprAppTokenVariable] = Parameter(values, AppModelNames.DaprAppToken);
         }
         return new ComposeService
         {
@@ -146,7 +161,7 @@ public static class DaprSidecars
         return dependencies;
     }
 
-    private static string AppToken(Values values) => values.Resolve($"{{{AppModelNames.DaprAppToken}.value}}").Value;
+    private static string Parameter(Values values, string name) => values.Resolve($"{{{name}.value}}").Value;
 
     private static string BusConnectionString(AppModel model, Values values) =>
         values.Resolve(model[AppModelNames.Bus].ConnectionString ?? throw new InvalidOperationException("The bus has no connection string.")).Value;

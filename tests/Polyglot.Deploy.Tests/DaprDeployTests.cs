@@ -25,20 +25,22 @@ public sealed class DaprDeployTests(DaprDeployFixture fixture) : IClassFixture<D
             var pod = Objects.OfType<V1Deployment>().Single(d => d.Metadata.Name == name).Spec.Template;
             Assert.Equal("true", pod.Metadata.Annotations["dapr.io/enabled"]);
             Assert.Equal(name, pod.Metadata.Annotations["dapr.io/app-id"]);
-            var settings = Objects.OfType<V1ConfigMap>().Where(c => c.Metadata.Name == $"{name}-config").SelectMany(c => c.Data)
-                .Concat(Objects.OfType<V1Secret>().Where(s => s.Metadata.Name == $"{name}-secrets").SelectMany(s => s.StringData))
-                .ToDictionary();
+            var settings = Settings(name);
             Assert.Equal(nameof(BusKind.Dapr), settings["Bus__Kind"]);
             Assert.DoesNotContain(settings, s => s.Value.StartsWith("amqp", StringComparison.Ordinal));
+            // Each sidecar takes calls to its API only with the token crud, the one that calls, has.
+            var apiToken = Objects.OfType<V1Secret>().Single(s => s.Metadata.Name == pod.Metadata.Annotations["dapr.io/api-token-secret"]).StringData["token"];
+            Assert.Equal(Settings(AppModelNames.Crud)[AppModelNames.DaprApiTokenVariable], apiToken);
+            Assert.False(string.IsNullOrEmpty(apiToken));
         }
+        Assert.DoesNotContain(AppModelNames.DaprApiTokenVariable, Settings(AppModelNames.Realtime).Keys);
         var realtime = Objects.OfType<V1Deployment>().Single(d => d.Metadata.Name == AppModelNames.Realtime).Spec.Template;
         var http = realtime.Spec.Containers.Single().Ports.Single(p => p.Name == "http");
         Assert.Equal(http.ContainerPort.ToString(), realtime.Metadata.Annotations["dapr.io/app-port"]);
         Assert.Equal("http", realtime.Metadata.Annotations["dapr.io/app-protocol"]);
         // The sidecar delivers with the token realtime expects: one value, in the two Secrets.
         var tokenSecret = Objects.OfType<V1Secret>().Single(s => s.Metadata.Name == realtime.Metadata.Annotations["dapr.io/app-token-secret"]);
-        var realtimeSecrets = Objects.OfType<V1Secret>().Single(s => s.Metadata.Name == $"{AppModelNames.Realtime}-secrets");
-        Assert.Equal(tokenSecret.StringData["token"], realtimeSecrets.StringData[AppModelNames.DaprAppTokenVariable]);
+        Assert.Equal(tokenSecret.StringData["token"], Settings(AppModelNames.Realtime)[AppModelNames.DaprAppTokenVariable]);
         Assert.Contains(Objects.OfType<V1StatefulSet>(), s => s.Metadata.Name == AppModelNames.Bus);
     }
 
@@ -90,6 +92,7 @@ public sealed class DaprDeployTests(DaprDeployFixture fixture) : IClassFixture<D
             Assert.Equal("0.0.0.0", command[command.IndexOf("--dapr-listen-addresses") + 1]);
             Assert.Equal($"http://{name}-dapr:50001", Map(Map(services[name])["environment"])["DAPR_GRPC_ENDPOINT"]);
             Assert.Equal($"amqp://guest:{DeployFixture.BusPassword}@bus:5672", Map(sidecar["environment"])["BUS_CONNECTION_STRING"]);
+            Assert.Equal(Map(Map(services[AppModelNames.Crud])["environment"])[AppModelNames.DaprApiTokenVariable], Map(sidecar["environment"])[AppModelNames.DaprApiTokenVariable]);
         }
         // realtime's sidecar delivers to realtime by name, with the token realtime expects.
         var realtimeSidecar = Map(services["realtime-dapr"]);
@@ -106,6 +109,12 @@ public sealed class DaprDeployTests(DaprDeployFixture fixture) : IClassFixture<D
         Assert.Equal(Map(pubsub["auth"])["secretStore"], Map(store["metadata"])["name"]);
         Assert.Equal("secretstores.local.env", Map(store["spec"])["type"]);
     }
+
+    /// <summary>A service's settings: its ConfigMap and its Secret together.</summary>
+    private Dictionary<string, string> Settings(string name) =>
+        Objects.OfType<V1ConfigMap>().Where(c => c.Metadata.Name == $"{name}-config").SelectMany(c => c.Data)
+            .Concat(Objects.OfType<V1Secret>().Where(s => s.Metadata.Name == $"{name}-secrets").SelectMany(s => s.StringData))
+            .ToDictionary();
 
     private static List<Dictionary<object, object>> Documents(string yaml)
     {

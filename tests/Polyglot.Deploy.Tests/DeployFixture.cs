@@ -26,6 +26,7 @@ public class DeployFixture : IDisposable
             ["auth-encryption-key"] = "golden-encryption-key-of-43-characters-tests",
             ["realtime-client-secret"] = "golden-realtime-client-secret-of-43-chars-x",
             ["dapr-app-token"] = "golden-dapr-app-token-of-43-characters-tests",
+            ["dapr-api-token"] = "golden-dapr-api-token-of-43-characters-tests",
         });
         Files = DeployFolder.Write(Model, Options, Output);
     }

@@ -42,6 +42,7 @@ public class DaprFixture : IAsyncLifetime
             ["ConnectionStrings:db"] = _database,
             [AppModelNames.BusKindSetting] = nameof(BusKind.Dapr),
             ["DAPR_GRPC_ENDPOINT"] = Sidecar.Address.ToString(),
+            [AppModelNames.DaprApiTokenVariable] = DaprSidecar.ApiToken,
         });
         Realtime = StartRealtime(Crud.GrpcAddress, Crud.HttpAddress);
         using var http = new HttpClient { BaseAddress = Realtime.HttpAddress };

@@ -14,8 +14,9 @@ namespace Polyglot.Realtime.Tests;
 /// <summary>
 /// The publishing half of a Dapr sidecar, written for these contract tests from Dapr's own gRPC
 /// contract (Dapr.Protos: <c>dapr.proto.runtime.v1.Dapr/PublishEvent</c>), served over real
-/// HTTP/2. It records each publish; while <see cref="Unavailable"/> it refuses them as a sidecar
-/// that lost its broker would; and, given a subscriber's route, it delivers each one there as Dapr
+/// HTTP/2. It takes only calls with its API token (<c>dapr-api-token</c>, as daprd given
+/// <c>DAPR_API_TOKEN</c>); it records each publish; while <see cref="Unavailable"/> it refuses them
+/// as a sidecar that lost its broker would; and, given a subscriber's route, it delivers each one there as Dapr
 /// does: a structured CloudEvent (built with the CloudEvents SDK, an independent implementation),
 /// one at a time in order, again after RETRY. Not daprd: no component, no broker behind it.
 /// </summary>
@@ -34,6 +35,7 @@ public class DaprSidecar : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task _delivering = Task.CompletedTask;
     private int _refused;
+    private int _unauthenticated;
 
     public DaprSidecar()
     {
@@ -48,6 +50,9 @@ public class DaprSidecar : IAsyncDisposable
         _app.MapGrpcService<DaprSidecar>();
     }
 
+    /// <summary>The API token it requires of every call, as daprd given <c>DAPR_API_TOKEN</c>.</summary>
+    public const string ApiToken = "dapr-api-token-for-the-tests";
+
     /// <summary>Where the app's Dapr client reaches this sidecar (its DAPR_GRPC_ENDPOINT).</summary>
     public Uri Address { get; }
 
@@ -56,6 +61,9 @@ public class DaprSidecar : IAsyncDisposable
 
     /// <summary>Publishes refused while unavailable.</summary>
     public int Refused => Volatile.Read(ref _refused);
+
+    /// <summary>Calls refused for want of its API token.</summary>
+    public int Unauthenticated => Volatile.Read(ref _unauthenticated);
 
     public bool Unavailable { get; set; }
 
@@ -77,6 +85,11 @@ public class DaprSidecar : IAsyncDisposable
 
     public virtual Task<Empty> PublishEvent(PublishEventRequest request, ServerCallContext context)
     {
+        if (context.RequestHeaders.GetValue("dapr-api-token") != ApiToken)
+        {
+            Interlocked.Increment(ref _unauthenticated);
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "the API token is missing or wrong"));
+        }
         if (Unavailable)
         {
             Interlocked.Increment(ref _refused);

@@ -1,3 +1,5 @@
+using Dapr;
+using Dapr.Client;
 using Polyglot.Contracts.Events;
 
 namespace Polyglot.Realtime.Tests;
@@ -25,6 +27,27 @@ public sealed class DaprSidecarContractTests(DaprFixture fixture) : IClassFixtur
             Assert.Equal("application/json", request.DataContentType);
         });
         Assert.Equal(Enumerable.Range(1, (int)head).Select(p => (long)p), DaprEvents.Of(fixture.Sidecar.Published).Select(e => e.Position));
+    }
+
+    [Fact]
+    public async Task ContractTheSidecarTakesAPublishOnlyWithItsApiTokenAndCrudSendsIt()
+    {
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(30));
+        var refusedBefore = fixture.Sidecar.Unauthenticated;
+        using var stranger = new DaprClientBuilder().UseGrpcEndpoint(fixture.Sidecar.Address.ToString()).Build();
+
+        // The fault bit: a publish without the token is refused, and recorded nowhere.
+        var refused = await Assert.ThrowsAsync<DaprException>(() => stranger.PublishEventAsync(IntegrationEventBatch.PubSubName, IntegrationEventBatch.ExchangeName, new { Forged = true }, timeout.Token));
+        Assert.Equal(StatusCode.Unauthenticated, Assert.IsType<RpcException>(refused.InnerException).StatusCode);
+        Assert.Equal(refusedBefore + 1, fixture.Sidecar.Unauthenticated);
+        Assert.DoesNotContain(fixture.Sidecar.Published, request => request.Data.ToStringUtf8().Contains("Forged", StringComparison.Ordinal));
+
+        // crud's client, given DAPR_API_TOKEN, is let through.
+        await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "With the sidecar's token" }, cancellationToken: timeout.Token);
+        var position = await fixture.HeadAsync(timeout.Token);
+        await Wait.UntilAsync(async () => await fixture.PublishedCursorAsync() >= position, TimeSpan.FromSeconds(10), "crud to publish with its token");
+        Assert.Contains(DaprEvents.Of(fixture.Sidecar.Published), e => e.Position == position);
+        Assert.Equal(refusedBefore + 1, fixture.Sidecar.Unauthenticated);
     }
 
     [Fact]

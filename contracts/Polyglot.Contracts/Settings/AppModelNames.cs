@@ -44,4 +44,13 @@ public static class AppModelNames
 
     /// <summary>Over Dapr: the app model's parameter holding that token.</summary>
     public const string DaprAppToken = "dapr-app-token";
+
+    /// <summary>
+    /// Over Dapr: the API token the sidecars require of every call to their own API, and crud's
+    /// Dapr client sends (<c>dapr-api-token</c>), as Dapr names it.
+    /// </summary>
+    public const string DaprApiTokenVariable = "DAPR_API_TOKEN";
+
+    /// <summary>Over Dapr: the app model's parameter holding that token.</summary>
+    public const string DaprApiToken = "dapr-api-token";
 }
