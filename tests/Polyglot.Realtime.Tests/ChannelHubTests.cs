@@ -604,6 +604,43 @@ public sealed class ChannelHubTests
     }
 
     [Fact]
+    public async Task AGapTheLogNoLongerHoldsEndsEveryOpenStreamAsHistoryLostAndTheFeedGoesOnAfterIt()
+    {
+        var hub = await NewHubAsync();
+        using var otherBoard = hub.Subscribe(HubChannel.ForBoard(BoardB)); // its events may be among those lost too
+        using var all = hub.Subscribe(HubChannel.All);
+        Publish(hub, (1, BoardA));
+        _eventLog.HistoryLost = true;
+
+        // 2 and 3 never reached the hub, and the log has pruned them since.
+        await hub.ReceiveAsync(Event(4, BoardA), CancellationToken.None);
+
+        Assert.Equal((HubChannel.All, 1L), _eventLog.Request); // the fault: the gap was asked for, and the log had lost it
+        foreach (var (subscription, delivered) in new[] { (otherBoard, Array.Empty<long>()), (all, [1L]) })
+        {
+            var read = new List<long>();
+            var ended = await Assert.ThrowsAsync<SubscriptionEndedException>(async () =>
+            {
+                await foreach (var delivery in subscription.ReadAllAsync(CancellationToken.None))
+                {
+                    read.Add(Assert.IsType<HubEvent>(delivery.Message).Position);
+                }
+            });
+            Assert.Equal(EndReason.HistoryLost, ended.Reason);
+            Assert.Equal(delivered, read);
+        }
+        Assert.Equal(0, hub.SubscriptionCount);
+
+        // The next event comes through; a new stream starts after the gap, and a resume from before it finds no history.
+        using var after = hub.Subscribe(HubChannel.All);
+        using var resumed = hub.Subscribe(HubChannel.All, afterPosition: 1);
+        await hub.ReceiveAsync(Event(5, BoardA), CancellationToken.None);
+        Assert.Equal(4, after.StartPosition);
+        Assert.Equal([5L], await ReadAsync(after, 1));
+        Assert.Equal(EndReason.HistoryLost, (await Assert.ThrowsAsync<SubscriptionEndedException>(() => ReadAsync(resumed, 1))).Reason);
+    }
+
+    [Fact]
     public async Task AGapInTheFirstEventsAfterOpeningOnAnEmptyLogIsReadFromTheLog()
     {
         var hub = await NewHubAsync(); // the log's head is 0: no event yet
@@ -818,10 +855,14 @@ public sealed class ChannelHubTests
         /// <summary>After <see cref="Events"/>, the reader waits for a next page that never comes (until cancelled).</summary>
         public bool ThenNeverAnswers { get; set; }
 
+        /// <summary>Pruned: every read is refused as crud's log refuses one from before its floor.</summary>
+        public bool HistoryLost { get; set; }
+
         public IAsyncEnumerable<HubEvent> ReadAfterAsync(HubChannel channel, long afterPosition, CancellationToken ct)
         {
             Request = (channel, afterPosition);
-            return ThenNeverAnswers ? EventsThenWaitAsync(ct) : Events.ToAsyncEnumerable();
+            return HistoryLost ? throw new SubscriptionEndedException(EndReason.HistoryLost, "pruned")
+                : ThenNeverAnswers ? EventsThenWaitAsync(ct) : Events.ToAsyncEnumerable();
         }
 
         private async IAsyncEnumerable<HubEvent> EventsThenWaitAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)

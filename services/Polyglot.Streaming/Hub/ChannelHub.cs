@@ -235,7 +235,9 @@ public sealed partial class ChannelHub
     /// <summary>
     /// Takes the next event from the bus. A position already seen is dropped; one that skips
     /// positions (a message lost or overtaken on the way) first has the positions in between read
-    /// from the event log and fanned out, so subscribers get every position, in order.
+    /// from the event log and fanned out, so subscribers get every position, in order. When the
+    /// log no longer holds them (pruned while they were on their way), every open stream ends as
+    /// <see cref="EndReason.HistoryLost"/> and the feed goes on from this event.
     /// </summary>
     public async Task ReceiveAsync(HubEvent hubEvent, CancellationToken ct)
     {
@@ -253,13 +255,33 @@ public sealed partial class ChannelHub
             if (known && hubEvent.Position > head + 1)
             {
                 LogGap(head, hubEvent.Position);
-                await foreach (var missed in _eventLog.ReadAfterAsync(HubChannel.All, head, ct))
+                try
                 {
-                    if (missed.Position >= hubEvent.Position)
+                    await foreach (var missed in _eventLog.ReadAfterAsync(HubChannel.All, head, ct))
                     {
-                        break;
+                        if (missed.Position >= hubEvent.Position)
+                        {
+                            break;
+                        }
+                        Publish(missed);
                     }
-                    Publish(missed);
+                }
+                catch (SubscriptionEndedException lost) when (lost.Reason == EndReason.HistoryLost)
+                {
+                    // No retry brings the positions back, so no stream open now can have them: each
+                    // is told (its reader re-reads the state), and the feed goes on after the gap
+                    // rather than failing every later event on it. A stream opened from here on
+                    // starts after the gap, and history replays nothing from before it.
+                    List<Subscription> open;
+                    lock (_lock)
+                    {
+                        _head = hubEvent.Position - 1;
+                        _history.Restart(_head);
+                        open = [.. _channels.Values.SelectMany(c => c.All)];
+                    }
+                    End(open, EndReason.HistoryLost,
+                        $"Positions {head + 1} to {hubEvent.Position - 1} never reached this server and the event log no longer holds them: re-read the state, then subscribe live.");
+                    LogGapLost(head, hubEvent.Position);
                 }
             }
             Publish(hubEvent);
@@ -370,12 +392,17 @@ public sealed partial class ChannelHub
             _draining = true;
             subscriptions = [.. _channels.Values.SelectMany(s => s.All)];
         }
+        End(subscriptions, EndReason.Draining, DrainingMessage);
+        LogDrained(subscriptions.Count);
+    }
+
+    /// <summary>Ends each stream with an exception of its own: its reader throws it, on a thread of its own.</summary>
+    private static void End(List<Subscription> subscriptions, EndReason reason, string message)
+    {
         foreach (var subscription in subscriptions)
         {
-            subscription.End(new SubscriptionEndedException(EndReason.Draining,
-                DrainingMessage));
+            subscription.End(new SubscriptionEndedException(reason, message));
         }
-        LogDrained(subscriptions.Count);
     }
 
     internal void Unsubscribe(Subscription subscription)
@@ -430,4 +457,7 @@ public sealed partial class ChannelHub
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Received position {Position} after {Head}: reading the positions in between from the event log")]
     private partial void LogGap(long head, long position);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The event log no longer holds the positions between {Head} and {Position}: every stream was ended as history lost, and the feed goes on from {Position}")]
+    private partial void LogGapLost(long head, long position);
 }
