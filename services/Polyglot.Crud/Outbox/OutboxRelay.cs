@@ -106,8 +106,15 @@ public sealed partial class OutboxRelay : BackgroundService
                 }
             }
         }
-        catch (OperationCanceledException) when (held.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
+        catch (Exception ex) when (held.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
         {
+            // However the given-up round ended: a cancelled publish, or an error on its way out
+            // (the cursor's update meeting the database that lost the lease). Let through, it
+            // would stop the host.
+            if (ex is not OperationCanceledException)
+            {
+                LogRoundGivenUp(ex);
+            }
         }
         finally
         {
@@ -127,8 +134,9 @@ public sealed partial class OutboxRelay : BackgroundService
             }
             await held.CancelAsync();
         }
-        catch (OperationCanceledException) when (held.IsCancellationRequested)
+        catch (Exception) when (held.IsCancellationRequested)
         {
+            // Stopping, or the round given up: a lease call cut short may fail as well as cancel.
         }
     }
 
@@ -262,6 +270,9 @@ public sealed partial class OutboxRelay : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the outbox lag failed")]
     private partial void LogLagFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The outbox round in flight when the lease was lost failed; its rows are the lease holder's to publish")]
+    private partial void LogRoundGivenUp(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox publish failed (attempt {Attempt}); retrying in {RetryDelay}")]
     private partial void LogPublishFailed(Exception? exception, int attempt, TimeSpan retryDelay);
