@@ -49,7 +49,12 @@ public sealed class WebSocketShardCommand : AsyncCommand<WebSocketShardSettings>
                 var channel = channels[(settings.First + i) % channels.Length];
                 await socket.ConnectAsync(new Uri($"{settings.Url}?channel={Uri.EscapeDataString(channel)}"), ct);
                 // The `subscribed` message: from then on realtime holds the subscription.
-                await socket.ReceiveAsync(new byte[1024], ct);
+                var buffer = new byte[1024];
+                await socket.ReceiveAsync(buffer, ct);
+                // Reading on, as any client does: a read is what answers realtime's pings, and a
+                // socket that answers none is dropped as dead. Never awaited: the process ends
+                // with them.
+                _ = ReadOnAsync(socket, buffer);
                 var done = Interlocked.Increment(ref opened);
                 lock (progress)
                 {
@@ -74,6 +79,20 @@ public sealed class WebSocketShardCommand : AsyncCommand<WebSocketShardSettings>
             socket.Dispose();
         }
         return 0;
+    }
+
+    private static async Task ReadOnAsync(ClientWebSocket socket, byte[] buffer)
+    {
+        try
+        {
+            while ((await socket.ReceiveAsync(buffer, CancellationToken.None)).MessageType != WebSocketMessageType.Close)
+            {
+            }
+        }
+        catch (WebSocketException)
+        {
+            // Aborted, or the server went away.
+        }
     }
 
     /// <summary>Starts a shard: this same program, with stdin and stdout piped to the caller.</summary>

@@ -18,7 +18,7 @@ public static class WebSocketEndpoint
 
     public static void MapWebSocketTransport(this WebApplication app)
     {
-        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        app.UseWebSockets(); // its keep-alive: AddStreaming
         app.Map(Path, SubscribeAsync);
     }
 
