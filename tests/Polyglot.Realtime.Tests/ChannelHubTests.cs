@@ -472,6 +472,24 @@ public sealed class ChannelHubTests
     }
 
     [Fact]
+    public async Task TheDeliveriesMetricCountsEventsWrittenNotPresenceChanges()
+    {
+        using var deliveries = Collect("polyglot.hub.deliveries");
+        var hub = await NewHubAsync();
+        var board = HubChannel.ForBoard(BoardA);
+        using var watcher = hub.Subscribe(new SubscriptionRequest(board, SubscriberId: "wes", Presence: true));
+        hub.Subscribe(new SubscriptionRequest(board, SubscriberId: "ann")).Dispose(); // joins and leaves
+        Publish(hub, (1, BoardA), (2, BoardA));
+
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(5));
+        await using var reader = watcher.ReadAllAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+        Assert.Equal([("ann", true, 2), ("ann", false, 1)], await ReadPresenceAsync(reader, 2));
+        Assert.Equal([(1L, true), (2L, false)], await ReadDeliveriesAsync(reader, 2)); // the first event written: it came back for more
+
+        Assert.Equal(1, Sum(deliveries, "transport", "grpc"));
+    }
+
+    [Fact]
     public async Task AWatcherHearsJoinsAndLeavesInTheOrderTheyWereCountedSoItsLastCountIsTheTruth()
     {
         var hub = await NewHubAsync();

@@ -140,7 +140,10 @@ public sealed class Subscription : IDisposable
             if (held is not null)
             {
                 yield return new Delivery(held, MoreReady: next is not null);
-                _hub.Metrics.Delivered(Transport, heldLive ? (held as HubEvent)?.ReceivedAt : null);
+                if (held is HubEvent written) // presence changes are not events
+                {
+                    _hub.Metrics.Delivered(Transport, heldLive ? written.ReceivedAt : null);
+                }
             }
             (held, heldLive) = (next, true);
             if (held is null)
