@@ -39,6 +39,8 @@ public static class StreamingExtensions
             options.KeepAliveTimeout = TimeSpan.FromSeconds(20);
         });
         services.Configure<WebSocketOptions>(builder.Configuration.GetSection("WebSockets"));
+        services.AddValidatedOptions<SseOptions, SseOptionsValidator>(SseOptions.Section);
+        services.AddHostedService<SseHeartbeats>();
 
         services.AddSingleton<SubscriberTokens>();
         services.AddAuthentication().AddAccessTokens(SubscriberTokens.Scheme, Audiences.Realtime, SubscriberTokens.FromQuery);

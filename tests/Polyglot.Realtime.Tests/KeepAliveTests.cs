@@ -1,7 +1,7 @@
 namespace Polyglot.Realtime.Tests;
 
-/// <summary>Dead or hung peers are found by pings they do not answer, not held for as long as TCP allows.</summary>
-public sealed class KeepAliveTests(QuickPingMonolithFixture fixture) : IClassFixture<QuickPingMonolithFixture>
+/// <summary>Quiet streams are kept alive: dead or hung WebSocket peers are found by pings they do not answer, idle SSE streams written to.</summary>
+public sealed class KeepAliveTests(QuickKeepAliveMonolithFixture fixture) : IClassFixture<QuickKeepAliveMonolithFixture>
 {
     [Fact]
     public async Task AWebSocketSubscriberThatAnswersNoPingIsDroppedAndLeavesPresenceWhileOneThatAnswersStays()
@@ -24,6 +24,31 @@ public sealed class KeepAliveTests(QuickPingMonolithFixture fixture) : IClassFix
         Assert.Equal(["answering"], presence.SubscriberIds);
         Assert.False(reading.IsCompleted, "The subscriber that answers its pings was dropped too.");
         Assert.Equal(System.Net.WebSockets.WebSocketState.Open, answering.State);
+    }
+
+    [Fact]
+    public async Task AnIdleSseStreamGetsACommentLineEachHeartbeatAndEventsStillFollow()
+    {
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(30));
+        var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Quiet" }, cancellationToken: timeout.Token);
+        using var http = fixture.StreamingHttp();
+        using var response = await http.GetAsync($"/sse?channel=board:{board.Id}", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        using var stream = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token));
+        Assert.StartsWith("id: ", await stream.ReadLineAsync(timeout.Token));
+        Assert.Contains("\"subscribed\"", await stream.ReadLineAsync(timeout.Token));
+        Assert.Equal("", await stream.ReadLineAsync(timeout.Token));
+
+        // Nothing happens on the board: what comes next is a comment, written by the server unasked.
+        Assert.Equal(":", await stream.ReadLineAsync(timeout.Token));
+        Assert.Equal("", await stream.ReadLineAsync(timeout.Token));
+
+        await fixture.Boards.UpdateBoardAsync(new UpdateBoardRequest { Id = board.Id, Version = 1, Name = "Not so quiet" }, cancellationToken: timeout.Token);
+        string? line;
+        while ((line = await stream.ReadLineAsync(timeout.Token)) is ":" or "")
+        {
+        }
+        Assert.StartsWith("id: ", line);
+        Assert.Contains("Not so quiet", await stream.ReadLineAsync(timeout.Token));
     }
 
     private async Task<int> CountAsync(string channel, CancellationToken ct) =>

@@ -432,6 +432,18 @@ public sealed partial class ChannelHub
         LocalPresenceChanged?.Invoke(left);
     }
 
+    /// <summary>Sends <paramref name="message"/> to every stream of <paramref name="transport"/> that has nothing queued.</summary>
+    internal void DeliverToIdle(Transport transport, HubMessage message)
+    {
+        foreach (var subscription in Subscriptions())
+        {
+            if (subscription.Transport == transport)
+            {
+                subscription.DeliverIfIdle(message);
+            }
+        }
+    }
+
     /// <summary>Every subscription, enumerated outside the lock (those joining or leaving meanwhile may or may not be among them).</summary>
     private IEnumerable<Subscription> Subscriptions()
     {

@@ -66,3 +66,18 @@ public sealed class PresenceChange(HubChannel channel, string subscriberId, bool
 
 /// <summary>Who is on a channel: <paramref name="Count"/> subscriptions held by the distinct <paramref name="SubscriberIds"/>.</summary>
 public sealed record Presence(HubChannel Channel, int Count, IReadOnlyList<string> SubscriberIds);
+
+/// <summary>
+/// Written to an idle SSE stream now and then (<see cref="Sse.SseHeartbeats"/>) as a comment line:
+/// a write is how a peer that vanished is found, and it keeps proxies from closing a quiet stream.
+/// </summary>
+public sealed class Heartbeat : HubMessage
+{
+    public static readonly Heartbeat Instance = new();
+
+    private Heartbeat()
+    {
+    }
+
+    private protected override byte[] EncodeJson() => throw new NotSupportedException("A heartbeat is an SSE comment, not a message.");
+}

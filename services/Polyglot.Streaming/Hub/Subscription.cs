@@ -198,6 +198,15 @@ public sealed class Subscription : IDisposable
         }
     }
 
+    /// <summary>Queues <paramref name="message"/> only if nothing else is: an idle stream's keep-alive, never a cut-off.</summary>
+    internal void DeliverIfIdle(HubMessage message)
+    {
+        if (_live.Reader.Count == 0)
+        {
+            _live.Writer.TryWrite(message);
+        }
+    }
+
     /// <summary>Ends the stream: the reader gets what is queued, then <paramref name="reason"/>. False when it had ended already.</summary>
     internal bool End(SubscriptionEndedException reason)
     {

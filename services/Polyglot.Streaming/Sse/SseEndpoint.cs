@@ -15,7 +15,8 @@ namespace Polyglot.Streaming.Sse;
 /// request 400, a channel the token does not allow 403, a request while shutting down 503, all
 /// with problem details; a stream that must stop sends one "error" message whose
 /// <c>code</c> says why (<see cref="Endings"/>: slow_consumer, history_lost, forbidden, draining,
-/// unavailable) and ends.
+/// unavailable) and ends. A stream with nothing to say gets a comment line now and then
+/// (<see cref="SseHeartbeats"/>).
 /// </summary>
 public static class SseEndpoint
 {
@@ -44,8 +45,15 @@ public static class SseEndpoint
             // A message with another ready behind it stays in the response's buffer; the last of them flushes them all.
             await foreach (var (message, moreReady) in subscription.ReadAllAsync(ct))
             {
-                // Only events carry an id: presence changes must not move the browser's Last-Event-ID.
-                Write(body, message.JsonMessage.Span, (message as HubEvent)?.Position);
+                if (message is Heartbeat)
+                {
+                    body.Write(":\n\n"u8); // a comment: EventSource passes over it
+                }
+                else
+                {
+                    // Only events carry an id: presence changes must not move the browser's Last-Event-ID.
+                    Write(body, message.JsonMessage.Span, (message as HubEvent)?.Position);
+                }
                 if (!moreReady)
                 {
                     await body.FlushAsync(ct);
