@@ -21,15 +21,19 @@ internal static class Paging
     public static async Task<(IEnumerable<T> Items, string NextPageToken)> ReadOrderedPageAsync<T>(
         this IQueryable<T> siblings, Guid parent, OrderedKey? after, int pageSize, CancellationToken ct) where T : class, IOrdered
     {
-        var from = -1;
+        var page = siblings;
         if (after is { } key)
         {
-            from = await IndexOfAsync(key.Last) ?? await IndexOfAsync(key.Next) - 1 ?? key.Index - 1;
+            // Where it starts is read in the page's own statement: read before it, in a statement of
+            // its own, a change committed in between would shift the page past it (or back over it).
+            var (last, next, fallback) = (key.Last, key.Next, key.Index - 1);
+            page = siblings.Where(s => s.Index > (
+                siblings.Where(l => l.Id == last).Select(l => (int?)l.Index).FirstOrDefault()
+                ?? siblings.Where(n => n.Id == next).Select(n => (int?)n.Index - 1).FirstOrDefault()
+                ?? fallback));
         }
-        return await siblings.Where(s => s.Index > from).OrderBy(s => s.Index)
+        return await page.OrderBy(s => s.Index)
             .ReadPageAsync(pageSize, (last, next) => new OrderedKey(parent, last.Index, last.Id, next.Id), ct);
-
-        Task<int?> IndexOfAsync(Guid id) => siblings.Where(s => s.Id == id).Select(s => (int?)s.Index).SingleOrDefaultAsync(ct);
     }
 
     /// <summary>
