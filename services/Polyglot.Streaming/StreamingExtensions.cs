@@ -30,9 +30,9 @@ public static class StreamingExtensions
         services.AddHealthChecks().AddCheck<HubHealthCheck>("hub");
 
         services.AddLongLivedStreamLimits(builder.Configuration);
-        // A WebSocket peer that vanished or hangs answers no ping: without a timeout the server
-        // only ever sent unsolicited pongs, and held its subscription (and its place in presence)
-        // until TCP gave up, or for ever. Settings (WebSockets:*) over these defaults.
+        // A WebSocket peer gone from the network, or that stopped reading and sends nothing, answers
+        // no ping: without a timeout the server only ever sent unsolicited pongs, and held its
+        // subscription (and its place in presence) until TCP gave up, or for ever. Settings (WebSockets:*) over these defaults.
         services.Configure<WebSocketOptions>(options =>
         {
             options.KeepAliveInterval = TimeSpan.FromSeconds(30);

@@ -622,7 +622,7 @@ public sealed class ChannelHubTests
     }
 
     [Fact]
-    public async Task AGapTheLogNoLongerHoldsEndsEveryOpenStreamAsHistoryLostAndTheFeedGoesOnAfterIt()
+    public async Task AGapTheLogNoLongerHoldsEndsEveryStreamBegunBeforeItAsHistoryLostAndTheFeedGoesOnAfterIt()
     {
         var hub = await NewHubAsync();
         using var otherBoard = hub.Subscribe(HubChannel.ForBoard(BoardB)); // its events may be among those lost too
@@ -656,6 +656,32 @@ public sealed class ChannelHubTests
         Assert.Equal(4, after.StartPosition);
         Assert.Equal([5L], await ReadAsync(after, 1));
         Assert.Equal(EndReason.HistoryLost, (await Assert.ThrowsAsync<SubscriptionEndedException>(() => ReadAsync(resumed, 1))).Reason);
+    }
+
+    [Fact]
+    public async Task WatchersEndedForALostGapHearNothingOfEachOthersLeavingAndAStreamAlreadyPastTheGapGoesOn()
+    {
+        var hub = await NewHubAsync(queueCapacity: 3);
+        var board = HubChannel.ForBoard(BoardA);
+        Publish(hub, (1, BoardB));
+        var watchers = Enumerable.Range(0, 4).Select(i => hub.Subscribe(new SubscriptionRequest(board, SubscriberId: $"w{i}", Presence: true))).ToList();
+        var readers = watchers.Select(w => w.ReadAllAsync(CancellationToken.None).GetAsyncEnumerator()).ToList();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(3 - i, (await ReadPresenceAsync(readers[i], 3 - i)).Count); // the joins of those after it
+        }
+        using var ahead = hub.Subscribe(HubChannel.All, afterPosition: 3); // resumed from a replica that was ahead
+        _eventLog.HistoryLost = true;
+
+        await hub.ReceiveAsync(Event(4, BoardA), CancellationToken.None); // 2 and 3 lost
+
+        foreach (var reader in readers)
+        {
+            // Told, one after another, of the others leaving, the last of them would read three leaves first.
+            Assert.Equal(EndReason.HistoryLost, (await Assert.ThrowsAsync<SubscriptionEndedException>(async () => await reader.MoveNextAsync())).Reason);
+            await reader.DisposeAsync();
+        }
+        Assert.Equal([4L], await ReadAsync(ahead, 1));
     }
 
     [Fact]

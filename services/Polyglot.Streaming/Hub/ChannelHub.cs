@@ -266,20 +266,21 @@ public sealed partial class ChannelHub
                         Publish(missed);
                     }
                 }
-                catch (SubscriptionEndedException lost) when (lost.Reason == EndReason.HistoryLost)
+                catch (SubscriptionEndedException pruned) when (pruned.Reason == EndReason.HistoryLost)
                 {
-                    // No retry brings the positions back, so no stream open now can have them: each
-                    // is told (its reader re-reads the state), and the feed goes on after the gap
-                    // rather than failing every later event on it. A stream opened from here on
-                    // starts after the gap, and history replays nothing from before it.
-                    List<Subscription> open;
+                    // No retry brings the positions back, so no stream open now that started before
+                    // them can have them: each is told (its reader re-reads the state), and the feed
+                    // goes on after the gap rather than failing every later event on it. A stream
+                    // opened from here on starts after the gap, and history replays nothing from
+                    // before it. The watchers among them, ended too, are not told of each other's leaving.
+                    List<Subscription> lost;
                     lock (_lock)
                     {
                         _head = hubEvent.Position - 1;
                         _history.Restart(_head);
-                        open = [.. _channels.Values.SelectMany(c => c.All)];
+                        lost = [.. _channels.Values.SelectMany(c => c.All).Where(s => s.StartPosition < _head)];
                     }
-                    End(open, EndReason.HistoryLost,
+                    End(lost, EndReason.HistoryLost,
                         $"Positions {head + 1} to {hubEvent.Position - 1} never reached this server and the event log no longer holds them: re-read the state, then subscribe live.");
                     LogGapLost(head, hubEvent.Position);
                 }
@@ -396,16 +397,21 @@ public sealed partial class ChannelHub
         LogDrained(subscriptions.Count);
     }
 
-    /// <summary>Ends each stream with an exception of its own: its reader throws it, on a thread of its own.</summary>
+    /// <summary>
+    /// Ends each stream with an exception of its own (its reader throws it, on a thread of its own),
+    /// telling no watcher here: they are among them, and, told of everyone else leaving, the last
+    /// of them would be cut off as too slow rather than told why.
+    /// </summary>
     private static void End(List<Subscription> subscriptions, EndReason reason, string message)
     {
         foreach (var subscription in subscriptions)
         {
-            subscription.End(new SubscriptionEndedException(reason, message));
+            subscription.End(new SubscriptionEndedException(reason, message), announce: false);
         }
     }
 
-    internal void Unsubscribe(Subscription subscription)
+    /// <param name="announce">Whether the watchers here hear it leave (never while draining: they are being ended too).</param>
+    internal void Unsubscribe(Subscription subscription, bool announce = true)
     {
         ChannelSubscribers? subscribers;
         PresenceChange left;
@@ -420,9 +426,7 @@ public sealed partial class ChannelHub
                 _channels.Remove(subscription.Channel);
             }
             left = new PresenceChange(subscription.Channel, subscription.SubscriberId, joined: false, subscribers.Count + _others.Count(subscription.Channel));
-            // Draining, the watchers here are being ended too: told of everyone leaving, the last of
-            // them would be cut off as too slow rather than told to reconnect.
-            if (!_draining)
+            if (announce && !_draining)
             {
                 subscribers.Queue(left, subscription);
             }

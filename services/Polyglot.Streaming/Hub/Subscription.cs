@@ -198,7 +198,10 @@ public sealed class Subscription : IDisposable
         }
     }
 
-    /// <summary>Queues <paramref name="message"/> only if nothing else is: an idle stream's keep-alive, never a cut-off.</summary>
+    /// <summary>
+    /// Queues <paramref name="message"/> only if nothing else is: an idle stream's keep-alive, never
+    /// a cut-off itself (though, while a write delay holds it, it takes one place in the queue).
+    /// </summary>
     internal void DeliverIfIdle(HubMessage message)
     {
         if (_live.Reader.Count == 0)
@@ -208,7 +211,8 @@ public sealed class Subscription : IDisposable
     }
 
     /// <summary>Ends the stream: the reader gets what is queued, then <paramref name="reason"/>. False when it had ended already.</summary>
-    internal bool End(SubscriptionEndedException reason)
+    /// <param name="announce">Whether the watchers here hear it leave: not when they are all being ended with it.</param>
+    internal bool End(SubscriptionEndedException reason, bool announce = true)
     {
         if (!_live.Writer.TryComplete(reason))
         {
@@ -227,7 +231,7 @@ public sealed class Subscription : IDisposable
             }
         }
         _hub.Metrics.CutOff(reason.Reason, Transport);
-        _hub.Unsubscribe(this);
+        _hub.Unsubscribe(this, announce);
         return true;
     }
 
