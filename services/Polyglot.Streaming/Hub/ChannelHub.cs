@@ -236,8 +236,8 @@ public sealed partial class ChannelHub
     /// Takes the next event from the bus. A position already seen is dropped; one that skips
     /// positions (a message lost or overtaken on the way) first has the positions in between read
     /// from the event log and fanned out, so subscribers get every position, in order. When the
-    /// log no longer holds them (pruned while they were on their way), every open stream ends as
-    /// <see cref="EndReason.HistoryLost"/> and the feed goes on from this event.
+    /// log no longer holds them (pruned while they were on their way), every stream begun before
+    /// them ends as <see cref="EndReason.HistoryLost"/> and the feed goes on from this event.
     /// </summary>
     public async Task ReceiveAsync(HubEvent hubEvent, CancellationToken ct)
     {
