@@ -527,6 +527,44 @@ public sealed class ChannelHubTests
     }
 
     [Fact]
+    public async Task AWatcherJoiningJustAfterAChangeWasCountedIsNotToldOfItWithACountThatLeavesItOut()
+    {
+        var hub = await NewHubAsync();
+        var board = HubChannel.ForBoard(BoardA);
+        using var cy = hub.Subscribe(new SubscriptionRequest(board, SubscriberId: "cy"));
+        var bob = hub.Subscribe(new SubscriptionRequest(board, SubscriberId: "bob"));
+        // wes joins on bob's heels: just after bob's leaving is counted, before it is told.
+        Subscription? wes = null;
+        using (var listener = new MeterListener())
+        {
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Scope == _meters && instrument.Name == "polyglot.hub.subscriptions")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            listener.SetMeasurementEventCallback<long>((_, change, _, _) =>
+            {
+                if (change < 0 && wes is null)
+                {
+                    wes = hub.Subscribe(new SubscriptionRequest(board, SubscriberId: "wes", Presence: true));
+                }
+            });
+            listener.Start();
+            bob.Dispose();
+        }
+        Assert.NotNull(wes); // the race happened: wes was counted after bob's leaving, before it was told
+        using var _ = wes;
+        using var ann = hub.Subscribe(new SubscriptionRequest(board, SubscriberId: "ann"));
+
+        var changes = await ReadPresenceAsync(wes.ReadAllAsync(CancellationToken.None).GetAsyncEnumerator(), 1);
+
+        Assert.Equal([("ann", true, 3)], changes); // not bob's leaving, counted 1 before wes was there
+        Assert.Equal(hub.GetPresence(board).Count, changes[^1].Item3);
+    }
+
+    [Fact]
     public async Task PresenceCountsOtherReplicasAndWatchersHearTheirJoinsAndLeaves()
     {
         var hub = await NewHubAsync();

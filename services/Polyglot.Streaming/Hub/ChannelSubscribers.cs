@@ -10,9 +10,11 @@ namespace Polyglot.Streaming.Hub;
 internal sealed class ChannelSubscribers
 {
     private readonly ConcurrentDictionary<Subscription, byte> _all = new();
-    private readonly ConcurrentDictionary<Subscription, byte> _watchers = new();
+    /// <summary>Those who asked for presence changes, each with how many changes had been queued when it joined.</summary>
+    private readonly ConcurrentDictionary<Subscription, long> _watchers = new();
     private readonly Dictionary<string, int> _bySubscriber = [];
-    private readonly ConcurrentQueue<(PresenceChange Change, Subscription? About)> _announcements = new();
+    private readonly ConcurrentQueue<(PresenceChange Change, Subscription? About, long Number)> _announcements = new();
+    private long _queued;
     private int _announcing;
 
     public int Count { get; private set; }
@@ -25,7 +27,7 @@ internal sealed class ChannelSubscribers
         _all[subscription] = 0;
         if (subscription.WantsPresence)
         {
-            _watchers[subscription] = 0;
+            _watchers[subscription] = _queued;
         }
         _bySubscriber[subscription.SubscriberId] = _bySubscriber.GetValueOrDefault(subscription.SubscriberId) + 1;
         Count++;
@@ -62,13 +64,14 @@ internal sealed class ChannelSubscribers
     /// another replica). Under the hub's lock: the queue holds the changes in the order their
     /// counts were taken.
     /// </summary>
-    public void Queue(PresenceChange change, Subscription? about) => _announcements.Enqueue((change, about));
+    public void Queue(PresenceChange change, Subscription? about) => _announcements.Enqueue((change, about, ++_queued));
 
     /// <summary>
     /// Tells those who asked for presence changes what is queued, in order, each change to all but
-    /// the one it is about. Outside the hub's lock, one caller at a time: the others (and a watcher
-    /// cut off meanwhile, leaving) leave theirs to it, so no two changes reach a watcher the other
-    /// way round, and its last count is the channel's.
+    /// the one it is about, and to none who joined after it was queued (its count leaves them out).
+    /// Outside the hub's lock, one caller at a time: the others (and a watcher cut off meanwhile,
+    /// leaving) leave theirs to it, so no two changes reach a watcher the other way round, and its
+    /// last count is the channel's.
     /// </summary>
     public void Announce()
     {
@@ -79,9 +82,9 @@ internal sealed class ChannelSubscribers
             {
                 while (_announcements.TryDequeue(out var next))
                 {
-                    foreach (var (watcher, _) in _watchers)
+                    foreach (var (watcher, joinedAfter) in _watchers)
                     {
-                        if (watcher != next.About)
+                        if (watcher != next.About && next.Number > joinedAfter)
                         {
                             watcher.Deliver(next.Change);
                         }
