@@ -20,7 +20,9 @@ public abstract class EndToEndTests<TFixture>(TFixture fixture) where TFixture :
         var crud = await fixture.CrudChannelAsync();
         var board = await new Boards.BoardsClient(crud).CreateBoardAsync(new CreateBoardRequest { Name = "End to end" });
         var column = await new Columns.ColumnsClient(crud).CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = "To do" });
-        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(5));
+        // Arrival is the claim, not speed (the benchmark measures that). In CI this app host shares
+        // two cores with another and with the launch tests' app hosts, and once took over 5 s.
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(30));
         using var stream = new Contracts.Realtime.V1.Realtime.RealtimeClient(await fixture.StreamingChannelAsync())
             .Subscribe(new SubscribeRequest { Channel = $"board:{board.Id}" }, cancellationToken: timeout.Token);
         Assert.True(await stream.ResponseStream.MoveNext(timeout.Token));
@@ -28,7 +30,7 @@ public abstract class EndToEndTests<TFixture>(TFixture fixture) where TFixture :
 
         var card = await new Cards.CardsClient(crud).CreateCardAsync(new CreateCardRequest { ColumnId = column.Id, Title = "Across the split" });
 
-        // Within the 5 s timeout; the board's earlier events may arrive first.
+        // The board's earlier events may arrive first.
         IntegrationEvent received;
         do
         {
