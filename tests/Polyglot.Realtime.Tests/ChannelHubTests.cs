@@ -592,6 +592,34 @@ public sealed class ChannelHubTests
     }
 
     [Fact]
+    public async Task ABurstOfPresenceChangesBeyondHalfAWatchersQueueIsToldAsOneSkipNotACutOffAndEventsAndLaterChangesFollow()
+    {
+        var hub = await NewHubAsync(queueCapacity: 8);
+        var board = HubChannel.ForBoard(BoardA);
+        using var watcher = hub.Subscribe(new SubscriptionRequest(board, SubscriberId: "ann", Presence: true));
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(5));
+        await using var reader = watcher.ReadAllAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+
+        // Another replica's 20 subscribers heard, then the replica gone: 40 changes at once, for a queue of 8.
+        hub.UpdateReplica("r2", Channels((board, Enumerable.Range(0, 20).ToDictionary(i => $"s{i:00}", _ => 1))), complete: false);
+        hub.ForgetReplica("r2");
+        Publish(hub, (1, BoardA));
+        var read = new List<string>();
+        while (read.Count < 5 && await reader.MoveNextAsync())
+        {
+            read.Add(Described(reader.Current.Message));
+        }
+        using var dan = hub.Subscribe(new SubscriptionRequest(board, SubscriberId: "dan"));
+        while (read.Count < 7 && await reader.MoveNextAsync())
+        {
+            read.Add(Described(reader.Current.Message));
+        }
+
+        // Presence took half the queue; the rest of the burst is one skip, with the count the last change left.
+        Assert.Equal(["s00 joined 2", "s01 joined 3", "s02 joined 4", "s03 joined 5", "event 1", "36 skipped, count 1", "dan joined 2"], read);
+    }
+
+    [Fact]
     public async Task SubscribersAreRefusedAsStartingUntilTheHubIsOpen()
     {
         var hub = await NewHubAsync(open: false);
@@ -699,7 +727,7 @@ public sealed class ChannelHubTests
     [Fact]
     public async Task WatchersEndedForALostGapHearNothingOfEachOthersLeavingAndAStreamAlreadyPastTheGapGoesOn()
     {
-        var hub = await NewHubAsync(queueCapacity: 3);
+        var hub = await NewHubAsync(queueCapacity: 8); // presence takes up to 4: room for the three joins
         var board = HubChannel.ForBoard(BoardA);
         Publish(hub, (1, BoardB));
         var watchers = Enumerable.Range(0, 4).Select(i => hub.Subscribe(new SubscriptionRequest(board, SubscriberId: $"w{i}", Presence: true))).ToList();
@@ -858,6 +886,14 @@ public sealed class ChannelHubTests
         channels.ToDictionary(c => c.Channel, c => (IReadOnlyDictionary<string, int>)c.Subscribers);
 
     private static (int Count, string SubscriberIds) Seen(Polyglot.Streaming.Hub.Presence presence) => (presence.Count, string.Join(",", presence.SubscriberIds));
+
+    private static string Described(HubMessage message) => message switch
+    {
+        PresenceChange change => $"{change.SubscriberId} {(change.Joined ? "joined" : "left")} {change.Count}",
+        PresenceSkip skip => $"{skip.Skipped} skipped, count {skip.Count}",
+        HubEvent hubEvent => $"event {hubEvent.Position}",
+        _ => message.GetType().Name,
+    };
 
     private static async Task<List<(string, bool, int)>> ReadPresenceAsync(IAsyncEnumerator<Delivery> reader, int count)
     {

@@ -3,7 +3,7 @@ using Polyglot.Streaming.Grpc;
 
 namespace Polyglot.Realtime.Tests;
 
-/// <summary>gRPC's encode-once path: one shared response per event, encoded once, the same bytes as the generated code writes.</summary>
+/// <summary>gRPC's encode-once path: one shared response per event, encoded once, the same bytes as the generated code writes; and how the hub's messages go out.</summary>
 public sealed class SubscribeResponsesTests
 {
     [Fact]
@@ -28,6 +28,20 @@ public sealed class SubscribeResponsesTests
         var subscribed = new SubscribeResponse { Subscribed = new Subscribed { Channel = "all", Position = 3, SubscriberId = "me" } };
 
         Assert.Equal(subscribed.ToByteArray(), Encode(subscribed));
+    }
+
+    [Fact]
+    public void APresenceSkipGoesOutAsPresenceSkippedOverGrpcAndAsPresenceSkippedJsonOverText()
+    {
+        var channel = HubChannel.ForBoard(Guid.NewGuid());
+        var skip = new PresenceSkip(channel, count: 3, skipped: 250);
+
+        var sent = SubscribeResponse.Parser.ParseFrom(Encode(SubscribeResponses.For(skip)));
+        var text = System.Text.Json.JsonDocument.Parse(skip.JsonMessage).RootElement;
+
+        Assert.Equal(new PresenceSkipped { Channel = channel.Name, Count = 3, Skipped = 250 }, sent.PresenceSkipped);
+        Assert.Equal(("presence_skipped", channel.Name, 3, 250), (text.GetProperty("type").GetString(), text.GetProperty("channel").GetString(),
+            text.GetProperty("count").GetInt32(), text.GetProperty("skipped").GetInt32()));
     }
 
     /// <summary>What gRPC does with the marshaller for each message it writes.</summary>

@@ -28,6 +28,10 @@ public static class SubscribeResponses
             {
                 PresenceChanged = new PresenceChanged { Channel = change.Channel.Name, SubscriberId = change.SubscriberId, Joined = change.Joined, Count = change.Count },
             },
+            PresenceSkip skipped => new SubscribeResponse
+            {
+                PresenceSkipped = new PresenceSkipped { Channel = skipped.Channel.Name, Count = skipped.Count, Skipped = skipped.Skipped },
+            },
             _ => throw new InvalidOperationException($"Unknown hub message {message.GetType().Name}."),
         };
         Encoded.Add(response, response.ToByteArray());

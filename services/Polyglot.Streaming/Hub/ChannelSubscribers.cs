@@ -86,7 +86,7 @@ internal sealed class ChannelSubscribers
                     {
                         if (watcher != next.About && next.Number > joinedAfter)
                         {
-                            watcher.Deliver(next.Change);
+                            watcher.DeliverPresence(next.Change);
                         }
                     }
                 }

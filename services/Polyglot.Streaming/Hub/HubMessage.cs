@@ -64,6 +64,22 @@ public sealed class PresenceChange(HubChannel channel, string subscriberId, bool
     private protected override byte[] EncodeJson() => JsonMessages.Presence(this);
 }
 
+/// <summary>
+/// Stands for presence changes left out of one watcher's stream (<see cref="Subscription"/> takes
+/// at most half its queue of them): <see cref="Skipped"/> of them, the last leaving
+/// <see cref="Count"/> subscriptions on the channel.
+/// </summary>
+public sealed class PresenceSkip(HubChannel channel, int count, int skipped) : HubMessage
+{
+    public HubChannel Channel { get; } = channel;
+
+    public int Count { get; } = count;
+
+    public int Skipped { get; } = skipped;
+
+    private protected override byte[] EncodeJson() => JsonMessages.PresenceSkip(this);
+}
+
 /// <summary>Who is on a channel: <paramref name="Count"/> subscriptions held by the distinct <paramref name="SubscriberIds"/>.</summary>
 public sealed record Presence(HubChannel Channel, int Count, IReadOnlyList<string> SubscriberIds);
 

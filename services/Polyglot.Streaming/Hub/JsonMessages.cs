@@ -10,6 +10,7 @@ namespace Polyglot.Streaming.Hub;
 /// {"type":"subscribed","channel":"board:…","position":41}
 /// {"type":"event","position":42,"event":{…polyglot.events.v1.IntegrationEvent in proto3 JSON…}}
 /// {"type":"presence","channel":"board:…","subscriberId":"…","joined":true,"count":3}
+/// {"type":"presence_skipped","channel":"board:…","count":250,"skipped":240}
 /// {"type":"error","code":"slow_consumer"|"history_lost"|"draining"|"unavailable","message":"…"}   (codes: Endings)
 /// </code>
 /// </summary>
@@ -38,6 +39,14 @@ public static class JsonMessages
         json.WriteString("subscriberId", change.SubscriberId);
         json.WriteBoolean("joined", change.Joined);
         json.WriteNumber("count", change.Count);
+    });
+
+    public static byte[] PresenceSkip(PresenceSkip skipped) => Write(json =>
+    {
+        json.WriteString("type", "presence_skipped");
+        json.WriteString("channel", skipped.Channel.Name);
+        json.WriteNumber("count", skipped.Count);
+        json.WriteNumber("skipped", skipped.Skipped);
     });
 
     public static byte[] Error(string code, string message) => Write(json =>

@@ -7,7 +7,8 @@ namespace Polyglot.Streaming.Hub;
 /// One subscriber: what it missed (replayed from history or backfilled from the event log),
 /// then a bounded queue of live events (and presence changes, when asked for). The hub writes to the queue without waiting; when it is
 /// full the subscriber is cut off (<see cref="EndReason.SlowConsumer"/>) rather than slowing
-/// the hub or growing memory. Dispose to leave the channel.
+/// the hub or growing memory. Presence changes take at most half the queue; past that they are
+/// told as one <see cref="PresenceSkip"/>, never a cut-off. Dispose to leave the channel.
 /// </summary>
 public sealed class Subscription : IDisposable
 {
@@ -22,6 +23,13 @@ public sealed class Subscription : IDisposable
     /// </summary>
     private object? _catchingUp;
     private SubscriptionEndedException? _endedWith;
+
+    /// <summary>
+    /// Presence changes left out and not yet told (<see cref="DeliverPresence"/>): how many in the
+    /// high half, the channel's count after the last in the low half, so both change in one
+    /// exchange. 0: none.
+    /// </summary>
+    private long _skipped;
     private static readonly object EndedMark = new();
 
     internal Subscription(
@@ -181,7 +189,14 @@ public sealed class Subscription : IDisposable
                 return hubEvent;
             }
         }
-        return null;
+        // Nothing queued: presence changes left out go out now, after every one queued before them.
+        return TakeSkipped();
+    }
+
+    private PresenceSkip? TakeSkipped()
+    {
+        var skipped = Interlocked.Exchange(ref _skipped, 0);
+        return skipped == 0 || Volatile.Read(ref _endedWith) is not null ? null : new PresenceSkip(Channel, count: (int)skipped, skipped: (int)(skipped >> 32));
     }
 
     internal void Deliver(HubMessage message)
@@ -195,6 +210,33 @@ public sealed class Subscription : IDisposable
             while (_live.Reader.TryRead(out _))
             {
             }
+        }
+    }
+
+    /// <summary>
+    /// Queues a presence change while presence fills less than half the queue. Past that, and
+    /// until the reader has taken what is queued, each change is left out and counted, so that a
+    /// burst (a replica with thousands of subscribers on the channel gone) neither cuts a watcher
+    /// off nor leaves its events no room, and no change goes out of order. Called by one announcer
+    /// at a time (<see cref="ChannelSubscribers.Announce"/>).
+    /// </summary>
+    internal void DeliverPresence(PresenceChange change)
+    {
+        if (Volatile.Read(ref _skipped) == 0 && _live.Reader.Count < (_capacity + 1) / 2 && _live.Writer.TryWrite(change))
+        {
+            return;
+        }
+        long was, now;
+        do
+        {
+            was = Volatile.Read(ref _skipped);
+            now = (((was >> 32) + 1) << 32) | (uint)change.Count;
+        }
+        while (Interlocked.CompareExchange(ref _skipped, now, was) != was);
+        // The reader may have emptied the queue since, and be waiting: tell it the skip.
+        if (_live.Reader.Count == 0 && TakeSkipped() is { } skip)
+        {
+            _live.Writer.TryWrite(skip);
         }
     }
 
