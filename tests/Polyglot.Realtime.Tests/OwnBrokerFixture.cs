@@ -24,13 +24,16 @@ public sealed class OwnBrokerFixture : IAsyncLifetime, IStreamingProcessFixture
         });
     }
 
-    /// <summary>A realtime process on the broker, reading this crud's log; the caller disposes it.</summary>
+    /// <summary>A realtime process on the broker (unless <paramref name="settings"/> name another), reading this crud's log; the caller disposes it.</summary>
     public async Task<ServiceProcess> StartStreamingAsync(Dictionary<string, string> settings)
     {
-        var realtime = new ServiceProcess("Polyglot.Realtime", new Dictionary<string, string>(settings.Concat(LocalAuth.Shared.RealtimeSettings(Crud.GrpcAddress, Crud.HttpAddress)))
+        var all = LocalAuth.Shared.RealtimeSettings(Crud.GrpcAddress, Crud.HttpAddress);
+        all["ConnectionStrings__bus"] = Broker.ConnectionString;
+        foreach (var (name, value) in settings)
         {
-            ["ConnectionStrings__bus"] = Broker.ConnectionString,
-        });
+            all[name] = value;
+        }
+        var realtime = new ServiceProcess("Polyglot.Realtime", all);
         await realtime.StartAsync();
         return realtime;
     }

@@ -149,6 +149,58 @@ public sealed class RealtimeProcessTests(OwnBrokerFixture fixture) : StreamingPr
         Assert.Equal(("bob", false, 1), await left.WaitAsync(soon.Token));
     }
 
+    [Fact]
+    public async Task AListLongerThanOneMessageTheBrokerTakesGoesInPartsAndAReplicaStartedLaterCountsEveryoneOnIt()
+    {
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(120));
+        // A broker of the test's own that refuses messages over 8 KiB, as RabbitMQ 4 refuses those
+        // over 16 MiB: a replica's complete list passes that at about 120,000 subscribers with long ids.
+        await using var broker = await LocalServer.StartRabbitMQAsync();
+        await broker.StopAsync();
+        await File.AppendAllTextAsync(Path.Combine(broker.DataDirectory, "rabbitmq.conf"), "max_message_size = 8192\n", timeout.Token);
+        await broker.StartAsync();
+        var settings = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__bus"] = broker.ConnectionString,
+            ["Presence__Interval"] = "00:00:00.200",
+            ["Presence__MaxMessageBytes"] = "2048",
+        };
+        await using var second = await Fixture.StartStreamingAsync(settings);
+        using var secondChannel = SignedIn(second);
+        var onSecond = new Contracts.Realtime.V1.Realtime.RealtimeClient(secondChannel);
+        var board = $"board:{Guid.CreateVersion7()}";
+        // 80 subscribers with ids of 120 characters: about 10 KB of ids.
+        var ids = Enumerable.Range(0, 80).Select(i => $"{i:00}".PadRight(120, 'x')).ToList();
+        var streams = new List<AsyncServerStreamingCall<SubscribeResponse>>();
+        try
+        {
+            foreach (var id in ids)
+            {
+                streams.Add(await SubscribeWhenReadyAsync(onSecond, timeout.Token, new SubscribeRequest { Channel = board, SubscriberId = id }));
+            }
+
+            // Started after they joined, the first hears of them only through the second's complete list.
+            await using var first = await Fixture.StartStreamingAsync(settings);
+            using var firstChannel = SignedIn(first);
+            var onFirst = new Contracts.Realtime.V1.Realtime.RealtimeClient(firstChannel);
+            await Wait.UntilAsync(async () =>
+            {
+                try
+                {
+                    return (await onFirst.GetPresenceAsync(new GetPresenceRequest { Channel = board }, cancellationToken: timeout.Token)).SubscriberIds.SequenceEqual(ids);
+                }
+                catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable)
+                {
+                    return false; // still starting
+                }
+            }, TimeSpan.FromSeconds(30), "the first replica to count the second's 80 subscribers");
+        }
+        finally
+        {
+            streams.ForEach(stream => stream.Dispose());
+        }
+    }
+
     /// <summary>
     /// ann watches a board's presence on <paramref name="first"/> and bob subscribes to it on
     /// <paramref name="second"/>; returns once ann has heard bob join across the replicas.

@@ -13,7 +13,13 @@ namespace Polyglot.Contracts.Events;
 /// The replicas whose complete list the sender holds. A replica not named here (new to the sender,
 /// or forgotten by it after a silence) sends its complete list in its next announcement.
 /// </param>
-public sealed record ReplicaPresence(string Replica, bool Complete, IReadOnlyList<ChannelPresence> Channels, IReadOnlyList<string> Heard)
+/// <param name="Part">
+/// Which of <paramref name="Parts"/> this is. A list too long for one message (a complete list
+/// grows with the sender's subscribers) goes in parts, published one after the other; it is
+/// taken in once its last part has come, so "anyone not named is gone" covers every part.
+/// </param>
+/// <param name="Parts">How many messages the list takes.</param>
+public sealed record ReplicaPresence(string Replica, bool Complete, IReadOnlyList<ChannelPresence> Channels, IReadOnlyList<string> Heard, int Part = 1, int Parts = 1)
 {
     /// <summary>The fan-out exchange presence goes to; each replica reads it through a queue of its own that lives as long as it does.</summary>
     public const string ExchangeName = "polyglot.presence";

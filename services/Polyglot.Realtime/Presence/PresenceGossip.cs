@@ -21,6 +21,8 @@ public sealed partial class PresenceGossip(
     private readonly ConcurrentDictionary<(HubChannel Channel, string SubscriberId), byte> _changed = new();
     /// <summary>The other replicas: when each was last heard, and whether its complete list has come since it was (re)learnt. Under its own lock.</summary>
     private readonly Dictionary<string, (DateTimeOffset At, bool Complete)> _heard = [];
+    /// <summary>Per replica, the list it is sending in parts, as far as it has come, and the part due next. Under <see cref="_heard"/>'s lock.</summary>
+    private readonly Dictionary<string, (int Next, Dictionary<HubChannel, Dictionary<string, int>> Channels)> _parts = [];
     private int _announcements;
     private volatile bool _completeNext = true;
 
@@ -78,14 +80,6 @@ public sealed partial class PresenceGossip(
         {
             _completeNext = true; // new to it, or it forgot this one: it has not got everyone here
         }
-        var channels = new Dictionary<HubChannel, IReadOnlyDictionary<string, int>>();
-        foreach (var channel in presence.Channels)
-        {
-            if (HubChannel.TryParse(channel.Channel, out var parsed))
-            {
-                channels[parsed.Value] = channel.Subscribers;
-            }
-        }
         lock (_heard)
         {
             var known = _heard.TryGetValue(presence.Replica, out var before);
@@ -93,9 +87,51 @@ public sealed partial class PresenceGossip(
             {
                 LogJoined(presence.Replica);
             }
-            _heard[presence.Replica] = (clock.GetUtcNow(), presence.Complete || before.Complete);
-            hub.UpdateReplica(presence.Replica, channels, presence.Complete);
+            var whole = Gather(presence, out var lost);
+            // A lost part leaves this one short of what the replica has: not naming it as heard
+            // complete makes it send its complete list next.
+            _heard[presence.Replica] = (clock.GetUtcNow(), !lost && (before.Complete || whole is not null && presence.Complete));
+            if (whole is not null)
+            {
+                hub.UpdateReplica(presence.Replica, whole, presence.Complete);
+            }
         }
+    }
+
+    /// <summary>
+    /// The list <paramref name="presence"/> ends, once its last part is in; null until then, and
+    /// when a part is missing before it (<paramref name="lost"/>: the parts so far are dropped).
+    /// </summary>
+    private Dictionary<HubChannel, IReadOnlyDictionary<string, int>>? Gather(ReplicaPresence presence, out bool lost)
+    {
+        var sofar = presence.Part == 1 ? [] : _parts.GetValueOrDefault(presence.Replica) is { } started && started.Next == presence.Part ? started.Channels : null;
+        _parts.Remove(presence.Replica);
+        lost = sofar is null;
+        if (sofar is null)
+        {
+            LogPartLost(presence.Replica, presence.Part, presence.Parts);
+            return null;
+        }
+        foreach (var channel in presence.Channels)
+        {
+            if (HubChannel.TryParse(channel.Channel, out var parsed))
+            {
+                if (!sofar.TryGetValue(parsed.Value, out var subscribers))
+                {
+                    sofar[parsed.Value] = subscribers = [];
+                }
+                foreach (var (subscriberId, subscriptions) in channel.Subscribers)
+                {
+                    subscribers[subscriberId] = subscriptions;
+                }
+            }
+        }
+        if (presence.Part < presence.Parts)
+        {
+            _parts[presence.Replica] = (presence.Part + 1, sofar);
+            return null;
+        }
+        return sofar.ToDictionary(channel => channel.Key, channel => (IReadOnlyDictionary<string, int>)channel.Value);
     }
 
     private void Changed(PresenceChange change) => _changed[(change.Channel, change.SubscriberId)] = 0;
@@ -111,18 +147,54 @@ public sealed partial class PresenceGossip(
             changed.Add(key);
         }
         // Read after taking the changes: a change made meanwhile is in this count and comes again next time, which is harmless.
-        var presence = new ReplicaPresence(Replica, complete, complete
-            ? [.. hub.LocalChannels().Select(channel => new ChannelPresence(channel.Name, hub.LocalSubscribers(channel)))]
-            : [.. changed.GroupBy(c => c.Channel, c => c.SubscriberId).Select(ids => new ChannelPresence(ids.Key.Name, hub.LocalSubscribers(ids.Key, ids)))], HeardComplete());
+        var parts = InParts(complete
+            ? hub.LocalChannels().Select(channel => new ChannelPresence(channel.Name, hub.LocalSubscribers(channel)))
+            : changed.GroupBy(c => c.Channel, c => c.SubscriberId).Select(ids => new ChannelPresence(ids.Key.Name, hub.LocalSubscribers(ids.Key, ids))), _options.MaxMessageBytes);
+        var heard = HeardComplete();
         try
         {
-            await bus.Publish(presence, ct);
+            for (var part = 1; part <= parts.Count; part++)
+            {
+                await bus.Publish(new ReplicaPresence(Replica, complete, parts[part - 1], heard, part, parts.Count), ct);
+            }
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
             _completeNext = true; // what this one said may not have got through
             LogAnnounceFailed(ex);
         }
+    }
+
+    /// <summary>
+    /// The channels in parts of about <paramref name="maxBytes"/> of ids and names each (at least
+    /// one part, maybe empty: the heartbeat), a channel split across parts when it has more.
+    /// </summary>
+    private static List<List<ChannelPresence>> InParts(IEnumerable<ChannelPresence> channels, int maxBytes)
+    {
+        List<List<ChannelPresence>> parts = [[]];
+        var bytes = 0;
+        foreach (var channel in channels)
+        {
+            Dictionary<string, int>? inPart = null;
+            foreach (var (subscriberId, subscriptions) in channel.Subscribers)
+            {
+                var size = subscriberId.Length + 16; // with its quotes, count and separators
+                if (bytes > 0 && bytes + size > maxBytes)
+                {
+                    parts.Add([]);
+                    (bytes, inPart) = (0, null);
+                }
+                if (inPart is null)
+                {
+                    inPart = [];
+                    parts[^1].Add(new ChannelPresence(channel.Channel, inPart));
+                    bytes += channel.Channel.Length + 32;
+                }
+                inPart[subscriberId] = subscriptions;
+                bytes += size;
+            }
+        }
+        return parts;
     }
 
     /// <summary>The replicas whose complete list this one holds.</summary>
@@ -142,6 +214,7 @@ public sealed partial class PresenceGossip(
             foreach (var (replica, heard) in _heard.Where(other => now - other.Value.At > _options.ExpireAfter).ToList())
             {
                 _heard.Remove(replica);
+                _parts.Remove(replica);
                 LogForgotten(replica, (now - heard.At).TotalSeconds);
                 hub.ForgetReplica(replica);
             }
@@ -153,6 +226,9 @@ public sealed partial class PresenceGossip(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Presence: replica {Replica} silent for {Seconds:0.0} s, its subscribers are gone")]
     private partial void LogForgotten(string replica, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Presence: part {Part} of {Parts} from replica {Replica} came without the one before (this replica started since, or a part was lost); the list is dropped, and the replica asked for its complete list")]
+    private partial void LogPartLost(string replica, int part, int parts);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Presence: announcing to the other replicas failed; the next announcement lists every channel")]
     private partial void LogAnnounceFailed(Exception exception);

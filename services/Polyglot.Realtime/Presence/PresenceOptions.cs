@@ -19,6 +19,15 @@ public sealed class PresenceOptions : IValidatableObject
     [Range(1, 10_000)]
     public int CompleteEvery { get; set; } = 30;
 
+    /// <summary>
+    /// About how many bytes of subscriber ids and channel names one announcement carries; a longer
+    /// list goes in parts. Far under the broker's limit (RabbitMQ 4: 16 MiB), as JSON may escape
+    /// an id's characters: a message over it would be refused on every try, and the replica's
+    /// heartbeat with it.
+    /// </summary>
+    [Range(1024, 16 << 20)]
+    public int MaxMessageBytes { get; set; } = 1 << 20;
+
     /// <summary>A replica is heard from every Interval; one announcement late (a pause, a slow broker) must not make it dead.</summary>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
