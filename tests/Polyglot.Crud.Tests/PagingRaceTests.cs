@@ -1,6 +1,4 @@
 using System.Data.Common;
-using System.Diagnostics;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Polyglot.Crud.Tests;
 
@@ -30,7 +28,7 @@ public sealed class PagingRaceTests(PostgresCrudFixture fixture) : IClassFixture
         // is deleted, which moves every card after it up one place.
         var deleted = false;
         var last = Guid.Parse(cards[1].Id);
-        using (ExecutedCommands(command =>
+        using (EfCommands.Executed(command =>
         {
             if (!deleted && command.Parameters.Cast<DbParameter>().Any(p => p.Value is Guid value && value == last))
             {
@@ -49,60 +47,6 @@ public sealed class PagingRaceTests(PostgresCrudFixture fixture) : IClassFixture
             }, TimeSpan.FromSeconds(10), "a page read raced by the deletion");
 
             Assert.Equal(["2", "3"], second.Cards.Select(c => c.Title));
-        }
-    }
-
-    /// <summary>Calls <paramref name="executed"/>, on crud's thread, once each EF Core command has run; until disposed.</summary>
-    private static CompositeSubscription ExecutedCommands(Action<DbCommand> executed)
-    {
-        var subscriptions = new CompositeSubscription();
-        subscriptions.Add(DiagnosticListener.AllListeners.Subscribe(new Observer<DiagnosticListener>(listener =>
-        {
-            if (listener.Name == DbLoggerCategory.Name)
-            {
-                subscriptions.Add(listener.Subscribe(new Observer<KeyValuePair<string, object?>>(e =>
-                {
-                    if (e.Key == RelationalEventId.CommandExecuted.Name && e.Value is CommandExecutedEventData data)
-                    {
-                        executed(data.Command);
-                    }
-                })));
-            }
-        })));
-        return subscriptions;
-    }
-
-    private sealed class CompositeSubscription : IDisposable
-    {
-        private readonly List<IDisposable> _subscriptions = [];
-
-        public void Add(IDisposable subscription)
-        {
-            lock (_subscriptions)
-            {
-                _subscriptions.Add(subscription);
-            }
-        }
-
-        public void Dispose()
-        {
-            lock (_subscriptions)
-            {
-                _subscriptions.ForEach(s => s.Dispose());
-            }
-        }
-    }
-
-    private sealed class Observer<T>(Action<T> onNext) : IObserver<T>
-    {
-        public void OnNext(T value) => onNext(value);
-
-        public void OnCompleted()
-        {
-        }
-
-        public void OnError(Exception error)
-        {
         }
     }
 }

@@ -36,9 +36,20 @@ public sealed class BoardAccess(BoardsDbContext db, ReadCache cache, IHttpContex
     /// so nobody learns what exists on boards they are not on; a member with a lower role gets
     /// PERMISSION_DENIED.
     /// </summary>
-    public async Task RequireAsync(Guid boardId, BoardRole needed, string what, Guid id, CancellationToken ct)
+    public async Task RequireAsync(Guid boardId, BoardRole needed, string what, Guid id, CancellationToken ct) =>
+        Require(await RoleAsync(boardId, ct), boardId, needed, what, id);
+
+    /// <summary>
+    /// <see cref="RequireAsync"/> as committed, not cached: for a change of members, checked again
+    /// under the board's lock, so that it never acts on a role removed since the first check (an
+    /// owner just removed could otherwise add themselves back).
+    /// </summary>
+    public async Task RequireCommittedAsync(Guid boardId, BoardRole needed, string what, Guid id, CancellationToken ct) =>
+        Require(await BoardMembers.RoleAsync(db, boardId, Subject, ct), boardId, needed, what, id);
+
+    private static void Require(BoardRole? found, Guid boardId, BoardRole needed, string what, Guid id)
     {
-        var role = await RoleAsync(boardId, ct) ?? throw Errors.NotFound(what, id);
+        var role = found ?? throw Errors.NotFound(what, id);
         if (role < needed)
         {
             throw new RpcException(new Status(StatusCode.PermissionDenied,

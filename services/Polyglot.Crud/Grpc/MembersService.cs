@@ -36,6 +36,7 @@ public sealed class MembersService(BoardsDbContext db, BoardAccess access, UserM
             {
                 throw Errors.NotFound("Board", boardId); // deleted since the role was read
             }
+            await access.RequireCommittedAsync(boardId, BoardRole.Owner, "Board", boardId, ct);
             var member = await db.Members.FindAsync([boardId, subject], ct);
             if (member is null)
             {
@@ -69,6 +70,7 @@ public sealed class MembersService(BoardsDbContext db, BoardAccess access, UserM
             {
                 throw Errors.NotFound("Board", boardId);
             }
+            await access.RequireCommittedAsync(boardId, BoardRole.Owner, "Board", boardId, ct);
             // The user as they are now; else by the name listed, for a member whose account has gone.
             var member = (await FindUserAsync(user, ct) is { } found ? await db.Members.FindAsync([boardId, found.Subject], ct) : null)
                 ?? await db.Members.FirstOrDefaultAsync(m => m.BoardId == boardId && m.Name == user, ct)
