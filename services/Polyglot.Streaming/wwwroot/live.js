@@ -34,8 +34,12 @@ function ended(code, text) {
   }
   if (signInExpired()) {
     setStatus("closed", "Your sign-in has expired: sign in again to go on watching.");
+    showAccount();
     return false;
   }
+  // Refused before it began (the browser cannot say why: a token crud no longer takes, say): the
+  // page goes on trying, and offers to sign in again.
+  if (code === "refused" || code === "1006") signInButton.hidden = false;
   setStatus("reconnecting", `Disconnected (${code}); resuming after #${lastPosition ?? "now"}…`);
   return true;
 }
@@ -157,8 +161,9 @@ const redirectUri = () => `${location.origin}/`;
 
 function showAccount() {
   if (!token()) return;
-  who.textContent = `Signed in as ${claims().name ?? claims().sub}.`;
-  signInButton.hidden = true;
+  const expired = signInExpired();
+  who.textContent = expired ? "Your sign-in has expired." : `Signed in as ${claims().name ?? claims().sub}.`;
+  signInButton.hidden = !expired;
 }
 
 async function signIn() {
@@ -173,13 +178,17 @@ async function signIn() {
   })}`);
 }
 
-// Back from the token server with ?code=&state=: exchange the code, then restore the page's own query.
+// Back from the token server with ?code=&state= (or ?error=&state=): exchange the code, then restore the page's own query.
 async function completeSignIn(params) {
   const pending = JSON.parse(sessionStorage.getItem("polyglot.pkce") ?? "null");
   sessionStorage.removeItem("polyglot.pkce");
   history.replaceState(null, "", `/${pending?.back ?? ""}`);
   if (!pending || params.get("state") !== pending.state) {
     who.textContent = "Sign-in failed: the reply does not match the request.";
+    return;
+  }
+  if (params.get("error")) {
+    who.textContent = `Sign-in failed: ${params.get("error_description") ?? params.get("error")}`;
     return;
   }
   const { authority, clientId } = await liveConfig();
@@ -201,7 +210,7 @@ async function completeSignIn(params) {
 
 signInButton.addEventListener("click", signIn);
 const reply = new URLSearchParams(location.search);
-if (reply.get("code")) {
+if (reply.get("code") || reply.get("error")) {
   await completeSignIn(reply);
 }
 showAccount();
