@@ -604,19 +604,28 @@ public sealed class ChannelHubTests
         hub.UpdateReplica("r2", Channels((board, Enumerable.Range(0, 20).ToDictionary(i => $"s{i:00}", _ => 1))), complete: false);
         hub.ForgetReplica("r2");
         Publish(hub, (1, BoardA));
-        var read = new List<string>();
-        while (read.Count < 5 && await reader.MoveNextAsync())
-        {
-            read.Add(Described(reader.Current.Message));
-        }
+        var read = await ReadDescribedAsync(reader, 5);
         using var dan = hub.Subscribe(new SubscriptionRequest(board, SubscriberId: "dan"));
-        while (read.Count < 7 && await reader.MoveNextAsync())
-        {
-            read.Add(Described(reader.Current.Message));
-        }
+        read.AddRange(await ReadDescribedAsync(reader, 2));
 
         // Presence took half the queue; the rest of the burst is one skip, with the count the last change left.
-        Assert.Equal(["s00 joined 2", "s01 joined 3", "s02 joined 4", "s03 joined 5", "event 1", "36 skipped, count 1", "dan joined 2"], read);
+        Assert.Equal(["s00 joined 2", "s01 joined 3", "s02 joined 4", "s03 joined 5", "36 skipped, count 1", "event 1", "dan joined 2"], read);
+    }
+
+    [Fact]
+    public async Task AWatcherBehindOnEventsStillHearsEachPresenceChange()
+    {
+        var hub = await NewHubAsync(queueCapacity: 8);
+        var board = HubChannel.ForBoard(BoardA);
+        using var watcher = hub.Subscribe(new SubscriptionRequest(board, SubscriberId: "ann", Presence: true));
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(5));
+        await using var reader = watcher.ReadAllAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+
+        Publish(hub, (1, BoardA), (2, BoardA), (3, BoardA), (4, BoardA), (5, BoardA), (6, BoardA)); // three quarters of its queue
+        using var bob = hub.Subscribe(new SubscriptionRequest(board, SubscriberId: "bob"));
+
+        // The limit counts presence changes, not events.
+        Assert.Equal(["event 1", "event 2", "event 3", "event 4", "event 5", "event 6", "bob joined 2"], await ReadDescribedAsync(reader, 7));
     }
 
     [Fact]
@@ -887,13 +896,22 @@ public sealed class ChannelHubTests
 
     private static (int Count, string SubscriberIds) Seen(Polyglot.Streaming.Hub.Presence presence) => (presence.Count, string.Join(",", presence.SubscriberIds));
 
-    private static string Described(HubMessage message) => message switch
+    /// <summary>The next <paramref name="count"/> messages, each in a few words.</summary>
+    private static async Task<List<string>> ReadDescribedAsync(IAsyncEnumerator<Delivery> reader, int count)
     {
-        PresenceChange change => $"{change.SubscriberId} {(change.Joined ? "joined" : "left")} {change.Count}",
-        PresenceSkip skip => $"{skip.Skipped} skipped, count {skip.Count}",
-        HubEvent hubEvent => $"event {hubEvent.Position}",
-        _ => message.GetType().Name,
-    };
+        var read = new List<string>();
+        while (read.Count < count && await reader.MoveNextAsync())
+        {
+            read.Add(reader.Current.Message switch
+            {
+                PresenceChange change => $"{change.SubscriberId} {(change.Joined ? "joined" : "left")} {change.Count}",
+                PresenceSkip skip => $"{skip.Skipped} skipped, count {skip.Count}",
+                HubEvent hubEvent => $"event {hubEvent.Position}",
+                var other => other.GetType().Name,
+            });
+        }
+        return read;
+    }
 
     private static async Task<List<(string, bool, int)>> ReadPresenceAsync(IAsyncEnumerator<Delivery> reader, int count)
     {
@@ -990,23 +1008,6 @@ public sealed class ChannelHubTests
                 yield return hubEvent;
             }
             await Task.Delay(Timeout.Infinite, ct);
-        }
-    }
-
-    /// <summary>A fake clock that counts the timers made on it: a write delay is one.</summary>
-    private sealed class TimerCountingClock : FakeTimeProvider
-    {
-        private int _timers;
-
-        public int Timers => Volatile.Read(ref _timers);
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-        {
-            // Counted once made: a test that advances the clock on seeing the count must not
-            // advance it before the timer is there to fire.
-            var timer = base.CreateTimer(callback, state, dueTime, period);
-            Interlocked.Increment(ref _timers);
-            return timer;
         }
     }
 }

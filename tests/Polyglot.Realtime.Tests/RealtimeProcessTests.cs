@@ -159,6 +159,13 @@ public sealed class RealtimeProcessTests(OwnBrokerFixture fixture) : StreamingPr
         await broker.StopAsync();
         await File.AppendAllTextAsync(Path.Combine(broker.DataDirectory, "rabbitmq.conf"), "max_message_size = 8192\n", timeout.Token);
         await broker.StartAsync();
+        await using (var connection = await new ConnectionFactory { Uri = new Uri(broker.ConnectionString) }.CreateConnectionAsync(timeout.Token))
+        await using (var channel = await connection.CreateChannelAsync(cancellationToken: timeout.Token))
+        {
+            await channel.BasicPublishAsync("", "nobody", new byte[9000], timeout.Token);
+            await Wait.UntilAsync(() => Task.FromResult(channel.IsClosed), TimeSpan.FromSeconds(10), "the broker to refuse a message of 9,000 bytes");
+            Assert.Equal<ushort?>(406, channel.CloseReason?.ReplyCode); // PRECONDITION_FAILED: over max_message_size
+        }
         var settings = new Dictionary<string, string>
         {
             ["ConnectionStrings__bus"] = broker.ConnectionString,

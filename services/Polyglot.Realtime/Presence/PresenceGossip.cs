@@ -88,9 +88,9 @@ public sealed partial class PresenceGossip(
                 LogJoined(presence.Replica);
             }
             var whole = Gather(presence, out var lost);
-            // A lost part leaves this one short of what the replica has: not naming it as heard
-            // complete makes it send its complete list next.
-            _heard[presence.Replica] = (clock.GetUtcNow(), !lost && (before.Complete || whole is not null && presence.Complete));
+            // A lost part leaves this one short of what the replica has, unless a complete list
+            // has come whole: not naming it as heard complete makes it send its complete list next.
+            _heard[presence.Replica] = (clock.GetUtcNow(), whole is not null && presence.Complete || !lost && before.Complete);
             if (whole is not null)
             {
                 hub.UpdateReplica(presence.Replica, whole, presence.Complete);
@@ -100,16 +100,20 @@ public sealed partial class PresenceGossip(
 
     /// <summary>
     /// The list <paramref name="presence"/> ends, once its last part is in; null until then, and
-    /// when a part is missing before it (<paramref name="lost"/>: the parts so far are dropped).
+    /// when a part is missing before it (the parts so far are dropped). <paramref name="lost"/>:
+    /// a part is missing, before this one or at the end of the list before.
     /// </summary>
     private Dictionary<HubChannel, IReadOnlyDictionary<string, int>>? Gather(ReplicaPresence presence, out bool lost)
     {
-        var sofar = presence.Part == 1 ? [] : _parts.GetValueOrDefault(presence.Replica) is { } started && started.Next == presence.Part ? started.Channels : null;
-        _parts.Remove(presence.Replica);
-        lost = sofar is null;
-        if (sofar is null)
+        var unfinished = _parts.Remove(presence.Replica, out var started);
+        var sofar = presence.Part == 1 ? [] : unfinished && started.Next == presence.Part ? started.Channels : null;
+        lost = sofar is null || presence.Part == 1 && unfinished;
+        if (lost)
         {
             LogPartLost(presence.Replica, presence.Part, presence.Parts);
+        }
+        if (sofar is null)
+        {
             return null;
         }
         foreach (var channel in presence.Channels)
@@ -227,7 +231,7 @@ public sealed partial class PresenceGossip(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Presence: replica {Replica} silent for {Seconds:0.0} s, its subscribers are gone")]
     private partial void LogForgotten(string replica, double seconds);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Presence: part {Part} of {Parts} from replica {Replica} came without the one before (this replica started since, or a part was lost); the list is dropped, and the replica asked for its complete list")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Presence: part {Part} of {Parts} from replica {Replica} came, but not the one before it (this replica started since, or a part was lost); what is missing comes with the replica's complete list, which it is asked for")]
     private partial void LogPartLost(string replica, int part, int parts);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Presence: announcing to the other replicas failed; the next announcement lists every channel")]

@@ -20,12 +20,12 @@ public sealed class PresenceOptions : IValidatableObject
     public int CompleteEvery { get; set; } = 30;
 
     /// <summary>
-    /// About how many bytes of subscriber ids and channel names one announcement carries; a longer
-    /// list goes in parts. Far under the broker's limit (RabbitMQ 4: 16 MiB), as JSON may escape
-    /// an id's characters: a message over it would be refused on every try, and the replica's
-    /// heartbeat with it.
+    /// About how many characters of subscriber ids and channel names one announcement carries; a
+    /// longer list goes in parts. At most 2 Mi, so that even ids JSON escapes character by
+    /// character (six bytes each) stay under the broker's limit (RabbitMQ 4: 16 MiB): a message
+    /// over it would be refused on every try.
     /// </summary>
-    [Range(1024, 16 << 20)]
+    [Range(1024, 2 << 20)]
     public int MaxMessageBytes { get; set; } = 1 << 20;
 
     /// <summary>A replica is heard from every Interval; one announcement late (a pause, a slow broker) must not make it dead.</summary>

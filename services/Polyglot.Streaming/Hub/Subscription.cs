@@ -7,8 +7,9 @@ namespace Polyglot.Streaming.Hub;
 /// One subscriber: what it missed (replayed from history or backfilled from the event log),
 /// then a bounded queue of live events (and presence changes, when asked for). The hub writes to the queue without waiting; when it is
 /// full the subscriber is cut off (<see cref="EndReason.SlowConsumer"/>) rather than slowing
-/// the hub or growing memory. Presence changes take at most half the queue; past that they are
-/// told as one <see cref="PresenceSkip"/>, never a cut-off. Dispose to leave the channel.
+/// the hub or growing memory. Presence changes take at most half the queue's places (with a
+/// queue of one, that place); past that they are told as one <see cref="PresenceSkip"/>, never a
+/// cut-off. Dispose to leave the channel.
 /// </summary>
 public sealed class Subscription : IDisposable
 {
@@ -30,6 +31,9 @@ public sealed class Subscription : IDisposable
     /// exchange. 0: none.
     /// </summary>
     private long _skipped;
+
+    /// <summary>Presence messages in the queue, counted before they are written and until the reader takes them.</summary>
+    private int _presenceQueued;
     private static readonly object EndedMark = new();
 
     internal Subscription(
@@ -171,8 +175,22 @@ public sealed class Subscription : IDisposable
     /// <summary>The next queued message worth delivering, skipping events at or before <paramref name="last"/>; null when none is ready.</summary>
     private HubMessage? TakeReady(ref long last)
     {
-        while (_live.Reader.TryRead(out var message))
+        while (true)
         {
+            // Presence changes left out go out once every one queued before them has (events may
+            // still be queued: they need not wait for each other).
+            if (Volatile.Read(ref _presenceQueued) == 0 && TakeSkipped() is { } skip)
+            {
+                return skip;
+            }
+            if (!_live.Reader.TryRead(out var message))
+            {
+                return null;
+            }
+            if (message is PresenceChange or PresenceSkip)
+            {
+                Interlocked.Decrement(ref _presenceQueued);
+            }
             // Cut off as too slow, its queue is being dropped on the publishing thread (Deliver):
             // what this one takes now may come after a message taken there, so none goes out.
             if (Volatile.Read(ref _endedWith)?.Reason == EndReason.SlowConsumer)
@@ -189,8 +207,6 @@ public sealed class Subscription : IDisposable
                 return hubEvent;
             }
         }
-        // Nothing queued: presence changes left out go out now, after every one queued before them.
-        return TakeSkipped();
     }
 
     private PresenceSkip? TakeSkipped()
@@ -214,15 +230,15 @@ public sealed class Subscription : IDisposable
     }
 
     /// <summary>
-    /// Queues a presence change while presence fills less than half the queue. Past that, and
-    /// until the reader has taken what is queued, each change is left out and counted, so that a
-    /// burst (a replica with thousands of subscribers on the channel gone) neither cuts a watcher
-    /// off nor leaves its events no room, and no change goes out of order. Called by one announcer
-    /// at a time (<see cref="ChannelSubscribers.Announce"/>).
+    /// Queues a presence change while presence holds less than half the queue's places. Past that,
+    /// and until the reader has taken the presence changes queued, each change is left out and
+    /// counted, so that a burst (a replica with thousands of subscribers on the channel gone)
+    /// neither cuts a watcher off nor leaves its events no room, and no change goes out of order.
+    /// Called by one announcer at a time (<see cref="ChannelSubscribers.Announce"/>).
     /// </summary>
     internal void DeliverPresence(PresenceChange change)
     {
-        if (Volatile.Read(ref _skipped) == 0 && _live.Reader.Count < (_capacity + 1) / 2 && _live.Writer.TryWrite(change))
+        if (Volatile.Read(ref _skipped) == 0 && TryQueuePresence(change))
         {
             return;
         }
@@ -233,11 +249,23 @@ public sealed class Subscription : IDisposable
             now = (((was >> 32) + 1) << 32) | (uint)change.Count;
         }
         while (Interlocked.CompareExchange(ref _skipped, now, was) != was);
-        // The reader may have emptied the queue since, and be waiting: tell it the skip.
-        if (_live.Reader.Count == 0 && TakeSkipped() is { } skip)
+        // The reader may have taken every presence change since, and be waiting on an empty queue:
+        // queue the skip for it. No room means events fill the queue, and the reader, woken by
+        // them, tells the skip itself.
+        if (Volatile.Read(ref _presenceQueued) == 0 && TakeSkipped() is { } skip && !TryQueuePresence(skip))
         {
-            _live.Writer.TryWrite(skip);
+            Interlocked.CompareExchange(ref _skipped, ((long)skip.Skipped << 32) | (uint)skip.Count, 0);
         }
+    }
+
+    private bool TryQueuePresence(HubMessage presence)
+    {
+        if (Interlocked.Increment(ref _presenceQueued) <= Math.Max(1, _capacity / 2) && _live.Writer.TryWrite(presence))
+        {
+            return true;
+        }
+        Interlocked.Decrement(ref _presenceQueued);
+        return false;
     }
 
     /// <summary>
