@@ -613,7 +613,7 @@ public sealed class ChannelHubTests
     }
 
     [Fact]
-    public async Task AWatcherBehindOnEventsStillHearsEachPresenceChange()
+    public async Task AWatcherHalfBehindOnEventsHearsABurstAtOnceAsOneSkipAndItsEventsKeepTheRestOfTheQueue()
     {
         var hub = await NewHubAsync(queueCapacity: 8);
         var board = HubChannel.ForBoard(BoardA);
@@ -621,11 +621,13 @@ public sealed class ChannelHubTests
         using var timeout = TestTimeout.After(TimeSpan.FromSeconds(5));
         await using var reader = watcher.ReadAllAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
 
-        Publish(hub, (1, BoardA), (2, BoardA), (3, BoardA), (4, BoardA), (5, BoardA), (6, BoardA)); // three quarters of its queue
-        using var bob = hub.Subscribe(new SubscriptionRequest(board, SubscriberId: "bob"));
+        Publish(hub, (1, BoardA), (2, BoardA), (3, BoardA), (4, BoardA), (5, BoardA)); // more than half its queue
+        hub.UpdateReplica("r2", Channels((board, new() { ["bob"] = 1, ["cy"] = 1, ["dan"] = 1, ["eve"] = 1 })), complete: false);
+        Publish(hub, (6, BoardA), (7, BoardA), (8, BoardA)); // the rest of it
 
-        // The limit counts presence changes, not events.
-        Assert.Equal(["event 1", "event 2", "event 3", "event 4", "event 5", "event 6", "bob joined 2"], await ReadDescribedAsync(reader, 7));
+        // Not cut off: the changes took none of the events' room, and are told first, as one.
+        Assert.Equal(["4 skipped, count 5", "event 1", "event 2", "event 3", "event 4", "event 5", "event 6", "event 7", "event 8"],
+            await ReadDescribedAsync(reader, 9));
     }
 
     [Fact]

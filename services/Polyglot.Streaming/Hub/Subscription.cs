@@ -7,9 +7,9 @@ namespace Polyglot.Streaming.Hub;
 /// One subscriber: what it missed (replayed from history or backfilled from the event log),
 /// then a bounded queue of live events (and presence changes, when asked for). The hub writes to the queue without waiting; when it is
 /// full the subscriber is cut off (<see cref="EndReason.SlowConsumer"/>) rather than slowing
-/// the hub or growing memory. Presence changes take at most half the queue's places (with a
-/// queue of one, that place); past that they are told as one <see cref="PresenceSkip"/>, never a
-/// cut-off. Dispose to leave the channel.
+/// the hub or growing memory. A presence change is queued only while the queue is less than half
+/// full (with a queue of one, empty); else it is told with others as one <see cref="PresenceSkip"/>,
+/// never a cut-off. Dispose to leave the channel.
 /// </summary>
 public sealed class Subscription : IDisposable
 {
@@ -32,7 +32,7 @@ public sealed class Subscription : IDisposable
     /// </summary>
     private long _skipped;
 
-    /// <summary>Presence messages in the queue, counted before they are written and until the reader takes them.</summary>
+    /// <summary>Presence messages in the queue (counted before they are written, until the reader takes them): a skip waits for them.</summary>
     private int _presenceQueued;
     private static readonly object EndedMark = new();
 
@@ -230,11 +230,13 @@ public sealed class Subscription : IDisposable
     }
 
     /// <summary>
-    /// Queues a presence change while presence holds less than half the queue's places. Past that,
-    /// and until the reader has taken the presence changes queued, each change is left out and
-    /// counted, so that a burst (a replica with thousands of subscribers on the channel gone)
-    /// neither cuts a watcher off nor leaves its events no room, and no change goes out of order.
-    /// Called by one announcer at a time (<see cref="ChannelSubscribers.Announce"/>).
+    /// Queues a presence change while the queue is less than half full. Past that, and until the
+    /// reader has taken the presence changes queued, each change is left out and counted, and the
+    /// reader tells them as one <see cref="PresenceSkip"/> once those queued before are out: a
+    /// burst (a replica with thousands of subscribers on the channel gone) neither cuts a watcher
+    /// off nor takes its events' room, a watcher behind on events still hears of a change at once,
+    /// and no change goes out of order. Called by one announcer at a time
+    /// (<see cref="ChannelSubscribers.Announce"/>).
     /// </summary>
     internal void DeliverPresence(PresenceChange change)
     {
@@ -250,17 +252,26 @@ public sealed class Subscription : IDisposable
         }
         while (Interlocked.CompareExchange(ref _skipped, now, was) != was);
         // The reader may have taken every presence change since, and be waiting on an empty queue:
-        // queue the skip for it. No room means events fill the queue, and the reader, woken by
-        // them, tells the skip itself.
-        if (Volatile.Read(ref _presenceQueued) == 0 && TakeSkipped() is { } skip && !TryQueuePresence(skip))
+        // queue the skip for it. No room means events fill half the queue, and the reader, woken
+        // by them, tells the skip itself; unless it has taken them all meanwhile: then again.
+        while (Volatile.Read(ref _presenceQueued) == 0 && TakeSkipped() is { } skip && !TryQueuePresence(skip))
         {
             Interlocked.CompareExchange(ref _skipped, ((long)skip.Skipped << 32) | (uint)skip.Count, 0);
+            if (_live.Reader.Count > 0 || _live.Reader.Completion.IsCompleted)
+            {
+                break;
+            }
         }
     }
 
+    /// <summary>
+    /// Queues a presence message while the queue is less than half full, so presence never holds
+    /// more than half of it, and events always have the other half.
+    /// </summary>
     private bool TryQueuePresence(HubMessage presence)
     {
-        if (Interlocked.Increment(ref _presenceQueued) <= Math.Max(1, _capacity / 2) && _live.Writer.TryWrite(presence))
+        Interlocked.Increment(ref _presenceQueued);
+        if (_live.Reader.Count < Math.Max(1, _capacity / 2) && _live.Writer.TryWrite(presence))
         {
             return true;
         }
