@@ -119,17 +119,7 @@ public abstract partial class LivePageTests<TFixture>(TFixture fixture) where TF
         await SignInAsync(page);
         await Expect(page.Locator("#status")).ToHaveAttributeAsync("data-state", "live");
 
-        // An hour on: the token the tab keeps is past its expiry (its exp moved back; the page checks no signature).
-        await page.EvaluateAsync("""
-            () => {
-              const [header, payload, signature] = sessionStorage.getItem("polyglot.token").split(".");
-              const claims = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/")));
-              claims.exp = Math.floor(Date.now() / 1000) - 60;
-              const moved = btoa(JSON.stringify(claims)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-              sessionStorage.setItem("polyglot.token", [header, moved, signature].join("."));
-            }
-            """);
-        await page.ReloadAsync();
+        await ExpireSignInAsync(page);
         await Expect(page.Locator("#who")).ToHaveTextAsync("Your sign-in has expired.");
         await Expect(page.Locator("#status")).ToHaveAttributeAsync("data-state", "closed");
 
@@ -146,16 +136,39 @@ public abstract partial class LivePageTests<TFixture>(TFixture fixture) where TF
         var page = await fixture.Browser.NewPageAsync();
         var watching = new Uri(fixture.Streaming.HttpAddress, $"/?board={board.Id}&transport=ws").ToString();
         await page.GotoAsync(watching);
+        await SignInAsync(page);
+        await ExpireSignInAsync(page);
+        // crud's answer when the visitor declines, or it cannot sign them in: back with ?error= and the request's state.
+        await page.RouteAsync(url => new Uri(url).AbsolutePath == "/connect/authorize", route => route.FulfillAsync(new()
+        {
+            Status = 302,
+            Headers = new Dictionary<string, string>
+            {
+                ["Location"] = new Uri(fixture.Streaming.HttpAddress,
+                    $"/?error=access_denied&error_description=The+visitor+said+no&state={System.Web.HttpUtility.ParseQueryString(new Uri(route.Request.Url).Query)["state"]}").ToString(),
+            },
+        }));
+
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await Expect(page.GetByLabel("User name")).ToBeVisibleAsync(); // on crud's form
-        // The token server's answer when the visitor declines, or it cannot sign them in: ?error= with the request's state.
-        await page.GotoAsync(fixture.Streaming.HttpAddress.ToString());
-        var state = await page.EvaluateAsync<string>("JSON.parse(sessionStorage.getItem('polyglot.pkce')).state");
-        await page.GotoAsync(new Uri(fixture.Streaming.HttpAddress, $"/?error=access_denied&error_description=The+visitor+said+no&state={state}").ToString());
 
         await Expect(page.Locator("#who")).ToHaveTextAsync("Sign-in failed: The visitor said no");
         Assert.Equal(watching, page.Url);
         Assert.Null(await page.EvaluateAsync<string?>("sessionStorage.getItem('polyglot.pkce')"));
+    }
+
+    /// <summary>An hour on: the token the tab keeps is past its expiry (its exp moved back; the page checks no signature), and the page loaded again.</summary>
+    private static async Task ExpireSignInAsync(IPage page)
+    {
+        await page.EvaluateAsync("""
+            () => {
+              const [header, payload, signature] = sessionStorage.getItem("polyglot.token").split(".");
+              const claims = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/")));
+              claims.exp = Math.floor(Date.now() / 1000) - 60;
+              const moved = btoa(JSON.stringify(claims)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+              sessionStorage.setItem("polyglot.token", [header, moved, signature].join("."));
+            }
+            """);
+        await page.ReloadAsync();
     }
 
     /// <summary>A new board of Ann's with a column, watched live on a page she signed in on.</summary>

@@ -37,8 +37,8 @@ function ended(code, text) {
     showAccount();
     return false;
   }
-  // Refused before it began (the browser cannot say why: a token crud no longer takes, say): the
-  // page goes on trying, and offers to sign in again.
+  // Refused, or dropped (a browser cannot tell which, nor why: a token crud no longer takes, say):
+  // the page goes on trying, and offers to sign in again until a stream is taken.
   if (code === "refused" || code === "1006") signInButton.hidden = false;
   setStatus("reconnecting", `Disconnected (${code}); resuming after #${lastPosition ?? "now"}…`);
   return true;
@@ -56,6 +56,7 @@ function onMessage(text) {
   const message = JSON.parse(text);
   if (message.type === "subscribed") {
     retryDelay = 1000;
+    showAccount(); // taken after all: no need to sign in again
     // Cut off before the first event, the page resumes from where its stream started, not from now.
     lastPosition ??= message.position;
     setStatus("live", `Live on ${message.channel} after position ${message.position}.`);
@@ -179,17 +180,18 @@ async function signIn() {
 }
 
 // Back from the token server with ?code=&state= (or ?error=&state=): exchange the code, then restore the page's own query.
+// False when it failed, saying why.
 async function completeSignIn(params) {
   const pending = JSON.parse(sessionStorage.getItem("polyglot.pkce") ?? "null");
   sessionStorage.removeItem("polyglot.pkce");
   history.replaceState(null, "", `/${pending?.back ?? ""}`);
   if (!pending || params.get("state") !== pending.state) {
     who.textContent = "Sign-in failed: the reply does not match the request.";
-    return;
+    return false;
   }
   if (params.get("error")) {
     who.textContent = `Sign-in failed: ${params.get("error_description") ?? params.get("error")}`;
-    return;
+    return false;
   }
   const { authority, clientId } = await liveConfig();
   const reply = await fetch(`${authority}/connect/token`, {
@@ -202,18 +204,17 @@ async function completeSignIn(params) {
   const tokens = await reply.json();
   if (!reply.ok) {
     who.textContent = `Sign-in failed: ${tokens.error_description ?? tokens.error}`;
-    return;
+    return false;
   }
   sessionStorage.setItem("polyglot.token", tokens.access_token);
-  showAccount();
+  return true;
 }
 
 signInButton.addEventListener("click", signIn);
 const reply = new URLSearchParams(location.search);
-if (reply.get("code") || reply.get("error")) {
-  await completeSignIn(reply);
+if (!(reply.get("code") || reply.get("error")) || await completeSignIn(reply)) {
+  showAccount(); // not over why a sign-in failed
 }
-showAccount();
 
 // ?board=…&transport=ws|sse starts watching at once.
 const params = new URLSearchParams(location.search);
