@@ -26,14 +26,15 @@ public sealed class Subscription : IDisposable
     private SubscriptionEndedException? _endedWith;
 
     /// <summary>
-    /// Presence changes left out and not yet told (<see cref="DeliverPresence"/>): how many in the
-    /// high half, the channel's count after the last in the low half, so both change in one
-    /// exchange. 0: none.
+    /// A watcher's (null for others): held while a presence change is queued or left out, and
+    /// while the reader takes a presence message or sees whether a skip is due, so that no change
+    /// is told out of order with a skip.
     /// </summary>
-    private long _skipped;
-
-    /// <summary>Presence messages in the queue (counted before they are written, until the reader takes them): a skip waits for them.</summary>
+    private readonly Lock? _presence;
+    /// <summary>Presence messages in the queue: a skip waits for them.</summary>
     private int _presenceQueued;
+    /// <summary>Presence changes left out and not yet told (<see cref="DeliverPresence"/>), and the channel's count after the last.</summary>
+    private (int Skipped, int Count) _left;
     private static readonly object EndedMark = new();
 
     internal Subscription(
@@ -49,6 +50,7 @@ public sealed class Subscription : IDisposable
         StartPosition = startPosition;
         _catchUp = catchUp;
         _capacity = capacity;
+        _presence = WantsPresence ? new Lock() : null;
         _live = System.Threading.Channels.Channel.CreateBounded<HubMessage>(new BoundedChannelOptions(capacity)
         {
             FullMode = BoundedChannelFullMode.Wait, // TryWrite then fails instead of dropping silently
@@ -179,7 +181,7 @@ public sealed class Subscription : IDisposable
         {
             // Presence changes left out go out once every one queued before them has (events may
             // still be queued: they need not wait for each other).
-            if (Volatile.Read(ref _presenceQueued) == 0 && TakeSkipped() is { } skip)
+            if (_presence is not null && TakeSkipIfDue() is { } skip)
             {
                 return skip;
             }
@@ -189,7 +191,10 @@ public sealed class Subscription : IDisposable
             }
             if (message is PresenceChange or PresenceSkip)
             {
-                Interlocked.Decrement(ref _presenceQueued);
+                lock (_presence!)
+                {
+                    _presenceQueued--;
+                }
             }
             // Cut off as too slow, its queue is being dropped on the publishing thread (Deliver):
             // what this one takes now may come after a message taken there, so none goes out.
@@ -209,10 +214,20 @@ public sealed class Subscription : IDisposable
         }
     }
 
-    private PresenceSkip? TakeSkipped()
+    private PresenceSkip? TakeSkipIfDue()
     {
-        var skipped = Interlocked.Exchange(ref _skipped, 0);
-        return skipped == 0 || Volatile.Read(ref _endedWith) is not null ? null : new PresenceSkip(Channel, count: (int)skipped, skipped: (int)(skipped >> 32));
+        lock (_presence!)
+        {
+            return _presenceQueued == 0 ? TakeSkip() : null;
+        }
+    }
+
+    /// <summary>The changes left out, as one message (none once the stream has ended). Under the presence lock.</summary>
+    private PresenceSkip? TakeSkip()
+    {
+        var (skipped, count) = _left;
+        _left = default;
+        return skipped == 0 || Volatile.Read(ref _endedWith) is not null ? null : new PresenceSkip(Channel, count, skipped);
     }
 
     internal void Deliver(HubMessage message)
@@ -235,48 +250,40 @@ public sealed class Subscription : IDisposable
     /// reader tells them as one <see cref="PresenceSkip"/> once those queued before are out: a
     /// burst (a replica with thousands of subscribers on the channel gone) neither cuts a watcher
     /// off nor takes its events' room, a watcher behind on events still hears of a change at once,
-    /// and no change goes out of order. Called by one announcer at a time
-    /// (<see cref="ChannelSubscribers.Announce"/>).
+    /// and no change goes out of order.
     /// </summary>
     internal void DeliverPresence(PresenceChange change)
     {
-        if (Volatile.Read(ref _skipped) == 0 && TryQueuePresence(change))
+        lock (_presence!)
         {
-            return;
-        }
-        long was, now;
-        do
-        {
-            was = Volatile.Read(ref _skipped);
-            now = (((was >> 32) + 1) << 32) | (uint)change.Count;
-        }
-        while (Interlocked.CompareExchange(ref _skipped, now, was) != was);
-        // The reader may have taken every presence change since, and be waiting on an empty queue:
-        // queue the skip for it. No room means events fill half the queue, and the reader, woken
-        // by them, tells the skip itself; unless it has taken them all meanwhile: then again.
-        while (Volatile.Read(ref _presenceQueued) == 0 && TakeSkipped() is { } skip && !TryQueuePresence(skip))
-        {
-            Interlocked.CompareExchange(ref _skipped, ((long)skip.Skipped << 32) | (uint)skip.Count, 0);
-            if (_live.Reader.Count > 0 || _live.Reader.Completion.IsCompleted)
+            if (_left.Skipped == 0 && TryQueuePresence(change))
             {
-                break;
+                return;
+            }
+            _left = (_left.Skipped + 1, change.Count);
+            // The reader may have taken every presence change, and wait on an empty queue: queue
+            // the skip for it. No room means half the queue holds events, and the reader, woken
+            // by them, tells it.
+            if (_presenceQueued == 0 && TakeSkip() is { } skip && !TryQueuePresence(skip))
+            {
+                _left = (skip.Skipped, skip.Count);
             }
         }
     }
 
     /// <summary>
     /// Queues a presence message while the queue is less than half full, so presence never holds
-    /// more than half of it, and events always have the other half.
+    /// more than half of it (with a queue of one, that place), and events always have the rest.
+    /// Under the presence lock.
     /// </summary>
     private bool TryQueuePresence(HubMessage presence)
     {
-        Interlocked.Increment(ref _presenceQueued);
-        if (_live.Reader.Count < Math.Max(1, _capacity / 2) && _live.Writer.TryWrite(presence))
+        if (_live.Reader.Count >= Math.Max(1, _capacity / 2) || !_live.Writer.TryWrite(presence))
         {
-            return true;
+            return false;
         }
-        Interlocked.Decrement(ref _presenceQueued);
-        return false;
+        _presenceQueued++;
+        return true;
     }
 
     /// <summary>
