@@ -129,15 +129,26 @@ public abstract partial class LivePageTests<TFixture>(TFixture fixture) where TF
         await Expect(page.Locator("#status")).ToHaveAttributeAsync("data-state", "live");
     }
 
-    [Fact]
-    public async Task AVisitorSentBackWithAnErrorInsteadOfACodeIsToldWhyAndThePageForgetsTheAttempt()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AVisitorSentBackWithAnErrorInsteadOfACodeIsToldWhyAndThePageForgetsTheAttempt(bool expired)
     {
         var board = await NewBoardOfAnnsAsync("Refused");
         var page = await fixture.Browser.NewPageAsync();
         var watching = new Uri(fixture.Streaming.HttpAddress, $"/?board={board.Id}&transport=ws").ToString();
         await page.GotoAsync(watching);
         await SignInAsync(page);
-        await ExpireSignInAsync(page);
+        await Expect(page.Locator("#status")).ToHaveAttributeAsync("data-state", "live");
+        if (expired)
+        {
+            await ExpireSignInAsync(page);
+        }
+        else
+        {
+            // Still signed in: the button as a dropped stream shows it.
+            await page.EvaluateAsync("document.getElementById('sign-in').hidden = false");
+        }
         // crud's answer when the visitor declines, or it cannot sign them in: back with ?error= and the request's state.
         await page.RouteAsync(url => new Uri(url).AbsolutePath == "/connect/authorize", route => route.FulfillAsync(new()
         {
@@ -151,6 +162,9 @@ public abstract partial class LivePageTests<TFixture>(TFixture fixture) where TF
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
 
+        await Expect(page.Locator("#who")).ToHaveTextAsync("Sign-in failed: The visitor said no");
+        // Watching again (or not, its sign-in expired), and the reason still shown.
+        await Expect(page.Locator("#status")).ToHaveAttributeAsync("data-state", expired ? "closed" : "live");
         await Expect(page.Locator("#who")).ToHaveTextAsync("Sign-in failed: The visitor said no");
         Assert.Equal(watching, page.Url);
         Assert.Null(await page.EvaluateAsync<string?>("sessionStorage.getItem('polyglot.pkce')"));

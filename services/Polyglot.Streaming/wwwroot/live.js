@@ -56,7 +56,7 @@ function onMessage(text) {
   const message = JSON.parse(text);
   if (message.type === "subscribed") {
     retryDelay = 1000;
-    showAccount(); // taken after all: no need to sign in again
+    signInButton.hidden = true; // taken after all: no need to sign in again
     // Cut off before the first event, the page resumes from where its stream started, not from now.
     lastPosition ??= message.position;
     setStatus("live", `Live on ${message.channel} after position ${message.position}.`);
