@@ -8,11 +8,13 @@ public static partial class SignInForm
 {
     /// <summary>
     /// Posts user name and password; on success crud answers 302 to <paramref name="returnUrl"/>
-    /// when it is local. <paramref name="http"/> needs cookies on and redirects off.
+    /// when it is local. <paramref name="http"/> needs cookies on and redirects off. The form comes
+    /// from <paramref name="formFrom"/> (another replica) when given.
     /// </summary>
-    public static async Task<HttpResponseMessage> PostAsync(HttpClient http, string userName, string password, string returnUrl = "/")
+    public static async Task<HttpResponseMessage> PostAsync(HttpClient http, string userName, string password, string returnUrl = "/", Uri? formFrom = null)
     {
-        var form = await http.GetStringAsync($"/account/login?returnUrl={Uri.EscapeDataString(returnUrl)}");
+        var path = $"/account/login?returnUrl={Uri.EscapeDataString(returnUrl)}";
+        var form = await http.GetStringAsync(formFrom is null ? new Uri(path, UriKind.Relative) : new Uri(formFrom, path));
         var antiforgery = AntiforgeryField().Match(form);
         if (!antiforgery.Success)
         {

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
@@ -81,6 +82,11 @@ internal static class TokenServer
         builder.Services.AddAuthentication(IdentityConstants.ApplicationScheme)
             .AddIdentityCookies(cookies => cookies.ApplicationCookie!.Configure(cookie => cookie.LoginPath = SignInPage.Path));
         builder.Services.AddAntiforgery();
+        // Sign-in cookies and the form's anti-forgery tokens are protected with data protection
+        // keys, kept in crud's database so that every replica takes the others' (and a pod
+        // restarted, its own), not each in a home directory of its own. Stored unencrypted, as
+        // they were on disk: whoever can read the database could forge a sign-in cookie.
+        builder.Services.AddDataProtection().SetApplicationName("polyglot-crud").PersistKeysToDbContext<BoardsDbContext>();
         // The live page served by realtime (another origin) exchanges its code here from the browser.
         builder.Services.AddCors(cors => cors.AddPolicy(TokenServerPaths.Token, policy => policy
             .WithOrigins([.. auth.LivePageRedirectUris.Select(uri => uri.GetLeftPart(UriPartial.Authority))])

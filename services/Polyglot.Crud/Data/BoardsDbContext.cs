@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 
@@ -14,8 +15,11 @@ namespace Polyglot.Crud.Data;
 /// <see cref="PostgresBoardsDbContext"/> only exist so each provider gets its own generated
 /// migrations.
 /// </remarks>
-public abstract class BoardsDbContext(DbContextOptions options) : IdentityUserContext<User, Guid>(options)
+public abstract class BoardsDbContext(DbContextOptions options) : IdentityUserContext<User, Guid>(options), IDataProtectionKeyContext
 {
+    /// <summary>The keys that protect sign-in cookies and anti-forgery tokens, shared by every replica.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
     public DbSet<Board> Boards => Set<Board>();
     public DbSet<Column> Columns => Set<Column>();
     public DbSet<Card> Cards => Set<Card>();

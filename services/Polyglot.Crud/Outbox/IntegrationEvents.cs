@@ -104,7 +104,7 @@ public sealed class IntegrationEvents(BoardsDbContext db)
         }
     }
 
-    /// <summary>Synchronous saves cannot carry events (nothing here saves synchronously).</summary>
+    /// <summary>Synchronous saves cannot carry events (only the data protection key store saves so, and raises none).</summary>
     public void ThrowIfRaised()
     {
         if (Raised.Count > 0)
