@@ -65,9 +65,9 @@ public sealed class PresenceChange(HubChannel channel, string subscriberId, bool
 }
 
 /// <summary>
-/// Stands for presence changes left out of one watcher's stream (<see cref="Subscription"/> takes
-/// at most half its queue of them): <see cref="Skipped"/> of them, the last leaving
-/// <see cref="Count"/> subscriptions on the channel.
+/// Stands for presence changes left out of one watcher's stream (<see cref="Subscription"/> queues
+/// one only while its queue is less than half full): <see cref="Skipped"/> of them, the last
+/// leaving <see cref="Count"/> subscriptions on the channel.
 /// </summary>
 public sealed class PresenceSkip(HubChannel channel, int count, int skipped) : HubMessage
 {
