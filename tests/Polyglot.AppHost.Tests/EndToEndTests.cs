@@ -71,9 +71,8 @@ public abstract class EndToEndTests<TFixture>(TFixture fixture) where TFixture :
 
         var config = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri(page, "/live-config.json"))).RootElement;
         var authority = config.GetProperty("authority").GetString()!;
-        using var authorize = await http.GetAsync(new Uri(authority.Length == 0 ? page : new Uri(authority), "/connect/authorize?" + string.Join('&',
-            $"client_id={config.GetProperty("clientId").GetString()}", "response_type=code", $"redirect_uri={Uri.EscapeDataString(new Uri(page, "/").ToString())}",
-            "scope=openid%20events", $"code_challenge={new string('a', 43)}", "code_challenge_method=S256")));
+        using var authorize = await http.GetAsync(new Uri(authority.Length == 0 ? page : new Uri(authority),
+            Pkce.Create().AuthorizePath(new Uri(page, "/"), clientId: config.GetProperty("clientId").GetString()!)));
 
         // Where the page signs in is crud (the page's own origin in the monolith, where crud serves it).
         Assert.Equal(crud.GetLeftPart(UriPartial.Authority), (authority.Length == 0 ? page : new Uri(authority)).GetLeftPart(UriPartial.Authority));

@@ -22,8 +22,7 @@ public sealed class SecretsInTelemetryTests(TokenServerFixture fixture) : IClass
 
         var (serviceStatus, service) = await TokenEndpoint.ClientCredentialsAsync(http, TokenServerFixture.Service, fixture.ServiceSecret, ApiScopes.Boards);
         var pkce = Pkce.Create();
-        var authorize = $"/connect/authorize?client_id={KnownClients.LivePage}&response_type=code&scope=openid%20profile%20{ApiScopes.Events}"
-            + $"&redirect_uri={Uri.EscapeDataString(TokenServerFixture.LivePage.ToString())}&code_challenge={pkce.Challenge}&code_challenge_method=S256";
+        var authorize = pkce.AuthorizePath(TokenServerFixture.LivePage, $"openid profile {ApiScopes.Events}");
         using (var toSignIn = await http.GetAsync(authorize))
         {
             Assert.Equal(HttpStatusCode.Redirect, toSignIn.StatusCode);

@@ -42,9 +42,7 @@ public sealed class SignInAcrossReplicasTests
             Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
 
             // The second's cookie, at the first: a code, not the sign-in form.
-            using var authorize = await http.GetAsync(new Uri(first.HttpAddress, "/connect/authorize?" + string.Join('&',
-                $"client_id={KnownClients.LivePage}", "response_type=code", $"redirect_uri={Uri.EscapeDataString(Page.ToString())}",
-                "scope=openid%20events", $"code_challenge={new string('a', 43)}", "code_challenge_method=S256")), timeout.Token);
+            using var authorize = await http.GetAsync(new Uri(first.HttpAddress, Pkce.Create().AuthorizePath(Page)), timeout.Token);
             Assert.Equal(HttpStatusCode.Redirect, authorize.StatusCode);
             Assert.StartsWith($"{Page}?code=", authorize.Headers.Location?.ToString());
         }

@@ -21,16 +21,7 @@ public sealed partial class SignInTests(TokenServerFixture fixture) : IClassFixt
     {
         var pkce = Pkce.Create();
         var state = Guid.NewGuid().ToString("N");
-        var authorize = new Uri(fixture.Host.HttpAddress, "/connect/authorize?" + Query(new()
-        {
-            ["client_id"] = KnownClients.LivePage,
-            ["response_type"] = "code",
-            ["redirect_uri"] = TokenServerFixture.LivePage.ToString(),
-            ["scope"] = $"openid profile {ApiScopes.Events}",
-            ["code_challenge"] = pkce.Challenge,
-            ["code_challenge_method"] = "S256",
-            ["state"] = state,
-        }));
+        var authorize = new Uri(fixture.Host.HttpAddress, pkce.AuthorizePath(TokenServerFixture.LivePage, $"openid profile {ApiScopes.Events}", state: state));
 
         await using var chromium = await HeadlessChromium.LaunchAsync();
         var page = await chromium.Browser.NewPageAsync();
@@ -173,7 +164,4 @@ public sealed partial class SignInTests(TokenServerFixture fixture) : IClassFixt
 
     private Task<(HttpStatusCode Status, JsonElement Body)> ExchangeAsync(string code, string verifier) =>
         TokenEndpoint.AuthorizationCodeAsync(_http, code, TokenServerFixture.LivePage, verifier);
-
-    private static string Query(Dictionary<string, string> parameters) =>
-        string.Join('&', parameters.Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value)}"));
 }
