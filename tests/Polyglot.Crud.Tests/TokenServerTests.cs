@@ -101,6 +101,55 @@ public sealed class TokenServerTests(TokenServerFixture fixture) : IClassFixture
         Assert.Equal(HttpStatusCode.OK, (await TokenAsync(TokenServerFixture.Service, fixture.ServiceSecret, ApiScopes.Boards, http)).Status);
     }
 
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task AUserTakenOutOfTheConfigurationCanNeitherSignInNorUseTheirCookieOnceCrudRestartsUntilPutBack(DatabaseProvider provider)
+    {
+        var settings = fixture.HostSettings.ToDictionary();
+        settings["Database:Provider"] = provider.ToString();
+        settings["ConnectionStrings:db"] = provider == DatabaseProvider.Postgres ? await LocalServer.NewPostgresDatabaseAsync() : SqliteFile.NewConnectionString();
+        const string Lee = TokenServerFixture.LockedOutUserName;
+        var withoutLee = settings.Where(s => !s.Key.StartsWith("Auth:Users:1:", StringComparison.Ordinal)).ToDictionary();
+        // Each person's browser: their cookies, kept across the restarts (a cookie ignores the port).
+        var (ann, lee) = (new CookieContainer(), new CookieContainer());
+        var authorize = Pkce.Create().AuthorizePath(TokenServerFixture.LivePage);
+        static HttpClient Browser(CookieContainer cookies, ServiceHost<BoardsService> crud) =>
+            new(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies }) { BaseAddress = crud.HttpAddress };
+        async Task<string?> AuthorizeSendsToAsync(CookieContainer cookies, ServiceHost<BoardsService> crud)
+        {
+            using var http = Browser(cookies, crud);
+            using var response = await http.GetAsync(authorize);
+            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+            return response.Headers.Location?.ToString();
+        }
+        async Task<HttpStatusCode> SignInAsync(CookieContainer cookies, ServiceHost<BoardsService> crud, string userName)
+        {
+            using var http = Browser(cookies, crud);
+            using var response = await SignInForm.PostAsync(http, userName, fixture.UserPassword);
+            return response.StatusCode;
+        }
+
+        await using (var first = new ServiceHost<BoardsService>(settings))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, await SignInAsync(ann, first, TokenServerFixture.UserName));
+            Assert.Equal(HttpStatusCode.Redirect, await SignInAsync(lee, first, Lee));
+            Assert.StartsWith($"{TokenServerFixture.LivePage}?code=", await AuthorizeSendsToAsync(lee, first));
+        }
+
+        await using (var withoutThem = new ServiceHost<BoardsService>(withoutLee))
+        {
+            // Lee's cookie, which bought a code before, now leads to the sign-in form, which refuses Lee.
+            Assert.Equal("/account/login", new Uri((await AuthorizeSendsToAsync(lee, withoutThem))!).AbsolutePath);
+            Assert.Equal(HttpStatusCode.BadRequest, await SignInAsync(new(), withoutThem, Lee));
+            Assert.StartsWith($"{TokenServerFixture.LivePage}?code=", await AuthorizeSendsToAsync(ann, withoutThem));
+        }
+
+        await using var putBack = new ServiceHost<BoardsService>(settings);
+        Assert.Equal(HttpStatusCode.Redirect, await SignInAsync(lee, putBack, Lee));
+        Assert.StartsWith($"{TokenServerFixture.LivePage}?code=", await AuthorizeSendsToAsync(lee, putBack));
+    }
+
     public enum Race
     {
         ClientRegistered,

@@ -38,7 +38,7 @@ public sealed class AuthOptions
 
     /// <summary>
     /// People who sign in, created at start when missing and given the configured password: the
-    /// development user, or the first accounts of a deployment.
+    /// development user, or a deployment's accounts. Anyone else is disabled at start.
     /// </summary>
     [ValidateEnumeratedItems]
     public List<ConfiguredUser> Users { get; set; } = [];

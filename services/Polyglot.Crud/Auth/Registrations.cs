@@ -7,10 +7,14 @@ namespace Polyglot.Crud.Auth;
 /// Makes the token server's clients and configured users what configuration says, at start: each
 /// configured client (and the live page's) registered with its secret and scopes, any other
 /// removed — so a client is revoked by taking it out of the configuration; each configured user
-/// created when missing and given the configured password.
+/// created when missing and given the configured password, any other disabled — so a person is
+/// let in by the configuration alone, and let in again when put back.
 /// </summary>
 internal sealed class Registrations(IServiceScopeFactory scopes, IOptions<AuthOptions> options, ILogger<Registrations> logger) : IHostedService
 {
+    /// <summary>A lockout that never ends: what marks a user disabled.</summary>
+    private static readonly DateTimeOffset Disabled = DateTimeOffset.MaxValue;
+
     public async Task StartAsync(CancellationToken ct)
     {
         var configured = options.Value.Clients.Select(Describe).Append(LivePage(options.Value.LivePageRedirectUris)).ToList();
@@ -30,6 +34,11 @@ internal sealed class Registrations(IServiceScopeFactory scopes, IOptions<AuthOp
         foreach (var user in options.Value.Users)
         {
             await OnceMoreIfRacedAsync(services => SetUpAsync(services.GetRequiredService<UserManager<User>>(), user), ct);
+        }
+
+        foreach (var id in await UnconfiguredUserIdsAsync(ct))
+        {
+            await OnceMoreIfRacedAsync(services => DisableAsync(services.GetRequiredService<UserManager<User>>(), id), ct);
         }
     }
 
@@ -63,16 +72,49 @@ internal sealed class Registrations(IServiceScopeFactory scopes, IOptions<AuthOp
 
     private static async Task SetUpAsync(UserManager<User> users, ConfiguredUser configured)
     {
-        var user = await users.FindByNameAsync(configured.Name);
-        var result = user switch
+        if (await users.FindByNameAsync(configured.Name) is not { } user)
         {
-            null => await users.CreateAsync(new User { UserName = configured.Name }, configured.Password),
-            _ when await users.CheckPasswordAsync(user, configured.Password) => IdentityResult.Success,
-            _ => await ChangePasswordAsync(users, user, configured.Password),
-        };
+            Succeeded(await users.CreateAsync(new User { UserName = configured.Name }, configured.Password), configured.Name);
+            return;
+        }
+        if (!await users.CheckPasswordAsync(user, configured.Password))
+        {
+            Succeeded(await ChangePasswordAsync(users, user, configured.Password), configured.Name);
+        }
+        if (user.LockoutEnd == Disabled)
+        {
+            Succeeded(await users.SetLockoutEndDateAsync(user, null), configured.Name);
+        }
+    }
+
+    /// <summary>
+    /// Locked out for good, Identity's way to disable an account: the sign-in form refuses them as
+    /// it refuses a locked-out user, and the authorization endpoint no longer takes their cookie.
+    /// Disabled already when another replica disabled them first.
+    /// </summary>
+    private async Task DisableAsync(UserManager<User> users, Guid id)
+    {
+        if (await users.FindByIdAsync(id.ToString()) is { } user && user.LockoutEnd != Disabled)
+        {
+            (user.LockoutEnabled, user.LockoutEnd) = (true, Disabled);
+            Succeeded(await users.UpdateAsync(user), user.UserName);
+            logger.LogInformation("Disabled user {UserName}: they are no longer configured", user.UserName);
+        }
+    }
+
+    private async Task<List<Guid>> UnconfiguredUserIdsAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<User>>();
+        var configured = options.Value.Users.Select(u => users.NormalizeName(u.Name)).ToList();
+        return await users.Users.Where(u => !configured.Contains(u.NormalizedUserName!)).Select(u => u.Id).ToListAsync(ct);
+    }
+
+    private static void Succeeded(IdentityResult result, string? userName)
+    {
         if (!result.Succeeded)
         {
-            var message = $"Auth:Users: user {configured.Name}: {string.Join(" ", result.Errors.Select(e => e.Description))}";
+            var message = $"Auth:Users: user {userName}: {string.Join(" ", result.Errors.Select(e => e.Description))}";
             // Identity reports a write lost to another replica's as a result, not an exception.
             throw result.Errors.Any(e => e.Code == nameof(IdentityErrorDescriber.ConcurrencyFailure))
                 ? new DbUpdateConcurrencyException(message)

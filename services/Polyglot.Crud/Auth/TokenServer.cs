@@ -139,12 +139,14 @@ internal static class TokenServer
     /// <summary>
     /// The authorization endpoint: someone not signed in goes to the sign-in page and comes back;
     /// someone signed in gets a code for the scopes asked (first-party clients: no consent screen).
+    /// A cookie is taken only while its user may still sign in: one disabled or locked out since
+    /// goes to the sign-in page, which refuses them.
     /// </summary>
     private static async Task<IResult> AuthorizeAsync(HttpContext context, UserManager<User> users)
     {
         var request = context.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("Not an OpenID Connect request.");
         var cookie = await context.AuthenticateAsync(IdentityConstants.ApplicationScheme);
-        if (!cookie.Succeeded || await users.GetUserAsync(cookie.Principal) is not { } user)
+        if (!cookie.Succeeded || await users.GetUserAsync(cookie.Principal) is not { } user || await users.IsLockedOutAsync(user))
         {
             var back = context.Request.PathBase + context.Request.Path + QueryString.Create(context.Request.HasFormContentType
                 ? context.Request.Form.ToList()
