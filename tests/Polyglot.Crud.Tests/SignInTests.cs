@@ -80,6 +80,35 @@ public sealed partial class SignInTests(TokenServerFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task SigningOutEndsTheSignInAndReturnsOnlyToTheClientsOwnAddress()
+    {
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = fixture.Host.HttpAddress };
+        var authorize = Pkce.Create().AuthorizePath(TokenServerFixture.LivePage);
+        async Task<Uri?> SendsToAsync(string path)
+        {
+            using var response = await http.GetAsync(path);
+            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+            return response.Headers.Location;
+        }
+        string EndSession(string returnTo) => $"{TokenServerPaths.EndSession}?client_id={KnownClients.LivePage}&post_logout_redirect_uri={Uri.EscapeDataString(returnTo)}";
+        using (var signedIn = await SignInForm.PostAsync(http, TokenServerFixture.UserName, fixture.UserPassword))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        }
+        Assert.StartsWith($"{TokenServerFixture.LivePage}?code=", (await SendsToAsync(authorize))?.ToString());
+
+        // Anywhere else: refused, and still signed in.
+        using (var elsewhere = await http.GetAsync(EndSession("https://evil.example/")))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, elsewhere.StatusCode);
+        }
+        Assert.StartsWith($"{TokenServerFixture.LivePage}?code=", (await SendsToAsync(authorize))?.ToString());
+
+        Assert.Equal(TokenServerFixture.LivePage, await SendsToAsync(EndSession(TokenServerFixture.LivePage.ToString())));
+        Assert.Equal(SignInPagePath, (await SendsToAsync(authorize))?.AbsolutePath);
+    }
+
+    [Fact]
     public async Task TheSignInFormSaysTheSameForAUserLockedOutAsForANameNoOneHas()
     {
         using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = fixture.Host.HttpAddress };
@@ -156,6 +185,8 @@ public sealed partial class SignInTests(TokenServerFixture fixture) : IClassFixt
             return _hasher.VerifyHashedPassword(user, hashedPassword, providedPassword);
         }
     }
+
+    private const string SignInPagePath = "/account/login";
 
     private const string Refused = "Wrong user name or password (after several wrong tries, wait a few minutes).";
 

@@ -129,6 +129,26 @@ public abstract partial class LivePageTests<TFixture>(TFixture fixture) where TF
         await Expect(page.Locator("#status")).ToHaveAttributeAsync("data-state", "live");
     }
 
+    [Fact]
+    public async Task AVisitorWhoSignsOutStopsWatchingAndMustGiveTheirPasswordToSignInAgain()
+    {
+        var (_, _, page, status) = await WatchNewBoardAsync("Signed out", "ws");
+        var watching = page.Url;
+        var signOut = page.GetByRole(AriaRole.Button, new() { Name = "Sign out" });
+
+        await signOut.ClickAsync();
+
+        // Back on the board, through crud, watching no more.
+        await Expect(page.Locator("#who")).ToHaveTextAsync("Signed out.");
+        await Expect(status).ToHaveAttributeAsync("data-state", "closed");
+        await Expect(signOut).ToBeHiddenAsync();
+        Assert.Equal(watching, page.Url);
+        Assert.Null(await page.EvaluateAsync<string?>("sessionStorage.getItem('polyglot.token')"));
+        // crud forgot the visitor too: the form this time (compare the expired sign-in above).
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(page.GetByLabel("Password")).ToBeVisibleAsync();
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

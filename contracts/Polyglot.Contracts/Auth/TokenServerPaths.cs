@@ -6,4 +6,7 @@ public static class TokenServerPaths
     public const string Token = "/connect/token";
 
     public const string Authorize = "/connect/authorize";
+
+    /// <summary>OpenID Connect RP-initiated logout: signs the person out of crud.</summary>
+    public const string EndSession = "/connect/endsession";
 }

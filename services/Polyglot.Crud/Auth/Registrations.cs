@@ -45,7 +45,7 @@ internal sealed class Registrations(IServiceScopeFactory scopes, IOptions<AuthOp
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
 
     /// <summary>The live page: a browser app, so a public client (it keeps no secret) that must use PKCE.</summary>
-    private static OpenIddictApplicationDescriptor LivePage(IEnumerable<Uri> redirectUris)
+    private static OpenIddictApplicationDescriptor LivePage(IReadOnlyCollection<Uri> redirectUris)
     {
         var descriptor = new OpenIddictApplicationDescriptor
         {
@@ -54,13 +54,15 @@ internal sealed class Registrations(IServiceScopeFactory scopes, IOptions<AuthOp
             DisplayName = "Polyglot live page",
             Permissions =
             {
-                Permissions.Endpoints.Authorization, Permissions.Endpoints.Token,
+                Permissions.Endpoints.Authorization, Permissions.Endpoints.Token, Permissions.Endpoints.EndSession,
                 Permissions.GrantTypes.AuthorizationCode, Permissions.ResponseTypes.Code,
                 Permissions.Scopes.Profile, Permissions.Prefixes.Scope + ApiScopes.Events,
             },
             Requirements = { Requirements.Features.ProofKeyForCodeExchange },
         };
         descriptor.RedirectUris.UnionWith(redirectUris);
+        // Signed out, the visitor returns to the page as after signing in.
+        descriptor.PostLogoutRedirectUris.UnionWith(redirectUris);
         return descriptor;
     }
 

@@ -35,6 +35,7 @@ internal static class TokenServer
             {
                 server.SetTokenEndpointUris(TokenServerPaths.Token.TrimStart('/'));
                 server.SetAuthorizationEndpointUris(TokenServerPaths.Authorize.TrimStart('/'));
+                server.SetEndSessionEndpointUris(TokenServerPaths.EndSession.TrimStart('/'));
                 server.AllowClientCredentialsFlow();
                 server.AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange();
                 server.RegisterScopes([.. ApiScopes.All, Scopes.Profile]);
@@ -67,6 +68,7 @@ internal static class TokenServer
                 server.UseAspNetCore()
                     .EnableTokenEndpointPassthrough()
                     .EnableAuthorizationEndpointPassthrough()
+                    .EnableEndSessionEndpointPassthrough()
                     // Polyglot speaks plain HTTP behind whatever terminates TLS (ingress, mesh).
                     .DisableTransportSecurityRequirement();
             });
@@ -113,6 +115,7 @@ internal static class TokenServer
         app.UseAntiforgery();
         app.MapPost(TokenServerPaths.Token, (Delegate)TokenAsync).RequireCors(TokenServerPaths.Token).ExcludeFromDescription();
         app.MapMethods(TokenServerPaths.Authorize, [HttpMethods.Get, HttpMethods.Post], (Delegate)AuthorizeAsync).ExcludeFromDescription();
+        app.MapMethods(TokenServerPaths.EndSession, [HttpMethods.Get, HttpMethods.Post], (Delegate)EndSessionAsync).ExcludeFromDescription();
         app.MapSignInPage();
     }
 
@@ -154,6 +157,17 @@ internal static class TokenServer
             return Results.Challenge(new AuthenticationProperties { RedirectUri = back }, [IdentityConstants.ApplicationScheme]);
         }
         return SignIn(user.Id.ToString(), user.UserName, request.GetScopes());
+    }
+
+    /// <summary>
+    /// The end-session endpoint, once OpenIddict has checked that the address to return to is one
+    /// of the client's: crud forgets the person (its cookie), so the next sign-in asks for the
+    /// password, and sends the browser back there. A token already issued lives out its lifetime.
+    /// </summary>
+    private static async Task<IResult> EndSessionAsync(HttpContext context)
+    {
+        await context.SignOutAsync(IdentityConstants.ApplicationScheme);
+        return Results.SignOut(new AuthenticationProperties { RedirectUri = "/" }, [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
     }
 
     private static IResult SignIn(string subject, string? name, IEnumerable<string> scopes)

@@ -153,9 +153,11 @@ form.addEventListener("submit", (e) => {
 });
 
 // Sign-in: authorization code with PKCE at crud's token server (/live-config.json says where),
-// the token kept for this tab only.
+// the token kept for this tab only. Sign-out: OpenID Connect's end session at crud, which forgets
+// the visitor, so that the next sign-in on this browser asks for the password again.
 const who = document.getElementById("who");
 const signInButton = document.getElementById("sign-in");
+const signOutButton = document.getElementById("sign-out");
 const base64Url = (bytes) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 const liveConfig = () => fetch("live-config.json").then((reply) => reply.json());
 const redirectUri = () => `${location.origin}/`;
@@ -165,6 +167,16 @@ function showAccount() {
   const expired = signInExpired();
   who.textContent = expired ? "Your sign-in has expired." : `Signed in as ${claims().name ?? claims().sub}.`;
   signInButton.hidden = !expired;
+  signOutButton.hidden = false; // expired or not, crud may still know the visitor
+}
+
+// The page's own query is kept for the way back, as for a sign-in: the return address is the page's root.
+async function signOut() {
+  const { authority, clientId } = await liveConfig();
+  stop();
+  sessionStorage.removeItem("polyglot.token");
+  sessionStorage.setItem("polyglot.signed-out", location.search);
+  location.assign(`${authority}/connect/endsession?${new URLSearchParams({ client_id: clientId, post_logout_redirect_uri: redirectUri() })}`);
 }
 
 async function signIn() {
@@ -211,8 +223,14 @@ async function completeSignIn(params) {
 }
 
 signInButton.addEventListener("click", signIn);
+signOutButton.addEventListener("click", signOut);
+const signedOut = sessionStorage.getItem("polyglot.signed-out");
+sessionStorage.removeItem("polyglot.signed-out");
 const reply = new URLSearchParams(location.search);
-if (!(reply.get("code") || reply.get("error")) || await completeSignIn(reply)) {
+if (signedOut !== null) {
+  history.replaceState(null, "", `/${signedOut}`);
+  who.textContent = "Signed out.";
+} else if (!(reply.get("code") || reply.get("error")) || await completeSignIn(reply)) {
   showAccount(); // not over why a sign-in failed
 }
 
