@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -75,6 +76,50 @@ public sealed class TokenServerTests(TokenServerFixture fixture) : IClassFixture
 
         Assert.Equal(Assert.Single(keys.Keys).X, Assert.Single(replicaKeys.Keys).X);
         Assert.Equal(TokenServerFixture.Service, (await ValidateAsync(reply.Body.GetProperty("access_token").GetString()!, issuer, replicaKeys)).Subject);
+    }
+
+    [Fact]
+    public async Task AfterTheSigningKeyIsRotatedTheNewKeySignsAndATokenTheOldOneSignedIsStillTaken()
+    {
+        var settings = fixture.HostSettings.ToDictionary();
+        settings["ConnectionStrings:db"] = SqliteFile.NewConnectionString();
+        string old;
+        await using (var before = new ServiceHost<BoardsService>(settings))
+        {
+            using var http = new HttpClient { BaseAddress = before.HttpAddress };
+            old = (await TokenAsync(TokenServerFixture.Service, fixture.ServiceSecret, ApiScopes.Boards, http)).Body.GetProperty("access_token").GetString()!;
+        }
+        var newKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
+        settings["Auth:SigningKey"] = newKey;
+        async Task<HttpStatusCode> ListBoardsAsync(ServiceHost<BoardsService> crud, string token)
+        {
+            using var http = new HttpClient { BaseAddress = crud.HttpAddress };
+            http.DefaultRequestHeaders.Authorization = new("Bearer", token);
+            using var response = await http.GetAsync("/v1/boards");
+            return response.StatusCode;
+        }
+
+        await using (var rotated = new ServiceHost<BoardsService>(new Dictionary<string, string?>(settings) { ["Auth:PreviousSigningKey"] = fixture.SigningKey }))
+        {
+            using var http = new HttpClient { BaseAddress = rotated.HttpAddress };
+            var fresh = (await TokenAsync(TokenServerFixture.Service, fixture.ServiceSecret, ApiScopes.Boards, http)).Body.GetProperty("access_token").GetString()!;
+            var (issuer, keys) = await PublishedKeysAsync(http);
+
+            Assert.Equal(2, keys.Keys.Count);
+            Assert.NotEqual(new JsonWebToken(old).Kid, new JsonWebToken(fresh).Kid);
+            // Both verify with the published keys, as realtime checks them, and crud's API takes both.
+            await ValidateAsync(old, issuer, keys);
+            await ValidateAsync(fresh, issuer, keys);
+            Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (await ListBoardsAsync(rotated, old), await ListBoardsAsync(rotated, fresh)));
+        }
+
+        // The old secret removed: only the new key is published, and the old token is refused.
+        await using var after = new ServiceHost<BoardsService>(settings);
+        using (var http = new HttpClient { BaseAddress = after.HttpAddress })
+        {
+            Assert.Single((await PublishedKeysAsync(http)).Keys.Keys);
+        }
+        Assert.Equal(HttpStatusCode.Unauthorized, await ListBoardsAsync(after, old));
     }
 
     [Theory]

@@ -24,6 +24,14 @@ public sealed class AuthOptions
     public string? SigningKey { get; set; }
 
     /// <summary>
+    /// The signing secret being rotated out: its key is still published and taken, so tokens it
+    /// signed stay good until they expire, while crud signs with <see cref="SigningKey"/> only. To
+    /// rotate, move the old secret here and give <see cref="SigningKey"/> a new one; remove this
+    /// one <see cref="AccessTokenLifetime"/> later.
+    /// </summary>
+    public string? PreviousSigningKey { get; set; }
+
+    /// <summary>
     /// The same for the AES-256 key that encrypts what only crud reads back (authorization codes,
     /// refresh tokens).
     /// </summary>

@@ -50,11 +50,17 @@ internal static class TokenServer
                 // Without secrets, Development makes keys at start: their tokens die with the process.
                 if (Secret(auth.SigningKey, "Auth:SigningKey", development) is { } signing)
                 {
-                    server.AddSigningKey(SigningKey(signing));
+                    server.AddSigningKey(SigningKey(signing, "Auth:SigningKey"));
                 }
                 else
                 {
                     server.AddEphemeralSigningKey();
+                }
+                // Added second, it signs nothing: OpenIddict signs with the first of two keys it
+                // ranks equal (neither is symmetric nor a certificate), and publishes both.
+                if (auth.PreviousSigningKey is { Length: > 0 } previous)
+                {
+                    server.AddSigningKey(SigningKey(previous, "Auth:PreviousSigningKey"));
                 }
                 if (Secret(auth.EncryptionKey, "Auth:EncryptionKey", development) is { } encryption)
                 {
@@ -206,9 +212,9 @@ internal static class TokenServer
     }
 
     /// <summary>An ECDSA P-256 key (ES256): its private scalar derived, its public point computed from it.</summary>
-    private static ECDsaSecurityKey SigningKey(string secret)
+    private static ECDsaSecurityKey SigningKey(string secret, string setting)
     {
-        var ecdsa = ECDsa.Create(new ECParameters { Curve = ECCurve.NamedCurves.nistP256, D = Derive(secret, "Auth:SigningKey", "polyglot token signing") });
+        var ecdsa = ECDsa.Create(new ECParameters { Curve = ECCurve.NamedCurves.nistP256, D = Derive(secret, setting, "polyglot token signing") });
         var key = new ECDsaSecurityKey(ecdsa);
         // The key id is the public key's thumbprint: the same on every replica.
         key.KeyId = Base64UrlEncoder.Encode(key.ComputeJwkThumbprint());
