@@ -165,6 +165,33 @@ public sealed partial class SignInTests(TokenServerFixture fixture) : IClassFixt
         Assert.Equal(1, await HashesAsync(TokenServerFixture.LockedOutUserName, fixture.UserPassword));
     }
 
+    [Fact]
+    public async Task WrongPasswordsLockingAUserOutRefuseTheFormButNotASignInAlreadyMade()
+    {
+        var settings = fixture.HostSettings.ToDictionary();
+        settings["ConnectionStrings:db"] = SqliteFile.NewConnectionString();
+        await using var host = new ServiceHost<BoardsService>(settings);
+        using var signedIn = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = host.HttpAddress };
+        using var someoneElse = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = host.HttpAddress };
+        async Task<HttpStatusCode> PostAsync(HttpClient http, string password)
+        {
+            using var response = await SignInForm.PostAsync(http, TokenServerFixture.LockedOutUserName, password);
+            return response.StatusCode;
+        }
+        Assert.Equal(HttpStatusCode.Redirect, await PostAsync(signedIn, fixture.UserPassword));
+
+        // Someone else tries five wrong passwords: Lee is locked out, the right password refused.
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, await PostAsync(someoneElse, "wrong"));
+        }
+        Assert.Equal(HttpStatusCode.BadRequest, await PostAsync(someoneElse, fixture.UserPassword));
+
+        using var authorize = await signedIn.GetAsync(Pkce.Create().AuthorizePath(TokenServerFixture.LivePage));
+        Assert.Equal(HttpStatusCode.Redirect, authorize.StatusCode);
+        Assert.StartsWith($"{TokenServerFixture.LivePage}?code=", authorize.Headers.Location?.ToString());
+    }
+
     /// <summary>Identity's own hasher, counting the passwords it hashes: to hash one, or to check one against a hash.</summary>
     private sealed class CountingPasswordHasher : IPasswordHasher<User>
     {

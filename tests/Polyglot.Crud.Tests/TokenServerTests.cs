@@ -149,7 +149,7 @@ public sealed class TokenServerTests(TokenServerFixture fixture) : IClassFixture
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
-    public async Task AUserTakenOutOfTheConfigurationCanNeitherSignInNorUseTheirCookieOnceCrudRestartsUntilPutBack(DatabaseProvider provider)
+    public async Task AUserTakenOutOfTheConfigurationCanNeitherSignInNorUseTheirCookieOrCodeOnceCrudRestartsUntilPutBack(DatabaseProvider provider)
     {
         var settings = fixture.HostSettings.ToDictionary();
         settings["Database:Provider"] = provider.ToString();
@@ -158,7 +158,8 @@ public sealed class TokenServerTests(TokenServerFixture fixture) : IClassFixture
         var withoutLee = settings.Where(s => !s.Key.StartsWith("Auth:Users:1:", StringComparison.Ordinal)).ToDictionary();
         // Each person's browser: their cookies, kept across the restarts (a cookie ignores the port).
         var (ann, lee) = (new CookieContainer(), new CookieContainer());
-        var authorize = Pkce.Create().AuthorizePath(TokenServerFixture.LivePage);
+        var pkce = Pkce.Create();
+        var authorize = pkce.AuthorizePath(TokenServerFixture.LivePage);
         static HttpClient Browser(CookieContainer cookies, ServiceHost<BoardsService> crud) =>
             new(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies }) { BaseAddress = crud.HttpAddress };
         async Task<string?> AuthorizeSendsToAsync(CookieContainer cookies, ServiceHost<BoardsService> crud)
@@ -175,24 +176,43 @@ public sealed class TokenServerTests(TokenServerFixture fixture) : IClassFixture
             return response.StatusCode;
         }
 
+        async Task<string> CodeAsync(CookieContainer cookies, ServiceHost<BoardsService> crud)
+        {
+            var sentTo = await AuthorizeSendsToAsync(cookies, crud);
+            Assert.StartsWith($"{TokenServerFixture.LivePage}?code=", sentTo);
+            return System.Web.HttpUtility.ParseQueryString(new Uri(sentTo!).Query)["code"]!;
+        }
+        async Task<(HttpStatusCode, string?)> ExchangeAsync(string code, ServiceHost<BoardsService> crud)
+        {
+            using var http = new HttpClient { BaseAddress = crud.HttpAddress };
+            var (status, body) = await TokenEndpoint.AuthorizationCodeAsync(http, code, TokenServerFixture.LivePage, pkce.Verifier);
+            return (status, body.TryGetProperty("error", out var error) ? error.GetString() : null);
+        }
+
+        string annsCode, leesCode;
         await using (var first = new ServiceHost<BoardsService>(settings))
         {
             Assert.Equal(HttpStatusCode.Redirect, await SignInAsync(ann, first, TokenServerFixture.UserName));
             Assert.Equal(HttpStatusCode.Redirect, await SignInAsync(lee, first, Lee));
-            Assert.StartsWith($"{TokenServerFixture.LivePage}?code=", await AuthorizeSendsToAsync(lee, first));
+            (annsCode, leesCode) = (await CodeAsync(ann, first), await CodeAsync(lee, first));
         }
 
         await using (var withoutThem = new ServiceHost<BoardsService>(withoutLee))
         {
-            // Lee's cookie, which bought a code before, now leads to the sign-in form, which refuses Lee.
+            // Lee's cookie, which bought a code before, now leads to the sign-in form, which refuses
+            // Lee; the code Lee got before buys no token. Ann's cookie and code work as before.
             Assert.Equal("/account/login", new Uri((await AuthorizeSendsToAsync(lee, withoutThem))!).AbsolutePath);
             Assert.Equal(HttpStatusCode.BadRequest, await SignInAsync(new(), withoutThem, Lee));
-            Assert.StartsWith($"{TokenServerFixture.LivePage}?code=", await AuthorizeSendsToAsync(ann, withoutThem));
+            Assert.Equal((HttpStatusCode.BadRequest, "invalid_grant"), await ExchangeAsync(leesCode, withoutThem));
+            Assert.Equal((HttpStatusCode.OK, null), await ExchangeAsync(annsCode, withoutThem));
+            await CodeAsync(ann, withoutThem);
         }
 
+        // Put back, Lee signs in again; the cookie from before stays refused.
         await using var putBack = new ServiceHost<BoardsService>(settings);
+        Assert.Equal("/account/login", new Uri((await AuthorizeSendsToAsync(lee, putBack))!).AbsolutePath);
         Assert.Equal(HttpStatusCode.Redirect, await SignInAsync(lee, putBack, Lee));
-        Assert.StartsWith($"{TokenServerFixture.LivePage}?code=", await AuthorizeSendsToAsync(lee, putBack));
+        await CodeAsync(lee, putBack);
     }
 
     public enum Race

@@ -15,6 +15,9 @@ internal sealed class Registrations(IServiceScopeFactory scopes, IOptions<AuthOp
     /// <summary>A lockout that never ends: what marks a user disabled.</summary>
     private static readonly DateTimeOffset Disabled = DateTimeOffset.MaxValue;
 
+    /// <summary>Locked out until the last year there is: not to the tick, which a database may round.</summary>
+    public static bool IsDisabled(User user) => user.LockoutEnd?.Year == Disabled.Year;
+
     public async Task StartAsync(CancellationToken ct)
     {
         var configured = options.Value.Clients.Select(Describe).Append(LivePage(options.Value.LivePageRedirectUris)).ToList();
@@ -83,7 +86,7 @@ internal sealed class Registrations(IServiceScopeFactory scopes, IOptions<AuthOp
         {
             Succeeded(await ChangePasswordAsync(users, user, configured.Password), configured.Name);
         }
-        if (user.LockoutEnd == Disabled)
+        if (IsDisabled(user))
         {
             Succeeded(await users.SetLockoutEndDateAsync(user, null), configured.Name);
         }
@@ -91,15 +94,16 @@ internal sealed class Registrations(IServiceScopeFactory scopes, IOptions<AuthOp
 
     /// <summary>
     /// Locked out for good, Identity's way to disable an account: the sign-in form refuses them as
-    /// it refuses a locked-out user, and the authorization endpoint no longer takes their cookie.
+    /// it refuses a locked-out user. A new security stamp, in the same write, ends the sign-ins
+    /// they have (the authorization endpoint checks it), for good: put back, they sign in again.
     /// Disabled already when another replica disabled them first.
     /// </summary>
     private async Task DisableAsync(UserManager<User> users, Guid id)
     {
-        if (await users.FindByIdAsync(id.ToString()) is { } user && user.LockoutEnd != Disabled)
+        if (await users.FindByIdAsync(id.ToString()) is { } user && !IsDisabled(user))
         {
             (user.LockoutEnabled, user.LockoutEnd) = (true, Disabled);
-            Succeeded(await users.UpdateAsync(user), user.UserName);
+            Succeeded(await users.UpdateSecurityStampAsync(user), user.UserName);
             logger.LogInformation("Disabled user {UserName}: they are no longer configured", user.UserName);
         }
     }

@@ -128,14 +128,22 @@ internal static class TokenServer
     /// <summary>
     /// The token endpoint, once OpenIddict has checked the client, its secret or PKCE verifier,
     /// the code and the scopes: a service's token names the client as its subject; a code's
-    /// token is the principal the code was issued for.
+    /// token is the principal the code was issued for, unless that person was disabled since.
     /// </summary>
-    private static async Task<IResult> TokenAsync(HttpContext context)
+    private static async Task<IResult> TokenAsync(HttpContext context, UserManager<User> users)
     {
         var request = context.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("Not an OpenID Connect request.");
         if (request.IsAuthorizationCodeGrantType())
         {
             var code = await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+            if (await users.FindByIdAsync(code.Principal!.GetClaim(Claims.Subject)!) is not { } user || Registrations.IsDisabled(user))
+            {
+                return Results.Forbid(new AuthenticationProperties(new Dictionary<string, string?>
+                {
+                    [OpenIddictServerAspNetCoreConstants.Properties.Error] = Errors.InvalidGrant,
+                    [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = "The user the code was issued to may no longer sign in.",
+                }), [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+            }
             return Results.SignIn(code.Principal!, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         }
         if (!request.IsClientCredentialsGrantType())
@@ -148,14 +156,16 @@ internal static class TokenServer
     /// <summary>
     /// The authorization endpoint: someone not signed in goes to the sign-in page and comes back;
     /// someone signed in gets a code for the scopes asked (first-party clients: no consent screen).
-    /// A cookie is taken only while its user may still sign in: one disabled or locked out since
-    /// goes to the sign-in page, which refuses them.
+    /// A cookie is taken only while its user's security stamp is the one it was issued with: a
+    /// user disabled, or whose password changed, since (each changes the stamp) goes to the
+    /// sign-in page. A lockout after wrong passwords does not end a sign-in: anyone knowing the
+    /// name could cause one.
     /// </summary>
-    private static async Task<IResult> AuthorizeAsync(HttpContext context, UserManager<User> users)
+    private static async Task<IResult> AuthorizeAsync(HttpContext context, SignInManager<User> signIn)
     {
         var request = context.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("Not an OpenID Connect request.");
         var cookie = await context.AuthenticateAsync(IdentityConstants.ApplicationScheme);
-        if (!cookie.Succeeded || await users.GetUserAsync(cookie.Principal) is not { } user || await users.IsLockedOutAsync(user))
+        if (!cookie.Succeeded || await signIn.ValidateSecurityStampAsync(cookie.Principal) is not { } user)
         {
             var back = context.Request.PathBase + context.Request.Path + QueryString.Create(context.Request.HasFormContentType
                 ? context.Request.Form.ToList()
