@@ -149,6 +149,21 @@ public abstract partial class LivePageTests<TFixture>(TFixture fixture) where TF
         await Expect(page.GetByLabel("Password")).ToBeVisibleAsync();
     }
 
+    [Fact]
+    public async Task ASignOutThatCrudDidNotCompleteLeavesTheVisitorSignedInAndWatching()
+    {
+        var (_, _, page, status) = await WatchNewBoardAsync("Not signed out", "ws");
+        var watching = page.Url;
+        await page.RouteAsync(url => new Uri(url).AbsolutePath == "/connect/endsession", route => route.FulfillAsync(new() { Status = 500, Body = "crud failed" }));
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Expect(page.GetByText("crud failed")).ToBeVisibleAsync();
+        await page.GotoAsync(watching); // the visitor comes back to the page
+
+        await Expect(page.Locator("#who")).ToHaveTextAsync($"Signed in as {LivePageFixture.UserName}.");
+        await Expect(status).ToHaveAttributeAsync("data-state", "live");
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

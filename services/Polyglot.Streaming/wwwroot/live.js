@@ -170,13 +170,13 @@ function showAccount() {
   signOutButton.hidden = false; // expired or not, crud may still know the visitor
 }
 
-// The page's own query is kept for the way back, as for a sign-in: the return address is the page's root.
+// As for a sign-in, the page's own query is kept for the way back (the return address is the
+// page's root), and the token is forgotten only once crud sends the browser back with the state.
 async function signOut() {
   const { authority, clientId } = await liveConfig();
-  stop();
-  sessionStorage.removeItem("polyglot.token");
-  sessionStorage.setItem("polyglot.signed-out", location.search);
-  location.assign(`${authority}/connect/endsession?${new URLSearchParams({ client_id: clientId, post_logout_redirect_uri: redirectUri() })}`);
+  const state = base64Url(crypto.getRandomValues(new Uint8Array(16)));
+  sessionStorage.setItem("polyglot.signing-out", JSON.stringify({ state, back: location.search }));
+  location.assign(`${authority}/connect/endsession?${new URLSearchParams({ client_id: clientId, post_logout_redirect_uri: redirectUri(), state })}`);
 }
 
 async function signIn() {
@@ -224,14 +224,17 @@ async function completeSignIn(params) {
 
 signInButton.addEventListener("click", signIn);
 signOutButton.addEventListener("click", signOut);
-const signedOut = sessionStorage.getItem("polyglot.signed-out");
-sessionStorage.removeItem("polyglot.signed-out");
+const signingOut = JSON.parse(sessionStorage.getItem("polyglot.signing-out") ?? "null");
+sessionStorage.removeItem("polyglot.signing-out");
 const reply = new URLSearchParams(location.search);
-if (signedOut !== null) {
-  history.replaceState(null, "", `/${signedOut}`);
+if (signingOut && reply.get("state") === signingOut.state && !(reply.get("code") || reply.get("error"))) {
+  sessionStorage.removeItem("polyglot.token");
+  history.replaceState(null, "", `/${signingOut.back}`);
   who.textContent = "Signed out.";
 } else if (!(reply.get("code") || reply.get("error")) || await completeSignIn(reply)) {
-  showAccount(); // not over why a sign-in failed
+  showAccount();
+} else {
+  signOutButton.hidden = !token(); // not over why a sign-in failed
 }
 
 // ?board=…&transport=ws|sse starts watching at once.
