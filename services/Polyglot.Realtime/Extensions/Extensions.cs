@@ -1,6 +1,4 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.IdentityModel.Protocols;
-using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Polyglot.Contracts.Auth;
 using Polyglot.Contracts.Settings;
 using Polyglot.Realtime.Backfill;
@@ -65,9 +63,7 @@ internal static class Extensions
         builder.Services.AddOptions<JwtBearerOptions>(SubscriberTokens.Scheme)
             .Configure<IOptions<CrudOptions>, IHttpClientFactory, IConfiguration>((jwt, crud, http, configuration) =>
             {
-                jwt.ConfigurationManager = new ConfigurationManager<OpenIdConnectConfiguration>(
-                    CrudSigningKeys.KeySetOf(crud.Value.TokenEndpoint).ToString(), new CrudSigningKeys(),
-                    new HttpDocumentRetriever(http.CreateClient(nameof(CrudSigningKeys))) { RequireHttps = false }); // plain HTTP inside the deployment
+                jwt.ConfigurationManager = new CrudSigningKeys(http.CreateClient(nameof(CrudSigningKeys)), crud.Value.TokenEndpoint);
                 jwt.ExpectIssuer(configuration.GetValue<Uri?>("Auth:Issuer"));
             });
     }
