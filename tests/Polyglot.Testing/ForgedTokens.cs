@@ -14,6 +14,15 @@ public static class ForgedTokens
     public static string WithForeignSignature(string token) =>
         token[..(token.LastIndexOf('.') + 1)] + Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(64));
 
+    /// <summary>The token signed anew with a key crud never had, under a key id of its own: as if someone had made one up.</summary>
+    public static string WithUnknownKey(string token)
+    {
+        var key = new ECDsaSecurityKey(ECDsa.Create(ECCurve.NamedCurves.nistP256)) { KeyId = Guid.NewGuid().ToString("N") };
+        var original = new JsonWebToken(token);
+        return new JsonWebTokenHandler().CreateToken(Base64UrlEncoder.Decode(original.EncodedPayload),
+            new SigningCredentials(key, SecurityAlgorithms.EcdsaSha256), new Dictionary<string, object> { ["typ"] = original.Typ });
+    }
+
     /// <summary>
     /// The token again, signed with the key of the crud whose services are <paramref name="crud"/>,
     /// but expiring at <paramref name="expires"/> (and, given one, naming another <paramref name="issuer"/>).

@@ -13,109 +13,116 @@ namespace Polyglot.Realtime.Backfill;
 /// rotated), asks for the keys anew and checks the token again. IdentityModel's own
 /// ConfigurationManager reads them anew in the background (since 8.x), so that token, and every
 /// other until the read was in, was refused: the first subscribers after each rotation. Here the
-/// check that asked waits for the keys read anew, and only that one: others go on with the keys
-/// kept. Reads asked for so are at least <see cref="BaseConfigurationManager.RefreshInterval"/>
-/// (a second) apart, so tokens with made-up key ids wait and cost crud little. Keys kept longer
-/// than <see cref="BaseConfigurationManager.AutomaticRefreshInterval"/> are read anew in the
-/// background; when crud cannot be reached, the keys read before still hold.
+/// check that asked waits for keys read since it asked, and only it: others go on with the keys
+/// kept. Reads start at least <see cref="BaseConfigurationManager.RefreshInterval"/> (a second)
+/// apart, so tokens with made-up key ids wait and cost crud little. Keys are read anew in the
+/// background every <see cref="BaseConfigurationManager.AutomaticRefreshInterval"/> (5 minutes),
+/// so a key crud no longer publishes is refused within that; when crud cannot be reached, the keys
+/// read before still hold, as IdentityModel's "last known good" would hold them (off: a key
+/// crud dropped must not come back through it).
 /// </para>
 /// </summary>
 internal sealed class CrudSigningKeys : BaseConfigurationManager, IConfigurationManager<OpenIdConnectConfiguration>
 {
     private readonly HttpClient _http;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
     private readonly AsyncLocal<bool> _refreshAsked = new();
     private readonly Lock _lock = new();
     private OpenIdConnectConfiguration? _keys;
-    private DateTimeOffset _readAt, _triedAt;
-    private long _reads;
-    private Task<OpenIdConnectConfiguration>? _reading;
+    private long _keysReadAt, _lastStartedAt;
+    private long _started, _finished; // reads begun, and the number of the last one done
+    private Task<OpenIdConnectConfiguration?>? _reading;
 
     /// <param name="http">Its timeout bounds a read: <see cref="Timeout"/>.</param>
-    public CrudSigningKeys(HttpClient http, Uri tokenEndpoint)
+    public CrudSigningKeys(HttpClient http, Uri tokenEndpoint, TimeProvider time, ILogger<CrudSigningKeys> logger)
     {
-        _http = http;
+        (_http, _time, _logger) = (http, time, logger);
         MetadataAddress = new Uri(tokenEndpoint, "../.well-known/jwks").ToString();
         RefreshInterval = MinimumRefreshInterval;
+        AutomaticRefreshInterval = MinimumAutomaticRefreshInterval;
+        UseLastKnownGoodConfiguration = false;
     }
 
     /// <summary>A first read waits no longer than this: until it succeeds, subscribers are told "unavailable".</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
     /// <summary>The keys; read anew first when this flow asked for it (<see cref="RequestRefresh"/>).</summary>
+    /// <exception cref="InvalidOperationException">They were never read: crud could not be reached.</exception>
     public Task<OpenIdConnectConfiguration> GetConfigurationAsync(CancellationToken cancel)
     {
-        // Not async: a change to an AsyncLocal made here reaches the caller.
+        // Not async, nor is GetBaseConfigurationAsync: the flag is cleared in the caller's flow, not in a copy of it.
         var anew = _refreshAsked.Value;
         _refreshAsked.Value = false;
         return anew ? ReadAnewAsync(cancel) : KeptAsync(cancel);
     }
 
-    public override async Task<BaseConfiguration> GetBaseConfigurationAsync(CancellationToken cancel) => await GetConfigurationAsync(cancel);
+    public override Task<BaseConfiguration> GetBaseConfigurationAsync(CancellationToken cancel)
+    {
+        return AsBase(GetConfigurationAsync(cancel));
 
-    /// <summary>The next <see cref="GetConfigurationAsync"/> of this flow (the token handler's, right after) waits for the keys read anew.</summary>
+        static async Task<BaseConfiguration> AsBase(Task<OpenIdConnectConfiguration> keys) => await keys;
+    }
+
+    /// <summary>The next <see cref="GetConfigurationAsync"/> of this flow (the token handler's, right after) waits for keys read since.</summary>
     public override void RequestRefresh() => _refreshAsked.Value = true;
 
     private async Task<OpenIdConnectConfiguration> KeptAsync(CancellationToken cancel)
     {
-        Task<OpenIdConnectConfiguration> reading;
+        Task<OpenIdConnectConfiguration?> reading;
         lock (_lock)
         {
-            var now = DateTimeOffset.UtcNow;
             if (_keys is { } keys)
             {
-                if (now - _readAt >= AutomaticRefreshInterval && now - _triedAt >= RefreshInterval)
+                if (_time.GetElapsedTime(_keysReadAt) >= AutomaticRefreshInterval && _reading is null && _time.GetElapsedTime(_lastStartedAt) >= RefreshInterval)
                 {
-                    _ = Read();
+                    Read();
                 }
                 return keys;
             }
-            reading = Read();
+            reading = _reading ?? Read();
         }
-        return await OrKeptAsync(reading, cancel);
+        await reading.WaitAsync(cancel);
+        return KeysOrThrow();
     }
 
-    /// <summary>Keys read since this was asked: a read begun since, or a new one a second after the last.</summary>
+    /// <summary>Keys from a read begun after this was asked: a read under way is waited for first, and a new one begins a second after the last.</summary>
     private async Task<OpenIdConnectConfiguration> ReadAnewAsync(CancellationToken cancel)
     {
         long asked;
-        TimeSpan wait;
         lock (_lock)
         {
-            (asked, wait) = (_reads, _triedAt + RefreshInterval - DateTimeOffset.UtcNow);
+            asked = _started;
         }
-        if (wait > TimeSpan.Zero)
+        while (true)
         {
-            await Task.Delay(wait, cancel);
-        }
-        Task<OpenIdConnectConfiguration> reading;
-        lock (_lock)
-        {
-            reading = _reads == asked || _keys is null ? Read() : _reading ?? Task.FromResult(_keys);
-        }
-        return await OrKeptAsync(reading, cancel);
-    }
-
-    /// <summary>The keys read, or those read before when crud cannot be reached.</summary>
-    private async Task<OpenIdConnectConfiguration> OrKeptAsync(Task<OpenIdConnectConfiguration> reading, CancellationToken cancel)
-    {
-        try
-        {
-            return await reading.WaitAsync(cancel);
-        }
-        catch (Exception ex) when (!cancel.IsCancellationRequested)
-        {
-            return _keys ?? throw new InvalidOperationException($"crud's signing keys could not be read from {MetadataAddress}.", ex);
+            Task<OpenIdConnectConfiguration?>? reading;
+            var wait = TimeSpan.Zero;
+            lock (_lock)
+            {
+                if (_finished > asked)
+                {
+                    return KeysOrThrow();
+                }
+                reading = _reading;
+                if (reading is null)
+                {
+                    wait = RefreshInterval - _time.GetElapsedTime(_lastStartedAt);
+                    reading = wait > TimeSpan.Zero ? null : Read();
+                }
+            }
+            await ((Task?)reading ?? Task.Delay(wait, _time, cancel)).WaitAsync(cancel);
         }
     }
 
-    /// <summary>The read under way, or a new one; under the lock.</summary>
-    private Task<OpenIdConnectConfiguration> Read()
+    private OpenIdConnectConfiguration KeysOrThrow() =>
+        _keys ?? throw new InvalidOperationException($"crud's signing keys could not be read from {MetadataAddress}.");
+
+    /// <summary>A new read, under the lock; it never throws: a failure is logged, and leaves the keys as they were.</summary>
+    private Task<OpenIdConnectConfiguration?> Read()
     {
-        if (_reading is { } reading)
-        {
-            return reading;
-        }
-        (_triedAt, _reads) = (DateTimeOffset.UtcNow, _reads + 1);
+        var number = ++_started;
+        _lastStartedAt = _time.GetTimestamp();
         return _reading = Task.Run(async () =>
         {
             try
@@ -127,15 +134,20 @@ internal sealed class CrudSigningKeys : BaseConfigurationManager, IConfiguration
                 }
                 lock (_lock)
                 {
-                    (_keys, _readAt) = (keys, DateTimeOffset.UtcNow);
+                    (_keys, _keysReadAt) = (keys, _time.GetTimestamp());
                 }
                 return keys;
+            }
+            catch (Exception ex)
+            {
+                _logger.LogWarning(ex, "crud's signing keys could not be read from {Address}", MetadataAddress);
+                return null;
             }
             finally
             {
                 lock (_lock)
                 {
-                    _reading = null;
+                    (_reading, _finished) = (null, number);
                 }
             }
         });

@@ -61,9 +61,10 @@ internal static class Extensions
         builder.Services.AddSingleton<IBoardMembers, CrudBoardMembers>();
         builder.Services.AddHttpClient(nameof(CrudSigningKeys), http => http.Timeout = CrudSigningKeys.Timeout);
         builder.Services.AddOptions<JwtBearerOptions>(SubscriberTokens.Scheme)
-            .Configure<IOptions<CrudOptions>, IHttpClientFactory, IConfiguration>((jwt, crud, http, configuration) =>
+            .Configure<IOptions<CrudOptions>, IHttpClientFactory, IConfiguration, IServiceProvider>((jwt, crud, http, configuration, services) =>
             {
-                jwt.ConfigurationManager = new CrudSigningKeys(http.CreateClient(nameof(CrudSigningKeys)), crud.Value.TokenEndpoint);
+                jwt.ConfigurationManager = new CrudSigningKeys(http.CreateClient(nameof(CrudSigningKeys)), crud.Value.TokenEndpoint,
+                    services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<CrudSigningKeys>>());
                 jwt.ExpectIssuer(configuration.GetValue<Uri?>("Auth:Issuer"));
             });
     }
