@@ -97,9 +97,7 @@ public abstract partial class LivePageTests<TFixture>(TFixture fixture) where TF
     public async Task AVisitorSignsInFromThePageOnCrudsFormAndComesBackToTheBoardSignedIn()
     {
         var board = await NewBoardOfAnnsAsync("Signed in");
-        var page = await fixture.Browser.NewPageAsync();
-        var watching = new Uri(fixture.Streaming.HttpAddress, $"/?board={board.Id}&transport=ws").ToString();
-        await page.GotoAsync(watching);
+        var (page, watching) = await OpenPageAsync(board.Id);
         await Expect(page.Locator("#who")).ToHaveTextAsync("Not signed in.");
         await Expect(page.Locator("#status")).ToHaveAttributeAsync("data-state", "closed"); // nothing to watch without a token
 
@@ -114,8 +112,7 @@ public abstract partial class LivePageTests<TFixture>(TFixture fixture) where TF
     public async Task AVisitorWhoseSignInHasExpiredIsOfferedToSignInAgainAndWatchesOnOnceSignedIn()
     {
         var board = await NewBoardOfAnnsAsync("Expired");
-        var page = await fixture.Browser.NewPageAsync();
-        await page.GotoAsync(new Uri(fixture.Streaming.HttpAddress, $"/?board={board.Id}&transport=ws").ToString());
+        var (page, _) = await OpenPageAsync(board.Id);
         await SignInAsync(page);
         await Expect(page.Locator("#status")).ToHaveAttributeAsync("data-state", "live");
 
@@ -164,15 +161,31 @@ public abstract partial class LivePageTests<TFixture>(TFixture fixture) where TF
         await Expect(status).ToHaveAttributeAsync("data-state", "live");
     }
 
+    [Fact]
+    public async Task AVisitorWhoseCodeCouldNotBeExchangedIsToldWhyAndCanStillSignOutOfCrud()
+    {
+        var board = await NewBoardOfAnnsAsync("Exchange failed");
+        var (page, watching) = await OpenPageAsync(board.Id);
+        await page.RouteAsync(url => new Uri(url).AbsolutePath == "/connect/token", route => route.AbortAsync());
+
+        await SubmitSignInFormAsync(page);
+
+        await Expect(page.Locator("#who")).ToHaveTextAsync("Sign-in failed: crud could not be reached.");
+        Assert.Equal(watching, page.Url);
+        // crud signed the visitor in all the same: Sign out ends that, and the next sign-in asks for the password.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Expect(page.Locator("#who")).ToHaveTextAsync("Signed out.");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(page.GetByLabel("Password")).ToBeVisibleAsync();
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
     public async Task AVisitorSentBackWithAnErrorInsteadOfACodeIsToldWhyAndThePageForgetsTheAttempt(bool expired)
     {
         var board = await NewBoardOfAnnsAsync("Refused");
-        var page = await fixture.Browser.NewPageAsync();
-        var watching = new Uri(fixture.Streaming.HttpAddress, $"/?board={board.Id}&transport=ws").ToString();
-        await page.GotoAsync(watching);
+        var (page, watching) = await OpenPageAsync(board.Id);
         await SignInAsync(page);
         await Expect(page.Locator("#status")).ToHaveAttributeAsync("data-state", "live");
         if (expired)
@@ -225,12 +238,20 @@ public abstract partial class LivePageTests<TFixture>(TFixture fixture) where TF
     {
         var board = await NewBoardOfAnnsAsync(name);
         var column = await fixture.Columns.CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = "To do" });
-        var page = await fixture.Browser.NewPageAsync();
-        await page.GotoAsync(new Uri(fixture.Streaming.HttpAddress, $"/?board={board.Id}&transport={transport}").ToString());
+        var (page, _) = await OpenPageAsync(board.Id, transport);
         await SignInAsync(page);
         var status = page.Locator("#status");
         await Expect(status).ToHaveAttributeAsync("data-state", "live");
         return (board, column, page, status);
+    }
+
+    /// <summary>A new browser page (cookies of its own) on the live page watching the board; the address it was opened at.</summary>
+    private async Task<(IPage Page, string Watching)> OpenPageAsync(string boardId, string transport = "ws")
+    {
+        var page = await fixture.Browser.NewPageAsync();
+        var watching = new Uri(fixture.Streaming.HttpAddress, $"/?board={boardId}&transport={transport}").ToString();
+        await page.GotoAsync(watching);
+        return (page, watching);
     }
 
     /// <summary>A board of the local client's, with the page's user as a viewer.</summary>
@@ -244,11 +265,17 @@ public abstract partial class LivePageTests<TFixture>(TFixture fixture) where TF
     /// <summary>Signs in from the page on crud's form (another origin in the split), and comes back to it signed in.</summary>
     private async Task SignInAsync(IPage page)
     {
+        await SubmitSignInFormAsync(page);
+        await Expect(page.Locator("#who")).ToHaveTextAsync($"Signed in as {LivePageFixture.UserName}.");
+    }
+
+    /// <summary>Goes from the page's Sign in to crud's form, and signs in there.</summary>
+    private async Task SubmitSignInFormAsync(IPage page)
+    {
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await page.GetByLabel("User name").FillAsync(LivePageFixture.UserName);
         await page.GetByLabel("Password").FillAsync(fixture.UserPassword);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await Expect(page.Locator("#who")).ToHaveTextAsync($"Signed in as {LivePageFixture.UserName}.");
     }
 
     /// <summary>Waits until the page lists exactly these cards, each once, in position order.</summary>

@@ -231,10 +231,14 @@ if (signingOut && reply.get("state") === signingOut.state && !(reply.get("code")
   sessionStorage.removeItem("polyglot.token");
   history.replaceState(null, "", `/${signingOut.back}`);
   who.textContent = "Signed out.";
-} else if (!(reply.get("code") || reply.get("error")) || await completeSignIn(reply)) {
+} else if (!(reply.get("code") || reply.get("error")) || await completeSignIn(reply).catch(() => {
+  who.textContent = "Sign-in failed: crud could not be reached.";
+  return false;
+})) {
   showAccount();
 } else {
-  signOutButton.hidden = !token(); // not over why a sign-in failed
+  // Not over why a sign-in failed; crud may know the visitor though the page got no token.
+  signOutButton.hidden = false;
 }
 
 // ?board=…&transport=ws|sse starts watching at once.
