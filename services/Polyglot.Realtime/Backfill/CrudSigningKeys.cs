@@ -19,7 +19,9 @@ namespace Polyglot.Realtime.Backfill;
 /// background every <see cref="BaseConfigurationManager.AutomaticRefreshInterval"/> (5 minutes),
 /// so a key crud no longer publishes is refused within that; when crud cannot be reached, the keys
 /// read before still hold, as IdentityModel's "last known good" would hold them (off: a key
-/// crud dropped must not come back through it).
+/// crud dropped must not come back through it). IdentityModel asks anew for every token it may
+/// check again with other keys (an unknown key id, a bad signature, another issuer): each such
+/// token waits up to a second and a read.
 /// </para>
 /// </summary>
 internal sealed class CrudSigningKeys : BaseConfigurationManager, IConfigurationManager<OpenIdConnectConfiguration>
@@ -69,7 +71,7 @@ internal sealed class CrudSigningKeys : BaseConfigurationManager, IConfiguration
 
     private async Task<OpenIdConnectConfiguration> KeptAsync(CancellationToken cancel)
     {
-        Task<OpenIdConnectConfiguration?> reading;
+        Task<OpenIdConnectConfiguration?>? reading;
         lock (_lock)
         {
             if (_keys is { } keys)
@@ -80,9 +82,13 @@ internal sealed class CrudSigningKeys : BaseConfigurationManager, IConfiguration
                 }
                 return keys;
             }
-            reading = _reading ?? Read();
+            // None yet: a read under way, or a new one a second after the last (failed) one.
+            reading = _reading ?? (_time.GetElapsedTime(_lastStartedAt) >= RefreshInterval ? Read() : null);
         }
-        await reading.WaitAsync(cancel);
+        if (reading is not null)
+        {
+            await reading.WaitAsync(cancel);
+        }
         return KeysOrThrow();
     }
 
@@ -111,7 +117,8 @@ internal sealed class CrudSigningKeys : BaseConfigurationManager, IConfiguration
                     reading = wait > TimeSpan.Zero ? null : Read();
                 }
             }
-            await ((Task?)reading ?? Task.Delay(wait, _time, cancel)).WaitAsync(cancel);
+            // Rounded up: a delay rounds down to whole milliseconds, and would return at once.
+            await ((Task?)reading ?? Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds)), _time, cancel)).WaitAsync(cancel);
         }
     }
 
@@ -123,6 +130,8 @@ internal sealed class CrudSigningKeys : BaseConfigurationManager, IConfiguration
     {
         var number = ++_started;
         _lastStartedAt = _time.GetTimestamp();
+        // Not in the trace or log scope of the request that happened to start it.
+        using var _ = ExecutionContext.SuppressFlow();
         return _reading = Task.Run(async () =>
         {
             try

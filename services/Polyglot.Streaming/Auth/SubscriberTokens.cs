@@ -47,7 +47,7 @@ public sealed class SubscriberTokens(IBoardMembers members, IOptionsMonitor<JwtB
             {
                 await keys.GetConfigurationAsync(context.RequestAborted); // kept once read: a lookup
             }
-            catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException && !context.RequestAborted.IsCancellationRequested)
+            catch (InvalidOperationException) when (!context.RequestAborted.IsCancellationRequested)
             {
                 throw new SubscriptionEndedException(EndReason.Unavailable, "Access tokens cannot be checked yet: crud's signing keys have not been read. Subscribe again later.");
             }
