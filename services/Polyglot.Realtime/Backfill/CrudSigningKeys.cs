@@ -131,8 +131,17 @@ internal sealed class CrudSigningKeys : BaseConfigurationManager, IConfiguration
         var number = ++_started;
         _lastStartedAt = _time.GetTimestamp();
         // Not in the trace or log scope of the request that happened to start it.
-        using var _ = ExecutionContext.SuppressFlow();
-        return _reading = Task.Run(async () =>
+        var flow = ExecutionContext.IsFlowSuppressed() ? default(AsyncFlowControl?) : ExecutionContext.SuppressFlow();
+        try
+        {
+            return _reading = Task.Run(ReadOnceAsync);
+        }
+        finally
+        {
+            flow?.Undo();
+        }
+
+        async Task<OpenIdConnectConfiguration?> ReadOnceAsync()
         {
             try
             {
@@ -159,6 +168,6 @@ internal sealed class CrudSigningKeys : BaseConfigurationManager, IConfiguration
                     (_reading, _finished) = (null, number);
                 }
             }
-        });
+        }
     }
 }
