@@ -61,10 +61,9 @@ internal static class Extensions
         builder.Services.AddSingleton<IBoardMembers, CrudBoardMembers>();
         builder.Services.AddHttpClient(nameof(CrudSigningKeys), http => http.Timeout = CrudSigningKeys.Timeout);
         builder.Services.AddOptions<JwtBearerOptions>(SubscriberTokens.Scheme)
-            .Configure<IOptions<CrudOptions>, IHttpClientFactory, IConfiguration, IServiceProvider>((jwt, crud, http, configuration, services) =>
+            .Configure<IOptions<CrudOptions>, IHttpClientFactory, IConfiguration, TimeProvider, ILogger<CrudSigningKeys>>((jwt, crud, http, configuration, time, logger) =>
             {
-                jwt.ConfigurationManager = new CrudSigningKeys(http.CreateClient(nameof(CrudSigningKeys)), crud.Value.TokenEndpoint,
-                    services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<CrudSigningKeys>>());
+                jwt.ConfigurationManager = new CrudSigningKeys(http.CreateClient(nameof(CrudSigningKeys)), crud.Value.TokenEndpoint, time, logger);
                 jwt.ExpectIssuer(configuration.GetValue<Uri?>("Auth:Issuer"));
             });
     }

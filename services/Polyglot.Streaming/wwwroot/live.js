@@ -206,14 +206,20 @@ async function completeSignIn(params) {
     return false;
   }
   const { authority, clientId } = await liveConfig();
-  const reply = await fetch(`${authority}/connect/token`, {
-    method: "POST",
-    body: new URLSearchParams({
-      grant_type: "authorization_code", client_id: clientId, code: params.get("code"),
-      redirect_uri: redirectUri(), code_verifier: pending.verifier,
-    }),
-  });
-  const tokens = await reply.json();
+  let reply, tokens;
+  try {
+    reply = await fetch(`${authority}/connect/token`, {
+      method: "POST",
+      body: new URLSearchParams({
+        grant_type: "authorization_code", client_id: clientId, code: params.get("code"),
+        redirect_uri: redirectUri(), code_verifier: pending.verifier,
+      }),
+    });
+    tokens = await reply.json();
+  } catch {
+    who.textContent = "Sign-in failed: crud could not be reached.";
+    return false;
+  }
   if (!reply.ok) {
     who.textContent = `Sign-in failed: ${tokens.error_description ?? tokens.error}`;
     return false;
@@ -227,14 +233,12 @@ signOutButton.addEventListener("click", signOut);
 const signingOut = JSON.parse(sessionStorage.getItem("polyglot.signing-out") ?? "null");
 sessionStorage.removeItem("polyglot.signing-out");
 const reply = new URLSearchParams(location.search);
-if (signingOut && reply.get("state") === signingOut.state && !(reply.get("code") || reply.get("error"))) {
+const fromSignIn = reply.has("code") || reply.has("error");
+if (!fromSignIn && signingOut?.state === reply.get("state")) {
   sessionStorage.removeItem("polyglot.token");
   history.replaceState(null, "", `/${signingOut.back}`);
   who.textContent = "Signed out.";
-} else if (!(reply.get("code") || reply.get("error")) || await completeSignIn(reply).catch(() => {
-  who.textContent = "Sign-in failed: crud could not be reached.";
-  return false;
-})) {
+} else if (!fromSignIn || await completeSignIn(reply)) {
   showAccount();
 } else {
   // Not over why a sign-in failed; crud may know the visitor though the page got no token.
