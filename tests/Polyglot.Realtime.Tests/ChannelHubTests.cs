@@ -142,21 +142,40 @@ public sealed class ChannelHubTests
         await using var reader = resumed.ReadAllAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
         Assert.Equal([(1L, false)], await ReadDeliveriesAsync(reader, 1));
 
-        switch (reason)
-        {
-            case EndReason.Draining:
-                hub.Drain();
-                break;
-            case EndReason.Forbidden:
-                hub.Publish(Membership(5, BoardA, "ann", removed: true));
-                break;
-            default:
-                Publish(hub, (5, BoardA), (6, BoardA)); // a third in a queue of two
-                break;
-        }
+        EndAnnsStream(hub, reason, next: 5);
 
         var ended = await Assert.ThrowsAsync<SubscriptionEndedException>(async () => await reader.MoveNextAsync());
         Assert.Equal(reason, ended.Reason); // and not 4, which would have skipped 2 and 3
+    }
+
+    [Theory]
+    [InlineData(EndReason.Draining)]
+    [InlineData(EndReason.Forbidden)]
+    [InlineData(EndReason.SlowConsumer)]
+    public async Task AStreamEndedInTheMiddleOfItsCatchUpFromHistoryEndsAtOnceNotAfterTheRestOfIt(EndReason reason)
+    {
+        var hub = await NewHubAsync(queueCapacity: 2);
+        Publish(hub, [.. Enumerable.Range(1, 10).Select(p => ((long)p, BoardA))]);
+        using var resumed = hub.Subscribe(new SubscriptionRequest(HubChannel.ForBoard(BoardA), AfterPosition: 0, Member: "ann"));
+        Publish(hub, (11, BoardA)); // queued live behind the catch-up
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(5));
+        await using var reader = resumed.ReadAllAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+        Assert.Equal(1L, (await ReadDeliveriesAsync(reader, 1)).Single().Position);
+
+        EndAnnsStream(hub, reason, next: 12);
+
+        var afterTheEnd = new List<long>();
+        var ended = await Assert.ThrowsAsync<SubscriptionEndedException>(async () =>
+        {
+            while (await reader.MoveNextAsync())
+            {
+                afterTheEnd.Add(Positioned(reader.Current).Position);
+            }
+        });
+        Assert.Equal(reason, ended.Reason);
+        Assert.False(_eventLog.Asked); // the history had them all
+        // At most the one the catch-up had read ahead when the stream ended; not 3 to 10, nor 11.
+        Assert.True(afterTheEnd.Count <= 1, $"After the end: {string.Join(", ", afterTheEnd)}");
     }
 
     [Fact]
@@ -856,6 +875,23 @@ public sealed class ChannelHubTests
         Assert.Equal((HubChannel.ForBoard(BoardA), 0L), _eventLog.Request); // caught up from the log, not the history
         Assert.Equal(EndReason.Forbidden, ended.Reason);
         Assert.Equal([1L, 2L, 3L], delivered);
+    }
+
+    /// <summary>Ends ann's stream of board A, one live event in its queue of two, for <paramref name="reason"/>; the next position is <paramref name="next"/>.</summary>
+    private static void EndAnnsStream(ChannelHub hub, EndReason reason, long next)
+    {
+        switch (reason)
+        {
+            case EndReason.Draining:
+                hub.Drain();
+                break;
+            case EndReason.Forbidden:
+                hub.Publish(Membership(next, BoardA, "ann", removed: true));
+                break;
+            default:
+                Publish(hub, (next, BoardA), (next + 1, BoardA)); // a third in a queue of two
+                break;
+        }
     }
 
     private async Task<ChannelHub> NewHubAsync(

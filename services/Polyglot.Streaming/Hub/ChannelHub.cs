@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Retry;
@@ -122,7 +123,7 @@ public sealed partial class ChannelHub
                 // where a member's removal ends the stream before anything after it.
                 var upTo = _head;
                 subscription = fromHistory == true
-                    ? new Subscription(this, request, after, _ => missed.ToAsyncEnumerable(), _queueCapacity)
+                    ? new Subscription(this, request, after, ct => Replay(missed, ct), _queueCapacity)
                     : new Subscription(this, request, after, ct => _eventLog.ReadAfterAsync(channel, after, ct).TakeWhile(e => e.Position <= upTo), _queueCapacity);
             }
             if (!_channels.TryGetValue(channel, out subscribers!))
@@ -338,6 +339,16 @@ public sealed partial class ChannelHub
 
     private static SubscriptionEndedException RemovedFrom(HubChannel channel) => new(EndReason.Forbidden,
         $"You were removed from board {channel.BoardId}: its events are no longer yours to read.");
+
+    /// <summary>A catch-up from the history, which stops when its stream ends (a list's own async view would write it all first).</summary>
+    private static async IAsyncEnumerable<HubEvent> Replay(List<HubEvent> missed, [EnumeratorCancellation] CancellationToken ct)
+    {
+        foreach (var hubEvent in missed)
+        {
+            ct.ThrowIfCancellationRequested();
+            yield return hubEvent;
+        }
+    }
 
     /// <summary>
     /// Opens the hub to subscribers once its source of events is live (the host says when: the
