@@ -44,6 +44,7 @@ public static class ComposeBuilder
                 Volumes = resource.Volumes.Count == 0 ? null : [.. resource.Volumes.Select((v, i) => $"{VolumeName(resource, i)}:{v.Target}")],
                 DependsOn = DependenciesOf(resource, workloads, values),
                 Healthcheck = Healthcheck(resource),
+                StopGracePeriod = Sizing.StopGraceSeconds(resource) is { } grace ? $"{grace}s" : null,
             };
             if (sidecar)
             {

@@ -25,4 +25,7 @@ public sealed class ComposeService
     public ComposeHealthcheck? Healthcheck { get; init; }
 
     public string Restart { get; init; } = "unless-stopped";
+
+    /// <summary>As Kubernetes' grace period (<see cref="Sizing.StopGraceSeconds"/>): Compose's default is 10 s.</summary>
+    public string? StopGracePeriod { get; init; }
 }

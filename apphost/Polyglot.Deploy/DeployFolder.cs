@@ -20,7 +20,15 @@ public static class DeployFolder
         var files = KubernetesManifests.Build(model, options);
         foreach (var (name, objects) in files)
         {
-            File.WriteAllText(Path.Combine(kubernetes, name), string.Join("---\n", objects.Select(o => KubernetesYaml.Serialize(o).TrimEnd('\n') + "\n")));
+            var text = string.Join("---\n", objects.Select(o => KubernetesYaml.Serialize(o).TrimEnd('\n') + "\n"));
+            if (name == KubernetesManifests.SecretsFileName)
+            {
+                WriteSecret(Path.Combine(kubernetes, name), text);
+            }
+            else
+            {
+                File.WriteAllText(Path.Combine(kubernetes, name), text);
+            }
             written.Add($"{KubernetesDirectory}/{name}");
         }
         File.WriteAllText(Path.Combine(kubernetes, "kustomization.yaml"), new SerializerBuilder()
@@ -31,7 +39,7 @@ public static class DeployFolder
 
         var (compose, dotEnv) = ComposeBuilder.Build(model, options);
         File.WriteAllText(Path.Combine(output, ComposeFileName), ComposeBuilder.Serialize(compose));
-        File.WriteAllText(Path.Combine(output, DotEnvFileName), dotEnv);
+        WriteSecret(Path.Combine(output, DotEnvFileName), dotEnv);
         written.AddRange([ComposeFileName, DotEnvFileName]);
 
         if (DaprSidecars.Enabled(model))
@@ -45,6 +53,16 @@ public static class DeployFolder
             }
         }
         return written;
+    }
+
+    /// <summary>A file of passwords and keys: readable by its owner alone, not by everyone on the machine.</summary>
+    private static void WriteSecret(string path, string text)
+    {
+        File.WriteAllText(path, text);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
     }
 
     /// <summary>The manifests the kustomization.yaml in <paramref name="output"/> lists, if there is one (as <see cref="Write"/> names them).</summary>

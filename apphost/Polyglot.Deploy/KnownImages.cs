@@ -6,16 +6,22 @@ public static class KnownImages
     public static string[]? ReadinessCommand(Resource container) => Image(container) switch
     {
         "rabbitmq" => ["rabbitmq-diagnostics", "-q", "check_port_connectivity"],
-        "postgres" => ["pg_isready", "-U", "postgres"],
+        "postgres" => PostgresReady,
         _ => null,
     };
 
     public static string[]? LivenessCommand(Resource container) => Image(container) switch
     {
         "rabbitmq" => ["rabbitmq-diagnostics", "-q", "status"],
-        "postgres" => ["pg_isready", "-U", "postgres"],
+        "postgres" => PostgresReady,
         _ => null,
     };
+
+    /// <summary>
+    /// Over TCP: while the image initialises its database, a server answers on the Unix socket
+    /// only, and a check there would pass before the database is made.
+    /// </summary>
+    private static readonly string[] PostgresReady = ["pg_isready", "-h", "127.0.0.1", "-U", "postgres"];
 
     private static string? Image(Resource container) => container.Image?.Split('/')[^1].Split(':')[0];
 }

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using k8s.Models;
 
 namespace Polyglot.Deploy;
@@ -15,12 +17,19 @@ public static class KubernetesManifests
     /// <summary>What <see cref="PartOfLabel"/> says of every object generated.</summary>
     internal const string PartOf = "polyglot";
 
+    /// <summary>The file of every Secret.</summary>
+    public const string SecretsFileName = "secrets.yaml";
+
+    /// <summary>The pod template's annotation that changes with its settings (<see cref="Digest"/>).</summary>
+    private const string SettingsDigestAnnotation = "polyglot/settings-sha256";
+
     /// <returns>File name → its objects, in the order kustomize should apply them.</returns>
     public static SortedDictionary<string, List<IKubernetesObject>> Build(AppModel model, DeployOptions options)
     {
         var values = new Values(model, options.Parameters, (_, value, _) => value);
         var files = new SortedDictionary<string, List<IKubernetesObject>>(StringComparer.Ordinal);
         var secrets = new List<IKubernetesObject>();
+        var daprSecrets = DaprSidecars.Enabled(model) ? DaprSidecars.KubernetesSecrets(model, values).ToList() : [];
         foreach (var resource in model.Workloads.OrderBy(r => r.Name, StringComparer.Ordinal))
         {
             var settings = model.SettingsOf(resource).ToDictionary(e => e.Key, e => values.Resolve(e.Value));
@@ -36,7 +45,8 @@ public static class KubernetesManifests
                 secrets.Add(new V1Secret { ApiVersion = "v1", Kind = "Secret", Metadata = Metadata($"{resource.Name}-secrets", resource), Type = "Opaque", StringData = Sorted(secret) });
             }
 
-            var pod = PodTemplate(model, resource, options, plain.Count > 0, secret.Count > 0);
+            var read = DaprSidecars.HasSidecar(model, resource) ? plain.Concat(secret).Concat(daprSecrets.SelectMany(s => s.StringData)) : plain.Concat(secret);
+            var pod = PodTemplate(model, resource, options, plain.Count > 0, secret.Count > 0, resource.IsProject ? Digest(read) : null);
             objects.Add(resource.Volumes.Count > 0 ? StatefulSet(resource, pod) : Deployment(resource, pod, model.ReplicasOf(resource, options)));
             if (resource.ServedBindings.Any())
             {
@@ -57,13 +67,13 @@ public static class KubernetesManifests
         if (DaprSidecars.Enabled(model))
         {
             files["dapr.yaml"] = DaprSidecars.KubernetesObjects();
-            secrets.AddRange(DaprSidecars.KubernetesSecrets(model, values));
+            secrets.AddRange(daprSecrets);
         }
-        files["secrets.yaml"] = secrets;
+        files[SecretsFileName] = secrets;
         return files;
     }
 
-    private static V1PodTemplateSpec PodTemplate(AppModel model, Resource resource, DeployOptions options, bool hasConfig, bool hasSecrets)
+    private static V1PodTemplateSpec PodTemplate(AppModel model, Resource resource, DeployOptions options, bool hasConfig, bool hasSecrets, string? settingsDigest)
     {
         var sizing = Sizing.For(model, resource);
         var container = new V1Container
@@ -98,21 +108,28 @@ public static class KubernetesManifests
             container.LivenessProbe = ExecOrTcp(KnownImages.LivenessCommand(resource), firstPort, periodSeconds: 30);
             container.LivenessProbe.InitialDelaySeconds = 30;
         }
+        var annotations = DaprSidecars.HasSidecar(model, resource) ? DaprSidecars.PodAnnotations(resource) : [];
+        if (settingsDigest is not null)
+        {
+            annotations[SettingsDigestAnnotation] = settingsDigest;
+        }
         return new V1PodTemplateSpec
         {
-            Metadata = new V1ObjectMeta
-            {
-                Labels = Labels(resource),
-                Annotations = DaprSidecars.HasSidecar(model, resource) ? DaprSidecars.PodAnnotations(resource) : null,
-            },
-            Spec = new V1PodSpec
-            {
-                Containers = [container],
-                // realtime ends its streams within its 30 s shutdown timeout; give it that and a little.
-                TerminationGracePeriodSeconds = resource.IsProject ? 35 : null,
-            },
+            Metadata = new V1ObjectMeta { Labels = Labels(resource), Annotations = annotations.Count == 0 ? null : annotations },
+            Spec = new V1PodSpec { Containers = [container], TerminationGracePeriodSeconds = Sizing.StopGraceSeconds(resource) },
         };
     }
+
+    /// <summary>
+    /// A digest of all a service's pod reads at start (its ConfigMap, its Secrets, its sidecar's): a
+    /// pod takes its environment only when it starts, so a changed setting or secret must change the
+    /// pod template for <c>kubectl apply</c> to roll the pods, as kustomize's generators do with a
+    /// suffix. One digest over every value, crud's signing key or realtime's client secret among
+    /// them, so it tells nothing of any one. Not for the servers: they take their password only
+    /// when they make their data, and rolling them would not change it.
+    /// </summary>
+    private static string Digest(IEnumerable<KeyValuePair<string, string>> read) => Convert.ToHexStringLower(SHA256.HashData(
+        Encoding.UTF8.GetBytes(string.Concat(read.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => $"{v.Key}={v.Value}\n")))));
 
     private static V1Probe ExecOrTcp(string[]? command, string port, int periodSeconds) => command is null
         ? new V1Probe { TcpSocket = new V1TCPSocketAction { Port = port }, PeriodSeconds = periodSeconds }

@@ -11,4 +11,10 @@ public sealed record Sizing(string CpuRequest, string MemoryRequest, string CpuL
         { IsProject: true } => new("100m", "256Mi", "1", "512Mi"),
         _ => new("100m", "256Mi", "1", "1Gi"),
     };
+
+    /// <summary>
+    /// How long a service is given to stop before it is killed: .NET's 30 s shutdown timeout, within
+    /// which realtime ends its streams, and a little. The servers keep their platform's default.
+    /// </summary>
+    public static int? StopGraceSeconds(Resource resource) => resource.IsProject ? 35 : null;
 }

@@ -27,6 +27,17 @@ public sealed class ComposeTests(DeployFixture fixture) : IClassFixture<DeployFi
     }
 
     [Fact]
+    public void TheServicesHaveAsLongToStopAsInKubernetesNotComposesTenSeconds()
+    {
+        var grace = Sizing.StopGraceSeconds(fixture.Model.Resources[AppModelNames.Realtime]);
+        Assert.True(grace >= 30, $"{grace} s: .NET's shutdown timeout is 30 s");
+        var compose = fixture.Read("docker-compose.yaml");
+
+        Assert.Equal(2, compose.Split($"stop_grace_period: {grace}s").Length - 1); // crud and realtime
+        Assert.All(["crud", "realtime"], workload => Assert.Contains($"terminationGracePeriodSeconds: {grace}\n", fixture.Read($"kubernetes/{workload}.yaml")));
+    }
+
+    [Fact]
     public async Task ServicesWaitForHealthyBackingServersAndResolveTheirPasswordsFromEnv()
     {
         var (exitCode, resolved) = await Programs.RunAsync("docker-compose", "-f", Path.Combine(fixture.Output, "docker-compose.yaml"), "config");

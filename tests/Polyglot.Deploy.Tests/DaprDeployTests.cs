@@ -45,6 +45,14 @@ public sealed class DaprDeployTests(DaprDeployFixture fixture) : IClassFixture<D
     }
 
     [Fact]
+    public void ANewBrokerPasswordRollsTheServicesWhoseSidecarsReadItThoughTheServicesDoNot()
+    {
+        Assert.DoesNotContain(Settings(AppModelNames.Realtime).Values, value => value.Contains(DeployFixture.BusPassword));
+        Assert.All([AppModelNames.Crud, AppModelNames.Realtime], workload =>
+            Assert.NotEqual(fixture.PodTemplate(workload), fixture.PodTemplate(workload, "bus-password", "another-bus-password")));
+    }
+
+    [Fact]
     public void ThePubSubComponentKeepsOrderGivesEachReplicaEveryEventAndTakesItsConnectionFromASecret()
     {
         var dapr = Documents(fixture.Read("kubernetes/dapr.yaml"));

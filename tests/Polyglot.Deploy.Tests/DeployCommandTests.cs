@@ -1,3 +1,5 @@
+using System.Runtime.Versioning;
+
 namespace Polyglot.Deploy.Tests;
 
 /// <summary>
@@ -26,6 +28,7 @@ public sealed class DeployCommandTests : IDisposable
     [InlineData("--parameter bus-password=it's", "--parameter bus-password: a value cannot hold ', ${ or a line break")]
     [InlineData("--parameter bus-password=a${HOME}", "--parameter bus-password: a value cannot hold ', ${ or a line break")]
     [InlineData("--parameter db-server-password=a;b", "--parameter db-server-password: a password cannot hold ; or \" or begin or end with a space")]
+    [InlineData("--dapr --external --parameter bus=rabbitmq://crud@rabbit.internal/", "--parameter bus: with --dapr, the broker's connection string is an amqp:// or amqps:// URI")]
     [InlineData("--outptu elsewhere", "Unknown option 'outptu'")]
     public async Task ABadOptionIsRefusedNamingItAndNothingIsWritten(string options, string message)
     {
@@ -85,6 +88,25 @@ public sealed class DeployCommandTests : IDisposable
         // The same files as a monolith written into an empty folder, and the user's own.
         Assert.Equal(0, (await RunAsync("--topology", "monolith", "--output", _again)).ExitCode);
         Assert.Equal(FilesIn(_again).Concat(users).Order(StringComparer.Ordinal), FilesIn(_output).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    [UnsupportedOSPlatform("windows")] // modes are Unix's
+    public async Task TheFilesOfPasswordsAreReadableByTheirOwnerAloneEvenWrittenOverOnesThatWereNot()
+    {
+        string[] secretFiles = [".env", "kubernetes/secrets.yaml"];
+        Directory.CreateDirectory(Path.Combine(_output, "kubernetes"));
+        foreach (var file in secretFiles)
+        {
+            await File.WriteAllTextAsync(Path.Combine(_output, file), "an earlier run's");
+            File.SetUnixFileMode(Path.Combine(_output, file), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        }
+
+        var (exitCode, printed) = await RunAsync("--output", _output);
+
+        Assert.True(exitCode == 0, printed);
+        Assert.All(secretFiles, file => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_output, file))));
+        Assert.DoesNotContain("an earlier run's", await File.ReadAllTextAsync(Path.Combine(_output, ".env")));
     }
 
     [Fact]

@@ -47,6 +47,18 @@ public class DeployFixture : IDisposable
 
     public string Read(string file) => File.ReadAllText(Path.Combine(Output, file));
 
+    /// <summary>A service's pod template, as JSON, generated with one parameter given another value (or none).</summary>
+    public string PodTemplate(string workload, string? parameter = null, string? value = null)
+    {
+        var parameters = new Dictionary<string, string>(Options.Parameters);
+        if (parameter is not null)
+        {
+            parameters[parameter] = value!;
+        }
+        var objects = KubernetesManifests.Build(Model, Options with { Parameters = parameters })[$"{workload}.yaml"];
+        return KubernetesJson.Serialize(objects.OfType<V1Deployment>().Single().Spec.Template);
+    }
+
     public void Dispose()
     {
         Directory.Delete(Output, recursive: true);

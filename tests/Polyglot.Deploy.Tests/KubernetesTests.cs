@@ -130,6 +130,28 @@ public sealed class KubernetesTests(DeployFixture fixture) : IClassFixture<Deplo
     }
 
     [Fact]
+    public void AChangedSettingOrSecretChangesThePodTemplatesOfThePodsThatReadItSoApplyingRollsThem()
+    {
+        var (crud, realtime) = (fixture.PodTemplate("crud"), fixture.PodTemplate("realtime"));
+
+        Assert.Equal(crud, fixture.PodTemplate("crud")); // nothing changed: nothing rolls
+        Assert.NotEqual(crud, fixture.PodTemplate("crud", "auth-signing-key", "another-signing-key-of-43-characters-for-it"));
+        Assert.Equal(realtime, fixture.PodTemplate("realtime", "auth-signing-key", "another-signing-key-of-43-characters-for-it"));
+        Assert.NotEqual(realtime, fixture.PodTemplate("realtime", "realtime-client-secret", "another-realtime-client-secret-of-43-chars"));
+        Assert.NotEqual(crud, fixture.PodTemplate("crud", "realtime-client-secret", "another-realtime-client-secret-of-43-chars"));
+        Assert.DoesNotContain("another-", fixture.PodTemplate("crud", "auth-signing-key", "another-signing-key-of-43-characters-for-it"));
+    }
+
+    [Fact]
+    public void ThePostgresCheckAsksOverTcpNotTheSocketItsImageServesAloneWhileMakingTheDatabase()
+    {
+        var database = Objects.OfType<V1StatefulSet>().Single(s => s.Metadata.Name == "db-server").Spec.Template.Spec.Containers.Single();
+
+        Assert.All([database.ReadinessProbe.Exec.Command, database.LivenessProbe.Exec.Command], command =>
+            Assert.Equal(["pg_isready", "-h", "127.0.0.1"], command.Take(3)));
+    }
+
+    [Fact]
     public void TheKustomizationListsEveryFileBesideIt()
     {
         var listed = fixture.Read("kubernetes/kustomization.yaml").Split('\n').Where(l => l.StartsWith("- ")).Select(l => l[2..]).Order();
