@@ -781,6 +781,28 @@ public sealed class ChannelHubTests
     }
 
     [Fact]
+    public async Task AWatcherAlreadyPastALostGapHearsThoseEndedForItLeaveWithTheCountLeft()
+    {
+        var hub = await NewHubAsync();
+        var board = HubChannel.ForBoard(BoardA);
+        Publish(hub, (1, BoardB));
+        using var watcher = hub.Subscribe(new SubscriptionRequest(board, SubscriberId: "w", Presence: true));
+        using var other = hub.Subscribe(new SubscriptionRequest(board, SubscriberId: "o"));
+        // Resumed from a replica that was ahead: it joins last, so it hears no join.
+        using var ahead = hub.Subscribe(new SubscriptionRequest(board, AfterPosition: 3, SubscriberId: "ahead", Presence: true));
+        _eventLog.HistoryLost = true;
+
+        await hub.ReceiveAsync(Event(4, BoardA), CancellationToken.None); // 2 and 3 lost
+
+        Assert.Equal(1, hub.GetPresence(board).Count); // the two begun before the gap were ended
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(5));
+        await using var reader = ahead.ReadAllAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+        var read = await ReadDescribedAsync(reader, 3);
+        Assert.Equal(["o left 1", "w left 1"], read.Take(2).Order());
+        Assert.Equal("event 4", read[2]);
+    }
+
+    [Fact]
     public async Task AGapInTheFirstEventsAfterOpeningOnAnEmptyLogIsReadFromTheLog()
     {
         var hub = await NewHubAsync(); // the log's head is 0: no event yet

@@ -273,7 +273,8 @@ public sealed partial class ChannelHub
                     // them can have them: each is told (its reader re-reads the state), and the feed
                     // goes on after the gap rather than failing every later event on it. A stream
                     // opened from here on starts after the gap, and history replays nothing from
-                    // before it. The watchers among them, ended too, are not told of each other's leaving.
+                    // before it. The watchers among them, ended too, are not told of each other's
+                    // leaving; those already past the gap, who go on, are.
                     List<Subscription> lost;
                     lock (_lock)
                     {
@@ -283,6 +284,7 @@ public sealed partial class ChannelHub
                     }
                     End(lost, EndReason.HistoryLost,
                         $"Positions {head + 1} to {hubEvent.Position - 1} never reached this server and the event log no longer holds them: re-read the state, then subscribe live.");
+                    AnnounceLeft(lost);
                     LogGapLost(head, hubEvent.Position);
                 }
             }
@@ -377,16 +379,26 @@ public sealed partial class ChannelHub
             })
             .Build();
         var logHead = await retry.ExecuteAsync(async token => await _eventLog.ReadHeadAsync(token), ct);
-        lock (_lock)
+        // Not while an event is taken: one that found the hub closed (no head known, so no gap to
+        // read) would otherwise be fanned out after a head learnt meanwhile, skipping the positions between.
+        await _receiving.WaitAsync(ct);
+        try
         {
-            if (logHead > _head)
+            lock (_lock)
             {
-                // Events up to the log's head may be in flight on the way here: they will be
-                // dropped as seen, so the history holds nothing before it.
-                _head = logHead;
-                _history.Restart(logHead);
+                if (logHead > _head)
+                {
+                    // Events up to the log's head may be in flight on the way here: they will be
+                    // dropped as seen, so the history holds nothing before it.
+                    _head = logHead;
+                    _history.Restart(logHead);
+                }
+                _open = true;
             }
-            _open = true;
+        }
+        finally
+        {
+            _receiving.Release();
         }
         LogOpened(_head);
     }
@@ -418,6 +430,31 @@ public sealed partial class ChannelHub
         foreach (var subscription in subscriptions)
         {
             subscription.End(new SubscriptionEndedException(reason, message), announce: false);
+        }
+    }
+
+    /// <summary>
+    /// Tells the watchers still on the channels of <paramref name="ended"/> (ended without telling
+    /// anyone) that each left, with the count they leave behind.
+    /// </summary>
+    private void AnnounceLeft(List<Subscription> ended)
+    {
+        var announcing = new HashSet<ChannelSubscribers>();
+        lock (_lock)
+        {
+            foreach (var subscription in ended)
+            {
+                if (_channels.TryGetValue(subscription.Channel, out var subscribers))
+                {
+                    var count = subscribers.Count + _others.Count(subscription.Channel);
+                    subscribers.Queue(new PresenceChange(subscription.Channel, subscription.SubscriberId, joined: false, count), subscription);
+                    announcing.Add(subscribers);
+                }
+            }
+        }
+        foreach (var subscribers in announcing)
+        {
+            subscribers.Announce();
         }
     }
 
