@@ -33,6 +33,27 @@ public sealed class CrudUnreachableTests(CrudDownFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task OverWebSocketTheSubscriptionHasLeftItsChannelBeforeTheCloseFrameNotOnceTheClientAnswersIt()
+    {
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(30));
+        var subscriber = Guid.NewGuid().ToString();
+        using var socket = await fixture.ConnectWebSocketAsync($"channel=all&after=0&subscriber={subscriber}", timeout.Token);
+        Assert.Equal("subscribed", (await socket.ReceiveJsonAsync(timeout.Token)).GetProperty("type").GetString());
+        var hub = fixture.Realtime.Services.GetRequiredService<ChannelHub>();
+        Assert.Equal(1, hub.LocalSubscribers(HubChannel.All, [subscriber])[subscriber]);
+
+        // The server's close frame read, and not answered: the server waits seconds for the answer.
+        var buffer = new byte[4096];
+        while ((await socket.ReceiveAsync(buffer, timeout.Token)).MessageType != WebSocketMessageType.Close)
+        {
+        }
+
+        Assert.Equal((WebSocketCloseStatus)1013, socket.CloseStatus);
+        Assert.Equal(WebSocketState.CloseReceived, socket.State);
+        Assert.Equal(0, hub.LocalSubscribers(HubChannel.All, [subscriber])[subscriber]);
+    }
+
+    [Fact]
     public async Task OverSseTheStreamEndsWithAnUnavailableError()
     {
         using var timeout = TestTimeout.After(TimeSpan.FromSeconds(30));

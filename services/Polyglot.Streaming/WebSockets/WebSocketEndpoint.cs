@@ -35,6 +35,7 @@ public static class WebSocketEndpoint
         // Reading is how a close from the client is noticed; the stream stops with it.
         using var closed = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         var receiving = DrainUntilClosedAsync(socket, closed);
+        (WebSocketCloseStatus Status, string Reason)? close;
         try
         {
             await socket.SendAsync(JsonMessages.Subscribed(subscription), WebSocketMessageType.Text, endOfMessage: true, closed.Token);
@@ -43,19 +44,26 @@ public static class WebSocketEndpoint
             {
                 await socket.SendAsync(message.JsonMessage, WebSocketMessageType.Text, endOfMessage: true, closed.Token);
             }
-            await CloseAsync(socket, WebSocketCloseStatus.EndpointUnavailable, "server going away: reconnect and resume");
+            close = (WebSocketCloseStatus.EndpointUnavailable, "server going away: reconnect and resume");
         }
         catch (SubscriptionEndedException ex) when (ex.Ending.WebSocket is { } code)
         {
-            await CloseAsync(socket, code, ex.Ending.Advice);
+            close = (code, ex.Ending.Advice);
         }
         catch (OperationCanceledException) when (closed.IsCancellationRequested)
         {
-            await CloseAsync(socket, WebSocketCloseStatus.NormalClosure, "bye"); // answers the client's close
+            close = (WebSocketCloseStatus.NormalClosure, "bye"); // answers the client's close
         }
         catch (WebSocketException)
         {
-            // The client went away mid-send.
+            close = null; // the client went away mid-send
+        }
+        // Out of the channel before the close handshake, which may take seconds: a stream that ended
+        // itself (its catch-up failed) would otherwise still count among those present, and queue events.
+        subscription.Dispose();
+        if (close is { } reply)
+        {
+            await CloseAsync(socket, reply.Status, reply.Reason);
         }
         // Give the client a moment to answer our close frame, then stop reading: cancelling a
         // receive aborts the connection, which could cost the client the close frame itself.
