@@ -30,8 +30,8 @@ if (topology == Topology.Monolith)
 // deployment by the deploy generator (a Secret), or given as parameters.
 // The issuer is crud's HTTP address, where its token endpoint and keys are: one name for the
 // tokens whichever of crud's addresses (HTTP or gRPC) they are shown at.
-crud.WithEnvironment("Auth__SigningKey", Secret("auth-signing-key"))
-    .WithEnvironment("Auth__EncryptionKey", Secret("auth-encryption-key"))
+crud.WithEnvironment("Auth__SigningKey", Secret(AppModelNames.AuthSigningKey))
+    .WithEnvironment("Auth__EncryptionKey", Secret(AppModelNames.AuthEncryptionKey))
     .WithEnvironment("Auth__Issuer", crud.GetEndpoint("http"));
 if (builder.ExecutionContext.IsRunMode)
 {
@@ -58,7 +58,7 @@ if (topology == Topology.Split)
     // realtime reads crud's event log and board membership as a service client of its own
     // (events.all), its secret a generated parameter (a Secret in the manifests); it checks
     // subscribers' tokens with crud's published keys, naming crud's issuer.
-    var realtimeSecret = Secret("realtime-client-secret");
+    var realtimeSecret = Secret(AppModelNames.RealtimeClientSecret);
     crud.WithEnvironment("Auth__Clients__realtime__Id", KnownClients.Realtime)
         .WithEnvironment("Auth__Clients__realtime__Secret", realtimeSecret)
         .WithEnvironment("Auth__Clients__realtime__Scopes__0", ApiScopes.AllEvents);

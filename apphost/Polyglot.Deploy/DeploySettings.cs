@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Data.Common;
 using System.Globalization;
+using Polyglot.Contracts.Auth;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -35,6 +36,14 @@ public sealed class DeploySettings : CommandSettings
     [CommandOption("--manifest <FILE>"), Description("Deploy an Aspire manifest published before, instead of publishing the app host's now.")]
     public string? Manifest { get; init; }
 
+    /// <summary>The secrets crud takes only from a length on: given shorter, crud would not start.</summary>
+    private static readonly Dictionary<string, int> ShortestSecrets = new()
+    {
+        [AppModelNames.AuthSigningKey] = SecretLengths.Key,
+        [AppModelNames.AuthEncryptionKey] = SecretLengths.Key,
+        [AppModelNames.RealtimeClientSecret] = SecretLengths.ClientSecret,
+    };
+
     /// <summary>The topology named (the split when none is), or null when the name is neither.</summary>
     public Topology? ChosenTopology => TopologyName is null ? Topology.Split : EnumSetting.Parse<Topology>(TopologyName);
 
@@ -59,6 +68,8 @@ public sealed class DeploySettings : CommandSettings
         // A chosen password goes as it is into the connection strings the app model builds (Password=...;).
         : ParameterValues.FirstOrDefault(p => p.Key.EndsWith("-password", StringComparison.Ordinal) && (p.Value.IndexOfAny([';', '"']) >= 0 || p.Value.Trim() != p.Value)).Key is { } password
             ? ValidationResult.Error($"--parameter {password}: a password cannot hold ; or \" or begin or end with a space: it goes into connection strings as it is.")
+        : ParameterValues.FirstOrDefault(p => p.Value.Length < ShortestSecrets.GetValueOrDefault(p.Key)).Key is { } tooShort
+            ? ValidationResult.Error($"--parameter {tooShort}: crud takes a secret of {ShortestSecrets[tooShort]} characters or more here: give it a random one.")
         // The external servers' connection strings in the forms the services take, so that a URL where
         // PostgreSQL wants keywords fails here, not when the pods start; never repeating a value, which
         // holds a password.

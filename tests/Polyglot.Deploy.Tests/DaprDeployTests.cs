@@ -45,6 +45,9 @@ public sealed class DaprDeployTests(DaprDeployFixture fixture) : IClassFixture<D
     }
 
     [Fact]
+    public void NoSecretValueAppearsOutsideTheSecrets() => Assert.Equal([], fixture.SecretsOutsideTheirFiles());
+
+    [Fact]
     public void ANewBrokerPasswordRollsTheServicesWhoseSidecarsReadItThoughTheServicesDoNot()
     {
         Assert.DoesNotContain(Settings(AppModelNames.Realtime).Values, value => value.Contains(DeployFixture.BusPassword));

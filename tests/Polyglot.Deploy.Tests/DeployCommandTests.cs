@@ -29,6 +29,8 @@ public sealed class DeployCommandTests : IDisposable
     [InlineData("--parameter bus-password=a${HOME}", "--parameter bus-password: a value cannot hold ', ${ or a line break")]
     [InlineData("--parameter db-server-password=a;b", "--parameter db-server-password: a password cannot hold ; or \" or begin or end with a space")]
     [InlineData("--dapr --external --parameter bus=rabbitmq://crud@rabbit.internal/", "--parameter bus: with --dapr, the broker's connection string is an amqp:// or amqps:// URI")]
+    [InlineData("--parameter auth-signing-key=0123456789abcdef0123456789abcde", "--parameter auth-signing-key: crud takes a secret of 32 characters or more here")]
+    [InlineData("--parameter realtime-client-secret=0123456789abcde", "--parameter realtime-client-secret: crud takes a secret of 16 characters or more here")]
     [InlineData("--outptu elsewhere", "Unknown option 'outptu'")]
     public async Task ABadOptionIsRefusedNamingItAndNothingIsWritten(string options, string message)
     {
@@ -66,6 +68,18 @@ public sealed class DeployCommandTests : IDisposable
         Assert.All(files, file => Assert.Contains($"  {file}\n", printed));
         Assert.True(again == 0, printedAgain);
         Assert.Equal(files, FilesIn(_again));
+    }
+
+    [Fact]
+    public async Task TheImagesAndRealtimesReplicasAreTheOnesAskedFor()
+    {
+        var (exitCode, printed) = await RunAsync("--registry", "ghcr.io/you/", "--tag", "1.2.3", "--realtime-replicas", "3", "--output", _output);
+
+        Assert.True(exitCode == 0, printed);
+        var realtime = KubernetesYaml.LoadAllFromString(await File.ReadAllTextAsync(Path.Combine(_output, "kubernetes", "realtime.yaml")), strict: true).OfType<V1Deployment>().Single();
+        Assert.Equal(3, realtime.Spec.Replicas);
+        Assert.Equal("ghcr.io/you/polyglot-realtime:1.2.3", realtime.Spec.Template.Spec.Containers.Single().Image);
+        Assert.Contains("image: ghcr.io/you/polyglot-crud:1.2.3\n", await File.ReadAllTextAsync(Path.Combine(_output, "docker-compose.yaml")));
     }
 
     [Fact]

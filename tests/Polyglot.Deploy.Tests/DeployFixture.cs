@@ -47,6 +47,21 @@ public class DeployFixture : IDisposable
 
     public string Read(string file) => File.ReadAllText(Path.Combine(Output, file));
 
+    /// <summary>
+    /// Every parameter's value (the passwords, keys and tokens) in a file other than the two that are
+    /// for them, as "file: parameter"; each value is first checked to be in one of those two.
+    /// </summary>
+    public List<string> SecretsOutsideTheirFiles()
+    {
+        var secretFiles = Read("kubernetes/secrets.yaml") + Read(".env");
+        var parameters = Options.Parameters.Where(p => Model.Resources.GetValueOrDefault(p.Key)?.IsParameter == true).ToList();
+        Assert.All(parameters, parameter => Assert.Contains(parameter.Value, secretFiles));
+        return [.. from file in Files.Where(f => f is not ("kubernetes/secrets.yaml" or ".env"))
+                   from parameter in parameters
+                   where Read(file).Contains(parameter.Value, StringComparison.Ordinal)
+                   select $"{file}: {parameter.Key}"];
+    }
+
     /// <summary>A service's pod template, as JSON, generated with one parameter given another value (or none).</summary>
     public string PodTemplate(string workload, string? parameter = null, string? value = null)
     {

@@ -11,6 +11,12 @@ public static class AppModelNames
     public const string Bus = "bus";
     public const string Database = "db";
 
+    /// <summary>The parameters crud derives its token signing and encryption keys from (<see cref="Auth.SecretLengths.Key"/>).</summary>
+    public const string AuthSigningKey = "auth-signing-key", AuthEncryptionKey = "auth-encryption-key";
+
+    /// <summary>The parameter of realtime's secret as crud's client (<see cref="Auth.SecretLengths.ClientSecret"/>).</summary>
+    public const string RealtimeClientSecret = "realtime-client-secret";
+
     /// <summary>crud's setting naming its <see cref="Settings.Topology"/>.</summary>
     public const string TopologySetting = "Topology";
 

@@ -72,7 +72,7 @@ public sealed class ServiceClient
     [Required]
     public string Id { get; set; } = "";
 
-    [Required, MinLength(16)]
+    [Required, MinLength(Contracts.Auth.SecretLengths.ClientSecret)]
     public string Secret { get; set; } = "";
 
     /// <summary>What it may ask for, of <see cref="Contracts.Auth.ApiScopes.All"/>.</summary>

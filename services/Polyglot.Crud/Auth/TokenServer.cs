@@ -20,9 +20,6 @@ internal static class TokenServer
     /// <summary>Where the token server (its endpoints, discovery and keys) and the sign-in page answer.</summary>
     private static readonly PathString[] AuthenticatedPaths = ["/connect", "/.well-known", "/account"];
 
-    /// <summary>About 190 bits of entropy when the characters are random letters and digits.</summary>
-    public const int MinSecretLength = 32;
-
     public static void AddTokenServer(this IHostApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<AuthOptions, AuthOptionsValidator>(AuthOptions.Section);
@@ -204,7 +201,7 @@ internal static class TokenServer
     {
         { Length: > 0 } => value,
         _ when development => null,
-        _ => throw new InvalidOperationException($"{setting} is not set: give crud a random secret of {MinSecretLength} characters or more (the same to every replica)."),
+        _ => throw new InvalidOperationException($"{setting} is not set: give crud a random secret of {SecretLengths.Key} characters or more (the same to every replica)."),
     };
 
     /// <summary>
@@ -214,9 +211,9 @@ internal static class TokenServer
     /// </summary>
     private static byte[] Derive(string secret, string setting, string purpose)
     {
-        if (secret.Length < MinSecretLength)
+        if (secret.Length < SecretLengths.Key)
         {
-            throw new InvalidOperationException($"{setting} is shorter than {MinSecretLength} characters: give it a random secret.");
+            throw new InvalidOperationException($"{setting} is shorter than {SecretLengths.Key} characters: give it a random secret.");
         }
         return HKDF.DeriveKey(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(secret), 32, info: Encoding.UTF8.GetBytes(purpose));
     }
