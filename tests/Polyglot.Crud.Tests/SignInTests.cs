@@ -104,8 +104,36 @@ public sealed partial class SignInTests(TokenServerFixture fixture) : IClassFixt
         }
         Assert.StartsWith($"{TokenServerFixture.LivePage}?code=", (await SendsToAsync(authorize))?.ToString());
 
-        Assert.Equal(TokenServerFixture.LivePage, await SendsToAsync(EndSession(TokenServerFixture.LivePage.ToString())));
+        // The client's own address: crud asks first, and the answer signs out and goes back there.
+        using var question = await http.GetAsync(EndSession(TokenServerFixture.LivePage.ToString()) + "&state=abc");
+        Assert.Equal(HttpStatusCode.OK, question.StatusCode);
+        using var answered = await SignInForm.ConfirmSignOutAsync(http, question);
+        Assert.Equal(HttpStatusCode.Redirect, answered.StatusCode);
+        Assert.Equal(new Uri(TokenServerFixture.LivePage, "?state=abc"), answered.Headers.Location);
         Assert.Equal(SignInPagePath, (await SendsToAsync(authorize))?.AbsolutePath);
+        // Signed out already, nothing is asked.
+        Assert.Equal(TokenServerFixture.LivePage, await SendsToAsync(EndSession(TokenServerFixture.LivePage.ToString())));
+    }
+
+    [Fact]
+    public async Task AnotherSitesLinkOrFormToSignOutLeavesTheVisitorSignedIn()
+    {
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = fixture.Host.HttpAddress };
+        var authorize = Pkce.Create().AuthorizePath(TokenServerFixture.LivePage);
+        var endSession = new Dictionary<string, string?> { ["client_id"] = KnownClients.LivePage, ["post_logout_redirect_uri"] = TokenServerFixture.LivePage.ToString() };
+        using (var signedIn = await SignInForm.PostAsync(http, TokenServerFixture.UserName, fixture.UserPassword))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        }
+
+        // A link (the browser sends crud's cookie along), and a form posted from elsewhere, which has no anti-forgery token.
+        using var linked = await http.GetAsync($"{TokenServerPaths.EndSession}{Microsoft.AspNetCore.Http.QueryString.Create(endSession)}");
+        using var posted = await http.PostAsync(TokenServerPaths.EndSession, new FormUrlEncodedContent(endSession!));
+        using var forged = await http.PostAsync(TokenServerPaths.EndSession, new FormUrlEncodedContent(new Dictionary<string, string?>(endSession) { ["__RequestVerificationToken"] = "forged" }!));
+
+        Assert.All([linked, posted, forged], answer => Assert.Equal(HttpStatusCode.OK, answer.StatusCode)); // the question, not a sign-out
+        using var stillSignedIn = await http.GetAsync(authorize);
+        Assert.StartsWith($"{TokenServerFixture.LivePage}?code=", stillSignedIn.Headers.Location?.ToString());
     }
 
     [Fact]

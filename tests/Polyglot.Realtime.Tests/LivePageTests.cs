@@ -134,6 +134,7 @@ public abstract partial class LivePageTests<TFixture>(TFixture fixture) where TF
         var signOut = page.GetByRole(AriaRole.Button, new() { Name = "Sign out" });
 
         await signOut.ClickAsync();
+        await ConfirmSignOutAtCrudAsync(page);
 
         // Back on the board, through crud, watching no more.
         await Expect(page.Locator("#who")).ToHaveTextAsync("Signed out.");
@@ -174,6 +175,7 @@ public abstract partial class LivePageTests<TFixture>(TFixture fixture) where TF
         Assert.Equal(watching, page.Url);
         // crud signed the visitor in all the same: Sign out ends that, and the next sign-in asks for the password.
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await ConfirmSignOutAtCrudAsync(page);
         await Expect(page.Locator("#who")).ToHaveTextAsync("Signed out.");
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Expect(page.GetByLabel("Password")).ToBeVisibleAsync();
@@ -276,6 +278,13 @@ public abstract partial class LivePageTests<TFixture>(TFixture fixture) where TF
         await page.GetByLabel("User name").FillAsync(LivePageFixture.UserName);
         await page.GetByLabel("Password").FillAsync(fixture.UserPassword);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+    }
+
+    /// <summary>Answers crud's question before it signs the visitor out (its page's button, once the browser is there).</summary>
+    private static async Task ConfirmSignOutAtCrudAsync(IPage page)
+    {
+        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == Contracts.Auth.TokenServerPaths.EndSession);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
     }
 
     /// <summary>Waits until the page lists exactly these cards, each once, in position order.</summary>

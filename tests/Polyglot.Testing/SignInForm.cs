@@ -29,6 +29,28 @@ public static partial class SignInForm
         }));
     }
 
+    /// <summary>
+    /// Answers crud's question before it signs someone out, <paramref name="question"/> (its page):
+    /// posts the form back as a browser would, every hidden field with it.
+    /// </summary>
+    public static async Task<HttpResponseMessage> ConfirmSignOutAsync(HttpClient http, HttpResponseMessage question)
+    {
+        var page = await question.Content.ReadAsStringAsync();
+        var action = FormAction().Match(page);
+        if (!action.Success)
+        {
+            throw new InvalidOperationException($"No form on the page: {page}");
+        }
+        var fields = HiddenField().Matches(page).ToDictionary(m => WebUtility.HtmlDecode(m.Groups[1].Value), m => WebUtility.HtmlDecode(m.Groups[2].Value));
+        return await http.PostAsync(WebUtility.HtmlDecode(action.Groups[1].Value), new FormUrlEncodedContent(fields));
+    }
+
     [GeneratedRegex("name=\"(__RequestVerificationToken)\" value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryField();
+
+    [GeneratedRegex("<form method=\"post\" action=\"([^\"]+)\"")]
+    private static partial Regex FormAction();
+
+    [GeneratedRegex("<input type=\"hidden\" name=\"([^\"]+)\" value=\"([^\"]*)\"")]
+    private static partial Regex HiddenField();
 }

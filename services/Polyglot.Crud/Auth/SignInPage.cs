@@ -7,6 +7,7 @@ namespace Polyglot.Crud.Auth;
 /// <summary>
 /// A plain sign-in form (user name and password, ASP.NET Core Identity) that the authorization
 /// endpoint sends people to; it sets Identity's cookie and returns them where they came from.
+/// And the question the end-session endpoint asks before it signs anyone out.
 /// </summary>
 internal static class SignInPage
 {
@@ -59,27 +60,42 @@ internal static class SignInPage
 
     private static IResult Page(HttpContext context, IAntiforgery antiforgery, string? returnUrl, string? error)
     {
-        var tokens = antiforgery.GetAndStoreTokens(context);
         var html = HtmlEncoder.Default;
         var alert = error is null ? "" : $"<p class=\"error\" role=\"alert\">{html.Encode(error)}</p>";
+        return Form(context, antiforgery, "Sign in", alert, Path, [new("returnUrl", returnUrl ?? "/")], """
+            <label for="userName">User name</label><input id="userName" name="userName" autocomplete="username" required>
+            <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+            """, error is null ? 200 : 400);
+    }
+
+    /// <summary>
+    /// The end-session endpoint's question to someone signed in: a link from any site leads there,
+    /// and only their own click, posted back with the request and an anti-forgery token, signs them out.
+    /// </summary>
+    public static IResult ConfirmSignOut(HttpContext context, IAntiforgery antiforgery, IEnumerable<KeyValuePair<string, string>> request) =>
+        Form(context, antiforgery, "Sign out", "<p>Sign out of Polyglot on this browser?</p>", context.Request.PathBase + context.Request.Path, request, fields: "", status: 200);
+
+    private static IResult Form(HttpContext context, IAntiforgery antiforgery, string title, string before, string action,
+        IEnumerable<KeyValuePair<string, string>> hidden, string fields, int status)
+    {
+        var tokens = antiforgery.GetAndStoreTokens(context);
+        var html = HtmlEncoder.Default;
+        var inputs = string.Concat(hidden.Where(field => field.Key != tokens.FormFieldName).Prepend(new(tokens.FormFieldName, tokens.RequestToken!))
+            .Select(field => $"<input type=\"hidden\" name=\"{html.Encode(field.Key)}\" value=\"{html.Encode(field.Value)}\">\n"));
         var body = $$"""
             <!doctype html>
             <html lang="en">
-            <head><meta charset="utf-8"><title>Sign in · Polyglot</title>
+            <head><meta charset="utf-8"><title>{{title}} · Polyglot</title>
             <style>body{font-family:system-ui,sans-serif;max-width:22rem;margin:4rem auto}label,input,button{display:block;width:100%;margin:.4rem 0}.error{color:#b00020}</style></head>
             <body>
-            <h1>Sign in</h1>
-            {{alert}}
-            <form method="post" action="{{Path}}">
-            <input type="hidden" name="{{html.Encode(tokens.FormFieldName)}}" value="{{html.Encode(tokens.RequestToken!)}}">
-            <input type="hidden" name="returnUrl" value="{{html.Encode(returnUrl ?? "/")}}">
-            <label for="userName">User name</label><input id="userName" name="userName" autocomplete="username" required>
-            <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
-            <button type="submit">Sign in</button>
+            <h1>{{title}}</h1>
+            {{before}}
+            <form method="post" action="{{html.Encode(action)}}">
+            {{inputs}}{{fields}}<button type="submit">{{title}}</button>
             </form>
             </body>
             </html>
             """;
-        return Results.Content(body, "text/html; charset=utf-8", statusCode: error is null ? 200 : 400);
+        return Results.Content(body, "text/html; charset=utf-8", statusCode: status);
     }
 }

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.IdentityModel.Tokens;
@@ -175,11 +176,24 @@ internal static class TokenServer
     /// <summary>
     /// The end-session endpoint, once OpenIddict has checked that the address to return to is one
     /// of the client's: crud forgets the person (its cookie), so the next sign-in asks for the
-    /// password, and sends the browser back there. A token already issued lives out its lifetime.
+    /// password, and sends the browser back there. Someone signed in is asked first, and signed out
+    /// only by their answer (a form with an anti-forgery token): any site can send a browser here.
+    /// A token already issued lives out its lifetime.
     /// </summary>
-    private static async Task<IResult> EndSessionAsync(HttpContext context)
+    private static async Task<IResult> EndSessionAsync(HttpContext context, IAntiforgery antiforgery)
     {
-        await context.SignOutAsync(IdentityConstants.ApplicationScheme);
+        // Without the cookie (none, or a browser that does not send it along another site's post)
+        // there is no one to forget, and nothing is: forgetting would delete the cookie all the same.
+        if ((await context.AuthenticateAsync(IdentityConstants.ApplicationScheme)).Succeeded)
+        {
+            if (!(HttpMethods.IsPost(context.Request.Method) && await antiforgery.IsRequestValidAsync(context)))
+            {
+                var request = context.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("Not an OpenID Connect request.");
+                return SignInPage.ConfirmSignOut(context, antiforgery,
+                    request.GetParameters().Select(p => new KeyValuePair<string, string>(p.Key, (string?)p.Value ?? "")));
+            }
+            await context.SignOutAsync(IdentityConstants.ApplicationScheme);
+        }
         return Results.SignOut(new AuthenticationProperties { RedirectUri = "/" }, [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
     }
 
