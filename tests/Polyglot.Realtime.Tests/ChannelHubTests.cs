@@ -798,8 +798,53 @@ public sealed class ChannelHubTests
         using var timeout = TestTimeout.After(TimeSpan.FromSeconds(5));
         await using var reader = ahead.ReadAllAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
         var read = await ReadDescribedAsync(reader, 3);
-        Assert.Equal(["o left 1", "w left 1"], read.Take(2).Order());
+        Assert.Equal(["o", "w"], read.Take(2).Select(r => r.Split(' ')[0]).Order());
+        Assert.Equal(["left 2", "left 1"], read.Take(2).Select(r => r.Split(' ', 2)[1]));
         Assert.Equal("event 4", read[2]);
+    }
+
+    [Fact]
+    public async Task ALeaveForALostGapIsToldOnceAndNotToTheSameSubscriberJoiningAgainAfterIt()
+    {
+        var hub = await NewHubAsync();
+        var board = HubChannel.ForBoard(BoardA);
+        Publish(hub, (1, BoardB));
+        var watcher = hub.Subscribe(new SubscriptionRequest(board, SubscriberId: "w", Presence: true));
+        var other = hub.Subscribe(new SubscriptionRequest(board, SubscriberId: "o"));
+        using var ahead = hub.Subscribe(new SubscriptionRequest(board, AfterPosition: 3, SubscriberId: "ahead", Presence: true));
+        // As the first leave is told to the other replicas, the ended streams' clients act at once:
+        // "w", told to re-read the state, subscribes again, and both close their streams.
+        Subscription? again = null;
+        hub.LocalPresenceChanged += change =>
+        {
+            if (!change.Joined && again is null)
+            {
+                again = hub.Subscribe(new SubscriptionRequest(board, SubscriberId: "w", Presence: true));
+                watcher.Dispose();
+                other.Dispose();
+            }
+        };
+        _eventLog.HistoryLost = true;
+
+        await hub.ReceiveAsync(Event(4, BoardA), CancellationToken.None); // 2 and 3 lost
+
+        Assert.NotNull(again);
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(5));
+        async Task<List<string>> UntilEvent4Async(Subscription subscription)
+        {
+            await using var reader = subscription.ReadAllAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+            var read = new List<string>();
+            while (read.LastOrDefault() != "event 4")
+            {
+                read.AddRange(await ReadDescribedAsync(reader, 1));
+            }
+            return read;
+        }
+        var heardAhead = await UntilEvent4Async(ahead);
+        Assert.Equal(["o left", "w left"], heardAhead.Where(r => r.Contains(" left ", StringComparison.Ordinal)).Select(r => r[..r.LastIndexOf(' ')]).Order());
+        // Joined after those leaves: none of them, its own id's least of all.
+        Assert.Equal(["event 4"], await UntilEvent4Async(again!));
+        again!.Dispose();
     }
 
     [Fact]

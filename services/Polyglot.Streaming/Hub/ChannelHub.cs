@@ -274,17 +274,32 @@ public sealed partial class ChannelHub
                     // goes on after the gap rather than failing every later event on it. A stream
                     // opened from here on starts after the gap, and history replays nothing from
                     // before it. The watchers among them, ended too, are not told of each other's
-                    // leaving; those already past the gap, who go on, are.
-                    List<Subscription> lost;
+                    // leaving; those already past the gap, who go on, are: every one is off its
+                    // channel before any leave is queued, in the same hold of the lock, so neither
+                    // one ended with it nor one joining after hears it.
+                    var message = $"Positions {head + 1} to {hubEvent.Position - 1} never reached this server and the event log no longer holds them: re-read the state, then subscribe live.";
+                    List<(Subscription Subscription, ChannelSubscribers Subscribers, PresenceChange Left)> lost = [];
                     lock (_lock)
                     {
                         _head = hubEvent.Position - 1;
                         _history.Restart(_head);
-                        lost = [.. _channels.Values.SelectMany(c => c.All).Where(s => s.StartPosition < _head)];
+                        foreach (var subscription in _channels.Values.SelectMany(c => c.All).Where(s => s.StartPosition < _head).ToList())
+                        {
+                            if (TakeOff(subscription) is { } gone)
+                            {
+                                lost.Add((subscription, gone.Subscribers, gone.Left));
+                            }
+                        }
+                        foreach (var (subscription, subscribers, left) in _draining ? [] : lost)
+                        {
+                            subscribers.Queue(left, subscription);
+                        }
                     }
-                    End(lost, EndReason.HistoryLost,
-                        $"Positions {head + 1} to {hubEvent.Position - 1} never reached this server and the event log no longer holds them: re-read the state, then subscribe live.");
-                    AnnounceLeft(lost);
+                    foreach (var (subscription, subscribers, left) in lost)
+                    {
+                        subscription.End(new SubscriptionEndedException(EndReason.HistoryLost, message)); // off its channel already: the stream alone
+                        Gone(subscription, subscribers, left);
+                    }
                     LogGapLost(head, hubEvent.Position);
                 }
             }
@@ -422,8 +437,7 @@ public sealed partial class ChannelHub
 
     /// <summary>
     /// Ends each stream with an exception of its own (its reader throws it, on a thread of its own),
-    /// telling no watcher here: they are among them, and, told of everyone else leaving, the last
-    /// of them would be cut off as too slow rather than told why.
+    /// telling no watcher here: they are all being ended.
     /// </summary>
     private static void End(List<Subscription> subscriptions, EndReason reason, string message)
     {
@@ -433,52 +447,41 @@ public sealed partial class ChannelHub
         }
     }
 
-    /// <summary>
-    /// Tells the watchers still on the channels of <paramref name="ended"/> (ended without telling
-    /// anyone) that each left, with the count they leave behind.
-    /// </summary>
-    private void AnnounceLeft(List<Subscription> ended)
-    {
-        var announcing = new HashSet<ChannelSubscribers>();
-        lock (_lock)
-        {
-            foreach (var subscription in ended)
-            {
-                if (_channels.TryGetValue(subscription.Channel, out var subscribers))
-                {
-                    var count = subscribers.Count + _others.Count(subscription.Channel);
-                    subscribers.Queue(new PresenceChange(subscription.Channel, subscription.SubscriberId, joined: false, count), subscription);
-                    announcing.Add(subscribers);
-                }
-            }
-        }
-        foreach (var subscribers in announcing)
-        {
-            subscribers.Announce();
-        }
-    }
-
     /// <param name="announce">Whether the watchers here hear it leave (never while draining: they are being ended too).</param>
     internal void Unsubscribe(Subscription subscription, bool announce = true)
     {
-        ChannelSubscribers? subscribers;
-        PresenceChange left;
+        (ChannelSubscribers Subscribers, PresenceChange Left)? gone;
         lock (_lock)
         {
-            if (!_channels.TryGetValue(subscription.Channel, out subscribers) || !subscribers.Remove(subscription))
+            gone = TakeOff(subscription);
+            if (gone is { } queued && announce && !_draining)
             {
-                return;
-            }
-            if (subscribers.Count == 0)
-            {
-                _channels.Remove(subscription.Channel);
-            }
-            left = new PresenceChange(subscription.Channel, subscription.SubscriberId, joined: false, subscribers.Count + _others.Count(subscription.Channel));
-            if (announce && !_draining)
-            {
-                subscribers.Queue(left, subscription);
+                queued.Subscribers.Queue(queued.Left, subscription);
             }
         }
+        if (gone is { } taken)
+        {
+            Gone(subscription, taken.Subscribers, taken.Left);
+        }
+    }
+
+    /// <summary>Under the lock: takes the stream off its channel, and says what it leaves; null when it was off already.</summary>
+    private (ChannelSubscribers Subscribers, PresenceChange Left)? TakeOff(Subscription subscription)
+    {
+        if (!_channels.TryGetValue(subscription.Channel, out var subscribers) || !subscribers.Remove(subscription))
+        {
+            return null;
+        }
+        if (subscribers.Count == 0)
+        {
+            _channels.Remove(subscription.Channel);
+        }
+        return (subscribers, new PresenceChange(subscription.Channel, subscription.SubscriberId, joined: false, subscribers.Count + _others.Count(subscription.Channel)));
+    }
+
+    /// <summary>Outside the lock, once taken off: counted gone, its leave told to the watchers (if queued) and the other replicas.</summary>
+    private void Gone(Subscription subscription, ChannelSubscribers subscribers, PresenceChange left)
+    {
         Metrics.Unsubscribed(subscription.Transport);
         subscribers.Announce();
         LocalPresenceChanged?.Invoke(left);
