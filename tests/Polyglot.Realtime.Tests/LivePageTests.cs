@@ -148,6 +148,26 @@ public abstract partial class LivePageTests<TFixture>(TFixture fixture) where TF
     }
 
     [Fact]
+    public async Task AVisitorWhoSignsOutInOneTabStopsWatchingInTheOthersOfThatBrowser()
+    {
+        var board = await NewBoardOfAnnsAsync("Two tabs");
+        await using var browser = await fixture.Browser.NewContextAsync(); // one browser's tabs: crud's cookie shared, a token each
+        var (page, _) = await OpenPageAsync(board.Id, browser: browser);
+        await SignInAsync(page);
+        var (other, _) = await OpenPageAsync(board.Id, browser: browser);
+        await other.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync(); // crud knows the visitor: no form
+        await Expect(other.Locator("#status")).ToHaveAttributeAsync("data-state", "live");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await ConfirmSignOutAtCrudAsync(page);
+        await Expect(page.Locator("#who")).ToHaveTextAsync("Signed out.");
+
+        await Expect(other.Locator("#who")).ToHaveTextAsync("Signed out in another tab.");
+        await Expect(other.Locator("#status")).ToHaveAttributeAsync("data-state", "closed");
+        Assert.Null(await other.EvaluateAsync<string?>("sessionStorage.getItem('polyglot.token')"));
+    }
+
+    [Fact]
     public async Task ASignOutThatCrudDidNotCompleteLeavesTheVisitorSignedInAndWatching()
     {
         var (_, _, page, status) = await WatchNewBoardAsync("Not signed out", "ws");
@@ -247,10 +267,13 @@ public abstract partial class LivePageTests<TFixture>(TFixture fixture) where TF
         return (board, column, page, status);
     }
 
-    /// <summary>A new browser page (cookies of its own) on the live page watching the board; the address it was opened at.</summary>
-    private async Task<(IPage Page, string Watching)> OpenPageAsync(string boardId, string transport = "ws")
+    /// <summary>
+    /// A new browser page (cookies of its own, unless a tab of <paramref name="browser"/>) on the live
+    /// page watching the board; the address it was opened at.
+    /// </summary>
+    private async Task<(IPage Page, string Watching)> OpenPageAsync(string boardId, string transport = "ws", IBrowserContext? browser = null)
     {
-        var page = await fixture.Browser.NewPageAsync();
+        var page = browser is null ? await fixture.Browser.NewPageAsync() : await browser.NewPageAsync();
         var watching = new Uri(fixture.Streaming.HttpAddress, $"/?board={boardId}&transport={transport}").ToString();
         await page.GotoAsync(watching);
         return (page, watching);

@@ -230,6 +230,18 @@ async function completeSignIn(params) {
 
 signInButton.addEventListener("click", signIn);
 signOutButton.addEventListener("click", signOut);
+// A sign-out in one tab ends the others' of this page: they share crud's sign-in, and each would
+// otherwise watch on with a token of its own until it expired.
+const account = new BroadcastChannel("polyglot.account");
+account.onmessage = (e) => {
+  if (e.data !== "signed-out" || !token()) return;
+  sessionStorage.removeItem("polyglot.token");
+  stop();
+  setStatus("closed", "Sign in to watch a board: only its members see its events.");
+  who.textContent = "Signed out in another tab.";
+  signOutButton.hidden = true;
+  signInButton.hidden = false;
+};
 const signingOut = JSON.parse(sessionStorage.getItem("polyglot.signing-out") ?? "null");
 sessionStorage.removeItem("polyglot.signing-out");
 const reply = new URLSearchParams(location.search);
@@ -238,6 +250,7 @@ if (!fromSignIn && signingOut?.state === reply.get("state")) {
   sessionStorage.removeItem("polyglot.token");
   history.replaceState(null, "", `/${signingOut.back}`);
   who.textContent = "Signed out.";
+  account.postMessage("signed-out");
 } else if (!fromSignIn || await completeSignIn(reply)) {
   showAccount();
 } else {
