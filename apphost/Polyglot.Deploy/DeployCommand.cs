@@ -34,6 +34,12 @@ public sealed class DeployCommand : Command<DeploySettings>
             {
                 throw new InvalidOperationException($"--parameter {unknown}: the app model has no parameter of that name (it has {string.Join(", ", known)}).");
             }
+            // Known from the model, which a --manifest may bring: MassTransit also takes its own
+            // rabbitmq://, but Dapr's RabbitMQ pub/sub would fail to start on it.
+            if (DaprSidecars.Enabled(model) && settings.ParameterValues.GetValueOrDefault(AppModelNames.Bus) is { } bus && BrokerAddress.Parse(bus)?.Scheme is not ("amqp" or "amqps"))
+            {
+                throw new InvalidOperationException($"--parameter {AppModelNames.Bus}: on Dapr, the broker's connection string is an amqp:// or amqps:// URI (Dapr's RabbitMQ pub/sub takes no other).");
+            }
             var options = new DeployOptions(settings.Registry, settings.Tag, settings.RealtimeReplicas!.Value, settings.ParameterValues);
             var written = DeployFolder.Write(model, options, staging.FullName).Prepend(ManifestFileName).ToList();
 

@@ -75,9 +75,6 @@ public sealed class DeploySettings : CommandSettings
         // holds a password.
         : ParameterValues.GetValueOrDefault(AppModelNames.Bus) is { } bus && BrokerAddress.Parse(bus) is null
             ? ValidationResult.Error($"--parameter {AppModelNames.Bus}: the broker's connection string is {BrokerAddress.Form}.")
-        // MassTransit also takes its own rabbitmq://; Dapr's RabbitMQ pub/sub would fail to start on it.
-        : Dapr && ParameterValues.GetValueOrDefault(AppModelNames.Bus) is { } daprBus && BrokerAddress.Parse(daprBus)!.Scheme is not ("amqp" or "amqps")
-            ? ValidationResult.Error($"--parameter {AppModelNames.Bus}: with --dapr, the broker's connection string is an amqp:// or amqps:// URI (Dapr's RabbitMQ pub/sub takes no other).")
         : ParameterValues.GetValueOrDefault(AppModelNames.Database) is { } database && !IsPostgresConnectionString(database)
             ? ValidationResult.Error($"--parameter {AppModelNames.Database}: PostgreSQL's connection string is keywords and values, {DatabaseConnectionString.Form(DatabaseProvider.Postgres)}.")
         : ValidationResult.Success();

@@ -28,7 +28,7 @@ public sealed class DeployCommandTests : IDisposable
     [InlineData("--parameter bus-password=it's", "--parameter bus-password: a value cannot hold ', ${ or a line break")]
     [InlineData("--parameter bus-password=a${HOME}", "--parameter bus-password: a value cannot hold ', ${ or a line break")]
     [InlineData("--parameter db-server-password=a;b", "--parameter db-server-password: a password cannot hold ; or \" or begin or end with a space")]
-    [InlineData("--dapr --external --parameter bus=rabbitmq://crud@rabbit.internal/", "--parameter bus: with --dapr, the broker's connection string is an amqp:// or amqps:// URI")]
+    [InlineData("--dapr --external --parameter bus=rabbitmq://crud@rabbit.internal/", "--parameter bus: on Dapr, the broker's connection string is an amqp:// or amqps:// URI")]
     [InlineData("--parameter auth-signing-key=0123456789abcdef0123456789abcde", "--parameter auth-signing-key: crud takes a secret of 32 characters or more here")]
     [InlineData("--parameter realtime-client-secret=0123456789abcde", "--parameter realtime-client-secret: crud takes a secret of 16 characters or more here")]
     [InlineData("--outptu elsewhere", "Unknown option 'outptu'")]
@@ -121,6 +121,20 @@ public sealed class DeployCommandTests : IDisposable
         Assert.True(exitCode == 0, printed);
         Assert.All(secretFiles, file => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_output, file))));
         Assert.DoesNotContain("an earlier run's", await File.ReadAllTextAsync(Path.Combine(_output, ".env")));
+    }
+
+    [Fact]
+    public async Task ADaprManifestPublishedBeforeTakesNoBusDaprCannotUseEither()
+    {
+        const string db = "db=Host=db.internal;Username=crud;Password=s3cret";
+        Assert.Equal(0, (await RunAsync("--dapr", "--external", "--parameter", "bus=amqp://crud@rabbit.internal/", "--parameter", db, "--output", _again)).ExitCode);
+
+        var (exitCode, printed) = await RunAsync("--manifest", Path.Combine(_again, "aspire-manifest.json"),
+            "--parameter", "bus=rabbitmq://crud@rabbit.internal/", "--parameter", db, "--output", _output);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("--parameter bus: on Dapr, the broker's connection string is an amqp:// or amqps:// URI", printed);
+        Assert.False(Directory.Exists(_output));
     }
 
     [Fact]
