@@ -40,12 +40,19 @@ public sealed class LaunchTests
             {
                 // The dashboard is a Blazor Server app: when its circuit fails (a fault of the dashboard's
                 // own grid has done so), it says so, offers to reload, and shows nothing more. A person reloads.
-                if (await page.GetByText("An unhandled error has occurred.").IsVisibleAsync())
+                try
                 {
-                    await page.ReloadAsync();
-                    return false;
+                    if (await page.GetByText("An unhandled error has occurred.").IsVisibleAsync())
+                    {
+                        await page.ReloadAsync();
+                        return false;
+                    }
+                    return await state.CountAsync() > 0 && await state.GetAttributeAsync("title", new LocatorGetAttributeOptions { Timeout = 5_000 }) == "Running";
                 }
-                return await state.CountAsync() > 0 && await state.GetAttributeAsync("title") == "Running";
+                catch (Exception ex) when (ex is PlaywrightException or TimeoutException)
+                {
+                    return false; // the grid redrawn, or the page reloading, under the question: ask again
+                }
             }
             try
             {

@@ -107,6 +107,11 @@ public sealed partial class SignInTests(TokenServerFixture fixture) : IClassFixt
         // The client's own address: crud asks first, and the answer signs out and goes back there.
         using var question = await http.GetAsync(EndSession(TokenServerFixture.LivePage.ToString()) + "&state=abc");
         Assert.Equal(HttpStatusCode.OK, question.StatusCode);
+        using (var redirected = await SignInForm.ConfirmSignOutAsync(http, question, ("post_logout_redirect_uri", "https://evil.example/")))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, redirected.StatusCode); // the answer is checked again
+        }
+        Assert.StartsWith($"{TokenServerFixture.LivePage}?code=", (await SendsToAsync(authorize))?.ToString());
         using var answered = await SignInForm.ConfirmSignOutAsync(http, question);
         Assert.Equal(HttpStatusCode.Redirect, answered.StatusCode);
         Assert.Equal(new Uri(TokenServerFixture.LivePage, "?state=abc"), answered.Headers.Location);

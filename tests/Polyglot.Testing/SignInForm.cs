@@ -31,9 +31,9 @@ public static partial class SignInForm
 
     /// <summary>
     /// Answers crud's question before it signs someone out, <paramref name="question"/> (its page):
-    /// posts the form back as a browser would, every hidden field with it.
+    /// posts the form back as a browser would, every hidden field with it (but for <paramref name="changed"/>).
     /// </summary>
-    public static async Task<HttpResponseMessage> ConfirmSignOutAsync(HttpClient http, HttpResponseMessage question)
+    public static async Task<HttpResponseMessage> ConfirmSignOutAsync(HttpClient http, HttpResponseMessage question, (string Name, string Value)? changed = null)
     {
         var page = await question.Content.ReadAsStringAsync();
         var action = FormAction().Match(page);
@@ -42,6 +42,10 @@ public static partial class SignInForm
             throw new InvalidOperationException($"No form on the page: {page}");
         }
         var fields = HiddenField().Matches(page).ToDictionary(m => WebUtility.HtmlDecode(m.Groups[1].Value), m => WebUtility.HtmlDecode(m.Groups[2].Value));
+        if (changed is var (name, value))
+        {
+            fields[name] = value;
+        }
         return await http.PostAsync(WebUtility.HtmlDecode(action.Groups[1].Value), new FormUrlEncodedContent(fields));
     }
 
