@@ -148,15 +148,22 @@ public abstract partial class LivePageTests<TFixture>(TFixture fixture) where TF
     }
 
     [Fact]
-    public async Task AVisitorWhoSignsOutInOneTabStopsWatchingInTheOthersOfThatBrowser()
+    public async Task AVisitorWhoSignsOutInOneTabStopsWatchingInTheOthersOfThatBrowserRunningOrNot()
     {
         var board = await NewBoardOfAnnsAsync("Two tabs");
         await using var browser = await fixture.Browser.NewContextAsync(); // one browser's tabs: crud's cookie shared, a token each
         var (page, _) = await OpenPageAsync(board.Id, browser: browser);
         await SignInAsync(page);
         var (other, _) = await OpenPageAsync(board.Id, browser: browser);
-        await other.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync(); // crud knows the visitor: no form
-        await Expect(other.Locator("#status")).ToHaveAttributeAsync("data-state", "live");
+        var sockets = new List<IWebSocket>();
+        other.WebSocket += (_, socket) => { lock (sockets) { sockets.Add(socket); } };
+        var (away, _) = await OpenPageAsync(board.Id, browser: browser);
+        foreach (var tab in new[] { other, away })
+        {
+            await tab.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync(); // crud knows the visitor: no form
+            await Expect(tab.Locator("#status")).ToHaveAttributeAsync("data-state", "live");
+        }
+        await away.GotoAsync("about:blank"); // not running when the sign-out comes
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
         await ConfirmSignOutAtCrudAsync(page);
@@ -165,6 +172,12 @@ public abstract partial class LivePageTests<TFixture>(TFixture fixture) where TF
         await Expect(other.Locator("#who")).ToHaveTextAsync("Signed out in another tab.");
         await Expect(other.Locator("#status")).ToHaveAttributeAsync("data-state", "closed");
         Assert.Null(await other.EvaluateAsync<string?>("sessionStorage.getItem('polyglot.token')"));
+        await Wait.UntilAsync(() => { lock (sockets) { return Task.FromResult(sockets.Count > 0 && sockets.All(s => s.IsClosed)); } },
+            TimeSpan.FromSeconds(30), "the other tab's stream to close");
+        await away.GoBackAsync();
+        await Expect(away.Locator("#status")).ToHaveAttributeAsync("data-state", "closed");
+        await Expect(away.Locator("#who")).ToHaveTextAsync("Not signed in.");
+        Assert.Null(await away.EvaluateAsync<string?>("sessionStorage.getItem('polyglot.token')"));
     }
 
     [Fact]

@@ -225,14 +225,21 @@ async function completeSignIn(params) {
     return false;
   }
   sessionStorage.setItem("polyglot.token", tokens.access_token);
+  sessionStorage.setItem("polyglot.token-sign-outs", signOuts());
   return true;
 }
 
 signInButton.addEventListener("click", signIn);
 signOutButton.addEventListener("click", signOut);
 // A sign-out in one tab ends the others' of this page: they share crud's sign-in, and each would
-// otherwise watch on with a token of its own until it expired.
+// otherwise watch on with a token of its own until it expired. Those running hear it at once; one
+// not running then (reloading, gone back to, restored) sees that the browser's count of sign-outs
+// is past the one its token was taken at, and drops it (a count: no clock to trust).
 const account = new BroadcastChannel("polyglot.account");
+const signOuts = () => localStorage.getItem("polyglot.sign-outs") ?? "0";
+if (token() && sessionStorage.getItem("polyglot.token-sign-outs") !== signOuts()) {
+  sessionStorage.removeItem("polyglot.token");
+}
 account.onmessage = (e) => {
   if (e.data !== "signed-out" || !token()) return;
   sessionStorage.removeItem("polyglot.token");
@@ -250,6 +257,7 @@ if (!fromSignIn && signingOut?.state === reply.get("state")) {
   sessionStorage.removeItem("polyglot.token");
   history.replaceState(null, "", `/${signingOut.back}`);
   who.textContent = "Signed out.";
+  localStorage.setItem("polyglot.sign-outs", String(Number(signOuts()) + 1));
   account.postMessage("signed-out");
 } else if (!fromSignIn || await completeSignIn(reply)) {
   showAccount();
