@@ -49,7 +49,7 @@ public sealed class LaunchTests
                     }
                     return await state.CountAsync() > 0 && await state.GetAttributeAsync("title", new LocatorGetAttributeOptions { Timeout = 5_000 }) == "Running";
                 }
-                catch (Exception ex) when (ex is PlaywrightException or TimeoutException)
+                catch (Exception ex) when ((ex is PlaywrightException or TimeoutException) && !page.IsClosed)
                 {
                     return false; // the grid redrawn, or the page reloading, under the question: ask again
                 }

@@ -295,9 +295,13 @@ public sealed partial class ChannelHub
                             subscribers.Queue(left, subscription);
                         }
                     }
-                    foreach (var (subscription, subscribers, left) in lost)
+                    // All ended before any is told of: off their channels, none could be ended later.
+                    foreach (var (subscription, _, _) in lost)
                     {
                         subscription.End(new SubscriptionEndedException(EndReason.HistoryLost, message)); // off its channel already: the stream alone
+                    }
+                    foreach (var (subscription, subscribers, left) in lost)
+                    {
                         Gone(subscription, subscribers, left);
                     }
                     LogGapLost(head, hubEvent.Position);
