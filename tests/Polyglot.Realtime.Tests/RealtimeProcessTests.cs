@@ -79,6 +79,49 @@ public sealed class RealtimeProcessTests(OwnBrokerFixture fixture) : StreamingPr
     }
 
     [Fact]
+    public async Task AWebSocketClientThatClosesWhileAWriteToItIsUnderWayGetsTheServersCloseFrameNotAnAbortedConnection()
+    {
+        const int Events = 200, TitleLength = 32 * 1024;
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(90));
+        await using var realtime = await Fixture.StartStreamingAsync([]);
+        using var healthyChannel = SignedIn(realtime);
+        using var healthy = await SubscribeWhenReadyAsync(new Contracts.Realtime.V1.Realtime.RealtimeClient(healthyChannel), timeout.Token);
+        using var invoker = new HttpMessageInvoker(SmallReceiveBuffers());
+        using var socket = await ConnectWebSocketAsync(realtime, timeout.Token, invoker);
+
+        // ~6.5 MB for a socket that reads nothing yet: more than the buffers between the two hold,
+        // so once the hub has fanned them all out, a write to it is under way and more wait behind.
+        await using (var connection = await new ConnectionFactory { Uri = new Uri(Fixture.Broker.ConnectionString) }.CreateConnectionAsync(timeout.Token))
+        await using (var bus = await connection.CreateChannelAsync(cancellationToken: timeout.Token))
+        {
+            var board = Guid.NewGuid();
+            foreach (var batch in Enumerable.Range(1, Events).Chunk(8))
+            {
+                await EventsExchange.PublishAsync(bus, [.. batch.Select(position => ManualBus.CardCreated(position, board, TitleLength))], timeout.Token);
+            }
+        }
+        for (var received = 0; received < Events; received++)
+        {
+            Assert.True(await healthy.ResponseStream.MoveNext(timeout.Token));
+        }
+
+        // As a browser closes a tab's socket: a close frame, then it reads on until the server's.
+        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "leaving", timeout.Token);
+        var buffer = new byte[64 * 1024];
+        var messages = 0;
+        ValueWebSocketReceiveResult result;
+        while ((result = await socket.ReceiveAsync(buffer.AsMemory(), timeout.Token)).MessageType != WebSocketMessageType.Close)
+        {
+            messages += result.EndOfMessage ? 1 : 0;
+        }
+
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
+        Assert.Equal(WebSocketState.Closed, socket.State);
+        // The server stopped at the write under way: it does not send a closed socket the rest.
+        Assert.InRange(messages, 1, Events - 1);
+    }
+
+    [Fact]
     public async Task PresenceCoversEveryReplicaAndAKilledReplicasSubscribersLeaveWithinItsExpiry()
     {
         var expireAfter = TimeSpan.FromSeconds(2);

@@ -16,6 +16,9 @@ public static class WebSocketEndpoint
 {
     public const string Path = "/ws";
 
+    /// <summary>How long the server waits on a client in the close handshake: for it to take a write under way, and to answer our close frame.</summary>
+    private static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(5);
+
     public static void MapWebSocketTransport(this WebApplication app)
     {
         app.UseWebSockets(); // its keep-alive: AddStreaming
@@ -34,15 +37,20 @@ public static class WebSocketEndpoint
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         // Reading is how a close from the client is noticed; the stream stops with it.
         using var closed = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        // A write under way then finishes, for cancelling it aborts the connection, and the client,
+        // which reads on until our close frame, would never get one. It has CloseWait to take it.
+        using var writing = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        using var closing = closed.Token.Register(() => writing.CancelAfter(CloseWait));
         var receiving = DrainUntilClosedAsync(socket, closed);
         (WebSocketCloseStatus Status, string Reason)? close;
         try
         {
-            await socket.SendAsync(JsonMessages.Subscribed(subscription), WebSocketMessageType.Text, endOfMessage: true, closed.Token);
+            await socket.SendAsync(JsonMessages.Subscribed(subscription), WebSocketMessageType.Text, endOfMessage: true, writing.Token);
             // One frame per message, each written through: WebSocket's send has no buffered form.
             await foreach (var (message, _) in subscription.ReadAllAsync(closed.Token))
             {
-                await socket.SendAsync(message.JsonMessage, WebSocketMessageType.Text, endOfMessage: true, closed.Token);
+                await socket.SendAsync(message.JsonMessage, WebSocketMessageType.Text, endOfMessage: true, writing.Token);
+                closed.Token.ThrowIfCancellationRequested(); // what is queued behind would not be read
             }
             close = (WebSocketCloseStatus.EndpointUnavailable, "server going away: reconnect and resume");
         }
@@ -67,7 +75,7 @@ public static class WebSocketEndpoint
         }
         // Give the client a moment to answer our close frame, then stop reading: cancelling a
         // receive aborts the connection, which could cost the client the close frame itself.
-        closed.CancelAfter(TimeSpan.FromSeconds(5));
+        closed.CancelAfter(CloseWait);
         await receiving;
         return Results.Empty;
     }
@@ -99,7 +107,7 @@ public static class WebSocketEndpoint
     {
         if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            using var timeout = new CancellationTokenSource(CloseWait);
             try
             {
                 await socket.CloseOutputAsync(status, reason, timeout.Token);
