@@ -179,6 +179,28 @@ public sealed class ChannelHubTests
     }
 
     [Fact]
+    public async Task AStreamEndedWhileItsCatchUpLearnsThatHistoryIsLostEndsWithTheReasonItWasEndedForCountedOnce()
+    {
+        using var cutOffs = Collect("polyglot.hub.cut_offs");
+        var hub = await NewHubAsync(historySize: 1);
+        Publish(hub, (1, BoardA), (2, BoardA));
+        _eventLog.Events = [Event(1, BoardA)];
+        _eventLog.ThenNeverAnswers = true;
+        _eventLog.PrunedWhenCancelled = true;
+        using var resumed = hub.Subscribe(HubChannel.All, afterPosition: 0);
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(5));
+        await using var reader = resumed.ReadAllAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+        Assert.Equal([(1L, false)], await ReadDeliveriesAsync(reader, 1));
+
+        hub.Drain();
+
+        var ended = await Assert.ThrowsAsync<SubscriptionEndedException>(async () => await reader.MoveNextAsync());
+        Assert.True(_eventLog.ToldPruned);
+        Assert.Equal(EndReason.Draining, ended.Reason); // resume elsewhere: not "re-read the state"
+        Assert.Equal(["draining"], cutOffs.GetMeasurementSnapshot().Select(m => m.Tags["reason"] as string));
+    }
+
+    [Fact]
     public async Task AQueuedDuplicateDoesNotCountAsReady()
     {
         // A resume backfilled from the log: the log already has position 4, which then comes live too.
@@ -1099,6 +1121,12 @@ public sealed class ChannelHubTests
         /// <summary>Pruned: every read is refused as crud's log refuses one from before its floor.</summary>
         public bool HistoryLost { get; set; }
 
+        /// <summary>With <see cref="ThenNeverAnswers"/>: the next page's answer, "pruned", crosses the reader's cancellation.</summary>
+        public bool PrunedWhenCancelled { get; set; }
+
+        /// <summary>That answer was given.</summary>
+        public bool ToldPruned { get; private set; }
+
         public IAsyncEnumerable<HubEvent> ReadAfterAsync(HubChannel channel, long afterPosition, CancellationToken ct)
         {
             Request = (channel, afterPosition);
@@ -1112,7 +1140,15 @@ public sealed class ChannelHubTests
             {
                 yield return hubEvent;
             }
-            await Task.Delay(Timeout.Infinite, ct);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            catch (OperationCanceledException) when (PrunedWhenCancelled)
+            {
+                ToldPruned = true;
+                throw new SubscriptionEndedException(EndReason.HistoryLost, "pruned");
+            }
         }
     }
 }

@@ -324,10 +324,11 @@ public sealed class Subscription : IDisposable
     }
 
     /// <summary>
-    /// The catch-up's next event; a catch-up that cannot go on (history lost, log unavailable) is a
-    /// cut-off. Ended meanwhile (drained, removed, too slow), the stream ends at once with that
-    /// reason: not after the rest of the catch-up, and not with the live events queued behind it,
-    /// which would leave a gap before them.
+    /// The catch-up's next event; a catch-up that cannot go on (history lost, log unavailable) ends
+    /// the stream. Ended meanwhile (drained, removed, too slow), the stream ends at once with that
+    /// reason, counted once: not with the log's answer crossing the cancellation, not after the
+    /// rest of the catch-up, and not with the live events queued behind it, which would leave a
+    /// gap before them.
     /// </summary>
     private async ValueTask<bool> CatchUpNextAsync(IAsyncEnumerator<HubEvent> missed, CancellationToken ct)
     {
@@ -337,7 +338,10 @@ public sealed class Subscription : IDisposable
         }
         catch (SubscriptionEndedException ex)
         {
-            _hub.Metrics.CutOff(ex.Reason, Transport);
+            if (!End(ex) && Volatile.Read(ref _endedWith) is { } ended)
+            {
+                throw ended;
+            }
             throw;
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested && Volatile.Read(ref _endedWith) is { } ended)
