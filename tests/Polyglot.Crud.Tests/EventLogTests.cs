@@ -45,6 +45,41 @@ public abstract class EventLogTests<TFixture>(TFixture fixture) where TFixture :
         Assert.Equal(Enumerable.Range(1, page.Events.Count).Select(p => (long)p), page.Events.Select(e => e.Position));
     }
 
+    [Fact]
+    public async Task APageOfTheLargestEventsFitsGrpcsDefaultMessageLimitAndReadingOnGetsThemAll()
+    {
+        // The largest events there are: a board's name and description at their length, in
+        // three-byte characters, ~6.6 KB each; a thousand would be more than 4 MB, the most a gRPC
+        // client takes in one message by default, in every language (this one too).
+        const int Updates = 700;
+        string Text(int length) => new('漢', length);
+        var board = await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = Text(Crud.Data.Limits.NameLength), Description = Text(Crud.Data.Limits.DescriptionLength) });
+        for (var version = 1; version <= Updates; version++)
+        {
+            await fixture.Boards.UpdateBoardAsync(new UpdateBoardRequest { Id = board.Id, Version = version, Name = Text(Crud.Data.Limits.NameLength), Description = Text(Crud.Data.Limits.DescriptionLength) });
+        }
+
+        var events = new List<IntegrationEvent>();
+        var pages = 0;
+        var request = new ListEventsRequest { BoardId = board.Id, PageSize = 1000 };
+        while (true)
+        {
+            var page = await Log.ListEventsAsync(request);
+            pages++;
+            events.AddRange(page.Events);
+            if (page.Events.Count == 0 || page.Events[^1].Position >= page.HeadPosition)
+            {
+                break;
+            }
+            request.AfterPosition = page.Events[^1].Position;
+        }
+
+        Assert.True(events.Sum(e => e.CalculateSize()) > 4 << 20);
+        Assert.Equal(Updates + 1, events.Count);
+        Assert.Equal(events.Select(e => e.Position).Order(), events.Select(e => e.Position));
+        Assert.InRange(pages, 2, Updates);
+    }
+
     [Theory]
     [InlineData(-1, "", 0, "after_position")]
     [InlineData(0, "board-1", 0, "board_id")]

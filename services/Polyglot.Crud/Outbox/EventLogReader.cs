@@ -6,10 +6,19 @@ namespace Polyglot.Crud.Outbox;
 /// </summary>
 public static class EventLogReader
 {
+    /// <summary>
+    /// The most event bytes in a page (it holds one event at least): however large the events, a
+    /// page stays well inside the 4 MB a gRPC client takes in one message by default.
+    /// </summary>
+    public const int MaxPageBytes = 1 << 20;
+
     public static Task<long> ReadHeadAsync(BoardsDbContext db, CancellationToken ct) =>
         db.OutboxCursors.Where(c => c.Name == OutboxCursor.Written).Select(c => c.Position).SingleAsync(ct);
 
-    /// <summary>Up to <paramref name="pageSize"/> events after <paramref name="afterPosition"/>, and the head they were read at.</summary>
+    /// <summary>
+    /// Up to <paramref name="pageSize"/> events after <paramref name="afterPosition"/>, fewer past
+    /// <see cref="MaxPageBytes"/>, and the head they were read at.
+    /// </summary>
     /// <exception cref="HistoryLostException">The log was pruned past <paramref name="afterPosition"/>.</exception>
     public static async Task<(List<IntegrationEvent> Events, long Head)> ReadPageAsync(
         BoardsDbContext db, long afterPosition, Guid? boardId, int pageSize, CancellationToken ct)
@@ -35,7 +44,18 @@ public static class EventLogReader
             throw new HistoryLostException(
                 $"History lost: the event log starts after position {floor}, not {afterPosition}. Re-read the state, then subscribe live.");
         }
-        return ([.. payloads.Select(IntegrationEvent.Parser.ParseFrom)], head);
+        return ([.. payloads.Take(Fitting(payloads)).Select(IntegrationEvent.Parser.ParseFrom)], head);
+    }
+
+    /// <summary>How many of the first payloads fit in <see cref="MaxPageBytes"/>: one at least.</summary>
+    private static int Fitting(List<byte[]> payloads)
+    {
+        var (count, bytes) = (0, 0L);
+        while (count < payloads.Count && (count == 0 || bytes + payloads[count].Length <= MaxPageBytes))
+        {
+            bytes += payloads[count++].Length;
+        }
+        return count;
     }
 }
 
