@@ -27,6 +27,7 @@ public static class StreamingExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<HubMetrics>();
         services.AddSingleton<ChannelHub>();
+        services.AddHostedService<HeadCheck>();
         services.AddHealthChecks().AddCheck<HubHealthCheck>("hub");
 
         services.AddLongLivedStreamLimits(builder.Configuration);

@@ -48,6 +48,28 @@ public sealed class GapTests(ManualBusFixture fixture) : IClassFixture<ManualBus
         await Wait.UntilAsync(async () => await ManualBus.MessagesInAsync(connection, $"{fixture.QueueName}_error") == errors + 1, TimeSpan.FromSeconds(10), "the unreadable message in the error queue");
     }
 
+    [Fact]
+    public async Task ALossAtTheEndOfTheStreamWhichNoLaterEventRevealsIsReadFromCrudAfterAHeadCheck()
+    {
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(30));
+        using var stream = await fixture.RealtimeClient.SubscribeAsync("all", null, timeout.Token);
+        await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Told" });
+        await fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Lost on the way, and the last" });
+        var rows = await fixture.InCrudAsync(db => db.Outbox.AsNoTracking().OrderByDescending(m => m.Position).Take(2).OrderBy(m => m.Position).ToListAsync());
+
+        await using var connection = await new ConnectionFactory { Uri = new Uri(fixture.Bus) }.CreateConnectionAsync(timeout.Token);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: timeout.Token);
+        await PublishAsync(channel, rows[0], rows[0].Payload); // and nothing after it
+
+        // Up to the last: the stream started at realtime's head, which earlier tests may have left behind crud's.
+        var events = new List<IntegrationEvent>();
+        while (events.LastOrDefault()?.Position is not { } last || last < rows[1].Position)
+        {
+            events.AddRange(await Streams.ReadEventsAsync(stream.ResponseStream, 1, timeout.Token));
+        }
+        Assert.Equal(rows.Select(r => r.EventId.ToString()), events.TakeLast(2).Select(e => e.EventId));
+    }
+
     /// <summary>One outbox row as crud's relay would publish it, with the payload given.</summary>
     private static Task PublishAsync(IChannel channel, OutboxMessage row, byte[]? payload) =>
         EventsExchange.PublishAsync(channel, [new IntegrationEventEnvelope(row.Position, row.EventId, row.BoardId, row.Type, row.OccurredAt, payload!)]);

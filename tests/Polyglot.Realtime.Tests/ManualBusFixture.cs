@@ -7,5 +7,9 @@ public sealed class ManualBusFixture : SplitFixture
 
     protected override IEnumerable<KeyValuePair<string, string?>> ExtraCrudSettings => [new("Outbox:RelayEnabled", "false")];
 
-    protected override IEnumerable<KeyValuePair<string, string?>> RealtimeSettings => [new("Bus:QueueName", QueueName)];
+    /// <summary>A head check every second: a loss at the end of the stream is found within two.</summary>
+    public static readonly TimeSpan HeadCheckInterval = TimeSpan.FromSeconds(1);
+
+    protected override IEnumerable<KeyValuePair<string, string?>> RealtimeSettings =>
+        [new("Bus:QueueName", QueueName), new("Hub:HeadCheckInterval", HeadCheckInterval.ToString())];
 }

@@ -10,7 +10,7 @@ namespace Polyglot.Realtime.Dapr;
 /// ingest path as the RabbitMQ consumer — order, de-duplication, gaps read from crud. Answers in
 /// Dapr's words: SUCCESS; RETRY while the hub cannot take events yet (not open, or crud unreachable
 /// while filling a gap); DROP, logged and counted, for a body that can never be read. Nothing is
-/// lost to a DROP: the next event finds the gap and reads it from crud.
+/// lost to a DROP: the next event, or the hub's head check, finds the gap and reads it from crud.
 /// </summary>
 public sealed partial class DaprIngest
 {

@@ -236,9 +236,8 @@ public sealed partial class ChannelHub
     /// <summary>
     /// Takes the next event from the bus. A position already seen is dropped; one that skips
     /// positions (a message lost or overtaken on the way) first has the positions in between read
-    /// from the event log and fanned out, so subscribers get every position, in order. When the
-    /// log no longer holds them (pruned while they were on their way), every stream begun before
-    /// them ends as <see cref="EndReason.HistoryLost"/> and the feed goes on from this event.
+    /// from the event log and fanned out (<see cref="FillAsync"/>), so subscribers get every
+    /// position, in order.
     /// </summary>
     public async Task ReceiveAsync(HubEvent hubEvent, CancellationToken ct)
     {
@@ -256,62 +255,101 @@ public sealed partial class ChannelHub
             if (known && hubEvent.Position > head + 1)
             {
                 LogGap(head, hubEvent.Position);
-                try
-                {
-                    await foreach (var missed in _eventLog.ReadAfterAsync(HubChannel.All, head, ct))
-                    {
-                        if (missed.Position >= hubEvent.Position)
-                        {
-                            break;
-                        }
-                        Publish(missed);
-                    }
-                }
-                catch (SubscriptionEndedException pruned) when (pruned.Reason == EndReason.HistoryLost)
-                {
-                    // No retry brings the positions back, so no stream open now that started before
-                    // them can have them: each is told (its reader re-reads the state), and the feed
-                    // goes on after the gap rather than failing every later event on it. A stream
-                    // opened from here on starts after the gap, and history replays nothing from
-                    // before it. The watchers among them, ended too, are not told of each other's
-                    // leaving; those already past the gap, who go on, are: every one is off its
-                    // channel before any leave is queued, in the same hold of the lock, so neither
-                    // one ended with it nor one joining after hears it.
-                    var message = $"Positions {head + 1} to {hubEvent.Position - 1} never reached this server and the event log no longer holds them: re-read the state, then subscribe live.";
-                    List<(Subscription Subscription, ChannelSubscribers Subscribers, PresenceChange Left)> lost = [];
-                    lock (_lock)
-                    {
-                        _head = hubEvent.Position - 1;
-                        _history.Restart(_head);
-                        foreach (var subscription in _channels.Values.SelectMany(c => c.All).Where(s => s.StartPosition < _head).ToList())
-                        {
-                            if (TakeOff(subscription) is { } gone)
-                            {
-                                lost.Add((subscription, gone.Subscribers, gone.Left));
-                            }
-                        }
-                        foreach (var (subscription, subscribers, left) in _draining ? [] : lost)
-                        {
-                            subscribers.Queue(left, subscription);
-                        }
-                    }
-                    // All ended before any is told of: off their channels, none could be ended later.
-                    foreach (var (subscription, _, _) in lost)
-                    {
-                        subscription.End(new SubscriptionEndedException(EndReason.HistoryLost, message)); // off its channel already: the stream alone
-                    }
-                    foreach (var (subscription, subscribers, left) in lost)
-                    {
-                        Gone(subscription, subscribers, left);
-                    }
-                    LogGapLost(head, hubEvent.Position);
-                }
+                await FillAsync(head, hubEvent.Position - 1, ct);
             }
             Publish(hubEvent);
         }
         finally
         {
             _receiving.Release();
+        }
+    }
+
+    /// <summary>
+    /// Reads from the event log the positions up to <paramref name="upTo"/> that have not come over
+    /// the bus: a loss at the end of the stream, which no later event shows as a gap
+    /// (<see cref="HeadCheck"/>). Nothing while the hub is closed: opening learns the head.
+    /// </summary>
+    public async Task CatchUpToAsync(long upTo, CancellationToken ct)
+    {
+        await _receiving.WaitAsync(ct);
+        try
+        {
+            long head;
+            lock (_lock)
+            {
+                head = _head;
+                if (!_open || upTo <= head)
+                {
+                    return;
+                }
+            }
+            LogTailMissing(head, upTo);
+            await FillAsync(head, upTo, ct);
+        }
+        finally
+        {
+            _receiving.Release();
+        }
+    }
+
+    /// <summary>
+    /// Fans out the event log's positions after <paramref name="head"/> up to <paramref name="upTo"/>.
+    /// When the log no longer holds them (pruned while they were on their way), every stream begun
+    /// before them ends as <see cref="EndReason.HistoryLost"/> and the feed goes on after them.
+    /// Under <see cref="_receiving"/>.
+    /// </summary>
+    private async Task FillAsync(long head, long upTo, CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var missed in _eventLog.ReadAfterAsync(HubChannel.All, head, ct))
+            {
+                if (missed.Position > upTo)
+                {
+                    break;
+                }
+                Publish(missed);
+            }
+        }
+        catch (SubscriptionEndedException pruned) when (pruned.Reason == EndReason.HistoryLost)
+        {
+            // No retry brings the positions back, so no stream open now that started before
+            // them can have them: each is told (its reader re-reads the state), and the feed
+            // goes on after the gap rather than failing every later event on it. A stream
+            // opened from here on starts after the gap, and history replays nothing from
+            // before it. The watchers among them, ended too, are not told of each other's
+            // leaving; those already past the gap, who go on, are: every one is off its
+            // channel before any leave is queued, in the same hold of the lock, so neither
+            // one ended with it nor one joining after hears it.
+            var message = $"Positions {head + 1} to {upTo} never reached this server and the event log no longer holds them: re-read the state, then subscribe live.";
+            List<(Subscription Subscription, ChannelSubscribers Subscribers, PresenceChange Left)> lost = [];
+            lock (_lock)
+            {
+                _head = upTo;
+                _history.Restart(_head);
+                foreach (var subscription in _channels.Values.SelectMany(c => c.All).Where(s => s.StartPosition < _head).ToList())
+                {
+                    if (TakeOff(subscription) is { } gone)
+                    {
+                        lost.Add((subscription, gone.Subscribers, gone.Left));
+                    }
+                }
+                foreach (var (subscription, subscribers, left) in _draining ? [] : lost)
+                {
+                    subscribers.Queue(left, subscription);
+                }
+            }
+            // All ended before any is told of: off their channels, none could be ended later.
+            foreach (var (subscription, _, _) in lost)
+            {
+                subscription.End(new SubscriptionEndedException(EndReason.HistoryLost, message)); // off its channel already: the stream alone
+            }
+            foreach (var (subscription, subscribers, left) in lost)
+            {
+                Gone(subscription, subscribers, left);
+            }
+            LogGapLost(head, upTo + 1);
         }
     }
 
@@ -528,6 +566,9 @@ public sealed partial class ChannelHub
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Received position {Position} after {Head}: reading the positions in between from the event log")]
     private partial void LogGap(long head, long position);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The positions after {Head} up to {UpTo} were committed a head check ago and have not come over the bus: reading them from the event log")]
+    private partial void LogTailMissing(long head, long upTo);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The event log no longer holds the positions between {Head} and {Position}: every stream was ended as history lost, and the feed goes on from {Position}")]
     private partial void LogGapLost(long head, long position);

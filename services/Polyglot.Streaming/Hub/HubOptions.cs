@@ -23,6 +23,13 @@ public sealed class HubOptions
     public TimeSpan HistoryMaxAge { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
+    /// How often the hub reads the event log's head (<see cref="HeadCheck"/>): positions committed a
+    /// whole interval before that have still not come over the bus are read from the log.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan HeadCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// How long a message that finds a subscriber's queue empty waits for others, to be written
     /// with them in one flush: latency traded for CPU under load (as Centrifugo's write delay).
     /// 0 writes at once; messages already queued together are written with one flush either way.
