@@ -47,9 +47,6 @@ public sealed class ChaosSystem : IAsyncDisposable
         var realtime = new ServiceProcess("Polyglot.Realtime", new Dictionary<string, string>(LocalAuth.Shared.RealtimeSettings(crud.GrpcAddress, crud.HttpAddress))
         {
             ["ConnectionStrings__bus"] = broker.ConnectionString,
-            // Live delivery after a broker fault must be the bus's own: the head check would carry
-            // events from crud's log meanwhile, and hide a bus that never came back.
-            ["Hub__HeadCheckInterval"] = "01:00:00",
         });
         var system = new ChaosSystem(provider, broker, database, crud, realtime);
         try

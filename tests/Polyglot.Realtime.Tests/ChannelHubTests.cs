@@ -740,6 +740,46 @@ public sealed class ChannelHubTests
     }
 
     [Fact]
+    public async Task AHeadCheckReadsFromTheLogWhatWasPublishedAndHasNotComeUpToThatPositionOnly()
+    {
+        var closed = await NewHubAsync(open: false);
+        await closed.CatchUpToAsync(3, CancellationToken.None);
+        Assert.False(_eventLog.Asked); // closed: opening learns the head
+
+        var hub = await NewHubAsync();
+        using var all = hub.Subscribe(HubChannel.All);
+        Publish(hub, (1, BoardA), (2, BoardA));
+        _eventLog.Events = [.. new long[] { 3, 4, 5 }.Select(p => Event(p, BoardA))]; // 4 and 5 not published yet
+        await hub.CatchUpToAsync(2, CancellationToken.None);
+        Assert.False(_eventLog.Asked); // come already
+
+        await hub.CatchUpToAsync(4, CancellationToken.None);
+
+        Assert.Equal((HubChannel.All, 2L), _eventLog.Request);
+        Assert.Equal(4, hub.Head);
+        Assert.Equal([1L, 2L, 3L, 4L], await ReadAsync(all, 4));
+    }
+
+    [Fact]
+    public async Task AHeadCheckForPositionsTheLogNoLongerHoldsEndsEveryStreamBegunBeforeThemAndTheFeedGoesOnAfterThem()
+    {
+        var hub = await NewHubAsync();
+        using var all = hub.Subscribe(HubChannel.All);
+        Publish(hub, (1, BoardA));
+        _eventLog.HistoryLost = true;
+
+        await hub.CatchUpToAsync(3, CancellationToken.None);
+
+        Assert.Equal((HubChannel.All, 1L), _eventLog.Request);
+        var ended = await Assert.ThrowsAsync<SubscriptionEndedException>(() => ReadAsync(all, 2, dispose: false));
+        Assert.Equal(EndReason.HistoryLost, ended.Reason);
+        Assert.Equal(3, hub.Head);
+        using var after = hub.Subscribe(HubChannel.All);
+        Publish(hub, (4, BoardA));
+        Assert.Equal([4L], await ReadAsync(after, 1));
+    }
+
+    [Fact]
     public async Task AGapTheLogNoLongerHoldsEndsEveryStreamBegunBeforeItAsHistoryLostAndTheFeedGoesOnAfterIt()
     {
         var hub = await NewHubAsync();
@@ -1107,6 +1147,8 @@ public sealed class ChannelHubTests
         public long Head { get; set; }
 
         public Task<long> ReadHeadAsync(CancellationToken ct) => Task.FromResult(Head);
+
+        public Task<long> ReadPublishedAsync(CancellationToken ct) => Task.FromResult(Head);
 
         public (HubChannel Channel, long After)? Request { get; private set; }
 

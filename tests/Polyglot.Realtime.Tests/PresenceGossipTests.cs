@@ -61,6 +61,33 @@ public sealed class PresenceGossipTests : IAsyncDisposable
         Assert.Empty((await AnnouncedAsync(timeout.Token)).Heard);
     }
 
+    [Fact]
+    public async Task WhileTheBusHoldsItsAnnouncementsAReplicaStillForgetsTheOthersSilentPastTheirExpiry()
+    {
+        using var timeout = TestTimeout.After(TimeSpan.FromSeconds(10));
+        await _gossip.StartAsync(timeout.Token);
+        await Wait.UntilAsync(() => Task.FromResult(_clock.Timers > 0), TimeSpan.FromSeconds(5), "the announcements' timer");
+        _gossip.Heard(Part("r2", complete: true, 1, 1, "ann"));
+        Assert.Equal(1, _hub.GetPresence(Board).Count);
+
+        // The broker away (and r2 killed meanwhile): every announcement is held.
+        _bus.Holding = true;
+        try
+        {
+            await Wait.UntilAsync(() =>
+            {
+                _clock.Advance(new PresenceOptions().Interval);
+                return Task.FromResult(_hub.GetPresence(Board).Count == 0);
+            }, TimeSpan.FromSeconds(5), "r2's subscriber to leave once r2 is silent past its expiry");
+            Assert.True(_bus.Held >= 2, $"{_bus.Held} announcements held"); // the first gave up, and the schedule went on
+            Assert.True(_clock.GetUtcNow() - _clock.Start >= new PresenceOptions().ExpireAfter);
+        }
+        finally
+        {
+            _bus.Holding = false;
+        }
+    }
+
     private static ReplicaPresence Part(string replica, bool complete, int part, int parts, string subscriberId) =>
         new(replica, complete, [new ChannelPresence(Board.Name, new Dictionary<string, int> { [subscriberId] = 1 })], [], part, parts);
 
@@ -84,10 +111,23 @@ public sealed class PresenceGossipTests : IAsyncDisposable
     {
         public ConcurrentQueue<ReplicaPresence> Published { get; } = new();
 
+        /// <summary>Holds every publish until it is cancelled, as MassTransit does while the broker is away.</summary>
+        public bool Holding { get; set; }
+
+        private int _held;
+
+        /// <summary>Publishes held so far.</summary>
+        public int Held => Volatile.Read(ref _held);
+
         protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
         {
-            if (targetMethod?.Name == nameof(IBus.Publish) && args is [ReplicaPresence presence, CancellationToken])
+            if (targetMethod?.Name == nameof(IBus.Publish) && args is [ReplicaPresence presence, CancellationToken ct])
             {
+                if (Holding)
+                {
+                    Interlocked.Increment(ref _held);
+                    return Task.Delay(Timeout.Infinite, ct);
+                }
                 Published.Enqueue(presence);
                 return Task.CompletedTask;
             }

@@ -24,8 +24,12 @@ public sealed class EventLogService(BoardsDbContext db, IOptions<OutboxOptions> 
         }
     }
 
-    public override async Task<GetHeadResponse> GetHead(GetHeadRequest request, ServerCallContext context) =>
-        new() { HeadPosition = await EventLogReader.ReadHeadAsync(db, context.CancellationToken) };
+    public override async Task<GetHeadResponse> GetHead(GetHeadRequest request, ServerCallContext context) => new()
+    {
+        // Published first: read after, the head may only be further on, never behind it.
+        PublishedPosition = await EventLogReader.ReadPublishedAsync(db, context.CancellationToken),
+        HeadPosition = await EventLogReader.ReadHeadAsync(db, context.CancellationToken),
+    };
 
     public override async Task<GetMemberRoleResponse> GetMemberRole(GetMemberRoleRequest request, ServerCallContext context)
     {

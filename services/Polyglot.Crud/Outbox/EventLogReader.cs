@@ -12,8 +12,13 @@ public static class EventLogReader
     /// </summary>
     public const int MaxPageBytes = 1 << 20;
 
-    public static Task<long> ReadHeadAsync(BoardsDbContext db, CancellationToken ct) =>
-        db.OutboxCursors.Where(c => c.Name == OutboxCursor.Written).Select(c => c.Position).SingleAsync(ct);
+    public static Task<long> ReadHeadAsync(BoardsDbContext db, CancellationToken ct) => ReadCursorAsync(db, OutboxCursor.Written, ct);
+
+    /// <summary>The last position the relay has published.</summary>
+    public static Task<long> ReadPublishedAsync(BoardsDbContext db, CancellationToken ct) => ReadCursorAsync(db, OutboxCursor.Published, ct);
+
+    private static Task<long> ReadCursorAsync(BoardsDbContext db, string cursor, CancellationToken ct) =>
+        db.OutboxCursors.Where(c => c.Name == cursor).Select(c => c.Position).SingleAsync(ct);
 
     /// <summary>
     /// Up to <paramref name="pageSize"/> events after <paramref name="afterPosition"/>, fewer past
@@ -28,7 +33,17 @@ public static class EventLogReader
         {
             events = events.Where(m => m.BoardId == board);
         }
-        var payloads = await events.OrderBy(m => m.Position).Take(pageSize).Select(m => m.Payload).ToListAsync(ct);
+        List<byte[]> payloads = [];
+        var bytes = 0L;
+        await foreach (var payload in events.OrderBy(m => m.Position).Take(pageSize).Select(m => m.Payload).AsAsyncEnumerable().WithCancellation(ct))
+        {
+            if (payloads.Count > 0 && bytes + payload.Length > MaxPageBytes)
+            {
+                break;
+            }
+            payloads.Add(payload);
+            bytes += payload.Length;
+        }
         // After the page, so the head is at or past every event returned.
         var head = await ReadHeadAsync(db, ct);
         // Last: the pruner (another replica's, too) may run between these statements, and only an
@@ -44,18 +59,7 @@ public static class EventLogReader
             throw new HistoryLostException(
                 $"History lost: the event log starts after position {floor}, not {afterPosition}. Re-read the state, then subscribe live.");
         }
-        return ([.. payloads.Take(Fitting(payloads)).Select(IntegrationEvent.Parser.ParseFrom)], head);
-    }
-
-    /// <summary>How many of the first payloads fit in <see cref="MaxPageBytes"/>: one at least.</summary>
-    private static int Fitting(List<byte[]> payloads)
-    {
-        var (count, bytes) = (0, 0L);
-        while (count < payloads.Count && (count == 0 || bytes + payloads[count].Length <= MaxPageBytes))
-        {
-            bytes += payloads[count++].Length;
-        }
-        return count;
+        return ([.. payloads.Select(IntegrationEvent.Parser.ParseFrom)], head);
     }
 }
 

@@ -12,6 +12,8 @@ public sealed class OutboxEventLog(IServiceScopeFactory scopes) : IEventLog
 
     public Task<long> ReadHeadAsync(CancellationToken ct) => ReadAsync(EventLogReader.ReadHeadAsync, ct);
 
+    public Task<long> ReadPublishedAsync(CancellationToken ct) => ReadAsync(EventLogReader.ReadPublishedAsync, ct);
+
     public async IAsyncEnumerable<HubEvent> ReadAfterAsync(HubChannel channel, long afterPosition, [EnumeratorCancellation] CancellationToken ct)
     {
         var boardId = channel.BoardId is { } id ? Guid.Parse(id) : (Guid?)null;

@@ -11,8 +11,12 @@ public sealed class CrudEventLog(EventLog.EventLogClient client) : IEventLog
 {
     private const int PageSize = 1000;
 
-    public async Task<long> ReadHeadAsync(CancellationToken ct) =>
-        (await CallAsync(() => client.GetHeadAsync(new GetHeadRequest(), deadline: DateTime.UtcNow + CrudOptions.CallDeadline, cancellationToken: ct), ct)).HeadPosition;
+    public async Task<long> ReadHeadAsync(CancellationToken ct) => (await GetHeadAsync(ct)).HeadPosition;
+
+    public async Task<long> ReadPublishedAsync(CancellationToken ct) => (await GetHeadAsync(ct)).PublishedPosition;
+
+    private Task<GetHeadResponse> GetHeadAsync(CancellationToken ct) =>
+        CallAsync(() => client.GetHeadAsync(new GetHeadRequest(), deadline: DateTime.UtcNow + CrudOptions.CallDeadline, cancellationToken: ct), ct);
 
     public async IAsyncEnumerable<HubEvent> ReadAfterAsync(HubChannel channel, long afterPosition, [EnumeratorCancellation] CancellationToken ct)
     {

@@ -155,11 +155,15 @@ public sealed partial class PresenceGossip(
             ? hub.LocalChannels().Select(channel => new ChannelPresence(channel.Name, hub.LocalSubscribers(channel)))
             : changed.GroupBy(c => c.Channel, c => c.SubscriberId).Select(ids => new ChannelPresence(ids.Key.Name, hub.LocalSubscribers(ids.Key, ids))), _options.MaxMessageBytes);
         var heard = HeardComplete();
+        // MassTransit holds a publish while the broker is away: an interval at most, so that the
+        // schedule goes on and the replicas silent meanwhile are forgotten at their expiry.
+        using var late = new CancellationTokenSource(_options.Interval, clock);
+        using var publishing = CancellationTokenSource.CreateLinkedTokenSource(ct, late.Token);
         try
         {
             for (var part = 1; part <= parts.Count; part++)
             {
-                await bus.Publish(new ReplicaPresence(Replica, complete, parts[part - 1], heard, part, parts.Count), ct);
+                await bus.Publish(new ReplicaPresence(Replica, complete, parts[part - 1], heard, part, parts.Count), publishing.Token);
             }
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)

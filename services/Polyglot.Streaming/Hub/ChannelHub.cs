@@ -266,8 +266,8 @@ public sealed partial class ChannelHub
     }
 
     /// <summary>
-    /// Reads from the event log the positions up to <paramref name="upTo"/> that have not come over
-    /// the bus: a loss at the end of the stream, which no later event shows as a gap
+    /// Reads from the event log the positions up to <paramref name="upTo"/> that were published and
+    /// have not come: a loss at the end of the stream, which no later event shows as a gap
     /// (<see cref="HeadCheck"/>). Nothing while the hub is closed: opening learns the head.
     /// </summary>
     public async Task CatchUpToAsync(long upTo, CancellationToken ct)
@@ -355,7 +355,7 @@ public sealed partial class ChannelHub
 
     /// <summary>
     /// Fans one event out to its board's channel and the firehose; drops a position already seen.
-    /// One caller at a time (<see cref="ReceiveAsync"/>).
+    /// One caller at a time (<see cref="ReceiveAsync"/>, <see cref="CatchUpToAsync"/>).
     /// A member's removal then ends that member's streams of the board, after the event itself.
     /// </summary>
     public void Publish(HubEvent hubEvent)
@@ -369,7 +369,7 @@ public sealed partial class ChannelHub
                 LogDuplicate(hubEvent.Position, _head);
                 return;
             }
-            // Only when the event log could not fill a gap (see ReceiveAsync) is the feed not contiguous.
+            // Only when the event log could not fill a gap (see FillAsync) is the feed not contiguous.
             var contiguous = hubEvent.Position == _head + 1 || (_head == 0 && !_open);
             _head = hubEvent.Position;
             _history.Append(hubEvent, contiguous);
@@ -567,7 +567,7 @@ public sealed partial class ChannelHub
     [LoggerMessage(Level = LogLevel.Warning, Message = "Received position {Position} after {Head}: reading the positions in between from the event log")]
     private partial void LogGap(long head, long position);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The positions after {Head} up to {UpTo} were committed a head check ago and have not come over the bus: reading them from the event log")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The positions after {Head} up to {UpTo} were published a head check ago and have not come: reading them from the event log")]
     private partial void LogTailMissing(long head, long upTo);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The event log no longer holds the positions between {Head} and {Position}: every stream was ended as history lost, and the feed goes on from {Position}")]

@@ -5,38 +5,39 @@ namespace Polyglot.Streaming.Hub;
 /// <summary>
 /// Finds events lost at the end of the stream, which no later event shows as a gap: the last
 /// message of a burst lost on the way, one that could never be read, or on Dapr what was published
-/// before the sidecar subscribed. Every <see cref="HubOptions.HeadCheckInterval"/> it reads the
-/// event log's head; what the log had committed one interval before and has still not come is
-/// read from the log (<see cref="ChannelHub.CatchUpToAsync"/>). Events merely on their way arrive
-/// within the interval, so in the normal run it reads nothing but the head.
+/// before the sidecar subscribed. Every <see cref="HubOptions.HeadCheckInterval"/> it reads how far
+/// crud has published; what was published one interval before and has still not come is read from
+/// the log (<see cref="ChannelHub.CatchUpToAsync"/>). Events on their way arrive within the
+/// interval, and what is not published yet (the broker down, the relay behind) is not looked
+/// for, so in the normal run it reads nothing but that position.
 /// </summary>
 internal sealed partial class HeadCheck(
     ChannelHub hub, IEventLog eventLog, IOptions<HubOptions> options, TimeProvider clock, ILogger<HeadCheck> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        long? committed = null;
+        long? published = null;
         while (true)
         {
             await Task.Delay(options.Value.HeadCheckInterval, clock, stoppingToken);
             try
             {
-                if (committed is { } upTo)
+                if (published is { } upTo)
                 {
                     await hub.CatchUpToAsync(upTo, stoppingToken);
                 }
-                committed = hub.IsOpen ? await eventLog.ReadHeadAsync(stoppingToken) : null;
+                published = hub.IsOpen ? await eventLog.ReadPublishedAsync(stoppingToken) : null;
             }
             catch (SubscriptionEndedException ex)
             {
                 // The log unreachable: the next round tries again (crud's outage shows elsewhere).
                 LogUnavailable(ex);
-                committed = null;
+                published = null;
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 LogFailed(ex);
-                committed = null;
+                published = null;
             }
         }
     }

@@ -23,8 +23,8 @@ public sealed class HubOptions
     public TimeSpan HistoryMaxAge { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// How often the hub reads the event log's head (<see cref="HeadCheck"/>): positions committed a
-    /// whole interval before that have still not come over the bus are read from the log.
+    /// How often the hub reads how far crud has published (<see cref="HeadCheck"/>): positions
+    /// published a whole interval before that have still not come are read from the log.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan HeadCheckInterval { get; set; } = TimeSpan.FromSeconds(5);

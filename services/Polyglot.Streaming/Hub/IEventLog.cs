@@ -11,6 +11,13 @@ public interface IEventLog
     /// <exception cref="SubscriptionEndedException">Unavailable: the log cannot be read now.</exception>
     Task<long> ReadHeadAsync(CancellationToken ct);
 
+    /// <summary>
+    /// The last position handed to the hub's source (the bus, or the monolith's hub itself): one
+    /// that has not reached the hub a while later was lost on the way (<see cref="HeadCheck"/>).
+    /// </summary>
+    /// <exception cref="SubscriptionEndedException">Unavailable: the log cannot be read now.</exception>
+    Task<long> ReadPublishedAsync(CancellationToken ct);
+
     /// <summary>The channel's events after <paramref name="afterPosition"/>, in order, up to the log's head.</summary>
     /// <exception cref="SubscriptionEndedException">
     /// History lost: the log no longer holds the events right after that position; or unavailable:
