@@ -35,8 +35,7 @@ public sealed class PresenceGossipTests : IAsyncDisposable
     public async Task AListIsTakenInOnceItsLastPartIsInAndAMissingPartDropsItAndAsksForTheCompleteList()
     {
         using var timeout = TestTimeout.After(TimeSpan.FromSeconds(10));
-        await _gossip.StartAsync(timeout.Token);
-        await Wait.UntilAsync(() => Task.FromResult(_clock.Timers > 0), TimeSpan.FromSeconds(5), "the announcements' timer");
+        await StartAsync(timeout.Token);
 
         // A complete list in two parts: nobody counted until the second is in, then both.
         _gossip.Heard(Part("r2", complete: true, 1, 2, "ann"));
@@ -65,8 +64,7 @@ public sealed class PresenceGossipTests : IAsyncDisposable
     public async Task WhileTheBusHoldsItsAnnouncementsAReplicaStillForgetsTheOthersSilentPastTheirExpiry()
     {
         using var timeout = TestTimeout.After(TimeSpan.FromSeconds(10));
-        await _gossip.StartAsync(timeout.Token);
-        await Wait.UntilAsync(() => Task.FromResult(_clock.Timers > 0), TimeSpan.FromSeconds(5), "the announcements' timer");
+        await StartAsync(timeout.Token);
         _gossip.Heard(Part("r2", complete: true, 1, 1, "ann"));
         Assert.Equal(1, _hub.GetPresence(Board).Count);
 
@@ -86,6 +84,13 @@ public sealed class PresenceGossipTests : IAsyncDisposable
         {
             _bus.Holding = false;
         }
+    }
+
+    /// <summary>Starts the replica's gossip, and returns once its announcements' timer is there to advance.</summary>
+    private async Task StartAsync(CancellationToken ct)
+    {
+        await _gossip.StartAsync(ct);
+        await Wait.UntilAsync(() => Task.FromResult(_clock.Timers > 0), TimeSpan.FromSeconds(5), "the announcements' timer");
     }
 
     private static ReplicaPresence Part(string replica, bool complete, int part, int parts, string subscriberId) =>
