@@ -114,6 +114,19 @@ public sealed class BadInputTests(CrudProcessFixture fixture) : IClassFixture<Cr
     }
 
     [Fact]
+    public async Task ANameIsTrimmedBeforeItsLengthIsCheckedAndADescriptionIsKeptAsSent()
+    {
+        var name = new string('n', 200);
+        const string description = "    indented code\n";
+
+        var boards = new Boards.BoardsClient(fixture.Channel);
+        var board = await boards.CreateBoardAsync(new CreateBoardRequest { Name = $" {name}\n", Description = description });
+        var read = await boards.GetBoardAsync(new GetBoardRequest { Id = board.Id });
+
+        Assert.Equal((name, description), (read.Name, read.Description));
+    }
+
+    [Fact]
     public async Task AnUnknownFieldIsIgnoredAsProto3Says()
     {
         var message = new CreateBoardRequest { Name = "with an extra field" }.ToByteArray().Concat(new byte[] { 0xF8, 0x06, 0x01 }).ToArray(); // field 111, varint 1

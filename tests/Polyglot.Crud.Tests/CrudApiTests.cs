@@ -77,25 +77,41 @@ public abstract class CrudApiTests<TFixture>(TFixture fixture) where TFixture : 
     {
         var board = await Fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Contested" });
 
-        var attempts = Enumerable.Range(0, 8).Select(async i =>
-        {
-            try
-            {
-                await Fixture.Boards.UpdateBoardAsync(new UpdateBoardRequest { Id = board.Id, Version = 1, Name = $"Writer {i}" });
-                return StatusCode.OK;
-            }
-            catch (RpcException ex)
-            {
-                return ex.StatusCode;
-            }
-        });
-        var outcomes = await Task.WhenAll(attempts);
+        var outcomes = await EightAtOnceAsync(i => Fixture.Boards.UpdateBoardAsync(new UpdateBoardRequest { Id = board.Id, Version = 1, Name = $"Writer {i}" }).ResponseAsync);
 
         Assert.Equal(1, outcomes.Count(s => s == StatusCode.OK));
         Assert.All(outcomes.Where(s => s != StatusCode.OK), s => Assert.Equal(StatusCode.Aborted, s));
         Assert.Equal(2, (await Fixture.Boards.GetBoardAsync(new GetBoardRequest { Id = board.Id })).Version);
         Assert.Equal(2, (await Fixture.OutboxForBoardAsync(board.Id)).Count);
     }
+
+    [Fact]
+    public async Task ConcurrentDeletesOfOneBoardDeleteItOnceAndTellTheRestItIsGone()
+    {
+        var board = await Fixture.Boards.CreateBoardAsync(new CreateBoardRequest { Name = "Deleted eight times" });
+
+        var outcomes = await EightAtOnceAsync(_ => Fixture.Boards.DeleteBoardAsync(new DeleteBoardRequest { Id = board.Id, Version = 1 }).ResponseAsync);
+
+        // ABORTED would tell the losers to re-read and retry; what they would read is that it is gone.
+        Assert.Equal(1, outcomes.Count(s => s == StatusCode.OK));
+        Assert.All(outcomes.Where(s => s != StatusCode.OK), s => Assert.Equal(StatusCode.NotFound, s));
+        Assert.Equal(["BoardCreated", "BoardDeleted"], (await Fixture.OutboxForBoardAsync(board.Id)).Select(m => IntegrationEvent.Parser.ParseFrom(m.Payload).PayloadCase.ToString()));
+    }
+
+    /// <summary>The status each of eight calls made at once ends with.</summary>
+    private static Task<StatusCode[]> EightAtOnceAsync(Func<int, Task> call) =>
+        Task.WhenAll(Enumerable.Range(0, 8).Select(async i =>
+        {
+            try
+            {
+                await call(i);
+                return StatusCode.OK;
+            }
+            catch (RpcException ex)
+            {
+                return ex.StatusCode;
+            }
+        }));
 
     [Fact]
     public async Task ListBoardsPagesThroughEveryBoardOnceInIdOrder()

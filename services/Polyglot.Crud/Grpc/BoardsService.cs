@@ -8,7 +8,7 @@ public sealed class BoardsService(BoardsDbContext db, ReadCache cache, BoardAcce
     {
         var validate = new RequestValidator();
         var name = validate.RequiredText("name", request.Name);
-        var description = validate.OptionalText("description", request.Description);
+        var description = validate.Text("description", request.Description);
         validate.ThrowIfInvalid();
 
         var now = db.Now();
@@ -57,7 +57,7 @@ public sealed class BoardsService(BoardsDbContext db, ReadCache cache, BoardAcce
         var id = validate.Id("id", request.Id);
         var version = validate.Version(request.Version);
         var name = validate.RequiredText("name", request.Name);
-        var description = request.HasDescription ? validate.OptionalText("description", request.Description) : null;
+        var description = request.HasDescription ? validate.Text("description", request.Description) : null;
         validate.ThrowIfInvalid();
 
         return await db.UpdateAsync(access, id, version, (Board board) =>
@@ -74,12 +74,22 @@ public sealed class BoardsService(BoardsDbContext db, ReadCache cache, BoardAcce
         var version = validate.Version(request.Version);
         validate.ThrowIfInvalid();
 
-        var board = await db.Boards.FindAsync([id], context.CancellationToken) ?? throw Errors.NotFound("Board", id);
-        await access.RequireAsync(id, BoardRole.Owner, "Board", id, context.CancellationToken);
-        Errors.ExpectVersion("Board", id, version, board.Version);
-        db.Boards.Remove(board); // the database cascades to its columns, cards and members
-        db.Events.Raise(new IntegrationEvent { BoardId = board.Id.ToString(), BoardDeleted = new BoardDeleted { BoardId = board.Id.ToString() } });
-        await db.SaveChangesAsync(context.CancellationToken);
-        return new Empty();
+        var ct = context.CancellationToken;
+        await access.RequireAsync(id, BoardRole.Owner, "Board", id, ct);
+        return await db.InTransactionAsync(async () =>
+        {
+            // Read under the board's lock: of two deletes at one version, the second then finds
+            // the board gone (NOT_FOUND), not changed (ABORTED, which would ask for a retry).
+            var board = await db.LockBoardAsync(id, ct) ? await db.Boards.FindAsync([id], ct) : null;
+            if (board is null)
+            {
+                throw Errors.NotFound("Board", id);
+            }
+            Errors.ExpectVersion("Board", id, version, board.Version);
+            db.Boards.Remove(board); // the database cascades to its columns, cards and members
+            db.Events.Raise(new IntegrationEvent { BoardId = board.Id.ToString(), BoardDeleted = new BoardDeleted { BoardId = board.Id.ToString() } });
+            await db.SaveChangesAsync(ct);
+            return new Empty();
+        }, ct);
     }
 }

@@ -9,7 +9,7 @@ public sealed class CardsService(BoardsDbContext db, ReadCache cache, BoardAcces
         var validate = new RequestValidator();
         var columnId = validate.Id("column_id", request.ColumnId);
         var title = validate.RequiredText("title", request.Title);
-        var description = validate.OptionalText("description", request.Description);
+        var description = validate.Text("description", request.Description);
         validate.ThrowIfInvalid();
 
         var ct = context.CancellationToken;
@@ -60,7 +60,7 @@ public sealed class CardsService(BoardsDbContext db, ReadCache cache, BoardAcces
         var id = validate.Id("id", request.Id);
         var version = validate.Version(request.Version);
         var title = validate.RequiredText("title", request.Title);
-        var description = request.HasDescription ? validate.OptionalText("description", request.Description) : null;
+        var description = request.HasDescription ? validate.Text("description", request.Description) : null;
         validate.ThrowIfInvalid();
 
         return await db.UpdateAsync(access, id, version, (Card card) =>

@@ -24,26 +24,37 @@ internal sealed class RequestValidator
         return Guid.Empty;
     }
 
+    /// <summary>A label (a name, a title, a user): trimmed, as a form field would be, then required and measured.</summary>
     public string RequiredText(string field, string value, int maxLength = Limits.NameLength)
     {
-        if (string.IsNullOrWhiteSpace(value))
+        var label = value.Trim();
+        if (label.Length == 0)
         {
             _badRequest.Add(field, "is required");
+            return label;
         }
-        return OptionalText(field, value, maxLength);
+        Check(field, value, label.Length, maxLength);
+        return label;
     }
 
-    public string OptionalText(string field, string value, int maxLength = Limits.DescriptionLength)
+    /// <summary>Free text (a description), kept as sent: its whitespace can be meaning, as in Markdown's indented code.</summary>
+    public string Text(string field, string value, int maxLength = Limits.DescriptionLength)
     {
-        if (value.Length > maxLength)
+        Check(field, value, value.Length, maxLength);
+        return value;
+    }
+
+    /// <summary>Control characters are looked for in the text as sent: trimming would drop some (U+0085 is whitespace too).</summary>
+    private void Check(string field, string sent, int length, int maxLength)
+    {
+        if (length > maxLength)
         {
             _badRequest.Add(field, $"must be at most {maxLength} characters");
         }
-        else if (value.Any(c => char.IsControl(c) && c is not '\n' and not '\r' and not '\t'))
+        else if (sent.Any(c => char.IsControl(c) && c is not '\n' and not '\r' and not '\t'))
         {
             _badRequest.Add(field, "must not contain control characters");
         }
-        return value.Trim();
     }
 
     public BoardRole Role(Contracts.Boards.V1.Role value, string field = "role")
