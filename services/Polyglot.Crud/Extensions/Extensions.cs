@@ -123,19 +123,6 @@ internal static class Extensions
         builder.Services.AddSingleton<IOutboxDestination, BusDestination>();
     }
 
-    /// <summary>Applies the provider's generated migrations before the service takes traffic.</summary>
-    public static async Task MigrateDatabaseAsync(this WebApplication app)
-    {
-        await using var scope = app.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<BoardsDbContext>();
-        await db.Database.MigrateAsync();
-        if (db.Database.IsSqlite())
-        {
-            // WAL lets the relay and readers run beside the one writer SQLite allows.
-            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
-        }
-    }
-
     public static void MapGrpcServices(this WebApplication app)
     {
         app.MapTokenServer();
