@@ -31,20 +31,21 @@ if (topology == Topology.Monolith)
 // The issuer is crud's HTTP address, where its token endpoint and keys are: one name for the
 // tokens whichever of crud's addresses (HTTP or gRPC) they are shown at.
 crud.WithEnvironment("Auth__SigningKey", Secret(AppModelNames.AuthSigningKey))
+    // Rotating the signing key (docs/deploy.md): the one rotated out, still published; none unless given.
+    .WithEnvironment("Auth__PreviousSigningKey", builder.AddParameter(AppModelNames.AuthPreviousSigningKey, new NoneByDefault(), secret: true))
     .WithEnvironment("Auth__EncryptionKey", Secret(AppModelNames.AuthEncryptionKey))
     .WithEnvironment("Auth__Issuer", crud.GetEndpoint("http"));
-if (builder.ExecutionContext.IsRunMode)
+// A user to sign in as and a service client to get tokens with, their secrets among the
+// dashboard's parameters (docs/api.md), or a deployment's Secrets (docs/deploy.md): without
+// them a deployment would answer every call 401.
+var accounts = builder.ExecutionContext.IsRunMode ? FirstAccounts.Local : FirstAccounts.Deployed;
+crud.WithEnvironment("Auth__Users__0__Name", accounts.UserName)
+    .WithEnvironment("Auth__Users__0__Password", Secret(accounts.PasswordParameter))
+    .WithEnvironment("Auth__Clients__0__Id", accounts.ClientId)
+    .WithEnvironment("Auth__Clients__0__Secret", Secret(accounts.ClientSecretParameter));
+foreach (var (scope, index) in ApiScopes.All.Select((scope, index) => (scope, index)))
 {
-    // For local runs only: a user to sign in as and a service client to get tokens with, their
-    // secrets among the dashboard's parameters (docs/api.md).
-    crud.WithEnvironment("Auth__Users__0__Name", DevelopmentAccounts.UserName)
-        .WithEnvironment("Auth__Users__0__Password", Secret(DevelopmentAccounts.PasswordParameter))
-        .WithEnvironment("Auth__Clients__0__Id", DevelopmentAccounts.ClientId)
-        .WithEnvironment("Auth__Clients__0__Secret", Secret(DevelopmentAccounts.ClientSecretParameter));
-    foreach (var (scope, index) in ApiScopes.All.Select((scope, index) => (scope, index)))
-    {
-        crud.WithEnvironment($"Auth__Clients__0__Scopes__{index}", scope);
-    }
+    crud.WithEnvironment($"Auth__Clients__0__Scopes__{index}", scope);
 }
 
 var busKind = builder.BusKind(topology);

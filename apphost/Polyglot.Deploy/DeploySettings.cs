@@ -40,8 +40,11 @@ public sealed class DeploySettings : CommandSettings
     private static readonly Dictionary<string, int> ShortestSecrets = new()
     {
         [AppModelNames.AuthSigningKey] = SecretLengths.Key,
+        [AppModelNames.AuthPreviousSigningKey] = SecretLengths.Key,
         [AppModelNames.AuthEncryptionKey] = SecretLengths.Key,
         [AppModelNames.RealtimeClientSecret] = SecretLengths.ClientSecret,
+        [AppModelNames.AdminPassword] = SecretLengths.Password,
+        [AppModelNames.AdminClientSecret] = SecretLengths.ClientSecret,
     };
 
     /// <summary>The topology named (the split when none is), or null when the name is neither.</summary>

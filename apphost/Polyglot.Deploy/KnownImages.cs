@@ -17,6 +17,13 @@ public static class KnownImages
         _ => null,
     };
 
+    /// <summary>What a server's volume claims: PostgreSQL's write-ahead log alone may grow to its default max_wal_size, 1 GB, beside the data.</summary>
+    public static string VolumeSize(Resource container) => Image(container) switch
+    {
+        "postgres" => "10Gi",
+        _ => "1Gi",
+    };
+
     /// <summary>
     /// Over TCP: while the image initialises its database, a server answers on the Unix socket
     /// only, and a check there would pass before the database is made.

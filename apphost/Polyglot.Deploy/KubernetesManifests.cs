@@ -100,6 +100,8 @@ public static class KubernetesManifests
             container.StartupProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = AppModelNames.AlivePath, Port = "http" }, PeriodSeconds = 5, FailureThreshold = 60 };
             container.ReadinessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = AppModelNames.HealthPath, Port = "http" }, PeriodSeconds = 10, TimeoutSeconds = 5 };
             container.LivenessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = AppModelNames.AlivePath, Port = "http" }, PeriodSeconds = 20, FailureThreshold = 3 };
+            // Kubernetes' own sleep: the images have no shell to run one.
+            container.Lifecycle = new V1Lifecycle { PreStop = new V1LifecycleHandler { Sleep = new V1SleepAction { Seconds = Sizing.PreStopSleepSeconds(resource)!.Value } } };
         }
         else
         {
@@ -116,7 +118,7 @@ public static class KubernetesManifests
         return new V1PodTemplateSpec
         {
             Metadata = new V1ObjectMeta { Labels = Labels(resource), Annotations = annotations.Count == 0 ? null : annotations },
-            Spec = new V1PodSpec { Containers = [container], TerminationGracePeriodSeconds = Sizing.StopGraceSeconds(resource) },
+            Spec = new V1PodSpec { Containers = [container], TerminationGracePeriodSeconds = Sizing.StopGraceSeconds(resource) + Sizing.PreStopSleepSeconds(resource) },
         };
     }
 
@@ -160,7 +162,7 @@ public static class KubernetesManifests
                 Spec = new V1PersistentVolumeClaimSpec
                 {
                     AccessModes = ["ReadWriteOnce"],
-                    Resources = new V1VolumeResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new("1Gi") } },
+                    Resources = new V1VolumeResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new(KnownImages.VolumeSize(resource)) } },
                 },
             })],
         },

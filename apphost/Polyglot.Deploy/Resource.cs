@@ -12,6 +12,7 @@ public sealed record Resource(
     bool Secret,
     int? GenerateLength,
     bool GenerateSpecial,
+    string? DefaultValue,
     IReadOnlyDictionary<string, string> Env,
     IReadOnlyDictionary<string, Binding> Bindings,
     IReadOnlyList<Volume> Volumes)
@@ -27,7 +28,8 @@ public sealed record Resource(
     internal static Resource From(string name, JsonElement json)
     {
         var input = json.TryGetProperty("inputs", out var inputs) && inputs.TryGetProperty("value", out var value) ? value : default;
-        var generate = input.ValueKind == JsonValueKind.Object && input.TryGetProperty("default", out var d) && d.TryGetProperty("generate", out var g) ? g : default;
+        var byDefault = input.ValueKind == JsonValueKind.Object && input.TryGetProperty("default", out var d) ? d : default;
+        var generate = byDefault.ValueKind == JsonValueKind.Object && byDefault.TryGetProperty("generate", out var g) ? g : default;
         return new Resource(
             name,
             json.GetProperty("type").GetString()!,
@@ -38,6 +40,7 @@ public sealed record Resource(
             input.ValueKind == JsonValueKind.Object && input.TryGetProperty("secret", out var secret) && secret.GetBoolean(),
             generate.ValueKind == JsonValueKind.Object ? (generate.TryGetProperty("minLength", out var length) ? length.GetInt32() : 22) : null,
             generate.ValueKind == JsonValueKind.Object && generate.TryGetProperty("special", out var special) && special.GetBoolean(),
+            byDefault.ValueKind == JsonValueKind.Object ? String(byDefault, "value") : null,
             json.TryGetProperty("env", out var env) ? env.EnumerateObject().ToDictionary(e => e.Name, e => e.Value.GetString()!) : [],
             json.TryGetProperty("bindings", out var bindings)
                 ? bindings.EnumerateObject().ToDictionary(b => b.Name, b => new Binding(

@@ -17,4 +17,11 @@ public sealed record Sizing(string CpuRequest, string MemoryRequest, string CpuL
     /// which realtime ends its streams, and a little. The servers keep their platform's default.
     /// </summary>
     public static int? StopGraceSeconds(Resource resource) => resource.IsProject ? 35 : null;
+
+    /// <summary>
+    /// How long a Kubernetes pod of a service serves on after it is told to stop, before it is sent
+    /// SIGTERM: the Service's endpoints forget a terminating pod a moment later, not at once, and a
+    /// subscriber that reconnected in between would be sent back to it. Added to the grace period.
+    /// </summary>
+    public static int? PreStopSleepSeconds(Resource resource) => resource.IsProject ? 5 : null;
 }

@@ -46,10 +46,10 @@ public sealed partial class Values(AppModel model, IReadOnlyDictionary<string, s
         return found;
     }
 
-    /// <summary>The value given for a parameter (see <see cref="DeployOptions.CompleteParameters"/>).</summary>
+    /// <summary>The value given for a parameter (see <see cref="DeployOptions.CompleteParameters"/>), or else the app model's default.</summary>
     private string ParameterValue(Resource parameter) => parameters.TryGetValue(parameter.Name, out var given)
         ? given
-        : throw new InvalidOperationException($"Parameter '{parameter.Name}' needs a value: pass --parameter {parameter.Name}=<value>.");
+        : parameter.DefaultValue ?? throw new InvalidOperationException($"Parameter '{parameter.Name}' needs a value: pass --parameter {parameter.Name}=<value>.");
 
     private (string Text, bool Secret) Reference(string path)
     {

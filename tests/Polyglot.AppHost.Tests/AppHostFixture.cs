@@ -49,7 +49,7 @@ public abstract class AppHostFixture : IAsyncLifetime
         (await DevelopmentClientAsync()).StreamingChannel(address ?? App.GetEndpoint(StreamingResource, "grpc"), App.GetEndpoint(AppModelNames.Crud, "http"));
 
     private async Task<LocalAuth> DevelopmentClientAsync() =>
-        new(DevelopmentAccounts.ClientId, await ParameterAsync(DevelopmentAccounts.ClientSecretParameter));
+        new(FirstAccounts.Local.ClientId, await ParameterAsync(FirstAccounts.Local.ClientSecretParameter));
 
     /// <summary>A parameter's value, as the dashboard shows it.</summary>
     public async Task<string> ParameterAsync(string name) =>

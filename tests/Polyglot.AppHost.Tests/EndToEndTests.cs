@@ -47,9 +47,9 @@ public abstract class EndToEndTests<TFixture>(TFixture fixture) where TFixture :
     {
         using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = fixture.App.GetEndpoint("crud", "http") };
 
-        using var signedIn = await SignInForm.PostAsync(http, DevelopmentAccounts.UserName, await fixture.ParameterAsync(DevelopmentAccounts.PasswordParameter));
-        var (status, token) = await TokenEndpoint.ClientCredentialsAsync(http, DevelopmentAccounts.ClientId,
-            await fixture.ParameterAsync(DevelopmentAccounts.ClientSecretParameter), string.Join(' ', Contracts.Auth.ApiScopes.All));
+        using var signedIn = await SignInForm.PostAsync(http, FirstAccounts.Local.UserName, await fixture.ParameterAsync(FirstAccounts.Local.PasswordParameter));
+        var (status, token) = await TokenEndpoint.ClientCredentialsAsync(http, FirstAccounts.Local.ClientId,
+            await fixture.ParameterAsync(FirstAccounts.Local.ClientSecretParameter), string.Join(' ', Contracts.Auth.ApiScopes.All));
 
         Assert.Equal(System.Net.HttpStatusCode.Redirect, signedIn.StatusCode);
         Assert.Equal(System.Net.HttpStatusCode.OK, status);
@@ -58,7 +58,7 @@ public abstract class EndToEndTests<TFixture>(TFixture fixture) where TFixture :
         using var created = await http.PostAsJsonAsync("/v1/boards", new { name = "Roadmap" });
         var boardId = (await created.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetString();
         var members = await http.GetFromJsonAsync<System.Text.Json.JsonElement>($"/v1/boards/{boardId}/members");
-        Assert.Equal((DevelopmentAccounts.ClientId, "ROLE_OWNER"), members.GetProperty("members").EnumerateArray()
+        Assert.Equal((FirstAccounts.Local.ClientId, "ROLE_OWNER"), members.GetProperty("members").EnumerateArray()
             .Select(m => (m.GetProperty("user").GetString(), m.GetProperty("role").GetString())).Single());
     }
 

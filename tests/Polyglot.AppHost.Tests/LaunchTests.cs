@@ -108,7 +108,7 @@ public sealed class LaunchTests
         var secret = Guid.NewGuid().ToString("N");
         await FixedPortsFreeAsync();
         string[] runArguments = monolith ? RunArgumentsOf("crud alone") : [];
-        await using var appHost = AppHostProcess.Start([$"--Parameters:{DevelopmentAccounts.ClientSecretParameter}={secret}", .. runArguments]);
+        await using var appHost = AppHostProcess.Start([$"--Parameters:{FirstAccounts.Local.ClientSecretParameter}={secret}", .. runArguments]);
         using var http = new HttpClient();
         string[] healthy = monolith ? ["http://localhost:5100/health"] : ["http://localhost:5100/health", "http://localhost:5200/health"];
         await Wait.UntilAsync(async () => (await Task.WhenAll(healthy.Select(url => HealthyAsync(http, url)))).All(up => up),

@@ -34,7 +34,7 @@ public sealed class ComposeTests(DeployFixture fixture) : IClassFixture<DeployFi
         var compose = fixture.Read("docker-compose.yaml");
 
         Assert.Equal(2, compose.Split($"stop_grace_period: {grace}s").Length - 1); // crud and realtime
-        Assert.All(["crud", "realtime"], workload => Assert.Contains($"terminationGracePeriodSeconds: {grace}\n", fixture.Read($"kubernetes/{workload}.yaml")));
+        Assert.All(["crud", "realtime"], workload => Assert.Contains($"terminationGracePeriodSeconds: {grace + 5}\n", fixture.Read($"kubernetes/{workload}.yaml"))); // and 5 s of preStop
     }
 
     [Fact]

@@ -31,6 +31,9 @@ public sealed class DeployCommandTests : IDisposable
     [InlineData("--dapr --external --parameter bus=rabbitmq://crud@rabbit.internal/", "--parameter bus: on Dapr, the broker's connection string is an amqp:// or amqps:// URI")]
     [InlineData("--parameter auth-signing-key=0123456789abcdef0123456789abcde", "--parameter auth-signing-key: crud takes a secret of 32 characters or more here")]
     [InlineData("--parameter realtime-client-secret=0123456789abcde", "--parameter realtime-client-secret: crud takes a secret of 16 characters or more here")]
+    [InlineData("--parameter auth-previous-signing-key=0123456789abcdef0123456789abcde", "--parameter auth-previous-signing-key: crud takes a secret of 32 characters or more here")]
+    [InlineData("--parameter admin-password=0123456789a", "--parameter admin-password: crud takes a secret of 12 characters or more here")]
+    [InlineData("--parameter admin-client-secret=0123456789abcde", "--parameter admin-client-secret: crud takes a secret of 16 characters or more here")]
     [InlineData("--outptu elsewhere", "Unknown option 'outptu'")]
     public async Task ABadOptionIsRefusedNamingItAndNothingIsWritten(string options, string message)
     {

@@ -27,6 +27,8 @@ public class DeployFixture : IDisposable
             ["realtime-client-secret"] = "golden-realtime-client-secret-of-43-chars-x",
             ["dapr-app-token"] = "golden-dapr-app-token-of-43-characters-tests",
             ["dapr-api-token"] = "golden-dapr-api-token-of-43-characters-tests",
+            ["admin-password"] = "golden-admin-password-of-43-characters-test",
+            ["admin-client-secret"] = "golden-admin-client-secret-of-43-character",
         });
         Files = DeployFolder.Write(Model, Options, Output);
     }

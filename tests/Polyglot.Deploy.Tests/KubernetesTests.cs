@@ -115,6 +115,27 @@ public sealed class KubernetesTests(DeployFixture fixture) : IClassFixture<Deplo
     }
 
     [Fact]
+    public void AStoppingServiceServesOnUntilItsEndpointsAreGoneAndStillHasDotNetsShutdownTimeAfter()
+    {
+        foreach (var (name, _, pod) in Workloads.Where(w => w.Name is AppModelNames.Crud or AppModelNames.Realtime))
+        {
+            var sleep = Assert.Single(pod.Containers).Lifecycle?.PreStop?.Sleep;
+            Assert.True(sleep is { Seconds: >= 5 }, $"{name}: no preStop sleep of 5 s or more");
+            Assert.True(pod.TerminationGracePeriodSeconds >= sleep.Seconds + 30, $"{name}: {pod.TerminationGracePeriodSeconds} s to stop, {sleep.Seconds} of them asleep");
+        }
+    }
+
+    [Fact]
+    public void ThePostgresVolumeHoldsTheWriteAheadLogAtItsDefaultMaximumWithRoomForTheData()
+    {
+        var database = Objects.OfType<V1StatefulSet>().Single(s => s.Spec.Template.Spec.Containers[0].Image.StartsWith("docker.io/library/postgres", StringComparison.Ordinal));
+
+        var claim = Assert.Single(database.Spec.VolumeClaimTemplates).Spec.Resources.Requests["storage"];
+
+        Assert.True(claim.ToInt64() >= 5L * 1024 * 1024 * 1024, $"{claim}: max_wal_size is 1 GB by default");
+    }
+
+    [Fact]
     public void NoSecretValueAppearsOutsideTheSecrets()
     {
         var secretValues = Objects.OfType<V1Secret>().SelectMany(s => s.StringData.Values).ToList();
@@ -135,6 +156,20 @@ public sealed class KubernetesTests(DeployFixture fixture) : IClassFixture<Deplo
         Assert.NotEqual(realtime, fixture.PodTemplate("realtime", "realtime-client-secret", "another-realtime-client-secret-of-43-chars"));
         Assert.NotEqual(crud, fixture.PodTemplate("crud", "realtime-client-secret", "another-realtime-client-secret-of-43-chars"));
         Assert.DoesNotContain("another-", fixture.PodTemplate("crud", "auth-signing-key", "another-signing-key-of-43-characters-for-it"));
+    }
+
+    [Fact]
+    public void ASigningKeyBeingRotatedOutIsPublishedBesideTheCurrentOneAndRollsCrud()
+    {
+        const string previous = "a-signing-key-being-rotated-out-of-43-chars";
+        var rotating = fixture.Options with { Parameters = new Dictionary<string, string>(fixture.Options.Parameters) { [AppModelNames.AuthPreviousSigningKey] = previous } };
+
+        string CrudSecret(DeployOptions options) => KubernetesManifests.Build(fixture.Model, options)["secrets.yaml"]
+            .OfType<V1Secret>().Single(s => s.Metadata.Name == "crud-secrets").StringData["Auth__PreviousSigningKey"];
+
+        Assert.Equal("", CrudSecret(fixture.Options)); // none unless given
+        Assert.Equal(previous, CrudSecret(rotating));
+        Assert.NotEqual(fixture.PodTemplate("crud"), fixture.PodTemplate("crud", AppModelNames.AuthPreviousSigningKey, previous));
     }
 
     [Fact]

@@ -11,4 +11,7 @@ public static class SecretLengths
 
     /// <summary>A service client's secret.</summary>
     public const int ClientSecret = 16;
+
+    /// <summary>A person's password.</summary>
+    public const int Password = 12;
 }

@@ -14,8 +14,14 @@ public static class AppModelNames
     /// <summary>The parameters crud derives its token signing and encryption keys from (<see cref="Auth.SecretLengths.Key"/>).</summary>
     public const string AuthSigningKey = "auth-signing-key", AuthEncryptionKey = "auth-encryption-key";
 
+    /// <summary>The parameter of the signing secret being rotated out, published but signing nothing; none by default.</summary>
+    public const string AuthPreviousSigningKey = "auth-previous-signing-key";
+
     /// <summary>The parameter of realtime's secret as crud's client (<see cref="Auth.SecretLengths.ClientSecret"/>).</summary>
     public const string RealtimeClientSecret = "realtime-client-secret";
+
+    /// <summary>The parameters of a deployment's first accounts' secrets: its user's password and its service client's secret.</summary>
+    public const string AdminPassword = "admin-password", AdminClientSecret = "admin-client-secret";
 
     /// <summary>crud's setting naming its <see cref="Settings.Topology"/>.</summary>
     public const string TopologySetting = "Topology";

@@ -63,7 +63,7 @@ public sealed class ConfiguredUser
     [Required]
     public string Name { get; set; } = "";
 
-    [Required, MinLength(12)]
+    [Required, MinLength(Contracts.Auth.SecretLengths.Password)]
     public string Password { get; set; } = "";
 }
 
