@@ -104,12 +104,15 @@ public sealed class BusEvents : IEventSource
     public async Task PublishAsync(int count, int rate, ProgressTask? progress, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
+        var start = DateTimeOffset.UtcNow;
         for (var sent = 0; sent < count;)
         {
             var due = Math.Min(count, (int)(clock.Elapsed.TotalSeconds * rate) + 1);
             if (due > sent)
             {
-                await PublishBatchAsync(due - sent, ct);
+                // Each event is stamped when it was due, not when it went: a publisher that fell
+                // behind (a slow broker, a stalled loop) then shows in the latency, not hides in it.
+                await PublishBatchAsync(sent, due - sent, i => start + TimeSpan.FromSeconds((double)i / rate), ct);
                 progress?.Increment(due - sent);
                 sent = due;
             }
@@ -117,21 +120,21 @@ public sealed class BusEvents : IEventSource
         }
     }
 
-    private async Task PublishBatchAsync(int size, CancellationToken ct)
+    private async Task PublishBatchAsync(int first, int size, Func<int, DateTimeOffset> dueAt, CancellationToken ct)
     {
-        var now = DateTimeOffset.UtcNow;
-        var events = Enumerable.Range(0, size).Select(_ =>
+        var events = Enumerable.Range(first, size).Select(i =>
         {
+            var occurredAt = dueAt(i);
             var position = ++_position;
             var payload = new IntegrationEvent
             {
                 Position = position,
                 EventId = Guid.NewGuid().ToString(),
                 BoardId = BoardId,
-                OccurredAt = Timestamp.FromDateTimeOffset(now),
+                OccurredAt = Timestamp.FromDateTimeOffset(occurredAt),
                 CardCreated = new CardCreated { Card = new Card { Id = Guid.NewGuid().ToString(), BoardId = BoardId, Title = $"event {position}" } },
             };
-            return new IntegrationEventEnvelope(position, Guid.Parse(payload.EventId), _board, nameof(CardCreated), now, payload.ToByteArray());
+            return new IntegrationEventEnvelope(position, Guid.Parse(payload.EventId), _board, nameof(CardCreated), occurredAt, payload.ToByteArray());
         }).ToList();
         await EventsExchange.PublishAsync(_channel, events, ct);
     }
