@@ -160,6 +160,36 @@ public sealed class ReadCacheTests(SqliteCrudFixture fixture) : IClassFixture<Sq
         Assert.Equal(card, await readerCards.GetCardAsync(new GetCardRequest { Id = card.Id }));
     }
 
+    [Fact]
+    public async Task AnOwnerDemotedOnAnotherReplicaDeletesNothingThroughTheRoleThisReplicaHasInMemory()
+    {
+        var settings = new Dictionary<string, string?>(LocalAuth.Shared.CrudSettings(":").Concat(LocalAuth.Member.ClientSettings("member", ":"))!)
+        {
+            ["Database:Provider"] = nameof(DatabaseProvider.Sqlite),
+            ["ConnectionStrings:db"] = SqliteFile.NewConnectionString(),
+            ["ConnectionStrings:bus"] = (await LocalServer.RabbitMQAsync()).ConnectionString,
+            // The other replica's commits reach this one's memory only at its next read of the outbox, seconds away.
+            ["ReadCache:PollInterval"] = "00:00:10",
+            ["ReadCache:MaxStaleness"] = "00:01:00",
+        };
+        await using var first = new ServiceHost<BoardsService>(settings);
+        await using var second = new ServiceHost<BoardsService>(settings);
+        var board = await new Boards.BoardsClient(first.CreateSignedInChannel()).CreateBoardAsync(new CreateBoardRequest { Name = "Handed over" });
+        var members = new Members.MembersClient(first.CreateSignedInChannel());
+        await members.SetMemberAsync(new SetMemberRequest { BoardId = board.Id, User = LocalAuth.Member.ClientId, Role = Role.Owner });
+        var formerOwner = new Boards.BoardsClient(second.CreateSignedInChannel());
+        using var hits = new MetricCollector<long>(second.Services.GetRequiredService<IMeterFactory>(), Meter, "polyglot.read_cache.hits");
+        await ReadUntilCachedAsync(hits, () => formerOwner.GetBoardAsync(new GetBoardRequest { Id = board.Id }).ResponseAsync);
+
+        // The new owner demotes the first on one replica; the first, on the other, deletes.
+        await new Members.MembersClient(LocalAuth.Member.CrudChannel(first.GrpcAddress, first.HttpAddress))
+            .SetMemberAsync(new SetMemberRequest { BoardId = board.Id, User = LocalAuth.Shared.ClientId, Role = Role.Viewer });
+        var refused = await Assert.ThrowsAsync<RpcException>(() => formerOwner.DeleteBoardAsync(new DeleteBoardRequest { Id = board.Id, Version = 1 }).ResponseAsync);
+
+        Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+        Assert.Equal(board, await new Boards.BoardsClient(first.CreateSignedInChannel()).GetBoardAsync(new GetBoardRequest { Id = board.Id }));
+    }
+
     private static ReadCache NewCache(TimeSpan maxStaleness) =>
         new(Options.Create(new ReadCacheOptions { MaxStaleness = maxStaleness }), new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Npgsql;
 using Polly;
 using Polly.Retry;
@@ -13,14 +14,19 @@ namespace Polyglot.Crud.Data;
 /// </summary>
 internal static partial class DatabaseMigration
 {
+    private static readonly TimeSpan MaxWait = TimeSpan.FromMinutes(4);
+
     public static async Task MigrateDatabaseAsync(this WebApplication app)
     {
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DatabaseMigration));
+        // Bounded by time, not tries: a connection that hangs (packets dropped) costs a try its
+        // timeout. Only the waiting is bounded: a migration that has begun runs to its end.
+        var waiting = Stopwatch.StartNew();
         var untilItAnswers = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
-                ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>(ex => ex.IsTransient),
-                MaxRetryAttempts = 50,
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is NpgsqlException { IsTransient: true } && waiting.Elapsed < MaxWait),
+                MaxRetryAttempts = int.MaxValue,
                 BackoffType = DelayBackoffType.Exponential,
                 Delay = TimeSpan.FromSeconds(0.5),
                 MaxDelay = TimeSpan.FromSeconds(5),
@@ -41,7 +47,7 @@ internal static partial class DatabaseMigration
                 // WAL lets the relay and readers run beside the one writer SQLite allows.
                 await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
             }
-        }, app.Lifetime.ApplicationStopping);
+        });
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The database does not answer yet (try {Attempt}): migrating again in {Delay}")]

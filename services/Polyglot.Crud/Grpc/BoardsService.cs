@@ -85,6 +85,8 @@ public sealed class BoardsService(BoardsDbContext db, ReadCache cache, BoardAcce
             {
                 throw Errors.NotFound("Board", id);
             }
+            // And the role as committed: an owner demoted meanwhile deletes nothing.
+            await access.RequireCommittedAsync(id, BoardRole.Owner, "Board", id, ct);
             Errors.ExpectVersion("Board", id, version, board.Version);
             db.Boards.Remove(board); // the database cascades to its columns, cards and members
             db.Events.Raise(new IntegrationEvent { BoardId = board.Id.ToString(), BoardDeleted = new BoardDeleted { BoardId = board.Id.ToString() } });
