@@ -93,7 +93,8 @@ public sealed class BusEvents : IEventSource
 
     public string BoardId => _board.ToString();
 
-    public string LatencyFrom => "publish";
+    /// <summary>When the schedule had each event due: its publish, give or take the 5 ms tick, or earlier when publishing fell behind.</summary>
+    public string LatencyFrom => "due";
 
     public static async Task<BusEvents> CreateAsync(string bus, CancellationToken ct)
     {

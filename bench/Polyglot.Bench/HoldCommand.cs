@@ -57,13 +57,15 @@ public sealed class HoldCommand : AsyncCommand<HoldSettings>
         var started = DateTimeOffset.UtcNow;
         var channels = Enumerable.Range(0, settings.Channels).Select(_ => $"board:{Guid.NewGuid()}").ToArray();
         Held realtime, baseline = null!;
+        string? token;
         await using (var target = await Target.OpenAsync(settings, ct))
         {
+            token = target.AccessToken;
             realtime = await HoldAsync(target, settings, channels, ct);
         }
         if (settings.Baseline)
         {
-            await using var bare = await AnsiConsole.Status().StartAsync("Starting the baseline (bare Grpc.AspNetCore, Release)", _ => Target.StartBaselineAsync());
+            await using var bare = await AnsiConsole.Status().StartAsync("Starting the baseline (bare Grpc.AspNetCore, Release)", _ => Target.StartBaselineAsync(token));
             baseline = await HoldAsync(bare, settings, channels, ct);
         }
 
@@ -111,7 +113,7 @@ public sealed class HoldCommand : AsyncCommand<HoldSettings>
                 ["channels"] = settings.Channels,
                 ["holdSeconds"] = settings.HoldSeconds,
                 ["realtime"] = settings.StartRealtime ? "started by the benchmark" : "app host",
-                ["baseline"] = settings.Baseline ? "bare Grpc.AspNetCore, the same stream shape, run after realtime stopped" : "none",
+                ["baseline"] = settings.Baseline ? "bare Grpc.AspNetCore, the same stream shape and bearer token, run after realtime stopped" : "none",
             },
             figures).SaveAndShowAsync(settings.Out);
         return realtime.Count == settings.Subscriptions && (!settings.Baseline || baseline.Count == settings.Subscriptions) ? 0 : 1;

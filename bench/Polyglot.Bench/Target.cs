@@ -58,7 +58,7 @@ public sealed class Target : IAsyncDisposable
 
     /// <summary>
     /// The token subscribers send: a service's, with every channel (<c>events.all</c>), so that
-    /// subscribing asks crud about no membership. Null for the baseline, which checks none.
+    /// subscribing asks crud about no membership. The baseline is sent the same, and checks none.
     /// </summary>
     public string? AccessToken { get; }
 
@@ -98,12 +98,16 @@ public sealed class Target : IAsyncDisposable
         });
     }
 
-    /// <summary>The baseline: bare Grpc.AspNetCore with realtime's stream shape (Polyglot.Bench.Baseline), a Release process of its own.</summary>
-    public static async Task<Target> StartBaselineAsync()
+    /// <summary>
+    /// The baseline: bare Grpc.AspNetCore with realtime's stream shape (Polyglot.Bench.Baseline), a
+    /// Release process of its own, its streams sent <paramref name="accessToken"/> as realtime's
+    /// are: the server holds each stream's request headers, the bearer token the largest of them.
+    /// </summary>
+    public static async Task<Target> StartBaselineAsync(string? accessToken)
     {
         var baseline = new ServiceProcess("Polyglot.Bench.Baseline", new Dictionary<string, string>(), parent: "bench");
         await baseline.StartAsync();
-        return new Target(baseline.HttpAddress, baseline.GrpcAddress, null, null, baseline);
+        return new Target(baseline.HttpAddress, baseline.GrpcAddress, accessToken, null, baseline);
     }
 
     public async ValueTask DisposeAsync()

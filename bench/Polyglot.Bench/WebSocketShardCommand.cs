@@ -96,7 +96,7 @@ public sealed class WebSocketShardCommand : AsyncCommand<WebSocketShardSettings>
     }
 
     /// <summary>Starts a shard: this same program, with stdin and stdout piped to the caller.</summary>
-    /// <param name="token">The access token the sockets send; null for none (the baseline's).</param>
+    /// <param name="token">The access token the sockets send, if any.</param>
     public static Process Start(string url, string channelsFile, int first, int count, string? token)
     {
         var program = Environment.ProcessPath!;
