@@ -22,11 +22,14 @@ public sealed class CostSettings : ResultSettings
     [CommandOption("--subscribers <N>"), Description("Resuming subscribers during the failure runs.")]
     public int Subscribers { get; init; } = 1000;
 
+    [CommandOption("--rounds <N>"), Description("Times both topologies are measured, the order alternating (the monolith first in odd rounds), so that neither always runs first on a machine whose speed drifts.")]
+    public int Rounds { get; init; } = 2;
+
     public int[] HeldLevels => [.. Levels.Split(',').Select(int.Parse)];
 
     public override ValidationResult Validate() =>
-        Creates < 1 || Rate < 1 || Boards < 1 || Seconds < 1 || Subscribers < 1 || HeldLevels.Any(l => l < 0)
-            ? ValidationResult.Error("--creates, --rate, --boards, --seconds and --subscribers must be positive, --levels 0 or more.")
+        Creates < 1 || Rate < 1 || Boards < 1 || Seconds < 1 || Subscribers < 1 || Rounds < 1 || HeldLevels.Any(l => l < 0)
+            ? ValidationResult.Error("--creates, --rate, --boards, --seconds, --subscribers and --rounds must be positive, --levels 0 or more.")
             : ValidationResult.Success();
 }
 
@@ -34,7 +37,7 @@ public sealed class CostSettings : ResultSettings
 /// What the split costs: each topology started in turn the same way (Release processes,
 /// SQLite, no dashboard), the same workloads run against it, the figures side by side —
 /// what you operate, idle memory, the hop, the CRUD side under streaming load, the fan-out's
-/// CPU, and what a fault does to clients.
+/// CPU, and what a fault does to clients — once per round, the order alternating.
 /// </summary>
 public sealed class CostCommand : AsyncCommand<CostSettings>
 {
@@ -46,13 +49,19 @@ public sealed class CostCommand : AsyncCommand<CostSettings>
         await H2Load.EnsureInstalledAsync();
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
-        var costs = new List<TopologyCost>();
-        foreach (var topology in new[] { Topology.Monolith, Topology.Split })
+        var rounds = new List<CostRound>();
+        for (var round = 1; round <= settings.Rounds; round++)
         {
-            costs.Add(await AnsiConsole.Status().StartAsync($"{topology}: starting", status => MeasureAsync(topology, settings, status, ct)));
-            AnsiConsole.MarkupLineInterpolated($"[green]{topology}[/] measured ({clock.Elapsed:mm\\:ss} so far)");
+            Topology[] order = round % 2 == 1 ? [Topology.Monolith, Topology.Split] : [Topology.Split, Topology.Monolith];
+            var measured = new Dictionary<Topology, TopologyCost>();
+            foreach (var topology in order)
+            {
+                measured[topology] = await AnsiConsole.Status().StartAsync($"round {round}, {topology}: starting", status => MeasureAsync(topology, settings, status, ct));
+                AnsiConsole.MarkupLineInterpolated($"round {round}: [green]{topology}[/] measured ({clock.Elapsed:mm\\:ss} so far)");
+            }
+            rounds.Add(new CostRound(round, order[0], measured[Topology.Monolith], measured[Topology.Split]));
         }
-        await new CostReport(started, HoldCommand.CommandLine(), Machine.Current(), settings, costs, clock.Elapsed).SaveAndShowAsync(settings.Out);
+        await new CostReport(started, HoldCommand.CommandLine(), Machine.Current(), settings, rounds, clock.Elapsed).SaveAndShowAsync(settings.Out);
         return 0;
     }
 

@@ -9,8 +9,11 @@ using OxyPlot.Series;
 
 namespace Polyglot.Bench.Cost;
 
-/// <summary>The cost of the split, side by side: Markdown, JSON (stable names) and SVG charts, with the machine and the command.</summary>
-public sealed class CostReport(DateTimeOffset startedAt, string command, Machine machine, CostSettings settings, IReadOnlyList<TopologyCost> costs, TimeSpan took)
+/// <summary>
+/// The cost of the split, side by side: Markdown, JSON (stable names) and SVG charts, with the
+/// machine and the command. A figure that differs between rounds shows each round's, in order.
+/// </summary>
+public sealed class CostReport(DateTimeOffset startedAt, string command, Machine machine, CostSettings settings, IReadOnlyList<CostRound> rounds, TimeSpan took)
 {
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -19,15 +22,14 @@ public sealed class CostReport(DateTimeOffset startedAt, string command, Machine
         Converters = { new JsonStringEnumConverter() },
     };
 
-    private TopologyCost Monolith => costs.Single(c => c.Topology == Topology.Monolith);
-
-    private TopologyCost Split => costs.Single(c => c.Topology == Topology.Split);
+    /// <summary>The first round's monolith: the shape (levels, counts) every round shares.</summary>
+    private TopologyCost Shape => rounds[0].Monolith;
 
     public async Task SaveAndShowAsync(string directory)
     {
         Directory.CreateDirectory(directory);
         var stem = Path.Combine(directory, $"cost-{startedAt:yyyyMMdd-HHmmss}");
-        await File.WriteAllTextAsync(stem + ".json", JsonSerializer.Serialize(new { startedAt, command, machine, took = took.TotalSeconds, costs, thresholds = Thresholds() }, Json));
+        await File.WriteAllTextAsync(stem + ".json", JsonSerializer.Serialize(new { startedAt, command, machine, took = took.TotalSeconds, rounds, thresholds = rounds.Select(Thresholds) }, Json));
         Chart("CRUD GetCard p99 while subscriptions are held", "p99 (ms)", c => c.GetCard.P99Ms, stem + "-getcard-p99.svg");
         Chart("CRUD GetCard throughput while subscriptions are held", "requests/s", c => c.GetCard.RequestsPerSecond, stem + "-getcard-rate.svg");
         var markdown = ToMarkdown(Path.GetFileName(stem));
@@ -37,9 +39,10 @@ public sealed class CostReport(DateTimeOffset startedAt, string command, Machine
     }
 
     /// <summary>Where the monolith's CRUD p99 doubles from idle, and where it passes 50 ms: between two measured levels, or beyond the last.</summary>
-    private IReadOnlyDictionary<string, string> Thresholds()
+    private static IReadOnlyDictionary<string, string> Thresholds(CostRound round)
     {
-        var levels = Monolith.UnderLoad;
+        var (monolith, split) = (round.Monolith, round.Split);
+        var levels = monolith.UnderLoad;
         var idle = levels[0].GetCard.P99Ms;
         string FirstLevel(Func<UnderLoad, bool> reached)
         {
@@ -55,10 +58,10 @@ public sealed class CostReport(DateTimeOffset startedAt, string command, Machine
         {
             ["monolithGetCardP99Doubles"] = FirstLevel(l => l.GetCard.P99Ms >= 2 * idle),
             ["monolithGetCardP99Passes50Ms"] = FirstLevel(l => l.GetCard.P99Ms > 50),
-            ["monolithGetCardRateIdle"] = Rate(Monolith.UnderLoad[0]),
-            ["splitGetCardRateIdle"] = Rate(Split.UnderLoad[0]),
-            ["monolithGetCardRateAtMostHeld"] = Rate(Monolith.UnderLoad[^1]),
-            ["splitGetCardRateAtMostHeld"] = Rate(Split.UnderLoad[^1]),
+            ["monolithGetCardRateIdle"] = Rate(monolith.UnderLoad[0]),
+            ["splitGetCardRateIdle"] = Rate(split.UnderLoad[0]),
+            ["monolithGetCardRateAtMostHeld"] = Rate(monolith.UnderLoad[^1]),
+            ["splitGetCardRateAtMostHeld"] = Rate(split.UnderLoad[^1]),
         };
 
         static string Rate(UnderLoad level) => $"{level.GetCard.RequestsPerSecond:N0}/s at {level.HeldSubscriptions:N0} held";
@@ -68,7 +71,8 @@ public sealed class CostReport(DateTimeOffset startedAt, string command, Machine
     {
         var text = new StringBuilder();
         void Line(string line = "") => text.AppendLine(line);
-        void Row(string figure, Func<TopologyCost, string> value) => Line($"| {figure} | {value(Monolith)} | {value(Split)} |");
+        void Row(string figure, Func<TopologyCost, string> value) =>
+            Line($"| {figure} | {EachRound(rounds.Select(r => value(r.Monolith)))} | {EachRound(rounds.Select(r => value(r.Split)))} |");
         void Header(string title)
         {
             Line();
@@ -83,6 +87,11 @@ public sealed class CostReport(DateTimeOffset startedAt, string command, Machine
         Line($"`{command}`");
         Line();
         Line($"Machine: {machine}. Services as Release processes on loopback, SQLite, no dashboard; the load generators share the cores.");
+        if (rounds.Count > 1)
+        {
+            Line();
+            Line($"{rounds.Count} rounds: {string.Join("; ", rounds.Select(r => $"round {r.Number} measured the {r.First.ToString().ToLowerInvariant()} first"))}. A figure that differs between rounds shows each round's, in that order (round 1 · round 2 …).");
+        }
 
         Header("What you operate");
         Row("deployables (service processes)", c => N(c.Operated.Deployables));
@@ -94,7 +103,7 @@ public sealed class CostReport(DateTimeOffset startedAt, string command, Machine
         Row("memory requests / limits (MiB)", c => $"{c.Operated.MemoryRequestMiB:N0} / {c.Operated.MemoryLimitMiB:N0}");
 
         Header("Idle footprint");
-        foreach (var process in costs.SelectMany(c => c.Idle.PssMiBByProcess.Keys).Distinct())
+        foreach (var process in rounds.SelectMany(r => new[] { r.Monolith, r.Split }).SelectMany(c => c.Idle.PssMiBByProcess.Keys).Distinct())
         {
             Row($"PSS {process} (MiB)", c => c.Idle.PssMiBByProcess.TryGetValue(process, out var mib) ? $"{mib:0.#}" : "—");
         }
@@ -105,25 +114,25 @@ public sealed class CostReport(DateTimeOffset startedAt, string command, Machine
 
         Header($"The hop: create → event on a stream ({settings.Creates:N0} creates each)");
         Row("one at a time: p50 / p90 / p99 / max (ms)", c => Percentiles(c.HopOneAtATime));
-        Row($"at {Monolith.HopSteadyRate}/s: p50 / p90 / p99 / max (ms)", c => Percentiles(c.HopSteady));
+        Row($"at {Shape.HopSteadyRate}/s: p50 / p90 / p99 / max (ms)", c => Percentiles(c.HopSteady));
 
-        Header($"Starting a subscription, one at a time ({Monolith.SubscribeAsMember.Count:N0} each): subscribe → `subscribed`");
+        Header($"Starting a subscription, one at a time ({Shape.SubscribeAsMember.Count:N0} each): subscribe → `subscribed`");
         Row("a service to `all` (the token's check): p50 / p90 / p99 / max (ms)", c => Percentiles(c.SubscribeAsService));
         Row("a board's member to the board (+ membership, asked of crud): p50 / p90 / p99 / max (ms)", c => Percentiles(c.SubscribeAsMember));
 
         Header($"CRUD under streaming load (h2load 8 × 8 streams, {settings.Seconds} s; {settings.Rate} events/s over {settings.Boards} boards)");
-        for (var i = 0; i < Monolith.UnderLoad.Count; i++)
+        for (var i = 0; i < Shape.UnderLoad.Count; i++)
         {
-            var level = Monolith.UnderLoad[i].HeldSubscriptions;
+            var level = Shape.UnderLoad[i].HeldSubscriptions;
             Row($"{level:N0} held: GetCard req/s, p50 / p99 (ms)", c => Read(c.UnderLoad[i].GetCard));
             Row($"{level:N0} held: ListCards req/s, p50 / p99 (ms)", c => Read(c.UnderLoad[i].ListCards));
             Row($"{level:N0} held: GetCard server CPU per request (µs)", c => $"{c.UnderLoad[i].GetCard.ServerCpuMicrosecondsPerRequest:0}");
         }
 
         Header("Fan-out cost");
-        foreach (var level in Monolith.UnderLoad.Where(l => l.HeldSubscriptions > 0))
+        foreach (var level in Shape.UnderLoad.Where(l => l.HeldSubscriptions > 0))
         {
-            var i = Monolith.UnderLoad.ToList().IndexOf(level);
+            var i = Shape.UnderLoad.ToList().IndexOf(level);
             Row($"{level.HeldSubscriptions:N0} held: deliveries/s", c => N(c.UnderLoad[i].DeliveriesPerSecond));
             Row($"{level.HeldSubscriptions:N0} held: CPU µs per delivery, streaming process / all processes", c => $"{c.UnderLoad[i].ServerCpuMicrosecondsPerDelivery:0.0} / {c.UnderLoad[i].SystemCpuMicrosecondsPerDelivery:0.0}");
         }
@@ -140,9 +149,10 @@ public sealed class CostReport(DateTimeOffset startedAt, string command, Machine
         Line();
         Line("#### Where the thresholds sit on this machine");
         Line();
-        foreach (var (name, value) in Thresholds())
+        var thresholds = rounds.Select(Thresholds).ToList();
+        foreach (var name in thresholds[0].Keys)
         {
-            Line($"- {name}: {value}");
+            Line($"- {name}: {EachRound(thresholds.Select(t => t[name]))}");
         }
         Line();
         Line($"![CRUD GetCard p99 against held subscriptions]({stem}-getcard-p99.svg)");
@@ -158,15 +168,18 @@ public sealed class CostReport(DateTimeOffset startedAt, string command, Machine
         model.Legends.Add(new Legend { LegendPlacement = LegendPlacement.Outside, LegendPosition = LegendPosition.RightTop, LegendSymbolLength = 24 });
         model.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Title = "subscriptions held", Minimum = 0 });
         model.Axes.Add(new LinearAxis { Position = AxisPosition.Left, Title = axis, Minimum = 0, AxisTitleDistance = 12 });
-        foreach (var cost in costs)
+        foreach (var (round, cost) in rounds.SelectMany(r => new[] { (r.Number, r.Monolith), (r.Number, r.Split) }))
         {
-            var series = new LineSeries { Title = $"{cost.Topology}  ", MarkerType = MarkerType.Circle };
+            var series = new LineSeries { Title = rounds.Count == 1 ? $"{cost.Topology}  " : $"{cost.Topology} {round}  ", MarkerType = MarkerType.Circle };
             series.Points.AddRange(cost.UnderLoad.Select(l => new DataPoint(l.HeldSubscriptions, value(l))));
             model.Series.Add(series);
         }
         using var file = File.Create(path);
         new SvgExporter { Width = 780, Height = 400 }.Export(model, file);
     }
+
+    /// <summary>One figure, or each round's in order when they differ.</summary>
+    private static string EachRound(IEnumerable<string> values) => values.Distinct().Count() == 1 ? values.First() : string.Join(" · ", values);
 
     private static string N(double value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
