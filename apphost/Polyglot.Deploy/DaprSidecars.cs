@@ -53,6 +53,9 @@ public static class DaprSidecars
             ["dapr.io/enabled"] = "true",
             ["dapr.io/app-id"] = resource.Name,
             ["dapr.io/api-token-secret"] = ApiTokenSecret,
+            // The sidecar gets SIGTERM at once, the app after its preStop sleep: held as long, it
+            // still takes crud's publishes while the pod serves on.
+            ["dapr.io/block-shutdown-duration"] = $"{Sizing.PreStopSleepSeconds(resource)}s",
         };
         if (resource.Name == AppModelNames.Realtime)
         {

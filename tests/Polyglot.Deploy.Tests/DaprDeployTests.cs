@@ -45,6 +45,19 @@ public sealed class DaprDeployTests(DaprDeployFixture fixture) : IClassFixture<D
     }
 
     [Fact]
+    public void ASidecarStaysUpWhileItsAppServesOnInItsPreStopSleep()
+    {
+        foreach (var name in new[] { AppModelNames.Crud, AppModelNames.Realtime })
+        {
+            var pod = Objects.OfType<V1Deployment>().Single(d => d.Metadata.Name == name).Spec.Template;
+
+            var sleep = pod.Spec.Containers.Single().Lifecycle.PreStop.Sleep.Seconds;
+
+            Assert.Equal($"{sleep}s", pod.Metadata.Annotations["dapr.io/block-shutdown-duration"]);
+        }
+    }
+
+    [Fact]
     public void NoSecretValueAppearsOutsideTheSecrets() => Assert.Equal([], fixture.SecretsOutsideTheirFiles());
 
     [Fact]
