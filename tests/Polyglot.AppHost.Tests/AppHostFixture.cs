@@ -34,8 +34,27 @@ public abstract class AppHostFixture : IAsyncLifetime
         await _app.StartAsync(timeout.Token);
         foreach (var resource in new[] { "crud", StreamingResource }.Distinct())
         {
-            await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+            try
+            {
+                await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+            }
+            catch (DistributedApplicationException ex)
+            {
+                // Aspire says only that it "failed to start": what the process wrote says why.
+                throw new DistributedApplicationException($"{ex.Message} Its last output:\n{await LastOutputAsync(resource)}", ex);
+            }
         }
+    }
+
+    private async Task<string> LastOutputAsync(string resource)
+    {
+        var id = App.ResourceNotifications.TryGetCurrentState(resource, out var state) ? state.ResourceId : resource;
+        var lines = new List<string>();
+        await foreach (var batch in App.Services.GetRequiredService<ResourceLoggerService>().GetAllAsync(id))
+        {
+            lines.AddRange(batch.Select(line => line.Content));
+        }
+        return string.Join('\n', lines.TakeLast(80));
     }
 
     public GrpcChannel GrpcChannel(string resource) => Grpc.Net.Client.GrpcChannel.ForAddress(App.GetEndpoint(resource, "grpc"));
