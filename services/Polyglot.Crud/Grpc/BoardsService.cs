@@ -75,7 +75,7 @@ public sealed class BoardsService(BoardsDbContext db, ReadCache cache, BoardAcce
         validate.ThrowIfInvalid();
 
         var ct = context.CancellationToken;
-        await access.RequireAsync(id, BoardRole.Owner, "Board", id, ct);
+        await access.RequireAsync(id, BoardRole.Owner, "Board", id, ct); // before the lock: a non-owner takes none
         return await db.InTransactionAsync(async () =>
         {
             // Read under the board's lock: of two deletes at one version, the second then finds
