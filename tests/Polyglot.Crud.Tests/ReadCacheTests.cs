@@ -163,15 +163,7 @@ public sealed class ReadCacheTests(SqliteCrudFixture fixture) : IClassFixture<Sq
     [Fact]
     public async Task AnOwnerDemotedOnAnotherReplicaDeletesNothingThroughTheRoleThisReplicaHasInMemory()
     {
-        var settings = new Dictionary<string, string?>(LocalAuth.Shared.CrudSettings(":").Concat(LocalAuth.Member.ClientSettings("member", ":"))!)
-        {
-            ["Database:Provider"] = nameof(DatabaseProvider.Sqlite),
-            ["ConnectionStrings:db"] = SqliteFile.NewConnectionString(),
-            ["ConnectionStrings:bus"] = (await LocalServer.RabbitMQAsync()).ConnectionString,
-            // The other replica's commits reach this one's memory only at its next read of the outbox, seconds away.
-            ["ReadCache:PollInterval"] = "00:00:10",
-            ["ReadCache:MaxStaleness"] = "00:01:00",
-        };
+        var settings = await ReplicasReadingTheOutboxSlowlyAsync(LocalAuth.Shared.CrudSettings(":").Concat(LocalAuth.Member.ClientSettings("member", ":")));
         await using var first = new ServiceHost<BoardsService>(settings);
         await using var second = new ServiceHost<BoardsService>(settings);
         var board = await new Boards.BoardsClient(first.CreateSignedInChannel()).CreateBoardAsync(new CreateBoardRequest { Name = "Handed over" });
@@ -189,6 +181,39 @@ public sealed class ReadCacheTests(SqliteCrudFixture fixture) : IClassFixture<Sq
         Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
         Assert.Equal(board, await new Boards.BoardsClient(first.CreateSignedInChannel()).GetBoardAsync(new GetBoardRequest { Id = board.Id }));
     }
+
+    [Fact]
+    public async Task AWriteRefusedForAnOlderVersionLeavesNoOldRowForTheReReadItAsksFor()
+    {
+        var settings = await ReplicasReadingTheOutboxSlowlyAsync(LocalAuth.Shared.CrudSettings(":"));
+        await using var first = new ServiceHost<BoardsService>(settings);
+        await using var second = new ServiceHost<BoardsService>(settings);
+        var (firstCards, secondCards) = (new Cards.CardsClient(first.CreateSignedInChannel()), new Cards.CardsClient(second.CreateSignedInChannel()));
+        var board = await new Boards.BoardsClient(first.CreateSignedInChannel()).CreateBoardAsync(new CreateBoardRequest { Name = "Edited on two replicas" });
+        var column = await new Columns.ColumnsClient(first.CreateSignedInChannel()).CreateColumnAsync(new CreateColumnRequest { BoardId = board.Id, Name = "To do" });
+        var card = await firstCards.CreateCardAsync(new CreateCardRequest { ColumnId = column.Id, Title = "v1" });
+        using var hits = new MetricCollector<long>(second.Services.GetRequiredService<IMeterFactory>(), Meter, "polyglot.read_cache.hits");
+        await ReadUntilCachedAsync(hits, () => secondCards.GetCardAsync(new GetCardRequest { Id = card.Id }).ResponseAsync);
+
+        // Changed on the first replica; the second, which holds version 1 in memory, refuses a write of it.
+        var changed = await firstCards.UpdateCardAsync(new UpdateCardRequest { Id = card.Id, Version = 1, Title = "v2, on the first" });
+        var refused = await Assert.ThrowsAsync<RpcException>(() => secondCards.UpdateCardAsync(new UpdateCardRequest { Id = card.Id, Version = 1, Title = "v2, on the second" }).ResponseAsync);
+        Assert.Equal(StatusCode.Aborted, refused.StatusCode);
+        Assert.Contains("is at version 2, not 1: re-read it", refused.Status.Detail);
+
+        Assert.Equal(changed, await secondCards.GetCardAsync(new GetCardRequest { Id = card.Id }));
+    }
+
+    /// <summary>Two crud hosts on one new database: each sees the other's commits only at its next read of the outbox, seconds away.</summary>
+    private static async Task<Dictionary<string, string?>> ReplicasReadingTheOutboxSlowlyAsync(IEnumerable<KeyValuePair<string, string>> auth) =>
+        new(auth.Select(setting => KeyValuePair.Create(setting.Key, (string?)setting.Value)))
+        {
+            ["Database:Provider"] = nameof(DatabaseProvider.Sqlite),
+            ["ConnectionStrings:db"] = SqliteFile.NewConnectionString(),
+            ["ConnectionStrings:bus"] = (await LocalServer.RabbitMQAsync()).ConnectionString,
+            ["ReadCache:PollInterval"] = "00:00:10",
+            ["ReadCache:MaxStaleness"] = "00:01:00",
+        };
 
     private static ReadCache NewCache(TimeSpan maxStaleness) =>
         new(Options.Create(new ReadCacheOptions { MaxStaleness = maxStaleness }), new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());

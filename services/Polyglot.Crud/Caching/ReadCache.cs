@@ -9,7 +9,8 @@ namespace Polyglot.Crud.Caching;
 /// neither EF Core nor the database. A cached row is served only if no commit to its board has
 /// been seen since the row was read: this replica's own commits are seen as they commit (so a
 /// client reads its own writes), other replicas' through the outbox (<see cref="ReadCacheTail"/>),
-/// within <see cref="ReadCacheOptions.MaxStaleness"/>.
+/// within <see cref="ReadCacheOptions.MaxStaleness"/>, or at once when a write here finds a newer
+/// version than its client read (<see cref="Grpc.StaleVersionException"/>).
 /// </summary>
 /// <remarks>
 /// Invalidation is by board, not by row: every change raises an event for its board, and some

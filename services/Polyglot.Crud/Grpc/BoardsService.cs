@@ -87,7 +87,7 @@ public sealed class BoardsService(BoardsDbContext db, ReadCache cache, BoardAcce
             }
             // And the role as committed: an owner demoted meanwhile deletes nothing.
             await access.RequireCommittedAsync(id, BoardRole.Owner, "Board", id, ct);
-            Errors.ExpectVersion("Board", id, version, board.Version);
+            Errors.ExpectVersion(board, version);
             db.Boards.Remove(board); // the database cascades to its columns, cards and members
             db.Events.Raise(new IntegrationEvent { BoardId = board.Id.ToString(), BoardDeleted = new BoardDeleted { BoardId = board.Id.ToString() } });
             await db.SaveChangesAsync(ct);

@@ -104,7 +104,7 @@ public sealed class CardsService(BoardsDbContext db, ReadCache cache, BoardAcces
             }
             // Read again under the locks: moved meanwhile, it is no longer in the column locked.
             var card = await db.Cards.FindAsync([id], ct) ?? throw Errors.NotFound("Card", id);
-            Errors.ExpectVersion("Card", id, version, card.Version);
+            Errors.ExpectVersion(card, version);
             ExpectColumn(card, fromColumnId);
 
             var fromIndex = card.Index;
@@ -145,7 +145,7 @@ public sealed class CardsService(BoardsDbContext db, ReadCache cache, BoardAcces
         {
             await db.LockColumnAsync(columnId, ct);
             var card = await db.Cards.FindAsync([id], ct) ?? throw Errors.NotFound("Card", id);
-            Errors.ExpectVersion("Card", id, version, card.Version);
+            Errors.ExpectVersion(card, version);
             ExpectColumn(card, columnId);
             db.Cards.Remove(card);
             await db.Cards

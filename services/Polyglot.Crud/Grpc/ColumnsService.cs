@@ -75,7 +75,7 @@ public sealed class ColumnsService(BoardsDbContext db, ReadCache cache, BoardAcc
             await db.LockBoardAsync(boardId, ct);
             // Read again under the lock: the index may have moved since.
             var column = await db.Columns.FindAsync([id], ct) ?? throw Errors.NotFound("Column", id);
-            Errors.ExpectVersion("Column", id, version, column.Version);
+            Errors.ExpectVersion(column, version);
             db.Columns.Remove(column); // the database cascades to its cards
             await db.Columns
                 .Where(c => c.BoardId == boardId && c.Index > column.Index)

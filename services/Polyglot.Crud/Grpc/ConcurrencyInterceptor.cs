@@ -8,8 +8,9 @@ namespace Polyglot.Crud.Grpc;
 /// between our read and our write surfaces as EF's concurrency exception (the UPDATE matched no
 /// row); a write PostgreSQL rolled back to end a deadlock (say, a column deleted while a card
 /// moves out of it: each holds a row the other needs) as its own error, bare or wrapped by EF.
+/// A version older than the row's own is news of a commit the read cache may not have seen yet.
 /// </summary>
-internal sealed class ConcurrencyInterceptor : Interceptor
+internal sealed class ConcurrencyInterceptor(ReadCache cache) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -17,6 +18,11 @@ internal sealed class ConcurrencyInterceptor : Interceptor
         try
         {
             return await continuation(request, context);
+        }
+        catch (StaleVersionException stale)
+        {
+            cache.Invalidate(stale.BoardId);
+            throw;
         }
         catch (DbUpdateConcurrencyException)
         {

@@ -7,15 +7,12 @@ internal static class Errors
     public static RpcException NotFound(string what, string id) =>
         new(new Status(StatusCode.NotFound, $"{what} {id} not found."));
 
-    /// <summary>ABORTED: the client read an older version; nothing was written.</summary>
-    public static RpcException StaleVersion(string what, Guid id, long requested, long current) =>
-        new(new Status(StatusCode.Aborted, $"{what} {id} is at version {current}, not {requested}: re-read it and retry."));
-
-    public static void ExpectVersion(string what, Guid id, long requested, long current)
+    /// <summary>ABORTED (<see cref="StaleVersionException"/>) unless the client read the row's current version.</summary>
+    public static void ExpectVersion(IVersioned row, long requested)
     {
-        if (requested != current)
+        if (requested != row.Version)
         {
-            throw StaleVersion(what, id, requested, current);
+            throw new StaleVersionException(row, requested);
         }
     }
 }

@@ -66,7 +66,7 @@ internal static class Rows
                 throw Errors.NotFound(name, id);
             }
             var row = await db.Set<TRow>().FindAsync([id], ct) ?? throw Errors.NotFound(name, id);
-            Errors.ExpectVersion(name, id, version, row.Version);
+            Errors.ExpectVersion(row, version);
             change(row);
             row.Version++;
             row.UpdatedAt = db.Now();
