@@ -54,10 +54,10 @@ public sealed class ReadsCommand : AsyncCommand<ReadsSettings>
                 status.Status($"GetCard, read cache {(cached ? "on" : "off")}: warming up ({settings.Warmup} s)");
                 if (settings.Warmup > 0)
                 {
-                    await H2Load.RunAsync(crud.GrpcAddress, H2Load.GetCardPath, request, token, settings.Connections, settings.Streams, TimeSpan.FromSeconds(settings.Warmup), crud.ProcessId!.Value, ct);
+                    await H2Load.RunAsync(crud.GrpcAddress, H2Load.GetCardPath, request, token, settings.Connections, settings.Streams, TimeSpan.FromSeconds(settings.Warmup), rate: null, crud.ProcessId!.Value, ct);
                 }
                 status.Status($"GetCard, read cache {(cached ? "on" : "off")}: measuring ({settings.Seconds} s)");
-                return await H2Load.RunAsync(crud.GrpcAddress, H2Load.GetCardPath, request, token, settings.Connections, settings.Streams, TimeSpan.FromSeconds(settings.Seconds), crud.ProcessId!.Value, ct);
+                return await H2Load.RunAsync(crud.GrpcAddress, H2Load.GetCardPath, request, token, settings.Connections, settings.Streams, TimeSpan.FromSeconds(settings.Seconds), rate: null, crud.ProcessId!.Value, ct);
             });
             figures[$"{name}.getCardPerSecond"] = load.RequestsPerSecond;
             figures[$"{name}.p50Ms"] = load.P50Ms;

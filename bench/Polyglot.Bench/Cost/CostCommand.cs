@@ -13,6 +13,9 @@ public sealed class CostSettings : ResultSettings
     [CommandOption("--rate <EVENTS_PER_SECOND>"), Description("Events streamed to the held subscriptions while the CRUD side is measured (creates on crud, round-robin over the boards).")]
     public int Rate { get; init; } = 20;
 
+    [CommandOption("--getcard-rate <REQUESTS_PER_SECOND>"), Description("GetCard's offered rate for the latency compared at one rate (h2load --rps): below what either topology answers at most, so that p99 is not a queue's length.")]
+    public int GetCardRate { get; init; } = 10_000;
+
     [CommandOption("--boards <N>"), Description("Boards the subscriptions and the events spread over.")]
     public int Boards { get; init; } = 100;
 
@@ -28,8 +31,8 @@ public sealed class CostSettings : ResultSettings
     public int[] HeldLevels => [.. Levels.Split(',').Select(int.Parse)];
 
     public override ValidationResult Validate() =>
-        Creates < 1 || Rate < 1 || Boards < 1 || Seconds < 1 || Subscribers < 1 || Rounds < 1 || HeldLevels.Any(l => l < 0)
-            ? ValidationResult.Error("--creates, --rate, --boards, --seconds, --subscribers and --rounds must be positive, --levels 0 or more.")
+        Creates < 1 || Rate < 1 || GetCardRate < CostCommand.LoadConnections || Boards < 1 || Seconds < 1 || Subscribers < 1 || Rounds < 1 || HeldLevels.Any(l => l < 0)
+            ? ValidationResult.Error($"--creates, --rate, --boards, --seconds, --subscribers and --rounds must be positive, --getcard-rate {CostCommand.LoadConnections} or more (one per connection), --levels 0 or more.")
             : ValidationResult.Success();
 }
 
@@ -41,8 +44,8 @@ public sealed class CostSettings : ResultSettings
 /// </summary>
 public sealed class CostCommand : AsyncCommand<CostSettings>
 {
-    /// <summary>h2load's shape for the CRUD reads: 8 connections × 8 streams, 64 requests in flight.</summary>
-    private const int LoadConnections = 8, LoadStreams = 8;
+    /// <summary>h2load's shape for the CRUD reads: 8 connections × 8 streams, 64 requests in flight at most.</summary>
+    public const int LoadConnections = 8, LoadStreams = 8;
 
     public override async Task<int> ExecuteAsync(CommandContext context, CostSettings settings, CancellationToken ct)
     {
@@ -88,7 +91,7 @@ public sealed class CostCommand : AsyncCommand<CostSettings>
         var listCards = new ListCardsRequest { ColumnId = workload.SampleColumn, PageSize = 20 };
         var crudPid = system.Crud.ProcessId!.Value;
         var token = await LocalAuth.Shared.AccessTokenAsync(system.Crud.HttpAddress, ct);
-        await H2Load.RunAsync(system.Crud.GrpcAddress, H2Load.GetCardPath, getCard, token, LoadConnections, LoadStreams, TimeSpan.FromSeconds(10), crudPid, ct);
+        await H2Load.RunAsync(system.Crud.GrpcAddress, H2Load.GetCardPath, getCard, token, LoadConnections, LoadStreams, TimeSpan.FromSeconds(10), rate: null, crudPid, ct);
 
         var underLoad = new List<UnderLoad>();
         await using (var held = new HeldSubscriptions())
@@ -112,13 +115,15 @@ public sealed class CostCommand : AsyncCommand<CostSettings>
                 var systemCpu = processes.Sum(ProcFs.CpuSeconds) - systemCpuBefore;
                 var deliveriesPerSecond = deliveries / window.Elapsed.TotalSeconds;
 
-                status.Status($"{topology}: {level:N0} held: GetCard under h2load");
-                var get = await H2Load.RunAsync(system.Crud.GrpcAddress, H2Load.GetCardPath, getCard, token, LoadConnections, LoadStreams, TimeSpan.FromSeconds(settings.Seconds), crudPid, ct);
+                status.Status($"{topology}: {level:N0} held: GetCard at {settings.GetCardRate:N0}/s");
+                var getAtRate = await H2Load.RunAsync(system.Crud.GrpcAddress, H2Load.GetCardPath, getCard, token, LoadConnections, LoadStreams, TimeSpan.FromSeconds(settings.Seconds), settings.GetCardRate, crudPid, ct);
+                status.Status($"{topology}: {level:N0} held: GetCard as fast as it answers");
+                var get = await H2Load.RunAsync(system.Crud.GrpcAddress, H2Load.GetCardPath, getCard, token, LoadConnections, LoadStreams, TimeSpan.FromSeconds(settings.Seconds), rate: null, crudPid, ct);
                 status.Status($"{topology}: {level:N0} held: ListCards under h2load");
-                var list = await H2Load.RunAsync(system.Crud.GrpcAddress, ListCardsPath, listCards, token, LoadConnections, LoadStreams, TimeSpan.FromSeconds(settings.Seconds), crudPid, ct);
+                var list = await H2Load.RunAsync(system.Crud.GrpcAddress, ListCardsPath, listCards, token, LoadConnections, LoadStreams, TimeSpan.FromSeconds(settings.Seconds), rate: null, crudPid, ct);
                 await streamStop.CancelAsync();
                 await streaming;
-                underLoad.Add(new UnderLoad(held.Count, deliveriesPerSecond, perDelivery(streamingCpu), perDelivery(systemCpu), get, list));
+                underLoad.Add(new UnderLoad(held.Count, deliveriesPerSecond, perDelivery(streamingCpu), perDelivery(systemCpu), getAtRate, get, list));
             }
         }
 

@@ -36,7 +36,12 @@ public static partial class H2Load
     /// <param name="method">The full method path, e.g. /polyglot.boards.v1.Cards/GetCard.</param>
     /// <param name="serverPid">The process whose CPU time the requests cost.</param>
     /// <param name="accessToken">crud's token for the caller, sent on every request as a real client sends it.</param>
-    public static async Task<ReadLoad> RunAsync(Uri grpc, string method, IMessage request, string accessToken, int connections, int streams, TimeSpan duration, int serverPid, CancellationToken ct)
+    /// <param name="rate">
+    /// Requests per second offered, spread over the connections (h2load's --rps), so that two
+    /// servers' latencies compare at one rate; null: each stream sends its next request when its
+    /// reply comes (a closed loop), which measures the most a server answers.
+    /// </param>
+    public static async Task<ReadLoad> RunAsync(Uri grpc, string method, IMessage request, string accessToken, int connections, int streams, TimeSpan duration, int? rate, int serverPid, CancellationToken ct)
     {
         var body = Path.GetTempFileName();
         var log = Path.GetTempFileName();
@@ -56,6 +61,7 @@ public static partial class H2Load
                 "-D", ((int)duration.TotalSeconds).ToString(CultureInfo.InvariantCulture), "--warm-up-time=2",
                 "-d", body, "-H", "content-type: application/grpc", "-H", "te: trailers", "-H", $"authorization: Bearer {accessToken}",
                 $"--log-file={log}", new Uri(grpc, method).ToString(),
+                .. rate is { } total ? [$"--rps={Math.Max(1, total / connections)}"] : Array.Empty<string>(),
             ]), ct);
             var output = h2load.Output;
             var cpu = ProcFs.CpuSeconds(serverPid) - cpuBefore;
@@ -75,7 +81,7 @@ public static partial class H2Load
             {
                 throw new InvalidOperationException($"{Command} logged no successful request: {output}");
             }
-            var rate = double.Parse(RateLine().Match(output).Groups[1].Value, CultureInfo.InvariantCulture);
+            var achieved = double.Parse(RateLine().Match(output).Groups[1].Value, CultureInfo.InvariantCulture);
             var done = long.Parse(requests.Groups["done"].Value, CultureInfo.InvariantCulture);
             // Each successful reply is a gRPC frame (5 bytes) and the message; an error has none.
             var data = long.Parse(DataLine().Match(output).Groups[1].Value, CultureInfo.InvariantCulture);
@@ -85,12 +91,12 @@ public static partial class H2Load
                     $"{Command}: about {done - data / (5 + reply)} of {done} replies carried no message: gRPC errors, which it counts as successes. {output}");
             }
             return new ReadLoad(
-                rate,
+                achieved,
                 Percentile(latencies, 0.50) / 1000.0,
                 Percentile(latencies, 0.99) / 1000.0,
                 long.Parse(requests.Groups["failed"].Value, CultureInfo.InvariantCulture) + long.Parse(requests.Groups["errored"].Value, CultureInfo.InvariantCulture),
                 // The warm-up's requests cost CPU too: divide by everything done, warm-up included.
-                cpu * 1e6 / Math.Max(1, done + (long)(rate * 2)));
+                cpu * 1e6 / Math.Max(1, done + (long)(achieved * 2)));
         }
         finally
         {

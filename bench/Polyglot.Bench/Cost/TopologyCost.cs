@@ -3,9 +3,11 @@ namespace Polyglot.Bench.Cost;
 /// <summary>The CRUD side and the fan-out while <see cref="HeldSubscriptions"/> subscriptions are held and events stream to them.</summary>
 /// <param name="ServerCpuMicrosecondsPerDelivery">The streaming process's CPU per delivery (in the monolith it also commits the events).</param>
 /// <param name="SystemCpuMicrosecondsPerDelivery">Every process's CPU per delivery: services and, in the split, the broker.</param>
+/// <param name="GetCardAtRate">GetCard at <see cref="CostSettings.GetCardRate"/>: its latency compares between topologies.</param>
+/// <param name="GetCard">GetCard as fast as crud answers (a closed loop): the most it answers.</param>
 public sealed record UnderLoad(
     int HeldSubscriptions, double DeliveriesPerSecond, double ServerCpuMicrosecondsPerDelivery, double SystemCpuMicrosecondsPerDelivery,
-    ReadLoad GetCard, ReadLoad ListCards);
+    ReadLoad GetCardAtRate, ReadLoad GetCard, ReadLoad ListCards);
 
 /// <summary>Everything the cost command measured for one topology.</summary>
 public sealed record TopologyCost(
