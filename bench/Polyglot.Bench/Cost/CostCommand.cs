@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Polyglot.Contracts.Boards.V1;
 
 namespace Polyglot.Bench.Cost;
@@ -31,8 +32,8 @@ public sealed class CostSettings : ResultSettings
     public int[] HeldLevels => [.. Levels.Split(',').Select(int.Parse)];
 
     public override ValidationResult Validate() =>
-        Creates < 1 || Rate < 1 || GetCardRate < CostCommand.LoadConnections || Boards < 1 || Seconds < 1 || Subscribers < 1 || Rounds < 1 || HeldLevels.Any(l => l < 0)
-            ? ValidationResult.Error($"--creates, --rate, --boards, --seconds, --subscribers and --rounds must be positive, --getcard-rate {CostCommand.LoadConnections} or more (one per connection), --levels 0 or more.")
+        Creates < 1 || Rate < 1 || GetCardRate < 1 || GetCardRate % CostCommand.LoadConnections != 0 || Boards < 1 || Seconds < 1 || Subscribers < 1 || Rounds < 1 || HeldLevels.Any(l => l < 0)
+            ? ValidationResult.Error($"--creates, --rate, --boards, --seconds, --subscribers and --rounds must be positive, --getcard-rate a positive multiple of {CostCommand.LoadConnections} (h2load's connections, each offered its share), --levels 0 or more.")
             : ValidationResult.Success();
 }
 
@@ -115,12 +116,14 @@ public sealed class CostCommand : AsyncCommand<CostSettings>
                 var systemCpu = processes.Sum(ProcFs.CpuSeconds) - systemCpuBefore;
                 var deliveriesPerSecond = deliveries / window.Elapsed.TotalSeconds;
 
-                status.Status($"{topology}: {level:N0} held: GetCard at {settings.GetCardRate:N0}/s");
-                var getAtRate = await H2Load.RunAsync(system.Crud.GrpcAddress, H2Load.GetCardPath, getCard, token, LoadConnections, LoadStreams, TimeSpan.FromSeconds(settings.Seconds), settings.GetCardRate, crudPid, ct);
-                status.Status($"{topology}: {level:N0} held: GetCard as fast as it answers");
-                var get = await H2Load.RunAsync(system.Crud.GrpcAddress, H2Load.GetCardPath, getCard, token, LoadConnections, LoadStreams, TimeSpan.FromSeconds(settings.Seconds), rate: null, crudPid, ct);
-                status.Status($"{topology}: {level:N0} held: ListCards under h2load");
-                var list = await H2Load.RunAsync(system.Crud.GrpcAddress, ListCardsPath, listCards, token, LoadConnections, LoadStreams, TimeSpan.FromSeconds(settings.Seconds), rate: null, crudPid, ct);
+                Task<ReadLoad> Read(string what, string path, IMessage request, int? rate)
+                {
+                    status.Status($"{topology}: {level:N0} held: {what}");
+                    return H2Load.RunAsync(system.Crud.GrpcAddress, path, request, token, LoadConnections, LoadStreams, TimeSpan.FromSeconds(settings.Seconds), rate, crudPid, ct);
+                }
+                var getAtRate = await Read($"GetCard at {settings.GetCardRate:N0}/s", H2Load.GetCardPath, getCard, settings.GetCardRate);
+                var get = await Read("GetCard as fast as it answers", H2Load.GetCardPath, getCard, rate: null);
+                var list = await Read("ListCards as fast as it answers", ListCardsPath, listCards, rate: null);
                 await streamStop.CancelAsync();
                 await streaming;
                 underLoad.Add(new UnderLoad(held.Count, deliveriesPerSecond, perDelivery(streamingCpu), perDelivery(systemCpu), getAtRate, get, list));

@@ -124,10 +124,10 @@ public sealed class CostReport(DateTimeOffset startedAt, string command, Machine
         for (var i = 0; i < Shape.UnderLoad.Count; i++)
         {
             var level = Shape.UnderLoad[i].HeldSubscriptions;
-            Row($"{level:N0} held: GetCard at {settings.GetCardRate:N0}/s offered: req/s, p50 / p99 (ms)", c => Read(c.UnderLoad[i].GetCardAtRate));
+            Row($"{level:N0} held: GetCard at {settings.GetCardRate:N0}/s offered: req/s, p50 / p99 (ms)", c => AtRate(c.UnderLoad[i].GetCardAtRate));
             Row($"{level:N0} held: GetCard as fast as it answers: req/s, p50 / p99 (ms)", c => Read(c.UnderLoad[i].GetCard));
             Row($"{level:N0} held: ListCards req/s, p50 / p99 (ms)", c => Read(c.UnderLoad[i].ListCards));
-            Row($"{level:N0} held: GetCard server CPU per request at {settings.GetCardRate:N0}/s / as fast as it answers (µs)",
+            Row($"{level:N0} held: crud's CPU per GetCard served (the monolith's fan-out included) at {settings.GetCardRate:N0}/s / as fast as it answers (µs)",
                 c => $"{c.UnderLoad[i].GetCardAtRate.ServerCpuMicrosecondsPerRequest:0} / {c.UnderLoad[i].GetCard.ServerCpuMicrosecondsPerRequest:0}");
         }
 
@@ -157,7 +157,7 @@ public sealed class CostReport(DateTimeOffset startedAt, string command, Machine
             Line($"- {name}: {EachRound(thresholds.Select(t => t[name]))}");
         }
         Line();
-        Line($"![CRUD GetCard p99 against held subscriptions]({stem}-getcard-p99.svg)");
+        Line($"![CRUD GetCard p99 at {settings.GetCardRate:N0}/s against held subscriptions]({stem}-getcard-p99.svg)");
         Line($"![CRUD GetCard throughput against held subscriptions]({stem}-getcard-rate.svg)");
         return text.ToString();
     }
@@ -188,4 +188,7 @@ public sealed class CostReport(DateTimeOffset startedAt, string command, Machine
     private static string Percentiles(Latency h) => $"{h.P50Ms:0.0} / {h.P90Ms:0.0} / {h.P99Ms:0.0} / {h.MaxMs:0}";
 
     private static string Read(ReadLoad r) => $"{r.RequestsPerSecond:N0}, {r.P50Ms:0.0} / {r.P99Ms:0.0}";
+
+    /// <summary>A fixed-rate read, flagged when it was not served at the rate: its p99 then compares with nothing.</summary>
+    private string AtRate(ReadLoad r) => Math.Abs(r.RequestsPerSecond / settings.GetCardRate - 1) > 0.02 ? $"{Read(r)} (not at the rate)" : Read(r);
 }

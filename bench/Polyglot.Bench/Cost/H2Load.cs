@@ -37,9 +37,11 @@ public static partial class H2Load
     /// <param name="serverPid">The process whose CPU time the requests cost.</param>
     /// <param name="accessToken">crud's token for the caller, sent on every request as a real client sends it.</param>
     /// <param name="rate">
-    /// Requests per second offered, spread over the connections (h2load's --rps), so that two
-    /// servers' latencies compare at one rate; null: each stream sends its next request when its
-    /// reply comes (a closed loop), which measures the most a server answers.
+    /// Requests per second offered, a multiple of <paramref name="connections"/>, each offered its
+    /// share (h2load's --rps), so that two servers' latencies compare at one rate. h2load times a
+    /// request from when it is sent, not from when it was due: one held back because all its
+    /// connection's streams were busy does not count its wait. Null: each stream sends its next
+    /// request when its reply comes (a closed loop), which measures the most a server answers.
     /// </param>
     public static async Task<ReadLoad> RunAsync(Uri grpc, string method, IMessage request, string accessToken, int connections, int streams, TimeSpan duration, int? rate, int serverPid, CancellationToken ct)
     {
@@ -61,7 +63,7 @@ public static partial class H2Load
                 "-D", ((int)duration.TotalSeconds).ToString(CultureInfo.InvariantCulture), "--warm-up-time=2",
                 "-d", body, "-H", "content-type: application/grpc", "-H", "te: trailers", "-H", $"authorization: Bearer {accessToken}",
                 $"--log-file={log}", new Uri(grpc, method).ToString(),
-                .. rate is { } total ? [$"--rps={Math.Max(1, total / connections)}"] : Array.Empty<string>(),
+                .. rate is { } total ? [$"--rps={total / connections}"] : Array.Empty<string>(),
             ]), ct);
             var output = h2load.Output;
             var cpu = ProcFs.CpuSeconds(serverPid) - cpuBefore;
