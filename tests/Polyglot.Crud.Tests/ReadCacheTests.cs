@@ -195,8 +195,9 @@ public sealed class ReadCacheTests(SqliteCrudFixture fixture) : IClassFixture<Sq
         using var hits = new MetricCollector<long>(second.Services.GetRequiredService<IMeterFactory>(), Meter, "polyglot.read_cache.hits");
         await ReadUntilCachedAsync(hits, () => secondCards.GetCardAsync(new GetCardRequest { Id = card.Id }).ResponseAsync);
 
-        // Changed on the first replica; the second, which holds version 1 in memory, refuses a write of it.
+        // Changed on the first replica; the second, which still serves version 1 from memory, refuses a write of it.
         var changed = await firstCards.UpdateCardAsync(new UpdateCardRequest { Id = card.Id, Version = 1, Title = "v2, on the first" });
+        Assert.Equal(card, await secondCards.GetCardAsync(new GetCardRequest { Id = card.Id }));
         var refused = await Assert.ThrowsAsync<RpcException>(() => secondCards.UpdateCardAsync(new UpdateCardRequest { Id = card.Id, Version = 1, Title = "v2, on the second" }).ResponseAsync);
         Assert.Equal(StatusCode.Aborted, refused.StatusCode);
         Assert.Contains("is at version 2, not 1: re-read it", refused.Status.Detail);
