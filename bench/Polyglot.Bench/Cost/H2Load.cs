@@ -6,7 +6,12 @@ using Google.Protobuf;
 namespace Polyglot.Bench.Cost;
 
 /// <summary>One CRUD read load: requests per second, latency percentiles, and the server's CPU per request.</summary>
-public sealed record ReadLoad(double RequestsPerSecond, double P50Ms, double P99Ms, long Failed, double ServerCpuMicrosecondsPerRequest);
+/// <param name="MayHaveWaitedUnseen">
+/// At an offered rate: a reply was slow enough that a connection may have had all its streams busy,
+/// so that a request due then waited in h2load, a wait its latency leaves out. Always false for a
+/// closed loop, which has no schedule to fall behind.
+/// </param>
+public sealed record ReadLoad(double RequestsPerSecond, double P50Ms, double P99Ms, double MaxMs, long Failed, double ServerCpuMicrosecondsPerRequest, bool MayHaveWaitedUnseen);
 
 /// <summary>
 /// Unary gRPC load from h2load (Debian's nghttp2-client): far cheaper per request than a .NET
@@ -38,10 +43,14 @@ public static partial class H2Load
     /// <param name="accessToken">crud's token for the caller, sent on every request as a real client sends it.</param>
     /// <param name="rate">
     /// Requests per second offered, a multiple of <paramref name="connections"/>, each offered its
-    /// share (h2load's --rps), so that two servers' latencies compare at one rate. h2load times a
-    /// request from when it is sent, not from when it was due: one held back because all its
-    /// connection's streams were busy does not count its wait. Null: each stream sends its next
-    /// request when its reply comes (a closed loop), which measures the most a server answers.
+    /// share (h2load's --rps, sent every 10 ms: the requests due since), so that two servers'
+    /// latencies compare at one rate. h2load times a request from when it is sent, not from when it
+    /// was due: one held back because all its connection's <paramref name="streams"/> were busy does
+    /// not count its wait. That takes <paramref name="streams"/> replies outstanding on a connection;
+    /// sent on time, the oldest of them has waited <paramref name="streams"/> of the connection's
+    /// intervals. A run whose slowest reply took half as long is flagged, the other half left for
+    /// h2load's catching up after a pause of its own. Null: each stream sends its next request when
+    /// its reply comes (a closed loop), which measures the most a server answers.
     /// </param>
     public static async Task<ReadLoad> RunAsync(Uri grpc, string method, IMessage request, string accessToken, int connections, int streams, TimeSpan duration, int? rate, int serverPid, CancellationToken ct)
     {
@@ -96,9 +105,11 @@ public static partial class H2Load
                 achieved,
                 Percentile(latencies, 0.50) / 1000.0,
                 Percentile(latencies, 0.99) / 1000.0,
+                latencies[^1] / 1000.0,
                 long.Parse(requests.Groups["failed"].Value, CultureInfo.InvariantCulture) + long.Parse(requests.Groups["errored"].Value, CultureInfo.InvariantCulture),
                 // The warm-up's requests cost CPU too: divide by everything done, warm-up included.
-                cpu * 1e6 / Math.Max(1, done + (long)(achieved * 2)));
+                cpu * 1e6 / Math.Max(1, done + (long)(achieved * 2)),
+                rate is { } offered && latencies[^1] >= streams / 2.0 / (offered / connections) * 1e6);
         }
         finally
         {
