@@ -47,10 +47,12 @@ public sealed class CostCommand : AsyncCommand<CostSettings>
 {
     /// <summary>
     /// h2load's shape for the CRUD reads as fast as crud answers: 8 connections × 8 streams, 64
-    /// requests always in flight. At the offered rate, 40 connections × 100 streams (Kestrel's
-    /// default most): at 10,000/s a connection's share of h2load's 10 ms batch is 2–3 requests,
-    /// and a request waits in h2load for a stream, unseen, only behind a reply ≈ 400 ms late. With
-    /// 8 × 8, part of every batch of 12–13 waited, and so did everything after a 6 ms stall.
+    /// requests always in flight. At the offered rate, 40 connections × 100 streams: 100 is the
+    /// split crud's limit (Kestrel's default), and more would only queue inside nghttp2, as
+    /// untimed. A request waits for a stream, unseen, only behind a reply that takes streams ×
+    /// connections ÷ rate (400 ms at 10,000/s, where a connection's share of h2load's 10 ms batch
+    /// is 2–3 requests). With 8 × 8 at 10,000/s, part of every batch of 12–13 waited, and so did
+    /// everything after a 6 ms stall.
     /// </summary>
     public const int LoadConnections = 8, LoadStreams = 8, RateConnections = 40, RateStreams = 100;
 

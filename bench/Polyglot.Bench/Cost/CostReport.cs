@@ -190,8 +190,10 @@ public sealed class CostReport(DateTimeOffset startedAt, string command, Machine
     private static string Read(ReadLoad r) => $"{r.RequestsPerSecond:N0}, {r.P50Ms:0.0} / {r.P99Ms:0.0}";
 
     /// <summary>
-    /// A fixed-rate read, flagged when it was not served at the rate (its p99 then compares with
-    /// nothing), or when a request may have waited in h2load (its p99 then is a floor).
+    /// A fixed-rate read, flagged when it was not served at the rate: below it, crud fell behind;
+    /// above it, replies to requests held from before the window came in it, after a stall as it
+    /// opened. Either way its p99 is not the rate's alone. Flagged too when a request may have
+    /// waited in h2load: its p99 then is a floor.
     /// </summary>
     private string AtRate(ReadLoad r) =>
         $"{Read(r)} / {r.MaxMs:0}"
