@@ -127,7 +127,8 @@ public sealed class CostCommand : AsyncCommand<CostSettings>
                 Task<ReadLoad> Read(string what, string path, IMessage request, int? rate)
                 {
                     status.Status($"{topology}: {level:N0} held: {what}");
-                    return H2Load.RunAsync(system.Crud.GrpcAddress, path, request, token, rate is null ? LoadConnections : RateConnections, rate is null ? LoadStreams : RateStreams, TimeSpan.FromSeconds(settings.Seconds), rate, crudPid, ct);
+                    var (connections, streams) = rate is null ? (LoadConnections, LoadStreams) : (RateConnections, RateStreams);
+                    return H2Load.RunAsync(system.Crud.GrpcAddress, path, request, token, connections, streams, TimeSpan.FromSeconds(settings.Seconds), rate, crudPid, ct);
                 }
                 var getAtRate = await Read($"GetCard at {settings.GetCardRate:N0}/s", H2Load.GetCardPath, getCard, settings.GetCardRate);
                 var get = await Read("GetCard as fast as it answers", H2Load.GetCardPath, getCard, rate: null);

@@ -51,8 +51,9 @@ public static partial class H2Load
     /// intervals. A run whose slowest reply took half as long is flagged, the other half left for
     /// h2load's catching up after a pause of its own. The log holds the measured window only: a
     /// stall in the warm-up, or as the window opens, shows as a rate above the one offered
-    /// (replies to requests sent before the window count in it) rather than in the slowest reply. Null: each stream sends its next request when
-    /// its reply comes (a closed loop), which measures the most a server answers.
+    /// (replies to requests sent before the window count in it) rather than in the slowest reply.
+    /// Null: each stream sends its next request when its reply comes (a closed loop), which
+    /// measures the most a server answers.
     /// </param>
     public static async Task<ReadLoad> RunAsync(Uri grpc, string method, IMessage request, string accessToken, int connections, int streams, TimeSpan duration, int? rate, int serverPid, CancellationToken ct)
     {
