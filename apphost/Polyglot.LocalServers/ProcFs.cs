@@ -10,12 +10,22 @@ public static class ProcFs
     /// <summary>
     /// Proportional set size: private pages plus each shared page divided by its sharers, so the
     /// sum over processes is what they cost together (the runtime's shared libraries counted once).
+    /// 0 once the process has exited (a process can go between listing and reading).
     /// </summary>
-    public static long PssBytes(int pid) =>
-        File.ReadLines($"/proc/{pid}/smaps_rollup")
-            .Where(line => line.StartsWith("Pss:", StringComparison.Ordinal))
-            .Select(line => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024)
-            .Single();
+    public static long PssBytes(int pid)
+    {
+        try
+        {
+            return File.ReadLines($"/proc/{pid}/smaps_rollup")
+                .Where(line => line.StartsWith("Pss:", StringComparison.Ordinal))
+                .Select(line => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024)
+                .Single();
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
 
     /// <summary>User plus system CPU time the process has used, in seconds.</summary>
     public static double CpuSeconds(int pid)
@@ -23,6 +33,27 @@ public static class ProcFs
         var fields = StatFields(pid);
         // utime and stime are the 14th and 15th fields; StatFields starts at the 3rd (state).
         return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
+    }
+
+    /// <summary>
+    /// <see cref="CpuSeconds"/> of each of the processes still running: one that has exited since
+    /// it was listed (a broker's short-lived helper) is left out, not a failed reading.
+    /// </summary>
+    public static IReadOnlyDictionary<int, double> CpuSecondsOfRunning(IEnumerable<int> pids)
+    {
+        var seconds = new Dictionary<int, double>();
+        foreach (var pid in pids)
+        {
+            try
+            {
+                seconds[pid] = CpuSeconds(pid);
+            }
+            catch (IOException)
+            {
+                // Exited meanwhile.
+            }
+        }
+        return seconds;
     }
 
     /// <summary>The process's command name; empty once it has exited (a process can go between listing and reading).</summary>
@@ -64,18 +95,25 @@ public static class ProcFs
         return tree;
     }
 
-    /// <summary>TCP ports the processes listen on: their socket inodes matched with the kernel's LISTEN sockets.</summary>
+    /// <summary>TCP ports the processes listen on: their socket inodes matched with the kernel's LISTEN sockets. A process that has exited listens on none.</summary>
     public static IReadOnlySet<int> ListeningPorts(IEnumerable<int> pids)
     {
         var inodes = new HashSet<string>();
         foreach (var pid in pids)
         {
-            foreach (var fd in Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd"))
+            try
             {
-                if (new FileInfo(fd).LinkTarget is { } target && target.StartsWith("socket:[", StringComparison.Ordinal))
+                foreach (var fd in Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd"))
                 {
-                    inodes.Add(target["socket:[".Length..^1]);
+                    if (new FileInfo(fd).LinkTarget is { } target && target.StartsWith("socket:[", StringComparison.Ordinal))
+                    {
+                        inodes.Add(target["socket:[".Length..^1]);
+                    }
                 }
+            }
+            catch (IOException)
+            {
+                // Exited meanwhile.
             }
         }
         var ports = new HashSet<int>();
