@@ -134,9 +134,10 @@ public sealed class CostCommand : AsyncCommand<CostSettings>
                 var getAtRate = await Read($"GetCard at {settings.GetCardRate:N0}/s", H2Load.GetCardPath, getCard, settings.GetCardRate);
                 var get = await Read("GetCard as fast as it answers", H2Load.GetCardPath, getCard, rate: null);
                 var list = await Read("ListCards as fast as it answers", ListCardsPath, listCards, rate: null);
+                var getAtRateAgain = await Read($"GetCard at {settings.GetCardRate:N0}/s again", H2Load.GetCardPath, getCard, settings.GetCardRate);
                 await streamStop.CancelAsync();
                 await streaming;
-                underLoad.Add(new UnderLoad(held.Count, deliveriesPerSecond, perDelivery(streamingCpu), perDelivery(systemCpu), getAtRate, get, list));
+                underLoad.Add(new UnderLoad(held.Count, deliveriesPerSecond, perDelivery(streamingCpu), perDelivery(systemCpu), getAtRate, get, list, getAtRateAgain));
             }
         }
 

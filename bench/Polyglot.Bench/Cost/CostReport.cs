@@ -136,6 +136,7 @@ public sealed class CostReport(DateTimeOffset startedAt, string command, Machine
             Row($"{level:N0} held: GetCard at {settings.GetCardRate:N0}/s offered: req/s, p50 / p99 / max (ms)", c => AtRate(c.UnderLoad[i].GetCardAtRate));
             Row($"{level:N0} held: GetCard as fast as it answers: req/s, p50 / p99 (ms)", c => Read(c.UnderLoad[i].GetCard));
             Row($"{level:N0} held: ListCards req/s, p50 / p99 (ms)", c => Read(c.UnderLoad[i].ListCards));
+            Row($"{level:N0} held: GetCard at {settings.GetCardRate:N0}/s again, after the reads above: req/s, p50 / p99 / max (ms)", c => AtRate(c.UnderLoad[i].GetCardAtRateAgain));
             Row($"{level:N0} held: crud's CPU per GetCard served (the monolith's fan-out included) at {settings.GetCardRate:N0}/s / as fast as it answers (µs)",
                 c => $"{c.UnderLoad[i].GetCardAtRate.ServerCpuMicrosecondsPerRequest:0} / {c.UnderLoad[i].GetCard.ServerCpuMicrosecondsPerRequest:0}");
         }
