@@ -21,9 +21,9 @@ public static class ProcFs
                 .Select(line => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024)
                 .Single();
         }
-        catch (IOException)
+        catch (DirectoryNotFoundException)
         {
-            return 0;
+            return 0; // exited: its /proc folder is gone
         }
     }
 
@@ -48,9 +48,9 @@ public static class ProcFs
             {
                 seconds[pid] = CpuSeconds(pid);
             }
-            catch (IOException)
+            catch (DirectoryNotFoundException)
             {
-                // Exited meanwhile.
+                // Exited meanwhile: its /proc folder is gone.
             }
         }
         return seconds;
@@ -101,19 +101,30 @@ public static class ProcFs
         var inodes = new HashSet<string>();
         foreach (var pid in pids)
         {
+            string[] fds;
             try
             {
-                foreach (var fd in Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd"))
-                {
-                    if (new FileInfo(fd).LinkTarget is { } target && target.StartsWith("socket:[", StringComparison.Ordinal))
-                    {
-                        inodes.Add(target["socket:[".Length..^1]);
-                    }
-                }
+                fds = Directory.GetFileSystemEntries($"/proc/{pid}/fd");
             }
-            catch (IOException)
+            catch (DirectoryNotFoundException)
             {
-                // Exited meanwhile.
+                continue; // exited meanwhile
+            }
+            foreach (var fd in fds)
+            {
+                string? target;
+                try
+                {
+                    target = new FileInfo(fd).LinkTarget;
+                }
+                catch (IOException)
+                {
+                    continue; // closed meanwhile
+                }
+                if (target is not null && target.StartsWith("socket:[", StringComparison.Ordinal))
+                {
+                    inodes.Add(target["socket:[".Length..^1]);
+                }
             }
         }
         var ports = new HashSet<int>();

@@ -121,7 +121,8 @@ public sealed class CostCommand : AsyncCommand<CostSettings>
                 var deliveries = held.Deliveries - deliveriesBefore;
                 var perDelivery = (double cpuSeconds) => deliveries == 0 ? 0 : cpuSeconds * 1e6 / deliveries;
                 var streamingCpu = ProcFs.CpuSeconds(system.Streaming.ProcessId!.Value) - streamingCpuBefore;
-                // The broker's short-lived helpers come and go: one that ended in the window is left out, one begun in it counts whole.
+                // The broker's short-lived helpers come and go: one begun in the window counts whole; one that
+                // ended in it is left out, its CPU in the window too (a helper's few ms: a small undercount).
                 var systemCpu = SystemCpuSeconds().Sum(p => p.Value - systemCpuBefore.GetValueOrDefault(p.Key));
                 var deliveriesPerSecond = deliveries / window.Elapsed.TotalSeconds;
 

@@ -42,14 +42,14 @@ public sealed class CostReport(DateTimeOffset startedAt, string command, Machine
     /// <summary>
     /// Where the monolith's CRUD p99 at the fixed rate doubles from idle, and where it passes 50 ms:
     /// between two measured levels, or beyond the last. A p99 that is a floor and stays below the
-    /// mark may be above it in truth, so the threshold may sit earlier: the answer says so.
+    /// mark may be above it in truth, so the threshold may sit at that level: the answer says so.
     /// </summary>
     private static IReadOnlyDictionary<string, string> Thresholds(CostRound round)
     {
         var (monolith, split) = (round.Monolith, round.Split);
         var levels = monolith.UnderLoad;
         var idle = levels[0].GetCardAtRate;
-        string FirstLevel(Func<UnderLoad, bool> reached)
+        string FirstLevel(Func<UnderLoad, bool> reached, int from = 0)
         {
             var index = levels.ToList().FindIndex(l => reached(l));
             var answer = index switch
@@ -58,14 +58,14 @@ public sealed class CostReport(DateTimeOffset startedAt, string command, Machine
                 0 => $"at {levels[0].HeldSubscriptions:N0} held already",
                 _ => $"between {levels[index - 1].HeldSubscriptions:N0} and {levels[index].HeldSubscriptions:N0} held",
             };
-            var floors = levels.Take(index < 0 ? levels.Count : index).Where(l => l.GetCardAtRate.MayHaveWaitedUnseen).Select(l => $"{l.HeldSubscriptions:N0}").ToList();
-            return floors.Count == 0 ? answer : $"{answer}, or earlier: the p99 at {string.Join(", ", floors)} held is a floor";
+            var floors = levels.Take(index < 0 ? levels.Count : index).Skip(from).Where(l => l.GetCardAtRate.MayHaveWaitedUnseen).Select(l => $"{l.HeldSubscriptions:N0}").ToList();
+            return floors.Count == 0 ? answer : $"{answer}, unless already at {string.Join(", ", floors)} held, whose p99 is a floor";
         }
         return new Dictionary<string, string>
         {
-            // From a floor at idle, twice it may be less than twice the truth: reached too early.
-            ["monolithGetCardP99AtFixedRateDoubles"] = FirstLevel(l => l.GetCardAtRate.P99Ms >= 2 * idle.P99Ms)
-                + (idle.MayHaveWaitedUnseen ? " (the idle p99 it doubles from is a floor)" : ""),
+            // Idle cannot double itself; a floor there makes twice it too low, so the doubling may come later.
+            ["monolithGetCardP99AtFixedRateDoubles"] = FirstLevel(l => l.GetCardAtRate.P99Ms >= 2 * idle.P99Ms, from: 1)
+                + (idle.MayHaveWaitedUnseen ? ", or later: the idle p99 it doubles from is a floor" : ""),
             ["monolithGetCardP99AtFixedRatePasses50Ms"] = FirstLevel(l => l.GetCardAtRate.P99Ms > 50),
             ["monolithGetCardRateIdle"] = Rate(monolith.UnderLoad[0]),
             ["splitGetCardRateIdle"] = Rate(split.UnderLoad[0]),

@@ -6,9 +6,9 @@ namespace Polyglot.Bench.Cost;
 /// <param name="GetCardAtRate">GetCard at <see cref="CostSettings.GetCardRate"/>: its latency compares between topologies.</param>
 /// <param name="GetCard">GetCard as fast as crud answers (a closed loop): the most it answers.</param>
 /// <param name="GetCardAtRateAgain">
-/// GetCard at the rate once more, after the other reads (about 20 s and some GB of allocation
-/// later): what opening the level's subscriptions left for the collector to do shows in the first
-/// reading rather than in this one.
+/// GetCard at the rate once more, after the other reads: about 30 s and some GB of allocation
+/// after the first reading, which starts about 13 s after the level's subscriptions are open. If
+/// the first reading pays for opening them, this one is spared it.
 /// </param>
 public sealed record UnderLoad(
     int HeldSubscriptions, double DeliveriesPerSecond, double ServerCpuMicrosecondsPerDelivery, double SystemCpuMicrosecondsPerDelivery,
